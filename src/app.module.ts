@@ -1,0 +1,52 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AppConfig } from './common/config/app-config';
+import { ConfigModule } from './common/config/config.module';
+import { DatabaseModule } from './common/database/database.module';
+import { QueueModule } from './common/queue/queue.module';
+import { LinkHeaderInterceptor } from './common/http/link-header.interceptor';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { RedisModule } from './common/redis/redis.module';
+import { AdminModule } from './modules/admin/admin.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { BillingModule } from './modules/billing/billing.module';
+import { HealthModule } from './modules/health/health.module';
+import { MediaModule } from './modules/media/media.module';
+import { NotificationsModule } from './modules/notifications/notifications.module';
+import { PostsModule } from './modules/posts/posts.module';
+import { ReferralsModule } from './modules/referrals/referrals.module';
+import { SocialModule } from './modules/social/social.module';
+import { TimelinesModule } from './modules/timelines/timelines.module';
+import { UsersModule } from './modules/users/users.module';
+
+const FEATURES = [
+  AuthModule,
+  UsersModule,
+  PostsModule,
+  TimelinesModule,
+  SocialModule,
+  NotificationsModule,
+  MediaModule,
+  BillingModule,
+  ReferralsModule,
+  AdminModule,
+];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config, databaseUrl),
+        RedisModule,
+        QueueModule.forRoot(config),
+        RateLimitModule,
+        HealthModule,
+        ...FEATURES,
+      ],
+      providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
+    };
+  }
+}

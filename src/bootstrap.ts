@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger as Pino } from 'pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './common/config/app-config';
+import { startEmbeddedPostgres } from './common/database/embedded-postgres';
+import { migrateUnderLock } from './common/database/migrate';
+import { ProblemFilter } from './common/errors/problem.filter';
+import { createValidationPipe } from './common/errors/validation';
+import { PinoNestLogger } from './common/logging/logger';
+import { FirstAdminService } from './modules/users/first-admin.service';
+
+export const API_PREFIX = 'api/v1';
+/** Served at the root, outside `/api/v1`, as the contract lists them. */
+const ROOT_ROUTES = ['health/live', 'health/ready', 'metrics'];
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface DatabaseTarget {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `DATABASE_URL`, or the embedded PostgreSQL under the data folder when it is unset. */
+export async function resolveDatabase(config: AppConfig): Promise<DatabaseTarget> {
+  if (config.database.url) return { url: config.database.url, stop: async () => undefined };
+  return startEmbeddedPostgres(config.dataDir, config.database.embeddedPort);
+}
+
+function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
+  return new FastifyAdapter({
+    loggerInstance: pino,
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+}
+
+function setupOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('x18 creator social network')
+      .setDescription(
+        'REST API. Errors are RFC 9457 problem+json with a stable `code`. Lists take `limit` (1-100, default 20) and an ' +
+          'opaque `cursor`, and answer `{ data, next_cursor }` plus a `Link: <…>; rel="next"` header.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+}
+
+/** The HTTP application, configured but not listening: `main` listens, tests drive it in-process. */
+export async function createHttpApp(config: AppConfig, databaseUrl: string, pino: Pino): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), buildAdapter(config, pino), {
+    logger: new PinoNestLogger(pino),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  setupOpenApi(app);
+  return app;
+}
+
+async function createWorkerContext(config: AppConfig, databaseUrl: string, pino: Pino): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(AppModule.forRoot(config, databaseUrl), {
+    logger: new PinoNestLogger(pino),
+    abortOnError: false,
+  });
+}
+
+/** Migrations (once, under a lock) and the first admin, before any route or worker starts. */
+export async function prepareDatabase(app: INestApplicationContext, config: AppConfig): Promise<void> {
+  await migrateUnderLock(app.get(MikroORM));
+  await app.get(FirstAdminService).ensureFirstAdmin(config.admin);
+}
+
+export async function createApp(config: AppConfig, databaseUrl: string, pino: Pino): Promise<INestApplicationContext> {
+  const app = config.runsApi ? await createHttpApp(config, databaseUrl, pino) : await createWorkerContext(config, databaseUrl, pino);
+  await prepareDatabase(app, config);
+  return app;
+}
+
+export const bootstrapLogger = new Logger('Bootstrap');

@@ -1,0 +1,59 @@
+import { RateLimitRule } from './duration';
+
+export type AppRole = 'all' | 'api' | 'worker';
+
+/** The validated, typed configuration. Built once by `loadConfig`, injected everywhere as `AppConfig`. */
+export class AppConfig {
+  env: 'development' | 'production' | 'test';
+  role: AppRole;
+  dataDir: string;
+  logLevel: string;
+  http: { port: number; host: string; bodyLimitBytes: number; shutdownTimeoutMs: number; publicUrl: string };
+  database: {
+    /** Undefined: the embedded PostgreSQL under `dataDir` is used. */
+    url?: string;
+    replicaUrls: string[];
+    poolMax: number;
+    statementTimeoutMs: number;
+    embeddedPort: number;
+  };
+  redis: { url: string; clusterNodes: { host: string; port: number }[]; prefix: string };
+  auth: { jwtSecret: string; accessTtlSeconds: number; refreshTtlSeconds: number; encryptionKey: Buffer };
+  admin: { username?: string; email?: string; password?: string };
+  stripe: { secretKey?: string; webhookSecret?: string; apiBase?: string; successUrl: string; cancelUrl: string };
+  google: {
+    clientId?: string;
+    clientSecret?: string;
+    callbackUrl: string;
+    authUrl: string;
+    tokenUrl: string;
+    userInfoUrl: string;
+    redirectAllowlist: string[];
+  };
+  media: {
+    dir: string;
+    urlTtlSeconds: number;
+    s3?: { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string };
+  };
+  billing: { pastDueGraceDays: number };
+  rateLimits: {
+    loginAccount: RateLimitRule;
+    loginIp: RateLimitRule;
+    registerIp: RateLimitRule;
+    refreshSession: RateLimitRule;
+    mediaUpload: RateLimitRule;
+    postCreate: RateLimitRule;
+  };
+
+  get runsApi(): boolean {
+    return this.role !== 'worker';
+  }
+
+  get runsWorkers(): boolean {
+    return this.role !== 'api';
+  }
+
+  get isProduction(): boolean {
+    return this.env === 'production';
+  }
+}

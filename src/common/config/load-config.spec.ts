@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './load-config';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'x18-config-'));
+
+describe(loadConfig.name, () => {
+  it('starts with no variables at all in development, generating secrets once', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(first.http.port).toBe(3000);
+    expect(first.role).toBe('all');
+    expect(first.database.url).toBeUndefined();
+    expect(first.auth.accessTtlSeconds).toBe(900);
+    expect(first.auth.refreshTtlSeconds).toBe(30 * 86400);
+    expect(first.auth.jwtSecret).toBe(second.auth.jwtSecret);
+    expect(first.auth.encryptionKey.length).toBe(32);
+    expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8')).JWT_SECRET).toBe(first.auth.jwtSecret);
+  });
+
+  it('refuses production without secrets, naming the variable', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' })).toThrow(
+      new ConfigError('JWT_SECRET is required when NODE_ENV=production'),
+    );
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'a'.repeat(64) }),
+    ).toThrow(/^DATABASE_URL/);
+  });
+
+  it('names a malformed variable in one line without echoing secrets', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty' })).toThrow(/^PORT .*"eighty"/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), APP_ROLE: 'both' })).toThrow(/^APP_ROLE/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), DATABASE_URL: 'mysql://x' })).toThrow(/^DATABASE_URL must be a postgres/);
+    const secret = 'short-secret';
+    expect(() => loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret })).toThrow(/^JWT_SECRET/);
+    try {
+      loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(secret);
+    }
+  });
+
+  it('reads rate limits as count per window and the cluster node list', () => {
+    const config = loadConfig({ DATA_DIR: dataDir(), RATE_LIMIT_LOGIN_IP: '7/2m', REDIS_CLUSTER_NODES: '127.0.0.1:7000, 127.0.0.1:7001' });
+    expect(config.rateLimits.loginIp).toEqual({ limit: 7, windowSeconds: 120 });
+    expect(config.rateLimits.loginAccount).toEqual({ limit: 20, windowSeconds: 300 });
+    expect(config.redis.clusterNodes).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: '127.0.0.1', port: 7001 },
+    ]);
+  });
+
+  it('selects the role', () => {
+    const worker = loadConfig({ DATA_DIR: dataDir(), APP_ROLE: 'worker' });
+    expect([worker.runsApi, worker.runsWorkers]).toEqual([false, true]);
+    const api = loadConfig({ DATA_DIR: dataDir(), APP_ROLE: 'api' });
+    expect([api.runsApi, api.runsWorkers]).toEqual([true, false]);
+  });
+});

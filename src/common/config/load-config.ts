@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { AppConfig } from './app-config';
+import { parseDurationSeconds, parseRateLimit } from './duration';
+import { EnvSchema, SECRET_VARIABLES, SENSITIVE_VARIABLES } from './env.schema';
+
+/** A configuration problem, reported at start-up as one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function validateEnv(env: Env): EnvSchema {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const schema = plainToInstance(EnvSchema, present, { exposeDefaultValues: true });
+  const [first] = validateSync(schema, { whitelist: false, forbidUnknownValues: false });
+  if (first) {
+    const constraints = first.constraints ?? {};
+    const primary = ['isInt', 'matches', 'isIn', 'isUrl', 'isEmail'].find((name) => constraints[name]);
+    const reason = (primary ? constraints[primary] : Object.values(constraints)[0]) ?? 'is invalid';
+    const shown = SENSITIVE_VARIABLES.includes(first.property) ? '' : ` (got "${String(first.value)}")`;
+    throw new ConfigError(`${first.property} ${reason.replace(new RegExp(`^${first.property} `), '')}${shown}`);
+  }
+  return schema;
+}
+
+/**
+ * Development secrets are generated once and kept under the data folder, so a restart
+ * does not log everyone out. Production never gets this: its secrets must be set.
+ */
+function developmentSecrets(dataDir: string): { JWT_SECRET: string; ENCRYPTION_KEY: string } {
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = { JWT_SECRET: randomBytes(48).toString('base64url'), ENCRYPTION_KEY: randomBytes(32).toString('hex') };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+function parseHostPorts(list: string | undefined, name: string): { host: string; port: number }[] {
+  if (!list) return [];
+  return list.split(',').map((entry) => {
+    const match = /^\s*([^:\s]+):(\d+)\s*$/.exec(entry);
+    if (!match) throw new ConfigError(`${name} must be a comma-separated host:port list (got "${entry}")`);
+    return { host: match[1], port: Number(match[2]) };
+  });
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const e = validateEnv(env);
+  const production = e.NODE_ENV === 'production';
+  if (production) {
+    for (const name of SECRET_VARIABLES) {
+      if (!e[name]) throw new ConfigError(`${name} is required when NODE_ENV=production`);
+    }
+    if (!e.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
+  }
+  const dataDir = resolve(e.DATA_DIR);
+  const generated = production || (e.JWT_SECRET && e.ENCRYPTION_KEY) ? undefined : developmentSecrets(dataDir);
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+
+  const config = new AppConfig();
+  Object.assign(config, {
+    env: e.NODE_ENV,
+    role: e.APP_ROLE,
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      publicUrl,
+    },
+    database: {
+      url: e.DATABASE_URL,
+      replicaUrls: splitList(e.DATABASE_REPLICA_URLS),
+      poolMax: e.DATABASE_POOL_MAX,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+    },
+    redis: {
+      url: e.REDIS_URL,
+      clusterNodes: parseHostPorts(e.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES'),
+      prefix: e.REDIS_PREFIX,
+    },
+    auth: {
+      jwtSecret: e.JWT_SECRET ?? generated!.JWT_SECRET,
+      accessTtlSeconds: parseDurationSeconds(e.JWT_ACCESS_TTL),
+      refreshTtlSeconds: parseDurationSeconds(e.JWT_REFRESH_TTL),
+      encryptionKey: Buffer.from(e.ENCRYPTION_KEY ?? generated!.ENCRYPTION_KEY, 'hex'),
+    },
+    admin: { username: e.ADMIN_USERNAME, email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiBase: e.STRIPE_API_BASE,
+      successUrl: e.CHECKOUT_SUCCESS_URL ?? `${publicUrl}/checkout/success`,
+      cancelUrl: e.CHECKOUT_CANCEL_URL ?? `${publicUrl}/checkout/cancel`,
+    },
+    google: {
+      clientId: e.GOOGLE_CLIENT_ID,
+      clientSecret: e.GOOGLE_CLIENT_SECRET,
+      callbackUrl: e.GOOGLE_CALLBACK_URL ?? `${publicUrl}/api/v1/auth/google/callback`,
+      authUrl: e.GOOGLE_AUTH_URL,
+      tokenUrl: e.GOOGLE_TOKEN_URL,
+      userInfoUrl: e.GOOGLE_USERINFO_URL,
+      redirectAllowlist: splitList(e.OAUTH_REDIRECT_ALLOWLIST),
+    },
+    media: {
+      dir: resolve(e.MEDIA_DIR ?? join(dataDir, 'media')),
+      urlTtlSeconds: e.MEDIA_URL_TTL,
+      s3: e.S3_BUCKET
+        ? {
+            endpoint: e.S3_ENDPOINT,
+            bucket: e.S3_BUCKET,
+            region: e.S3_REGION,
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          }
+        : undefined,
+    },
+    billing: { pastDueGraceDays: e.PAST_DUE_GRACE_DAYS },
+    rateLimits: {
+      loginAccount: parseRateLimit(e.RATE_LIMIT_LOGIN_ACCOUNT),
+      loginIp: parseRateLimit(e.RATE_LIMIT_LOGIN_IP),
+      registerIp: parseRateLimit(e.RATE_LIMIT_REGISTER_IP),
+      refreshSession: parseRateLimit(e.RATE_LIMIT_REFRESH_SESSION),
+      mediaUpload: parseRateLimit(e.RATE_LIMIT_MEDIA_UPLOAD),
+      postCreate: parseRateLimit(e.RATE_LIMIT_POST_CREATE),
+    },
+  });
+  return config;
+}

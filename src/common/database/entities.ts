@@ -1,0 +1,42 @@
+import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
+import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
+import { Session } from '@/modules/auth/entities/session.entity';
+import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
+import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
+import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
+import { Subscription } from '@/modules/billing/entities/subscription.entity';
+import { Media } from '@/modules/media/entities/media.entity';
+import { Notification } from '@/modules/notifications/entities/notification.entity';
+import { Hashtag } from '@/modules/posts/entities/hashtag.entity';
+import { Like } from '@/modules/posts/entities/like.entity';
+import { PostHashtag } from '@/modules/posts/entities/post-hashtag.entity';
+import { Post } from '@/modules/posts/entities/post.entity';
+import { Referral } from '@/modules/referrals/entities/referral.entity';
+import { ReferralCode } from '@/modules/referrals/entities/referral-code.entity';
+import { Block } from '@/modules/social/entities/block.entity';
+import { Follow } from '@/modules/social/entities/follow.entity';
+import { Mute } from '@/modules/social/entities/mute.entity';
+import { User } from '@/modules/users/entities/user.entity';
+
+/** Every entity of the data model; the schema they describe is created by the migrations under `migrations/`. */
+export const ENTITIES = [
+  User,
+  Post,
+  Like,
+  Hashtag,
+  PostHashtag,
+  Follow,
+  Block,
+  Mute,
+  Notification,
+  Media,
+  Subscription,
+  PostUnlock,
+  StripeEvent,
+  Session,
+  UserOAuthIdentity,
+  ReferralCode,
+  Referral,
+  OutboxEvent,
+  IdempotencyKey,
+];

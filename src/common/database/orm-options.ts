@@ -1,0 +1,59 @@
+import { Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { ReflectMetadataProvider } from '@mikro-orm/core';
+import { MIGRATIONS } from '../../../migrations';
+import { AppConfig } from '../config/app-config';
+import { ENTITIES } from './entities';
+
+type SslOption = false | { rejectUnauthorized: boolean };
+
+/**
+ * libpq's `sslmode` from the URL: `disable` is plain, `prefer`/`require`/`no-verify` encrypt without checking
+ * the certificate (as libpq does), `verify-ca`/`verify-full` check it.
+ */
+export function sslFromUrl(url: string): SslOption {
+  const mode = new URL(url).searchParams.get('sslmode');
+  if (!mode || mode === 'disable' || mode === 'allow') return false;
+  if (mode === 'verify-ca' || mode === 'verify-full') return { rejectUnauthorized: true };
+  return { rejectUnauthorized: false };
+}
+
+/** Drops libpq-only query parameters the node driver would misread. */
+function stripSslMode(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.delete('sslmode');
+  return parsed.toString();
+}
+
+export function buildOrmOptions(config: AppConfig, url: string): Options<PostgreSqlDriver> {
+  const connection = (target: string) => ({
+    ssl: sslFromUrl(target),
+    statement_timeout: config.database.statementTimeoutMs || undefined,
+    application_name: `x18-${config.role}`,
+  });
+  return {
+    driver: PostgreSqlDriver,
+    clientUrl: stripSslMode(url),
+    entities: ENTITIES,
+    metadataProvider: ReflectMetadataProvider,
+    discovery: { warnWhenNoEntities: false },
+    forceUtcTimezone: true,
+    pool: { min: 0, max: config.database.poolMax, idleTimeoutMillis: 30_000 },
+    driverOptions: { connection: connection(url) },
+    replicas: config.database.replicaUrls.map((replica) => ({ clientUrl: stripSslMode(replica), name: new URL(replica).host })),
+    extensions: [Migrator],
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      migrationsList: MIGRATIONS,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+      emit: 'ts',
+      path: 'dist/migrations',
+      pathTs: 'migrations',
+    },
+    debug: process.env.MIKRO_ORM_DEBUG === 'true',
+  };
+}

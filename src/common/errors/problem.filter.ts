@@ -1,0 +1,103 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import { DriverException, ConnectionException, LockWaitTimeoutException } from '@mikro-orm/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppException, FieldError } from './app.exception';
+import { codeForStatus, ErrorCode } from './error-code';
+import { buildProblem, Problem, PROBLEM_CONTENT_TYPE } from './problem';
+
+interface Resolved {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  /** Unexpected: logged with its stack, answered without it. */
+  unexpected?: boolean;
+}
+
+/** Fastify's own errors (body parsing, limits) carry a statusCode and an FST_ code. */
+function isFastifyError(e: unknown): e is { statusCode: number; code?: string; message: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number';
+}
+
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty but Content-Type is application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'The request is not multipart',
+  FST_REQ_FILE_TOO_LARGE: 'The file is too large',
+};
+
+export function resolveError(exception: unknown): Resolved {
+  if (exception instanceof AppException) {
+    return {
+      status: exception.status,
+      code: exception.code,
+      detail: exception.detail ?? exception.code,
+      errors: exception.errors,
+      headers: exception.headers,
+    };
+  }
+  if (exception instanceof ThrottlerException) {
+    return { status: 429, code: ErrorCode.RateLimited, detail: 'Too many requests; retry later' };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+    const detail = Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+    return { status, code: codeForStatus(status), detail, unexpected: status >= 500 };
+  }
+  if (exception instanceof ConnectionException || exception instanceof LockWaitTimeoutException) {
+    return { status: 503, code: ErrorCode.ServiceUnavailable, detail: 'The database is unavailable; retry later', unexpected: true };
+  }
+  if (exception instanceof DriverException) {
+    return { status: 500, code: ErrorCode.Internal, detail: 'Internal error', unexpected: true };
+  }
+  if (isFastifyError(exception) && exception.statusCode >= 400 && exception.statusCode < 500) {
+    const status = exception.statusCode;
+    const detail = (exception.code && FASTIFY_DETAILS[exception.code]) || 'The request could not be read';
+    return { status, code: codeForStatus(status), detail };
+  }
+  if (isRedisDown(exception)) {
+    return { status: 503, code: ErrorCode.ServiceUnavailable, detail: 'A backing service is unavailable; retry later', unexpected: true };
+  }
+  return { status: 500, code: ErrorCode.Internal, detail: 'Internal error', unexpected: true };
+}
+
+function isRedisDown(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : '';
+  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequestError|Reached the max retries/.test(message);
+}
+
+export function problemFor(exception: unknown, requestId?: string): { problem: Problem; resolved: Resolved } {
+  const resolved = resolveError(exception);
+  const problem = buildProblem(resolved.status, resolved.code, resolved.detail, resolved.errors);
+  if (requestId) problem.request_id = requestId;
+  return { problem, resolved };
+}
+
+const logger = new Logger('HTTP');
+
+export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const { problem, resolved } = problemFor(exception, String(request.id));
+  if (resolved.unexpected) {
+    logger.error({ err: exception, reqId: request.id, method: request.method, url: request.url }, 'request failed');
+  }
+  if (reply.sent) return;
+  for (const [name, value] of Object.entries(resolved.headers ?? {})) reply.header(name, value);
+  void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/** Every error leaving a Nest handler becomes problem+json; nothing answers a stack trace. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    sendProblem(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+}

@@ -1,0 +1,72 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger as Pino } from 'pino';
+
+/** Paths whose values never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["stripe-signature"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.current_password',
+  '*.new_password',
+  '*.refresh_token',
+  '*.access_token',
+  '*.token',
+  '*.secret',
+  'err.config.headers.Authorization',
+];
+
+export function createPino(level: string): Pino {
+  return pino({
+    level,
+    base: { pid: process.pid },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}
+
+/** `instanceof Error` fails for errors from another realm (Jest's sandbox, vm): test the shape instead. */
+function isError(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).stack === 'string';
+}
+
+/** Nest's logger interface over the same pino instance Fastify logs requests with. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: Pino) {}
+
+  private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]) {
+    const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    if (isError(message)) {
+      this.pino[level]({ context, err: message }, message.message);
+      return;
+    }
+    if (typeof message === 'object' && message !== null) {
+      const [text] = params;
+      this.pino[level]({ context, ...(message as object) }, typeof text === 'string' ? text : undefined);
+      return;
+    }
+    const stack = level === 'error' && typeof params[0] === 'string' ? params[0] : undefined;
+    this.pino[level]({ context, ...(stack ? { stack } : {}) }, String(message));
+  }
+
+  log(message: unknown, ...params: unknown[]) {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]) {
+    this.write('fatal', message, params);
+  }
+}

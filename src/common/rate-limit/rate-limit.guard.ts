@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerGuard, ThrottlerRequest } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimitName } from './rate-limit.decorator';
+
+const RATE_LIMITS_KEY = 'x18:rate-limits';
+
+interface Limited {
+  remaining: number;
+}
+
+/** What each limit counts by: the client address, the account being logged into, the session, or the user. */
+function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: string } }): string | undefined {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  switch (name) {
+    case 'loginIp':
+    case 'registerIp':
+      return req.ip;
+    case 'loginAccount':
+      return typeof body.login === 'string' ? body.login.trim().toLowerCase() : undefined;
+    case 'refreshSession':
+      // The session id leads the refresh token; a malformed token is counted by address instead.
+      return typeof body.refresh_token === 'string' ? body.refresh_token.split('.')[0].slice(0, 64) : req.ip;
+    case 'mediaUpload':
+    case 'postCreate':
+      return req.user?.id ?? req.ip;
+  }
+}
+
+/**
+ * @nestjs/throttler's guard, limited to the routes that ask (`@RateLimit(...)`), counting by the right tracker,
+ * and answering with the IETF `RateLimit-*` headers of the most constrained limit plus `Retry-After` on 429.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, throttler, blockDuration } = request;
+    const name = throttler.name as RateLimitName;
+    const wanted = this.reflector.getAllAndOverride<RateLimitName[] | undefined>(RATE_LIMITS_KEY, [context.getHandler(), context.getClass()]);
+    if (!wanted?.includes(name)) return true;
+
+    const req = context.switchToHttp().getRequest<FastifyRequest & { rateLimited?: Limited }>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const tracker = trackerFor(name, req);
+    if (!tracker) return true;
+    const key = createHash('sha256').update(tracker).digest('base64url');
+    const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
+
+    const remaining = Math.max(0, limit - record.totalHits);
+    if (!req.rateLimited || remaining <= req.rateLimited.remaining) {
+      req.rateLimited = { remaining };
+      reply.header('RateLimit-Limit', limit);
+      reply.header('RateLimit-Remaining', remaining);
+      reply.header('RateLimit-Reset', record.timeToExpire);
+    }
+    if (record.isBlocked) {
+      reply.header('Retry-After', record.timeToBlockExpire);
+      await this.throwThrottlingException(context, { limit, ttl, key, tracker, ...record });
+    }
+    return true;
+  }
+
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return context.getType() !== 'http';
+  }
+}

@@ -1,0 +1,101 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AuthUser } from '@/common/auth/auth-user';
+import { CurrentUser, Public } from '@/common/auth/auth.decorators';
+import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
+import { AuthService } from './auth.service';
+import {
+  AuthResponse,
+  ChangePasswordDto,
+  LoginDto,
+  LogoutDto,
+  RefreshDto,
+  RegisterDto,
+  SessionListResponse,
+  TokenPairResponse,
+} from './dto/auth.dto';
+import { ClientInfo } from './sessions.service';
+
+export function clientInfo(request: FastifyRequest): ClientInfo {
+  const userAgent = request.headers['user-agent'];
+  return { userAgent: typeof userAgent === 'string' ? userAgent : undefined, ip: request.ip };
+}
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('register')
+  @RateLimit('registerIp')
+  @ApiCreatedResponse({ type: AuthResponse })
+  @ApiConflictResponse({ description: 'Username or email taken (`conflict`)' })
+  @ApiTooManyRequestsResponse({ description: '`rate_limited`, with Retry-After' })
+  register(@Body() dto: RegisterDto, @Req() request: FastifyRequest) {
+    return this.auth.register(dto, clientInfo(request));
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @RateLimit('loginIp', 'loginAccount')
+  @ApiOkResponse({ type: AuthResponse })
+  @ApiUnauthorizedResponse({ description: 'Bad credentials: the same answer for an unknown user and a wrong password' })
+  @ApiTooManyRequestsResponse({ description: '`rate_limited`, per IP and per account, with Retry-After' })
+  login(@Body() dto: LoginDto, @Req() request: FastifyRequest) {
+    return this.auth.login(dto, clientInfo(request));
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @RateLimit('refreshSession')
+  @ApiOkResponse({ type: TokenPairResponse, description: 'A new pair; the presented refresh token stops working' })
+  @ApiUnauthorizedResponse({ description: 'Invalid, expired or already rotated (the session is then revoked)' })
+  refresh(@Body() dto: RefreshDto, @Req() request: FastifyRequest) {
+    return this.auth.refresh(dto.refresh_token, clientInfo(request));
+  }
+
+  @Public()
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'The session is revoked; its access tokens stop working at once' })
+  async logout(@CurrentUser() actor: AuthUser | undefined, @Body() dto: LogoutDto) {
+    await this.auth.logout(actor, dto);
+  }
+
+  @Get('sessions')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: SessionListResponse })
+  sessions(@CurrentUser() actor: AuthUser) {
+    return this.auth.listSessions(actor);
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse()
+  async revokeSession(@CurrentUser() actor: AuthUser, @Param('id', new ParseUUIDPipe()) id: string) {
+    await this.auth.revokeSession(actor, id);
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Every other session is revoked' })
+  async changePassword(@CurrentUser() actor: AuthUser, @Body() dto: ChangePasswordDto) {
+    await this.auth.changePassword(actor, dto);
+  }
+}

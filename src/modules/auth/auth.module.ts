@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { AppConfig } from '@/common/config/app-config';
+import { ReferralsModule } from '@/modules/referrals/referrals.module';
+import { UsersModule } from '@/modules/users/users.module';
+import { AccessTokenGuard } from './access-token.guard';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { Session } from './entities/session.entity';
+import { UserOAuthIdentity } from './entities/user-oauth-identity.entity';
+import { SessionsService } from './sessions.service';
+import { TokensService } from './tokens.service';
+
+@Module({
+  imports: [
+    MikroOrmModule.forFeature([Session, UserOAuthIdentity]),
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.auth.jwtSecret,
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+    UsersModule,
+    ReferralsModule,
+  ],
+  controllers: [AuthController],
+  providers: [TokensService, SessionsService, AuthService, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  exports: [SessionsService, AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,181 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AppConfig } from '@/common/config/app-config';
+import { AuthUser, Role } from '@/common/auth/auth-user';
+import { RedisService } from '@/common/redis/redis.service';
+import { User } from '@/modules/users/entities/user.entity';
+import { Session } from './entities/session.entity';
+import { SessionsRepository } from './repositories/sessions.repository';
+import { TokensService } from './tokens.service';
+
+export interface ClientInfo {
+  userAgent?: string;
+  ip?: string;
+}
+
+export interface IssuedTokens {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+export type RevokeReason = 'logout' | 'revoked' | 'reuse' | 'password_changed' | 'suspended';
+
+const REVOKED = 'revoked';
+/** `last_used_at` is written at most this often per session and process. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Sessions live in PostgreSQL (the record) and Redis (the fast path): checking an access token reads Redis only;
+ * a miss (flush, restart, eviction) falls back to PostgreSQL and refills the cache. Revocation writes a tombstone
+ * to Redis, so it takes effect at once, not when the access token expires.
+ */
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: TokensService,
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+  ) {}
+
+  private cacheKey(sessionId: string): string {
+    return this.redis.key('sess', sessionId);
+  }
+
+  /** Opens a session inside the caller's transaction; the caller answers with the returned tokens. */
+  async open(em: EntityManager, user: User, client: ClientInfo): Promise<IssuedTokens> {
+    const secret = this.tokens.newRefreshSecret();
+    const now = new Date();
+    const session = em.create(Session, {
+      user,
+      token: this.tokens.hashSecret(secret),
+      expiresAt: new Date(now.getTime() + this.config.auth.refreshTtlSeconds * 1000),
+      userAgent: client.userAgent?.slice(0, 500) ?? null,
+      ip: client.ip?.slice(0, 64) ?? null,
+      lastUsedAt: now,
+    });
+    await em.flush();
+    return this.issue(user.id, session.id, secret);
+  }
+
+  private async issue(userId: string, sessionId: string, secret: string): Promise<IssuedTokens> {
+    return {
+      access_token: await this.tokens.signAccess(userId, sessionId),
+      refresh_token: this.tokens.formatRefresh(sessionId, secret),
+      token_type: 'Bearer',
+      expires_in: this.tokens.accessTtlSeconds,
+    };
+  }
+
+  /**
+   * Rotates a refresh token. A token that parses but no longer matches its session was already rotated:
+   * someone replayed it, so the whole session is revoked (reuse detection).
+   */
+  async rotate(refreshToken: string, client: ClientInfo): Promise<IssuedTokens | undefined> {
+    const parts = this.tokens.parseRefresh(refreshToken);
+    if (!parts) return undefined;
+    const outcome = await this.sessions.getEntityManager().fork().transactional(async (em) => {
+      const session = await em.findOne(Session, { id: parts.sessionId }, { lockMode: 4 /* pessimistic write */, populate: ['user'] });
+      if (!session || session.revokedAt || session.expiresAt <= new Date()) return { kind: 'invalid' as const };
+      if (session.user.getEntity().suspendedAt) return { kind: 'invalid' as const };
+      if (!this.tokens.matches(parts.secret, session.token)) {
+        session.revokedAt = new Date();
+        session.revokedReason = 'reuse';
+        return { kind: 'reused' as const, sessionId: session.id };
+      }
+      const secret = this.tokens.newRefreshSecret();
+      session.token = this.tokens.hashSecret(secret);
+      session.lastUsedAt = new Date();
+      session.expiresAt = new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000);
+      if (client.userAgent) session.userAgent = client.userAgent.slice(0, 500);
+      if (client.ip) session.ip = client.ip.slice(0, 64);
+      return { kind: 'rotated' as const, userId: session.user.id, sessionId: session.id, secret };
+    });
+    if (outcome.kind === 'reused') {
+      this.logger.warn(`refresh token reuse on session ${outcome.sessionId}: session revoked`);
+      await this.tombstone([outcome.sessionId]);
+      return undefined;
+    }
+    if (outcome.kind === 'invalid') return undefined;
+    return this.issue(outcome.userId, outcome.sessionId, outcome.secret);
+  }
+
+  /** The caller behind an access token, or undefined when its session is revoked, expired or suspended. */
+  async resolve(userId: string, sessionId: string): Promise<AuthUser | undefined> {
+    const key = this.cacheKey(sessionId);
+    let cached: string | null | undefined;
+    try {
+      cached = await this.redis.client.get(key);
+    } catch {
+      cached = undefined; // Redis down: PostgreSQL decides, nobody is logged out.
+    }
+    if (cached === REVOKED) return undefined;
+    if (cached) {
+      const { u, r } = JSON.parse(cached) as { u: string; r: Role };
+      return u === userId ? this.touch({ id: u, sessionId, role: r }) : undefined;
+    }
+    const identity = await this.sessions.findActiveIdentity(sessionId);
+    const value = identity && identity.userId === userId ? JSON.stringify({ u: identity.userId, r: identity.role }) : REVOKED;
+    // A cached session lives one access-token lifetime: even a tombstone lost to a Redis blip expires in time.
+    const ttl = this.config.auth.accessTtlSeconds;
+    // NX: a revocation that landed meanwhile keeps its tombstone.
+    await this.redis.client.set(key, value, 'EX', ttl, 'NX').catch(() => undefined);
+    return identity && value !== REVOKED ? this.touch({ id: identity.userId, sessionId, role: identity.role }) : undefined;
+  }
+
+  private touch(user: AuthUser): AuthUser {
+    const now = Date.now();
+    if ((this.touched.get(user.sessionId) ?? 0) + TOUCH_EVERY_MS < now) {
+      this.touched.set(user.sessionId, now);
+      if (this.touched.size > 10_000) this.touched.clear();
+      this.sessions.touch(user.sessionId, new Date(now)).catch((error: Error) => this.logger.warn(`touch failed: ${error.message}`));
+    }
+    return user;
+  }
+
+  async revoke(sessionIds: string[], reason: RevokeReason): Promise<void> {
+    const revoked = await this.sessions.revokeByIds(sessionIds, reason);
+    await this.tombstone(revoked);
+  }
+
+  /** Every session of the user except `keep`: password change, suspension. */
+  async revokeAllForUser(userId: string, reason: RevokeReason, keep?: string): Promise<void> {
+    const revoked = await this.sessions.revokeAllForUser(userId, reason, keep);
+    await this.tombstone(revoked);
+  }
+
+  /** Drops cached copies (e.g. after a role change) so the next request reads the new state. */
+  async forgetUser(userId: string): Promise<void> {
+    const ids = await this.sessions.activeIdsForUser(userId);
+    if (ids.length) await this.redis.client.del(...ids.map((id) => this.cacheKey(id)));
+  }
+
+  list(userId: string): Promise<Session[]> {
+    return this.sessions.listActive(userId);
+  }
+
+  sessionIdOf(refreshToken: string): string | undefined {
+    return this.tokens.parseRefresh(refreshToken)?.sessionId;
+  }
+
+  /** Whether this refresh token is the current one of its session, and (when given) that session is `userId`'s. */
+  async ownedBy(sessionId: string, refreshToken: string, userId?: string): Promise<boolean> {
+    const parts = this.tokens.parseRefresh(refreshToken);
+    const session = parts && (await this.sessions.findOne({ id: sessionId, revokedAt: null }));
+    if (!parts || !session || !this.tokens.matches(parts.secret, session.token)) return false;
+    return !userId || session.user.id === userId;
+  }
+
+  private async tombstone(sessionIds: string[]): Promise<void> {
+    if (!sessionIds.length) return;
+    const pipeline = this.redis.client.pipeline();
+    for (const id of sessionIds) pipeline.set(this.cacheKey(id), REVOKED, 'EX', this.config.auth.accessTtlSeconds);
+    // Redis down: PostgreSQL already says revoked, and the cache refills from it.
+    await pipeline.exec().catch(() => undefined);
+  }
+}

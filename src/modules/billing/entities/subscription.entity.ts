@@ -1,0 +1,79 @@
+import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
+import { v7 } from 'uuid';
+import { User } from '@/modules/users/entities/user.entity';
+import { SubscriptionsRepository } from '../repositories/subscriptions.repository';
+
+/** Stripe's subscription statuses, as Stripe reports them. */
+export const SUBSCRIPTION_STATUSES = [
+  'incomplete',
+  'incomplete_expired',
+  'active',
+  'trialing',
+  'past_due',
+  'canceled',
+  'unpaid',
+  'paused',
+] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+/** `subscriber` pays `creator` monthly; one row per pair, updated as Stripe reports changes. */
+@Entity({ tableName: 'subscriptions', repository: () => SubscriptionsRepository })
+@Unique({ name: 'subscriptions_subscriber_id_creator_id_unique', properties: ['subscriber', 'creator'] })
+@Index({ name: 'subscriptions_creator_status_idx', properties: ['creator', 'status'] })
+@Index({
+  name: 'subscriptions_subscriber_created_idx',
+  expression:
+    'create index "subscriptions_subscriber_created_idx" on "subscriptions" ("subscriber_id", "created_at" desc, "id" desc)',
+})
+@Index({
+  name: 'subscriptions_creator_created_idx',
+  expression:
+    'create index "subscriptions_creator_created_idx" on "subscriptions" ("creator_id", "created_at" desc, "id" desc)',
+})
+export class Subscription {
+  [EntityRepositoryType]?: SubscriptionsRepository;
+  [OptionalProps]?: 'id' | 'currency' | 'cancelAtPeriodEnd' | 'createdAt' | 'updatedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = v7();
+
+  @ManyToOne(() => User, { ref: true })
+  subscriber: Ref<User>;
+
+  @ManyToOne(() => User, { ref: true })
+  creator: Ref<User>;
+
+  @Enum({ items: [...SUBSCRIPTION_STATUSES], columnType: 'varchar(20)' })
+  status: SubscriptionStatus;
+
+  @Property({ type: 'integer' })
+  priceCents: number;
+
+  @Property({ type: 'string', length: 3, default: 'usd' })
+  currency: string = 'usd';
+
+  @Property({ type: 'string', length: 255, nullable: true, unique: 'subscriptions_stripe_subscription_id_unique' })
+  stripeSubscriptionId?: string | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  currentPeriodStart?: Date | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  currentPeriodEnd?: Date | null;
+
+  @Property({ type: 'boolean', default: false })
+  cancelAtPeriodEnd: boolean = false;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  canceledAt?: Date | null;
+
+  /** Stripe's timestamp of the newest state applied: older events arriving late are ignored. */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  stripeStateAt?: Date | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

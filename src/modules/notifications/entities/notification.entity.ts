@@ -1,0 +1,64 @@
+import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
+import { v7 } from 'uuid';
+import { Post } from '@/modules/posts/entities/post.entity';
+import { User } from '@/modules/users/entities/user.entity';
+import { NotificationsRepository } from '../notifications.repository';
+
+export const NOTIFICATION_TYPES = [
+  'follow',
+  'like',
+  'reply',
+  'mention',
+  'repost',
+  'subscription',
+  'post_unlocked',
+  'subscribed_post',
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/** Tells `user` that `fromUser` did something (`type`), possibly about `post`. */
+@Entity({ tableName: 'notifications', repository: () => NotificationsRepository })
+@Unique({ name: 'notifications_user_id_dedupe_key_unique', properties: ['user', 'dedupeKey'] })
+@Index({ name: 'idx_notifications_user_id', properties: ['user'] })
+@Index({ name: 'idx_notifications_read', properties: ['user', 'read'] })
+@Index({
+  name: 'notifications_user_created_idx',
+  expression:
+    'create index "notifications_user_created_idx" on "notifications" ("user_id", "created_at" desc, "id" desc)',
+})
+@Index({
+  name: 'notifications_unread_idx',
+  expression:
+    'create index "notifications_unread_idx" on "notifications" ("user_id", "created_at" desc, "id" desc) where "read" = false',
+})
+export class Notification {
+  [EntityRepositoryType]?: NotificationsRepository;
+  [OptionalProps]?: 'id' | 'read' | 'createdAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = v7();
+
+  /** The recipient. */
+  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
+  user: Ref<User>;
+
+  /** Who acted. */
+  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
+  fromUser: Ref<User>;
+
+  @Enum({ items: [...NOTIFICATION_TYPES], columnType: 'varchar(50)' })
+  type: NotificationType;
+
+  @ManyToOne(() => Post, { ref: true, nullable: true, deleteRule: 'cascade' })
+  post?: Ref<Post> | null;
+
+  @Property({ type: 'boolean', default: false })
+  read: boolean = false;
+
+  /** Unique per recipient: a redelivered event or a repeated like never notifies twice. */
+  @Property({ type: 'string', length: 200, nullable: true })
+  dedupeKey?: string | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** notifications: its routes and services arrive with their issues; its tables already exist (see migrations/). */
+@Module({})
+export class NotificationsModule {}

@@ -1,0 +1,4 @@
+import { EntityRepository } from '@mikro-orm/postgresql';
+import { Notification } from './entities/notification.entity';
+
+export class NotificationsRepository extends EntityRepository<Notification> {}

@@ -1,0 +1,4 @@
+import { EntityRepository } from '@mikro-orm/postgresql';
+import { Like } from '../entities/like.entity';
+
+export class LikesRepository extends EntityRepository<Like> {}

@@ -1,0 +1,4 @@
+import { EntityRepository } from '@mikro-orm/postgresql';
+import { PostHashtag } from '../entities/post-hashtag.entity';
+
+export class PostHashtagsRepository extends EntityRepository<PostHashtag> {}

@@ -1,0 +1,4 @@
+import { EntityRepository } from '@mikro-orm/postgresql';
+import { Block } from '../entities/block.entity';
+
+export class BlocksRepository extends EntityRepository<Block> {}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { BillingModule } from '@/modules/billing/billing.module';
+import { Block } from './entities/block.entity';
+import { Follow } from './entities/follow.entity';
+import { Mute } from './entities/mute.entity';
+import { SocialService } from './social.service';
+
+@Module({
+  imports: [MikroOrmModule.forFeature([Follow, Block, Mute]), BillingModule],
+  providers: [SocialService],
+  exports: [SocialService],
+})
+export class SocialModule {}

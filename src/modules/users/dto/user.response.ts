@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { User } from '../entities/user.entity';
+
+export class RelationshipResponse {
+  @ApiProperty() following: boolean;
+  @ApiProperty() followed_by: boolean;
+  @ApiProperty() blocking: boolean;
+  @ApiProperty() muting: boolean;
+  @ApiProperty() subscribed: boolean;
+}
+
+/** A profile as anyone sees it. */
+export class PublicUserResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ nullable: true, type: String }) display_name: string | null;
+  @ApiProperty({ nullable: true, type: String }) bio: string | null;
+  @ApiProperty({ nullable: true, type: String }) avatar_url: string | null;
+  @ApiProperty({ nullable: true, type: String }) cover_url: string | null;
+  @ApiProperty() verified: boolean;
+  @ApiProperty({ enum: ['user', 'admin'] }) role: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'Monthly subscription price; null: takes no subscriptions' })
+  subscription_price_cents: number | null;
+  @ApiProperty({ example: 'usd' }) currency: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty() followers_count: number;
+  @ApiProperty() following_count: number;
+  @ApiProperty() posts_count: number;
+  @ApiPropertyOptional({ type: RelationshipResponse, description: 'For a signed-in viewer' })
+  relationship?: RelationshipResponse;
+}
+
+/** The own view (`GET /me`, auth answers): the public profile plus the email. */
+export class OwnUserResponse extends PublicUserResponse {
+  @ApiProperty({ format: 'email' }) email: string;
+}
+
+/** The compact author shown on posts and lists. */
+export class UserSummaryResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ nullable: true, type: String }) display_name: string | null;
+  @ApiProperty({ nullable: true, type: String }) avatar_url: string | null;
+  @ApiProperty() verified: boolean;
+}
+
+export function toPublicUserResponse(user: User, relationship?: RelationshipResponse): PublicUserResponse {
+  return {
+    id: user.id,
+    username: user.username,
+    display_name: user.displayName ?? null,
+    bio: user.bio ?? null,
+    avatar_url: user.avatarUrl ?? null,
+    cover_url: user.coverUrl ?? null,
+    verified: user.verified,
+    role: user.role,
+    subscription_price_cents: user.subscriptionPriceCents ?? null,
+    currency: user.currency,
+    created_at: user.createdAt.toISOString(),
+    followers_count: user.followersCount,
+    following_count: user.followingCount,
+    posts_count: user.postsCount,
+    ...(relationship ? { relationship } : {}),
+  };
+}
+
+export function toOwnUserResponse(user: User): OwnUserResponse {
+  return { ...toPublicUserResponse(user), email: user.email };
+}
+
+export function toUserSummary(user: Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'verified'>): UserSummaryResponse {
+  return {
+    id: user.id,
+    username: user.username,
+    display_name: user.displayName ?? null,
+    avatar_url: user.avatarUrl ?? null,
+    verified: user.verified,
+  };
+}

@@ -1,0 +1,103 @@
+import { Check, Entity, EntityRepositoryType, Enum, ManyToOne, OptionalProps, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
+import { v7 } from 'uuid';
+import { Media } from '@/modules/media/entities/media.entity';
+import { UsersRepository } from '../users.repository';
+
+export const USER_ROLES = ['user', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+@Entity({ tableName: 'users', repository: () => UsersRepository })
+@Unique({
+  name: 'users_username_lower_unique',
+  expression: 'create unique index "users_username_lower_unique" on "users" (lower("username"))',
+})
+@Check({
+  name: 'users_subscription_price_cents_check',
+  expression: 'subscription_price_cents >= 100 and subscription_price_cents <= 100000',
+})
+export class User {
+  [EntityRepositoryType]?: UsersRepository;
+  [OptionalProps]?:
+    | 'id'
+    | 'verified'
+    | 'role'
+    | 'currency'
+    | 'followersCount'
+    | 'followingCount'
+    | 'postsCount'
+    | 'createdAt'
+    | 'updatedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = v7();
+
+  /** Unique as typed and, through `users_username_lower_unique`, case-insensitively. */
+  @Property({ type: 'string', length: 50, unique: 'users_username_unique' })
+  username: string;
+
+  /** Stored trimmed and lower-cased by the application. */
+  @Property({ type: 'string', length: 255, unique: 'users_email_unique' })
+  email: string;
+
+  /** Null for accounts created through Google sign-in. Lazy and hidden: load it explicitly, never serialise it. */
+  @Property({ type: 'string', length: 255, nullable: true, lazy: true, hidden: true })
+  passwordHash?: string | null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  displayName?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  bio?: string | null;
+
+  @Property({ type: 'string', length: 500, nullable: true })
+  avatarUrl?: string | null;
+
+  @Property({ type: 'string', length: 500, nullable: true })
+  coverUrl?: string | null;
+
+  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null' })
+  avatarMedia?: Ref<Media> | null;
+
+  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null' })
+  coverMedia?: Ref<Media> | null;
+
+  @Property({ type: 'boolean', default: false })
+  verified: boolean = false;
+
+  @Enum({ items: [...USER_ROLES], columnType: 'varchar(20)', default: 'user' })
+  role: UserRole = 'user';
+
+  /** A creator's monthly price; null means the creator takes no subscriptions. */
+  @Property({ type: 'integer', nullable: true })
+  subscriptionPriceCents?: number | null;
+
+  @Property({ type: 'string', length: 3, default: 'usd' })
+  currency: string = 'usd';
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  suspendedAt?: Date | null;
+
+  @Property({ type: 'string', length: 255, nullable: true, unique: 'users_stripe_customer_id_unique' })
+  stripeCustomerId?: string | null;
+
+  @Property({ type: 'string', length: 255, nullable: true })
+  stripeProductId?: string | null;
+
+  @Property({ type: 'string', length: 255, nullable: true })
+  stripePriceId?: string | null;
+
+  @Property({ type: 'integer', default: 0 })
+  followersCount: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  followingCount: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  postsCount: number = 0;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,24 @@
+import { raw } from '@mikro-orm/core';
+import { EntityRepository } from '@mikro-orm/postgresql';
+import { User } from './entities/user.entity';
+
+export class UsersRepository extends EntityRepository<User> {
+  /** Usernames are unique case-insensitively (`users_username_lower_unique`); this lookup uses that index. */
+  findByUsernameInsensitive(username: string): Promise<User | null> {
+    return this.findOne({ [raw('lower(username)')]: username.toLowerCase() });
+  }
+
+  /** `email` must already be normalised (trimmed, lower-cased) as it is stored. */
+  findByEmail(email: string): Promise<User | null> {
+    return this.findOne({ email });
+  }
+
+  /** A user by username (any case) or by normalised email, with the lazy `passwordHash` loaded, for sign-in. */
+  findForLogin(login: string): Promise<User | null> {
+    const value = login.trim().toLowerCase();
+    return this.findOne(
+      { $or: [{ [raw('lower(username)')]: value }, { email: value }] },
+      { populate: ['passwordHash'] },
+    );
+  }
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { raw } from '@mikro-orm/core';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { AuthUser } from '@/common/auth/auth-user';
+import { MediaService } from '@/modules/media/media.service';
+import { SocialService } from '@/modules/social/social.service';
+import { OwnUserResponse, PublicUserResponse, toOwnUserResponse, toPublicUserResponse } from './dto/user.response';
+import { UpdateMeDto } from './dto/update-me.dto';
+import { User } from './entities/user.entity';
+import { normalizeEmail } from './user-identity';
+import { UsersErrors } from './users.errors';
+import { UsersRepository } from './users.repository';
+
+export interface NewUser {
+  username: string;
+  email: string;
+  passwordHash: string | null;
+  displayName?: string | null;
+  verified?: boolean;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly social: SocialService,
+    private readonly media: MediaService,
+  ) {}
+
+  /** Creates an account inside the caller's transaction; a taken username or email is `409`. */
+  async create(em: EntityManager, data: NewUser): Promise<User> {
+    const email = normalizeEmail(data.email);
+    const existing = await em.getRepository(User).findOne(
+      { $or: [{ email }, { [raw('lower(username)')]: data.username.toLowerCase() }] },
+      { fields: ['id', 'email'] },
+    );
+    if (existing) throw UsersErrors.taken(existing.email === email ? 'email' : 'username');
+    const user = em.create(User, {
+      username: data.username,
+      email,
+      passwordHash: data.passwordHash,
+      displayName: data.displayName ?? data.username,
+      verified: data.verified ?? false,
+    });
+    try {
+      await em.flush();
+    } catch (error) {
+      // Two registrations racing for the same name: the unique indexes decide.
+      if (error instanceof UniqueConstraintViolationException) {
+        throw UsersErrors.taken(/email/.test(error.message) ? 'email' : 'username');
+      }
+      throw error;
+    }
+    return user;
+  }
+
+  findForLogin(login: string): Promise<User | null> {
+    return this.users.findForLogin(login);
+  }
+
+  async getActive(userId: string): Promise<User> {
+    const user = await this.users.findOne({ id: userId, suspendedAt: null });
+    if (!user) throw UsersErrors.notFound();
+    return user;
+  }
+
+  /** Any account by username, suspended ones included (for moderation). */
+  async getByUsername(username: string): Promise<User> {
+    const user = await this.users.findByUsernameInsensitive(username);
+    if (!user) throw UsersErrors.notFound();
+    return user;
+  }
+
+  /** Flushes changes made to users loaded in this request. */
+  save(): Promise<void> {
+    return this.users.getEntityManager().flush();
+  }
+
+  async getWithPassword(userId: string): Promise<User> {
+    const user = await this.users.findOne({ id: userId, suspendedAt: null }, { populate: ['passwordHash'] });
+    if (!user) throw UsersErrors.notFound();
+    return user;
+  }
+
+  async getOwn(actor: AuthUser): Promise<OwnUserResponse> {
+    return toOwnUserResponse(await this.getActive(actor.id));
+  }
+
+  async updateOwn(actor: AuthUser, dto: UpdateMeDto): Promise<OwnUserResponse> {
+    const user = await this.getActive(actor.id);
+    if (dto.display_name !== undefined) user.displayName = dto.display_name;
+    if (dto.bio !== undefined) user.bio = dto.bio;
+    if (dto.subscription_price_cents !== undefined) user.subscriptionPriceCents = dto.subscription_price_cents;
+    await this.applyProfileImages(user, dto);
+    await this.users.getEntityManager().flush();
+    return toOwnUserResponse(user);
+  }
+
+  private async applyProfileImages(user: User, dto: UpdateMeDto): Promise<void> {
+    for (const [field, media, url] of [
+      ['avatar_media_id', 'avatarMedia', 'avatarUrl'],
+      ['cover_media_id', 'coverMedia', 'coverUrl'],
+    ] as const) {
+      const id = dto[field];
+      if (id === undefined) continue;
+      if (id === null) {
+        user[media] = null;
+        user[url] = null;
+        continue;
+      }
+      const found = await this.media.findOwnReadyImage(user.id, id);
+      if (!found) throw UsersErrors.mediaNotUsable(field);
+      user[media] = this.users.getEntityManager().getReference('Media', id) as User['avatarMedia'];
+      user[url] = found.url;
+    }
+  }
+
+  /** A public profile; suspended accounts do not exist for others. */
+  async getProfile(viewer: AuthUser | undefined, username: string): Promise<PublicUserResponse> {
+    const user = await this.users.findByUsernameInsensitive(username);
+    if (!user || (user.suspendedAt && user.id !== viewer?.id)) throw UsersErrors.notFound();
+    const relationship = viewer && viewer.id !== user.id ? await this.social.relationship(viewer.id, user.id) : undefined;
+    return toPublicUserResponse(user, relationship);
+  }
+}
