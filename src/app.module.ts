@@ -4,6 +4,8 @@ import { AppConfig } from './common/config/app-config';
 import { ConfigModule } from './common/config/config.module';
 import { DatabaseModule } from './common/database/database.module';
 import { QueueModule } from './common/queue/queue.module';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { OutboxModule } from './common/outbox/outbox.module';
 import { LinkHeaderInterceptor } from './common/http/link-header.interceptor';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RedisModule } from './common/redis/redis.module';
@@ -43,6 +45,8 @@ export class AppModule {
         RedisModule,
         QueueModule.forRoot(config),
         RateLimitModule,
+        OutboxModule,
+        IdempotencyModule,
         HealthModule,
         ...FEATURES,
       ],

@@ -120,12 +120,13 @@ export class SessionsService {
       return u === userId ? this.touch({ id: u, sessionId, role: r }) : undefined;
     }
     const identity = await this.sessions.findActiveIdentity(sessionId);
-    const value = identity && identity.userId === userId ? JSON.stringify({ u: identity.userId, r: identity.role }) : REVOKED;
+    // The cache describes the session, whoever asked: a token naming another user must not tombstone a live session.
+    const value = identity ? JSON.stringify({ u: identity.userId, r: identity.role }) : REVOKED;
     // A cached session lives one access-token lifetime: even a tombstone lost to a Redis blip expires in time.
     const ttl = this.config.auth.accessTtlSeconds;
     // NX: a revocation that landed meanwhile keeps its tombstone.
     await this.redis.client.set(key, value, 'EX', ttl, 'NX').catch(() => undefined);
-    return identity && value !== REVOKED ? this.touch({ id: identity.userId, sessionId, role: identity.role }) : undefined;
+    return identity && identity.userId === userId ? this.touch({ id: identity.userId, sessionId, role: identity.role }) : undefined;
   }
 
   private touch(user: AuthUser): AuthUser {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@/common/config/app-config';
+import { PostUnlocksRepository } from './repositories/post-unlocks.repository';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 
 /**
@@ -10,6 +11,7 @@ import { SubscriptionsRepository } from './repositories/subscriptions.repository
 export class EntitlementsService {
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
+    private readonly unlocks: PostUnlocksRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -20,6 +22,11 @@ export class EntitlementsService {
   /** Of these creators, the ones `subscriberId` may see subscriber content of. One query for any number. */
   subscribedCreators(subscriberId: string, creatorIds: string[]): Promise<Set<string>> {
     return this.subscriptions.creatorsWithAccess(subscriberId, creatorIds, this.graceDays);
+  }
+
+  /** Of these pay-per-view posts, the ones `userId` bought. */
+  unlockedPosts(userId: string, postIds: string[]): Promise<Set<string>> {
+    return this.unlocks.unlockedAmong(userId, postIds);
   }
 
   async isSubscribed(subscriberId: string, creatorId: string): Promise<boolean> {

@@ -1,5 +1,24 @@
 import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { BillingModule } from '@/modules/billing/billing.module';
+import { MediaModule } from '@/modules/media/media.module';
+import { SocialModule } from '@/modules/social/social.module';
+import { UsersModule } from '@/modules/users/users.module';
+import { Hashtag } from './entities/hashtag.entity';
+import { Like } from './entities/like.entity';
+import { PostHashtag } from './entities/post-hashtag.entity';
+import { Post } from './entities/post.entity';
+import { FeedsService } from './feeds.service';
+import { PostAccessPolicy } from './post-access.policy';
+import { PostInteractionsService } from './post-interactions.service';
+import { PostViewsService } from './post-views.service';
+import { PostsController } from './posts.controller';
+import { PostsService } from './posts.service';
 
-/** posts: its routes and services arrive with their issues; its tables already exist (see migrations/). */
-@Module({})
+@Module({
+  imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, BillingModule, MediaModule],
+  controllers: [PostsController],
+  providers: [PostsService, PostInteractionsService, PostViewsService, PostAccessPolicy, FeedsService],
+  exports: [PostsService, PostViewsService, PostAccessPolicy, FeedsService],
+})
 export class PostsModule {}

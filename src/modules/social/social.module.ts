@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BillingModule } from '@/modules/billing/billing.module';
+import { UsersModule } from '@/modules/users/users.module';
 import { Block } from './entities/block.entity';
 import { Follow } from './entities/follow.entity';
 import { Mute } from './entities/mute.entity';
+import { SocialController } from './social.controller';
 import { SocialService } from './social.service';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([Follow, Block, Mute]), BillingModule],
+  imports: [MikroOrmModule.forFeature([Follow, Block, Mute]), UsersModule, BillingModule],
+  controllers: [SocialController],
   providers: [SocialService],
   exports: [SocialService],
 })

@@ -1,21 +1,121 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuthUser } from '@/common/auth/auth-user';
+import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
+import { OutboxService } from '@/common/outbox/outbox.service';
 import { EntitlementsService } from '@/modules/billing/entitlements.service';
-import { RelationshipResponse } from '@/modules/users/dto/user.response';
+import { PublicUserResponse, RelationshipResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
+import { UsersService } from '@/modules/users/users.service';
+import { BlocksRepository } from './repositories/blocks.repository';
 import { FollowsRepository } from './repositories/follows.repository';
+import { MutesRepository } from './repositories/mutes.repository';
+import { SocialErrors } from './social.errors';
+
+/** What the graph says about a set of authors, for one viewer: one query per relation, whatever the count. */
+export interface GraphView {
+  following: Set<string>;
+  blocked: Set<string>;
+}
 
 @Injectable()
 export class SocialService {
   constructor(
+    private readonly em: EntityManager,
     private readonly follows: FollowsRepository,
+    private readonly blocks: BlocksRepository,
+    private readonly mutes: MutesRepository,
+    private readonly users: UsersService,
     private readonly entitlements: EntitlementsService,
+    private readonly outbox: OutboxService,
   ) {}
 
-  /** How `viewerId` stands to `targetId`: follows, blocks and mutes in one query, plus the subscription. */
   async relationship(viewerId: string, targetId: string): Promise<RelationshipResponse> {
     const [edges, subscribed] = await Promise.all([
       this.follows.relationshipEdges(viewerId, targetId),
       this.entitlements.isSubscribed(viewerId, targetId),
     ]);
     return { ...edges, subscribed };
+  }
+
+  /** A public profile; suspended accounts do not exist for others. `relationship` only for a signed-in viewer. */
+  async profile(viewer: AuthUser | undefined, username: string): Promise<PublicUserResponse> {
+    const user = await this.users.getActiveByUsername(username);
+    const relationship = viewer && viewer.id !== user.id ? await this.relationship(viewer.id, user.id) : undefined;
+    return toPublicUserResponse(user, relationship);
+  }
+
+  async graphView(viewerId: string, userIds: string[]): Promise<GraphView> {
+    const others = [...new Set(userIds)].filter((id) => id !== viewerId);
+    const [following, blocked] = await Promise.all([
+      this.follows.followingAmong(viewerId, others),
+      this.blocks.blockedEitherWay(viewerId, others),
+    ]);
+    return { following, blocked };
+  }
+
+  isBlockedEitherWay(a: string, b: string): Promise<boolean> {
+    return this.blocks.isBlockedEitherWay(a, b);
+  }
+
+  async follow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    if (target.id === actor.id) throw SocialErrors.self('follow');
+    if (await this.blocks.isBlockedEitherWay(actor.id, target.id)) throw SocialErrors.blocked();
+    await this.em.fork().transactional(async (em) => {
+      if (await this.follows.follow(em, actor.id, target.id)) {
+        this.outbox.record(em, 'user.followed', { followerId: actor.id, followingId: target.id });
+      }
+    });
+    return this.relationship(actor.id, target.id);
+  }
+
+  async unfollow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    if (target.id === actor.id) throw SocialErrors.self('unfollow');
+    await this.em.fork().transactional((em) => this.follows.unfollow(em, actor.id, target.id));
+    return this.relationship(actor.id, target.id);
+  }
+
+  /** Blocking also ends follows both ways, with their counters, in one transaction. */
+  async block(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    if (target.id === actor.id) throw SocialErrors.self('block');
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      await this.blocks.block(em, actor.id, target.id);
+      await this.follows.unfollow(em, actor.id, target.id);
+      await this.follows.unfollow(em, target.id, actor.id);
+    });
+    return this.relationship(actor.id, target.id);
+  }
+
+  async unblock(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    await this.blocks.unblock(this.em, actor.id, target.id);
+    return this.relationship(actor.id, target.id);
+  }
+
+  async mute(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    if (target.id === actor.id) throw SocialErrors.self('mute');
+    await this.mutes.mute(this.em, actor.id, target.id);
+    return this.relationship(actor.id, target.id);
+  }
+
+  async unmute(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    await this.mutes.unmute(this.em, actor.id, target.id);
+    return this.relationship(actor.id, target.id);
+  }
+
+  async list(side: 'followers' | 'following', username: string, query: PageQuery): Promise<Page<PublicUserResponse>> {
+    const owner = await this.users.getActiveByUsername(username);
+    const rows = await this.follows.page(side, owner.id, decodeCursor(query.cursor), query.limit + 1);
+    const users = new Map((await this.users.findActiveByIds(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
+    return toPage(
+      rows.filter((r) => users.has(r.user_id)),
+      query.limit,
+      (r) => ({ at: new Date(r.followed_at), id: r.follow_id }),
+      (r) => toPublicUserResponse(users.get(r.user_id)!),
+    );
   }
 }

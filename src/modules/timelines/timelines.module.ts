@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { PostsModule } from '@/modules/posts/posts.module';
+import { TimelinesController } from './timelines.controller';
 
-/** timelines: its routes and services arrive with their issues; its tables already exist (see migrations/). */
-@Module({})
+/** The timeline routes; the feeds themselves are computed by the posts module's FeedsService. */
+@Module({ imports: [PostsModule], controllers: [TimelinesController] })
 export class TimelinesModule {}

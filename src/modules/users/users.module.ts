@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MediaModule } from '@/modules/media/media.module';
-import { SocialModule } from '@/modules/social/social.module';
 import { User } from './entities/user.entity';
 import { FirstAdminService } from './first-admin.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([User]), SocialModule, MediaModule],
+  imports: [MikroOrmModule.forFeature([User]), MediaModule],
   controllers: [UsersController],
   providers: [UsersService, FirstAdminService],
   exports: [UsersService, FirstAdminService],

@@ -21,4 +21,9 @@ export class UsersRepository extends EntityRepository<User> {
       { populate: ['passwordHash'] },
     );
   }
+
+  /** Active users whose lower-cased username is one of `usernames` (already lower-cased), over the lower() index. */
+  findActiveByLowerUsernames(usernames: string[]): Promise<User[]> {
+    return this.find({ [raw('lower(username)')]: { $in: usernames }, suspendedAt: null });
+  }
 }

@@ -3,8 +3,7 @@ import { raw } from '@mikro-orm/core';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { MediaService } from '@/modules/media/media.service';
-import { SocialService } from '@/modules/social/social.service';
-import { OwnUserResponse, PublicUserResponse, toOwnUserResponse, toPublicUserResponse } from './dto/user.response';
+import { OwnUserResponse, toOwnUserResponse } from './dto/user.response';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { User } from './entities/user.entity';
 import { normalizeEmail } from './user-identity';
@@ -23,7 +22,6 @@ export interface NewUser {
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
-    private readonly social: SocialService,
     private readonly media: MediaService,
   ) {}
 
@@ -56,6 +54,23 @@ export class UsersService {
 
   findForLogin(login: string): Promise<User | null> {
     return this.users.findForLogin(login);
+  }
+
+  /** An active (not suspended) account by username, any case. */
+  async getActiveByUsername(username: string): Promise<User> {
+    const user = await this.users.findByUsernameInsensitive(username);
+    if (!user || user.suspendedAt) throw UsersErrors.notFound();
+    return user;
+  }
+
+  /** Active accounts by lower-cased username (mentions). */
+  findActiveByUsernames(usernames: string[]): Promise<User[]> {
+    return usernames.length ? this.users.findActiveByLowerUsernames(usernames) : Promise.resolve([]);
+  }
+
+  /** Active accounts by id, for building lists. */
+  findActiveByIds(ids: string[]): Promise<User[]> {
+    return ids.length ? this.users.find({ id: { $in: ids }, suspendedAt: null }) : Promise.resolve([]);
   }
 
   async getActive(userId: string): Promise<User> {
@@ -115,11 +130,4 @@ export class UsersService {
     }
   }
 
-  /** A public profile; suspended accounts do not exist for others. */
-  async getProfile(viewer: AuthUser | undefined, username: string): Promise<PublicUserResponse> {
-    const user = await this.users.findByUsernameInsensitive(username);
-    if (!user || (user.suspendedAt && user.id !== viewer?.id)) throw UsersErrors.notFound();
-    const relationship = viewer && viewer.id !== user.id ? await this.social.relationship(viewer.id, user.id) : undefined;
-    return toPublicUserResponse(user, relationship);
-  }
 }

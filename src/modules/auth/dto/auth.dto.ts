@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 import { OwnUserResponse } from '@/modules/users/dto/user.response';
 
@@ -11,6 +12,8 @@ export class RegisterDto {
   username: string;
 
   @ApiProperty({ format: 'email', maxLength: 255 })
+  // Emails are compared trimmed and lower-cased: " Alice@x.com " is the taken "alice@x.com" (409), not a malformed one.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MaxLength(255)
   @IsEmail({}, { message: 'email must be an email address' })

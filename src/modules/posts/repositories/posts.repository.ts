@@ -1,4 +1,203 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
-import { Post } from '../entities/post.entity';
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { Keyset } from '@/common/http/pagination';
+import { Post, Visibility } from '../entities/post.entity';
+import { POST_COLUMNS, PostRow } from '../post-row';
 
-export class PostsRepository extends EntityRepository<Post> {}
+const FROM = 'from posts p join users u on u.id = p.user_id';
+const LIVE = 'p.deleted_at is null and u.suspended_at is null';
+/** The subscription access rule of EntitlementsService, in SQL for the timeline filters. */
+const HAS_ACCESS = `exists (select 1 from subscriptions s where s.subscriber_id = ? and s.creator_id = p.user_id
+  and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ?) > now())))`;
+
+function before(cursor: Keyset | undefined): { sql: string; params: unknown[] } {
+  return cursor ? { sql: 'and (p.created_at, p.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
+}
+
+export class PostsRepository extends EntityRepository<Post> {
+  private rows(sql: string, params: unknown[], em: EntityManager = this.getEntityManager()): Promise<PostRow[]> {
+    return em.execute<PostRow[]>(sql, params);
+  }
+
+  /** Live posts by id, in no particular order (deleted posts and suspended authors left out). */
+  findRows(ids: string[]): Promise<PostRow[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.rows(`select ${POST_COLUMNS} ${FROM} where p.id in (?) and ${LIVE}`, [ids]);
+  }
+
+  async findRow(id: string): Promise<PostRow | undefined> {
+    return (await this.findRows([id]))[0];
+  }
+
+  /**
+   * Home: the viewer's own posts and those of everyone they follow, reposts included, newest first, minus muted
+   * authors and subscriber-only posts the viewer has no access to. Served by `posts_user_created_idx` per author
+   * (or a backward walk of the created_at index when the viewer follows many), see the README.
+   */
+  homePage(viewerId: string, cursor: Keyset | undefined, limit: number, graceDays: number): Promise<PostRow[]> {
+    const c = before(cursor);
+    return this.rows(
+      `select ${POST_COLUMNS} ${FROM}
+        where ${LIVE}
+          and (p.user_id = ? or p.user_id in (select following_id from follows where follower_id = ?))
+          and (p.visibility <> 'subscribers' or p.user_id = ? or ${HAS_ACCESS})
+          and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)
+          ${c.sql}
+        order by p.created_at desc, p.id desc limit ?`,
+      [viewerId, viewerId, viewerId, viewerId, graceDays, viewerId, ...c.params, limit],
+    );
+  }
+
+  /** Public, original (not reposted) posts, newest first, over `posts_public_created_idx`. */
+  publicPage(viewerId: string | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+    const c = before(cursor);
+    const exclude = viewerId
+      ? `and not exists (select 1 from blocks b where (b.blocker_id = ? and b.blocked_id = p.user_id) or (b.blocker_id = p.user_id and b.blocked_id = ?))
+         and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)`
+      : '';
+    return this.rows(
+      `select ${POST_COLUMNS} ${FROM}
+        where ${LIVE} and p.visibility = 'public' and p.repost_of_id is null ${exclude} ${c.sql}
+        order by p.created_at desc, p.id desc limit ?`,
+      [...(viewerId ? [viewerId, viewerId, viewerId] : []), ...c.params, limit],
+    );
+  }
+
+  /** Public posts with a hashtag, over `post_hashtags_tag_created_idx`. */
+  tagPage(tag: string, viewerId: string | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+    const c = cursor ? { sql: 'and (ph.created_at, ph.post_id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
+    const exclude = viewerId
+      ? `and not exists (select 1 from blocks b where (b.blocker_id = ? and b.blocked_id = p.user_id) or (b.blocker_id = p.user_id and b.blocked_id = ?))
+         and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)`
+      : '';
+    return this.rows(
+      `select ${POST_COLUMNS}
+         from hashtags h join post_hashtags ph on ph.hashtag_id = h.id
+         join posts p on p.id = ph.post_id join users u on u.id = p.user_id
+        where h.name = ? and ${LIVE} and p.visibility = 'public' ${exclude} ${c.sql}
+        order by ph.created_at desc, ph.post_id desc limit ?`,
+      [tag, ...(viewerId ? [viewerId, viewerId, viewerId] : []), ...c.params, limit],
+    );
+  }
+
+  /** One author's posts and reposts in the visibilities the viewer may see, over `posts_user_created_idx`. */
+  authorPage(authorId: string, visibilities: Visibility[], cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+    const c = before(cursor);
+    return this.rows(
+      `select ${POST_COLUMNS} ${FROM}
+        where p.user_id = ? and ${LIVE} and p.visibility in (?) ${c.sql}
+        order by p.created_at desc, p.id desc limit ?`,
+      [authorId, visibilities, ...c.params, limit],
+    );
+  }
+
+  /** Direct replies, oldest first, over `posts_reply_created_idx`. */
+  repliesPage(postId: string, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+    const c = cursor ? { sql: 'and (p.created_at, p.id) > (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
+    return this.rows(
+      `select ${POST_COLUMNS} ${FROM} where p.reply_to_id = ? and ${LIVE} ${c.sql} order by p.created_at, p.id limit ?`,
+      [postId, ...c.params, limit],
+    );
+  }
+
+  /** The chain of parents of a post, nearest last; deleted parents are walked through but not returned. */
+  ancestors(postId: string, maxDepth = 100): Promise<PostRow[]> {
+    return this.rows(
+      `with recursive chain(id, parent, depth) as (
+         select id, reply_to_id, 0 from posts where id = ?
+         union all
+         select p.id, p.reply_to_id, c.depth + 1 from posts p join chain c on p.id = c.parent where c.depth < ?)
+       select ${POST_COLUMNS} from chain c join posts p on p.id = c.id join users u on u.id = p.user_id
+        where c.depth > 0 and ${LIVE} order by c.depth desc`,
+      [postId, maxDepth],
+    );
+  }
+
+  /** Every reply below a post (any depth), oldest first, bounded. */
+  descendants(postId: string, max = 500): Promise<PostRow[]> {
+    return this.rows(
+      `with recursive tree(id, depth) as (
+         select id, 0 from posts where id = ?
+         union all
+         select p.id, t.depth + 1 from posts p join tree t on p.reply_to_id = t.id where t.depth < 100)
+       select ${POST_COLUMNS} from tree t join posts p on p.id = t.id join users u on u.id = p.user_id
+        where t.depth > 0 and ${LIVE} order by p.created_at, p.id limit ?`,
+      [postId, max],
+    );
+  }
+
+  /** Of `postIds`, those the user liked / reposted: one query each for any page. */
+  async likedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
+    if (!postIds.length) return new Set();
+    const rows = await this.getEntityManager().execute<{ id: string }[]>('select post_id as id from likes where user_id = ? and post_id in (?)', [userId, postIds]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async repostedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
+    if (!postIds.length) return new Set();
+    const rows = await this.getEntityManager().execute<{ id: string }[]>(
+      'select repost_of_id as id from posts where user_id = ? and repost_of_id in (?) and deleted_at is null',
+      [userId, postIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  // Writes: counters move in the statement that changes the row, never read-modify-write.
+
+  async addLike(em: EntityManager, id: string, userId: string, postId: string): Promise<boolean> {
+    const rows = await em.execute(
+      `with ins as (insert into likes (id, user_id, post_id, created_at) values (?, ?, ?, now())
+                    on conflict (user_id, post_id) do nothing returning post_id)
+       update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`,
+      [id, userId, postId],
+    );
+    return rows.length > 0;
+  }
+
+  async removeLike(em: EntityManager, userId: string, postId: string): Promise<boolean> {
+    const rows = await em.execute(
+      `with del as (delete from likes where user_id = ? and post_id = ? returning post_id)
+       update posts set likes_count = greatest(likes_count - 1, 0) where id in (select post_id from del) returning id`,
+      [userId, postId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Inserts a repost row; false when the user already reposted it. */
+  async addRepost(em: EntityManager, id: string, userId: string, postId: string): Promise<boolean> {
+    const rows = await em.execute(
+      `with ins as (insert into posts (id, user_id, content, repost_of_id, visibility, created_at, updated_at)
+                    values (?, ?, '', ?, 'public', now(), now())
+                    on conflict (user_id, repost_of_id) where repost_of_id is not null and deleted_at is null do nothing
+                    returning repost_of_id, user_id),
+       a as (update users set posts_count = posts_count + 1 where id in (select user_id from ins))
+       update posts set retweets_count = retweets_count + 1 where id in (select repost_of_id from ins) returning id`,
+      [id, userId, postId],
+    );
+    return rows.length > 0;
+  }
+
+  async removeRepost(em: EntityManager, userId: string, postId: string): Promise<boolean> {
+    const rows = await em.execute(
+      `with del as (delete from posts where user_id = ? and repost_of_id = ? and deleted_at is null returning repost_of_id, user_id),
+       a as (update users set posts_count = greatest(posts_count - 1, 0) where id in (select user_id from del))
+       update posts set retweets_count = greatest(retweets_count - 1, 0) where id in (select repost_of_id from del) returning id`,
+      [userId, postId],
+    );
+    return rows.length > 0;
+  }
+
+  async bumpCounters(em: EntityManager, authorId: string, parentId: string | null | undefined, delta: 1 | -1): Promise<void> {
+    await em.execute('update users set posts_count = greatest(posts_count + ?, 0) where id = ?', [delta, authorId]);
+    if (parentId) await em.execute('update posts set replies_count = greatest(replies_count + ?, 0) where id = ?', [delta, parentId]);
+  }
+
+  /** Users who liked a post, newest like first, over `likes_post_created_idx`. */
+  likersPage(postId: string, cursor: Keyset | undefined, limit: number): Promise<{ like_id: string; liked_at: Date; user_id: string }[]> {
+    const c = cursor ? { sql: 'and (l.created_at, l.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
+    return this.getEntityManager().execute(
+      `select l.id as like_id, l.created_at as liked_at, l.user_id from likes l join users u on u.id = l.user_id
+        where l.post_id = ? and u.suspended_at is null ${c.sql} order by l.created_at desc, l.id desc limit ?`,
+      [postId, ...c.params, limit],
+    );
+  }
+}

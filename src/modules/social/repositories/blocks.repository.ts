@@ -1,4 +1,31 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { v7 } from 'uuid';
 import { Block } from '../entities/block.entity';
 
-export class BlocksRepository extends EntityRepository<Block> {}
+export class BlocksRepository extends EntityRepository<Block> {
+  /** Of `userIds`, those the viewer blocks or is blocked by. */
+  async blockedEitherWay(viewerId: string, userIds: string[]): Promise<Set<string>> {
+    if (!userIds.length) return new Set();
+    const rows = await this.getEntityManager().execute<{ id: string }[]>(
+      `select blocked_id as id from blocks where blocker_id = ? and blocked_id in (?)
+       union select blocker_id from blocks where blocked_id = ? and blocker_id in (?)`,
+      [viewerId, userIds, viewerId, userIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
+    return (await this.blockedEitherWay(a, [b])).has(b);
+  }
+
+  async block(em: EntityManager, blockerId: string, blockedId: string): Promise<void> {
+    await em.execute(
+      'insert into blocks (id, blocker_id, blocked_id, created_at) values (?, ?, ?, now()) on conflict (blocker_id, blocked_id) do nothing',
+      [v7(), blockerId, blockedId],
+    );
+  }
+
+  async unblock(em: EntityManager, blockerId: string, blockedId: string): Promise<void> {
+    await em.execute('delete from blocks where blocker_id = ? and blocked_id = ?', [blockerId, blockedId]);
+  }
+}

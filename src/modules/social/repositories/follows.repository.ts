@@ -1,4 +1,6 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { v7 } from 'uuid';
+import { Keyset } from '@/common/http/pagination';
 import { Follow } from '../entities/follow.entity';
 
 export interface RelationshipEdges {
@@ -6,6 +8,13 @@ export interface RelationshipEdges {
   followed_by: boolean;
   blocking: boolean;
   muting: boolean;
+}
+
+/** A user row of a followers/following page, with the follow's keyset position. */
+export interface FollowPageRow {
+  follow_id: string;
+  followed_at: Date;
+  user_id: string;
 }
 
 export class FollowsRepository extends EntityRepository<Follow> {
@@ -19,5 +28,52 @@ export class FollowsRepository extends EntityRepository<Follow> {
       [viewerId, targetId, targetId, viewerId, viewerId, targetId, viewerId, targetId],
     );
     return row;
+  }
+
+  /** Of `userIds`, those the viewer follows. */
+  async followingAmong(viewerId: string, userIds: string[]): Promise<Set<string>> {
+    if (!userIds.length) return new Set();
+    const rows = await this.getEntityManager().execute<{ id: string }[]>(
+      'select following_id as id from follows where follower_id = ? and following_id in (?)',
+      [viewerId, userIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Inserts the follow and moves both counters in one statement; false when it already existed. */
+  async follow(em: EntityManager, followerId: string, followingId: string): Promise<boolean> {
+    const rows = await em.execute(
+      `with ins as (
+         insert into follows (id, follower_id, following_id, created_at) values (?, ?, ?, now())
+         on conflict (follower_id, following_id) do nothing returning follower_id, following_id),
+       a as (update users set following_count = following_count + 1 where id in (select follower_id from ins))
+       update users set followers_count = followers_count + 1 where id in (select following_id from ins) returning id`,
+      [v7(), followerId, followingId],
+    );
+    return rows.length > 0;
+  }
+
+  async unfollow(em: EntityManager, followerId: string, followingId: string): Promise<boolean> {
+    const rows = await em.execute(
+      `with del as (delete from follows where follower_id = ? and following_id = ? returning follower_id, following_id),
+       a as (update users set following_count = greatest(following_count - 1, 0) where id in (select follower_id from del))
+       update users set followers_count = greatest(followers_count - 1, 0) where id in (select following_id from del) returning id`,
+      [followerId, followingId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Followers (`side` = 'followers') or followings of `userId`, newest follow first, suspended users left out. */
+  page(side: 'followers' | 'following', userId: string, cursor: Keyset | undefined, limit: number): Promise<FollowPageRow[]> {
+    const [own, other] = side === 'followers' ? ['following_id', 'follower_id'] : ['follower_id', 'following_id'];
+    return this.getEntityManager().execute<FollowPageRow[]>(
+      `select f.id as follow_id, f.created_at as followed_at, f.${other} as user_id
+         from follows f join users u on u.id = f.${other}
+        where f.${own} = ? and u.suspended_at is null
+          ${cursor ? 'and (f.created_at, f.id) < (?, ?)' : ''}
+        order by f.created_at desc, f.id desc
+        limit ?`,
+      cursor ? [userId, cursor.at, cursor.id, limit] : [userId, limit],
+    );
   }
 }

@@ -1,0 +1,14 @@
+/** Every domain event and its payload. Written to the outbox in the transaction of the change it describes. */
+export interface DomainEvents {
+  'user.followed': { followerId: string; followingId: string };
+  'post.created': { postId: string; authorId: string };
+  'post.liked': { postId: string; userId: string; authorId: string };
+  'post.replied': { postId: string; replyId: string; userId: string; authorId: string };
+  'post.mentioned': { postId: string; userId: string; mentionedUserIds: string[] };
+  'post.reposted': { postId: string; repostId: string; userId: string; authorId: string };
+  'premium_post.published': { postId: string; authorId: string };
+  'subscription.activated': { subscriptionId: string; subscriberId: string; creatorId: string };
+  'post.unlocked': { postId: string; userId: string; authorId: string };
+}
+
+export type DomainEventType = keyof DomainEvents;

@@ -1,0 +1,37 @@
+import { Visibility } from './entities/post.entity';
+
+/**
+ * A post as the read paths fetch it: one row with its author's summary, no entity hydration.
+ * Column names are the SQL's (see POST_COLUMNS).
+ */
+export interface PostRow {
+  id: string;
+  user_id: string;
+  content: string;
+  content_html: string | null;
+  reply_to_id: string | null;
+  root_post_id: string | null;
+  repost_of_id: string | null;
+  likes_count: number;
+  replies_count: number;
+  reposts_count: number;
+  visibility: Visibility;
+  is_premium: boolean;
+  price_cents: number | null;
+  preview: string | null;
+  currency: string;
+  created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+  author_username: string;
+  author_display_name: string | null;
+  author_avatar_url: string | null;
+  author_verified: boolean;
+  author_suspended_at: Date | null;
+}
+
+export const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply_to_id, p.root_post_id, p.repost_of_id,
+  p.likes_count, p.replies_count, p.retweets_count as reposts_count, p.visibility, p.is_premium, p.price_cents,
+  p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at,
+  u.username as author_username, u.display_name as author_display_name, u.avatar_url as author_avatar_url,
+  u.verified as author_verified, u.suspended_at as author_suspended_at`;

@@ -1,0 +1,78 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { AuthUser } from '@/common/auth/auth-user';
+import { CurrentUser, Public } from '@/common/auth/auth.decorators';
+import { PageQuery } from '@/common/http/pagination';
+import { PublicUserResponse, RelationshipResponse } from '@/modules/users/dto/user.response';
+import { UsernameParam } from '@/modules/users/dto/username.param';
+import { UserPageResponse } from './dto/social.dto';
+import { SocialService } from './social.service';
+
+@ApiTags('profiles')
+@ApiBearerAuth()
+@Controller('users/:username')
+export class SocialController {
+  constructor(private readonly social: SocialService) {}
+
+  @Public()
+  @Get()
+  @ApiOkResponse({ type: PublicUserResponse, description: '`relationship` is present for a signed-in viewer' })
+  @ApiNotFoundResponse({ description: 'No such user, or suspended' })
+  profile(@CurrentUser() viewer: AuthUser | undefined, @Param() { username }: UsernameParam) {
+    return this.social.profile(viewer, username);
+  }
+
+  @Public()
+  @Get('followers')
+  @ApiOkResponse({ type: UserPageResponse })
+  followers(@Param() { username }: UsernameParam, @Query() query: PageQuery) {
+    return this.social.list('followers', username, query);
+  }
+
+  @Public()
+  @Get('following')
+  @ApiOkResponse({ type: UserPageResponse })
+  following(@Param() { username }: UsernameParam, @Query() query: PageQuery) {
+    return this.social.list('following', username, query);
+  }
+
+  @Post('follow')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RelationshipResponse, description: 'Idempotent' })
+  @ApiUnprocessableEntityResponse({ description: 'Following yourself' })
+  follow(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.social.follow(actor, username);
+  }
+
+  @Delete('follow')
+  @ApiOkResponse({ type: RelationshipResponse })
+  unfollow(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.social.unfollow(actor, username);
+  }
+
+  @Post('block')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RelationshipResponse, description: 'Also removes follows both ways' })
+  block(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.social.block(actor, username);
+  }
+
+  @Delete('block')
+  @ApiOkResponse({ type: RelationshipResponse })
+  unblock(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.social.unblock(actor, username);
+  }
+
+  @Post('mute')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RelationshipResponse })
+  mute(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.social.mute(actor, username);
+  }
+
+  @Delete('mute')
+  @ApiOkResponse({ type: RelationshipResponse })
+  unmute(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.social.unmute(actor, username);
+  }
+}
