@@ -24,7 +24,8 @@ export class FeedsService {
   ) {}
 
   async home(viewer: AuthUser, query: PageQuery): Promise<Page<PostResponse>> {
-    const rows = await this.posts.homePage(viewer.id, decodeCursor(query.cursor), query.limit + 1, this.entitlements.graceDays);
+    const { followingCount } = await this.users.getActive(viewer.id);
+    const rows = await this.posts.homePage(viewer.id, followingCount, decodeCursor(query.cursor), query.limit + 1, this.entitlements.graceDays);
     return this.postsService.page(viewer, rows, query.limit);
   }
 

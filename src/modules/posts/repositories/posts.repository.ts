@@ -9,6 +9,9 @@ const LIVE = 'p.deleted_at is null and u.suspended_at is null';
 const HAS_ACCESS = `exists (select 1 from subscriptions s where s.subscriber_id = ? and s.creator_id = p.user_id
   and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ?) > now())))`;
 
+/** Up to this many followed accounts, the home timeline probes each author's index (see homePage). */
+export const HOME_PROBE_LIMIT = 20;
+
 function before(cursor: Keyset | undefined): { sql: string; params: unknown[] } {
   return cursor ? { sql: 'and (p.created_at, p.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
 }
@@ -30,16 +33,38 @@ export class PostsRepository extends EntityRepository<Post> {
 
   /**
    * Home: the viewer's own posts and those of everyone they follow, reposts included, newest first, minus muted
-   * authors and subscriber-only posts the viewer has no access to. Served by `posts_user_created_idx` per author
-   * (or a backward walk of the created_at index when the viewer follows many), see the README.
+   * authors and subscriber-only posts the viewer has no access to. Two plans, chosen by how many the viewer follows
+   * (measured in the README's "Timelines" section):
+   * - few: one `posts_user_created_idx` probe per followed author, merged (cost grows with the follow count);
+   * - many: a backward walk of the `created_at` index keeping followed authors' posts (cost shrinks as the
+   *   followed share of all posts grows).
    */
-  homePage(viewerId: string, cursor: Keyset | undefined, limit: number, graceDays: number): Promise<PostRow[]> {
+  homePage(viewerId: string, followingCount: number, cursor: Keyset | undefined, limit: number, graceDays: number): Promise<PostRow[]> {
     const c = before(cursor);
+    const visible = `(p.visibility <> 'subscribers' or p.user_id = ? or ${HAS_ACCESS})`;
+    if (followingCount <= HOME_PROBE_LIMIT) {
+      return this.rows(
+        `with authors as (
+           select ?::uuid as id
+           union all
+           select f.following_id from follows f where f.follower_id = ?
+              and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = f.following_id))
+         select ${POST_COLUMNS} from authors a
+          cross join lateral (
+            select p.* from posts p
+             where p.user_id = a.id and p.deleted_at is null and ${visible} ${c.sql}
+             order by p.created_at desc, p.id desc limit ?) p
+          join users u on u.id = p.user_id
+         where u.suspended_at is null
+         order by p.created_at desc, p.id desc limit ?`,
+        [viewerId, viewerId, viewerId, viewerId, viewerId, graceDays, ...c.params, limit, limit],
+      );
+    }
     return this.rows(
       `select ${POST_COLUMNS} ${FROM}
         where ${LIVE}
           and (p.user_id = ? or p.user_id in (select following_id from follows where follower_id = ?))
-          and (p.visibility <> 'subscribers' or p.user_id = ? or ${HAS_ACCESS})
+          and ${visible}
           and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)
           ${c.sql}
         order by p.created_at desc, p.id desc limit ?`,
