@@ -27,7 +27,6 @@ const FEATURES = [
   PostsModule,
   TimelinesModule,
   SocialModule,
-  NotificationsModule,
   MediaModule,
   BillingModule,
   ReferralsModule,
@@ -49,6 +48,7 @@ export class AppModule {
         IdempotencyModule,
         HealthModule,
         ...FEATURES,
+        NotificationsModule.forRoot(config),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };

@@ -12,6 +12,7 @@ import { migrateUnderLock } from './common/database/migrate';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { PinoNestLogger } from './common/logging/logger';
+import { addPassportReplyShim } from './modules/auth/google/passport-reply.hook';
 import { FirstAdminService } from './modules/users/first-admin.service';
 
 export const API_PREFIX = 'api/v1';
@@ -69,6 +70,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, pino
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  addPassportReplyShim(fastify);
   app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

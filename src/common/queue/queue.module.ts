@@ -2,12 +2,16 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { AppConfig } from '../config/app-config';
 import { redisOptions } from '../redis/redis.factory';
+import { JobHandlersRegistry } from './job-handlers.registry';
+import { QueueName } from './queue-names';
+import { QueueService } from './queue.service';
 
-/** BullMQ's shared connection settings; each feature registers its own queues and processors. */
+/** BullMQ's connection, every queue, typed enqueueing and the job-handler check. */
 @Global()
 @Module({})
 export class QueueModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const queues = BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name })));
     return {
       module: QueueModule,
       imports: [
@@ -16,8 +20,10 @@ export class QueueModule {
           connection: redisOptions(config, { maxRetriesPerRequest: null, connectionName: `x18-bullmq-${config.role}` }),
           prefix: `${config.redis.prefix}:bull`,
         }),
+        queues,
       ],
-      exports: [BullModule],
+      providers: [QueueService, JobHandlersRegistry],
+      exports: [BullModule, queues, QueueService, JobHandlersRegistry],
     };
   }
 }

@@ -10,6 +10,8 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { Session } from './entities/session.entity';
 import { UserOAuthIdentity } from './entities/user-oauth-identity.entity';
+import { GoogleAuthController } from './google/google-auth.controller';
+import { GOOGLE_AUTH_PROVIDERS } from './google/google-auth.providers';
 import { SessionsService } from './sessions.service';
 import { TokensService } from './tokens.service';
 
@@ -27,8 +29,8 @@ import { TokensService } from './tokens.service';
     UsersModule,
     ReferralsModule,
   ],
-  controllers: [AuthController],
-  providers: [TokensService, SessionsService, AuthService, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  controllers: [AuthController, GoogleAuthController],
+  providers: [TokensService, SessionsService, AuthService, { provide: APP_GUARD, useClass: AccessTokenGuard }, ...GOOGLE_AUTH_PROVIDERS],
   exports: [SessionsService, AuthService],
 })
 export class AuthModule {}

@@ -1,5 +1,32 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { AppConfig } from '@/common/config/app-config';
+import { BillingModule } from '@/modules/billing/billing.module';
+import { PostsModule } from '@/modules/posts/posts.module';
+import { SocialModule } from '@/modules/social/social.module';
+import { UsersModule } from '@/modules/users/users.module';
+import { Notification } from './entities/notification.entity';
+import { NotificationHubService } from './notification-hub.service';
+import { NotificationStreamService } from './notification-stream.service';
+import { NotificationsController } from './notifications.controller';
+import { EventsProcessor, NotificationsProcessor } from './notifications.processors';
+import { NotificationsService } from './notifications.service';
 
-/** notifications: its routes and services arrive with their issues; its tables already exist (see migrations/). */
 @Module({})
-export class NotificationsModule {}
+export class NotificationsModule {
+  /** Processors only where workers run (`APP_ROLE=worker|all`); the API only serves and streams. */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: NotificationsModule,
+      imports: [MikroOrmModule.forFeature([Notification]), PostsModule, SocialModule, UsersModule, BillingModule],
+      controllers: config.runsApi ? [NotificationsController] : [],
+      providers: [
+        NotificationsService,
+        NotificationHubService,
+        NotificationStreamService,
+        ...(config.runsWorkers ? [EventsProcessor, NotificationsProcessor] : []),
+      ],
+      exports: [NotificationsService],
+    };
+  }
+}

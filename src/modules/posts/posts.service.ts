@@ -37,6 +37,11 @@ export class PostsService {
     return { row, view };
   }
 
+  /** Live post rows by id, for other features to render through PostViewsService. */
+  rowsByIds(ids: string[]): Promise<PostRow[]> {
+    return this.posts.findRows(ids);
+  }
+
   async get(viewer: AuthUser | undefined, id: string): Promise<PostResponse> {
     return (await this.getVisibleRow(viewer, id)).view;
   }

@@ -53,6 +53,15 @@ export class SocialService {
     return { following, blocked };
   }
 
+  /** Whether `recipientId` blocks, is blocked by, or mutes `actorId`: such an actor never notifies them. */
+  async silences(recipientId: string, actorId: string): Promise<boolean> {
+    const [blocked, muted] = await Promise.all([
+      this.blocks.isBlockedEitherWay(recipientId, actorId),
+      this.mutes.mutedAmong(recipientId, [actorId]),
+    ]);
+    return blocked || muted.has(actorId);
+  }
+
   isBlockedEitherWay(a: string, b: string): Promise<boolean> {
     return this.blocks.isBlockedEitherWay(a, b);
   }

@@ -8,6 +8,7 @@ export const GoogleAuthErrors = {
     AppException.unprocessable('redirect_uri must start with one of the allowed prefixes (OAUTH_REDIRECT_ALLOWLIST)', 'redirect_uri'),
   malformedQuery: (field: string) =>
     new AppException(ErrorCode.ValidationFailed, `${field} must be a single string`, { errors: [{ field, message: 'must be a single string' }] }),
+  unexpectedCode: () => AppException.unprocessable('code is only accepted by /auth/google/callback', 'code'),
   /** Unknown, expired, forged or already used `state`; also a callback without a code. */
   invalidState: () => new AppException(ErrorCode.Unauthorized, 'This sign-in attempt is unknown, expired or already used; start again'),
   refused: () => new AppException(ErrorCode.Unauthorized, 'Google did not grant the sign-in (cancelled or refused); start again'),

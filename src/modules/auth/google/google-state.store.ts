@@ -1,33 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { RedisService } from '@/common/redis/redis.service';
-
-/** What the authorization request leaves behind for its callback. */
-export interface PendingSignIn {
-  code_verifier: string;
-  /** Where the app wants its one-time code; null: answer the token pair as JSON. */
-  redirect_uri: string | null;
-}
 
 /** What `GoogleStartGuard` hands passport as `state` when it starts the flow. */
 export interface StartState {
   redirect_uri?: string;
 }
 
+/** What the callback learns from its state: where the app wants its one-time code (null: answer JSON). */
+export interface CallbackState {
+  redirect_uri: string | null;
+}
+
+interface PendingSignIn extends CallbackState {
+  code_verifier: string;
+}
+
 type StoreCallback = (error: Error | null, handle?: string) => void;
-type VerifyCallback = (error: Error | null, verifier: string | false, state?: PendingSignIn | { message: string }) => void;
+type VerifyCallback = (error: Error | null, verifier: string | false, state?: CallbackState | { message: string }) => void;
 
 const TTL_SECONDS = 10 * 60;
 const HANDLE = /^[A-Za-z0-9_-]{43}$/;
+const UNKNOWN = { message: 'Unknown, expired or already used state' };
 
 /**
- * passport-oauth2's state store for `state: true, pkce: true`, in Redis instead of a session (there is none): the
- * random `state` handle maps to the PKCE verifier and the app's `redirect_uri` for 10 minutes, and is deleted when
- * the callback reads it, so a state works once. passport-oauth2 picks the PKCE variant of the interface by arity:
- * `store` must take exactly five parameters, `verify` four.
+ * passport-oauth2's state store for `state: true, pkce: true`, kept in Redis since there is no session: the random
+ * `state` handle maps to the PKCE verifier and the app's `redirect_uri` for 10 minutes, and is deleted when the
+ * callback reads it, so a state works once. passport-oauth2 picks the PKCE form of the interface by arity: `store`
+ * must declare exactly five parameters and `verify` four.
  */
 @Injectable()
 export class GoogleStateStore {
+  private readonly logger = new Logger(GoogleStateStore.name);
+
   constructor(private readonly redis: RedisService) {}
 
   private key(handle: string): string {
@@ -37,23 +42,29 @@ export class GoogleStateStore {
   store(_req: unknown, verifier: string, state: StartState | undefined, _meta: unknown, callback: StoreCallback): void {
     const handle = randomBytes(32).toString('base64url');
     const pending: PendingSignIn = { code_verifier: verifier, redirect_uri: state?.redirect_uri ?? null };
-    this.redis.client.set(this.key(handle), JSON.stringify(pending), 'EX', TTL_SECONDS).then(
+    this.settle(
+      this.redis.client.set(this.key(handle), JSON.stringify(pending), 'EX', TTL_SECONDS),
       () => callback(null, handle),
-      (error: Error) => callback(error),
+      (error) => callback(error),
     );
   }
 
   verify(_req: unknown, handle: unknown, _meta: unknown, callback: VerifyCallback): void {
-    const unknown = { message: 'Unknown, expired or already used state' };
-    if (typeof handle !== 'string' || !HANDLE.test(handle)) return callback(null, false, unknown);
-    // GETDEL: two callbacks racing with the same state cannot both get the verifier.
-    this.redis.client.getdel(this.key(handle)).then(
+    if (typeof handle !== 'string' || !HANDLE.test(handle)) return callback(null, false, UNKNOWN);
+    // GETDEL: of two callbacks racing with the same state, only one gets the verifier.
+    this.settle(
+      this.redis.client.getdel(this.key(handle)),
       (stored) => {
-        if (!stored) return callback(null, false, unknown);
+        if (!stored) return callback(null, false, UNKNOWN);
         const pending = JSON.parse(stored) as PendingSignIn;
-        callback(null, pending.code_verifier, pending);
+        callback(null, pending.code_verifier, { redirect_uri: pending.redirect_uri });
       },
-      (error: Error) => callback(error, false),
+      (error) => callback(error, false),
     );
+  }
+
+  /** Hands a Redis result to passport's callback; a throw from passport itself is logged, not taken for Redis's. */
+  private settle<T>(pending: Promise<T>, done: (value: T) => void, failed: (error: Error) => void): void {
+    pending.then(done, failed).catch((error: Error) => this.logger.error({ err: error }, 'passport state callback failed'));
   }
 }

@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
+import { PageQuery } from '@/common/http/pagination';
+import { PostResponse } from '@/modules/posts/dto/post.dto';
+import { UserSummaryResponse } from '@/modules/users/dto/user.response';
+import { NOTIFICATION_TYPES, NotificationType } from '../entities/notification.entity';
+
+export class NotificationQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: NOTIFICATION_TYPES, isArray: true, name: 'types[]', description: 'Repeat for several: `types[]=like&types[]=reply`' })
+  @IsOptional()
+  @Transform(({ value }) => (Array.isArray(value) ? value : [value]))
+  @IsArray()
+  @IsIn(NOTIFICATION_TYPES, { each: true })
+  'types[]'?: NotificationType[];
+
+  /** `types=like` (or repeated) is accepted too. */
+  @ApiPropertyOptional({ enum: NOTIFICATION_TYPES, isArray: true })
+  @IsOptional()
+  @Transform(({ value }) => (Array.isArray(value) ? value : [value]))
+  @IsArray()
+  @IsIn(NOTIFICATION_TYPES, { each: true })
+  types?: NotificationType[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  unread?: boolean;
+}
+
+export class MarkReadDto {
+  @ApiPropertyOptional({ type: [String], maxItems: 500 })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsUUID('all', { each: true })
+  ids?: string[];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Marks this one and every older notification' })
+  @IsOptional()
+  @IsUUID()
+  up_to_id?: string;
+}
+
+export class NotificationResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: NOTIFICATION_TYPES }) type: NotificationType;
+  @ApiProperty({ type: UserSummaryResponse }) from_user: UserSummaryResponse;
+  @ApiPropertyOptional({ type: PostResponse, nullable: true }) post?: PostResponse | null;
+  @ApiProperty() read: boolean;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}
+
+export class NotificationPageResponse {
+  @ApiProperty({ type: [NotificationResponse] }) data: NotificationResponse[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}
+
+export class UnreadCountResponse {
+  @ApiProperty() count: number;
+}

@@ -1,0 +1,52 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
+import { JobHandlersRegistry } from '@/common/queue/job-handlers.registry';
+import { JobName, JobPayloads, QUEUE_SETTINGS, QueueName } from '@/common/queue/queue-names';
+import { NotificationsService } from './notifications.service';
+
+/** Domain events relayed from the outbox. Each handler is idempotent, so a retried or redelivered event is harmless. */
+@Processor(QueueName.Events, { concurrency: QUEUE_SETTINGS[QueueName.Events].concurrency })
+export class EventsProcessor extends WorkerHost {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly notifications: NotificationsService,
+    registry: JobHandlersRegistry,
+  ) {
+    super();
+    registry.register(JobName.DomainEvent);
+  }
+
+  @CreateRequestContext()
+  async process(job: Job): Promise<unknown> {
+    switch (job.name) {
+      case JobName.DomainEvent:
+        return this.notifications.handle(job.data as JobPayloads[JobName.DomainEvent]);
+      default:
+        throw new Error(`unknown job ${job.name} on ${QueueName.Events}`);
+    }
+  }
+}
+
+/** Batched notification work: the subscriber fan-out of premium posts. */
+@Processor(QueueName.Notifications, { concurrency: QUEUE_SETTINGS[QueueName.Notifications].concurrency })
+export class NotificationsProcessor extends WorkerHost {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly notifications: NotificationsService,
+    registry: JobHandlersRegistry,
+  ) {
+    super();
+    registry.register(JobName.FanOutSubscribedPost);
+  }
+
+  @CreateRequestContext()
+  async process(job: Job): Promise<unknown> {
+    switch (job.name) {
+      case JobName.FanOutSubscribedPost:
+        return this.notifications.fanOutBatch(job.data as JobPayloads[JobName.FanOutSubscribedPost]);
+      default:
+        throw new Error(`unknown job ${job.name} on ${QueueName.Notifications}`);
+    }
+  }
+}
