@@ -10,8 +10,8 @@ type HeaderValue = string | number | readonly string[];
 export function addPassportReplyShim(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', async (_request, reply) => {
     Object.assign(reply, {
-      setHeader: (name: string, value: HeaderValue) => reply.raw.setHeader(name, value as string),
-      end: (body?: string | Buffer) => reply.raw.end(body),
+      setHeader: (name: string, value: HeaderValue) => reply.header(name, value),
+      end: (body?: string | Buffer) => reply.send(body),
     });
   });
 }
