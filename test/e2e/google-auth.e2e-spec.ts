@@ -157,6 +157,19 @@ describe('Google sign-in', () => {
       expect(res.body.user.username).toMatch(new RegExp(`^${taken.username.toUpperCase().slice(0, 26)}\\d{4}$`));
     });
 
+    it('gets exactly one account when its first two sign-ins race', async () => {
+      const claims = googleAccount();
+      const callbacks = [await consent(), await consent()];
+      await provider.nextUserinfo(claims);
+      await provider.nextUserinfo(claims);
+      const [a, b] = await Promise.all(callbacks.map((callback) => t.http.get(callback)));
+
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(b.body.user.id).toBe(a.body.user.id);
+      expect(await countUsers({ email: claims.email })).toBe(1);
+      expect(await identitiesOf(claims.sub)).toHaveLength(1);
+    });
+
     it('refuses a suspended account: 403 forbidden', async () => {
       const claims = googleAccount();
       const first = await signInWithGoogle(claims);
@@ -272,6 +285,26 @@ describe('Google sign-in', () => {
       expect(callback).toContain('error=access_denied');
 
       expectProblem(await t.http.get(callback), 401, 'unauthorized');
+    });
+  });
+
+  describe('provider failures', () => {
+    it('answers 401 unauthorized when Google rejects the authorization code', async () => {
+      await provider.nextTokenError(400, 'invalid_grant');
+      expectProblem(await t.http.get(await consent()), 401, 'unauthorized');
+    });
+
+    it('answers 502 bad_gateway when Google fails to answer', async () => {
+      await provider.nextTokenError(500, 'server_error');
+      expectProblem(await t.http.get(await consent()), 502, 'bad_gateway');
+
+      await provider.nextUserinfoError(503);
+      expectProblem(await t.http.get(await consent()), 502, 'bad_gateway');
+    });
+
+    it('answers 502 bad_gateway when the userinfo has no subject', async () => {
+      await provider.nextUserinfo({ sub: '', email: 'nobody@gmail.test' });
+      expectProblem(await t.http.get(await consent()), 502, 'bad_gateway');
     });
   });
 

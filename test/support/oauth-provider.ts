@@ -21,8 +21,9 @@ export interface IssuedTokens {
 /**
  * oauth2-mock-server is ESM-only: Node 20 loads it through require(esm), but Jest's module sandbox cannot (neither
  * through `require` nor `createRequire`). So the mock runs in a worker thread, a plain Node context, and the test
- * drives its hooks (`service.once('beforeUserinfo' | 'beforeTokenSigning' | ...)`) through messages. The hooks are
- * synchronous in the mock, so an override is installed in the worker before the request it is meant for.
+ * drives the mock's hooks (`beforeUserinfo`, `beforeResponse`, `beforeTokenSigning`, `beforeAuthorizeRedirect`)
+ * through messages. The hooks are synchronous in the mock, so an override is installed in the worker before the
+ * request it is meant for.
  */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -31,29 +32,44 @@ const server = new OAuth2Server();
 const service = server.service;
 const issued = [];
 const userinfoAuthorizations = [];
-const record = {
-  beforeResponse: (response) => { if (response.statusCode === 200) issued.push(response.body); },
-  beforeUserinfo: (_response, req) => { userinfoAuthorizations.push(req.headers.authorization); },
+// Queued overrides, one per request, so that concurrent sign-ins each get their own.
+const userinfoQueue = [];
+const tokenQueue = [];
+const idTokenQueue = [];
+const standing = {
+  beforeResponse: (response) => {
+    const next = tokenQueue.shift();
+    if (next) Object.assign(response, next);
+    if (response.statusCode === 200) issued.push(response.body);
+  },
+  beforeUserinfo: (response, req) => {
+    userinfoAuthorizations.push(req.headers.authorization);
+    const next = userinfoQueue.shift();
+    if (next) Object.assign(response, next);
+  },
+  beforeTokenSigning: (token) => {
+    // The token endpoint signs the access token first, then the id token (the one without \`scope\`).
+    if ('scope' in token.payload) return;
+    const claims = idTokenQueue.shift();
+    if (claims) Object.assign(token.payload, claims);
+  },
 };
 const ops = {
   async start() {
     await server.issuer.keys.generate('RS256');
     await server.start(0, '127.0.0.1');
     server.issuer.url = 'http://127.0.0.1:' + server.address().port;
-    for (const [event, listener] of Object.entries(record)) service.on(event, listener);
+    for (const [event, listener] of Object.entries(standing)) service.on(event, listener);
     return server.issuer.url;
   },
-  nextUserinfo(claims) {
-    service.once('beforeUserinfo', (response) => { response.body = claims; });
+  nextUserinfo(statusCode, body) {
+    userinfoQueue.push({ statusCode, body });
+  },
+  nextTokenResponse(statusCode, body) {
+    tokenQueue.push({ statusCode, body });
   },
   nextIdTokenClaims(claims) {
-    // The token endpoint signs the access token first, then the id token (the one without \`scope\`).
-    const listener = (token) => {
-      if ('scope' in token.payload) return;
-      service.off('beforeTokenSigning', listener);
-      Object.assign(token.payload, claims);
-    };
-    service.on('beforeTokenSigning', listener);
+    idTokenQueue.push(claims);
   },
   nextAuthorizeError(error) {
     service.once('beforeAuthorizeRedirect', (redirect) => {
@@ -64,8 +80,13 @@ const ops = {
   issued: () => issued,
   userinfoAuthorizations: () => userinfoAuthorizations,
   reset() {
-    for (const event of ['beforeTokenSigning', 'beforeAuthorizeRedirect', 'beforeUserinfo']) service.removeAllListeners(event);
-    service.on('beforeUserinfo', record.beforeUserinfo);
+    userinfoQueue.length = 0;
+    tokenQueue.length = 0;
+    idTokenQueue.length = 0;
+    for (const event of ['beforeTokenSigning', 'beforeAuthorizeRedirect', 'beforeResponse', 'beforeUserinfo']) {
+      service.removeAllListeners(event);
+    }
+    for (const [event, listener] of Object.entries(standing)) service.on(event, listener);
   },
   stop: () => server.stop(),
 };
@@ -136,12 +157,25 @@ export class OAuthProvider {
     };
   }
 
-  /** The next userinfo request answers exactly these claims (the mock's default is `{ sub: 'johndoe' }`). */
+  /**
+   * The next userinfo request answers exactly these claims (the mock's default is `{ sub: 'johndoe' }`). Calls queue
+   * up: each userinfo request takes the oldest.
+   */
   nextUserinfo(claims: UserinfoClaims): Promise<void> {
-    return this.call('nextUserinfo', claims);
+    return this.call('nextUserinfo', 200, claims);
   }
 
-  /** The next id token the token endpoint signs carries these claims too. */
+  /** The next userinfo request fails with this status and body. */
+  nextUserinfoError(statusCode: number, body: Record<string, unknown> = {}): Promise<void> {
+    return this.call('nextUserinfo', statusCode, body);
+  }
+
+  /** The next token request fails with this status and OAuth error (e.g. 400 `invalid_grant`). */
+  nextTokenError(statusCode: number, error: string): Promise<void> {
+    return this.call('nextTokenResponse', statusCode, { error });
+  }
+
+  /** The next id token the token endpoint signs carries these claims too (queued like `nextUserinfo`). */
   nextIdTokenClaims(claims: Record<string, unknown>): Promise<void> {
     return this.call('nextIdTokenClaims', claims);
   }

@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { createRedisClient, RedisClient } from './redis.factory';
 
@@ -7,13 +7,28 @@ import { createRedisClient, RedisClient } from './redis.factory';
  * so several deployments (or test runs) can share one Redis.
  */
 @Injectable()
-export class RedisService implements OnApplicationShutdown {
+export class RedisService implements OnModuleInit, OnApplicationShutdown {
   readonly client: RedisClient;
   private readonly extra: RedisClient[] = [];
 
   constructor(private readonly config: AppConfig) {
-    // Fail fast instead of queueing commands for minutes while Redis is down.
-    this.client = createRedisClient(config, 'commands', { maxRetriesPerRequest: 2 });
+    // While Redis is down, commands fail at once (callers fall back to PostgreSQL or skip) instead of
+    // waiting in the offline queue for reconnection attempts: an outage must not add seconds to every request.
+    this.client = createRedisClient(config, 'commands', { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  }
+
+  /** Start serving with the command connection up when Redis is there (it is checked before start-up). */
+  async onModuleInit(): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 3000);
+      this.client.once('ready', done);
+    });
   }
 
   get prefix(): string {

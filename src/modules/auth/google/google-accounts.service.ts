@@ -45,6 +45,11 @@ export class GoogleAccountsService {
     }
   }
 
+  /** The account a one-time sign-in code was issued for; undefined when it no longer exists. */
+  async findUser(userId: string): Promise<User | undefined> {
+    return (await this.em.fork().findOne(User, { id: userId })) ?? undefined;
+  }
+
   /** A suspended account is refused before anything is written: the transaction rolls back. */
   private resolveOnce({ profile, tokens }: GoogleSignIn): Promise<User> {
     return this.em.fork().transactional(async (em) => {
@@ -70,7 +75,8 @@ export class GoogleAccountsService {
       username: await this.freeUsername(em, profile),
       email,
       passwordHash: null,
-      displayName: profile.name?.slice(0, DISPLAY_NAME_MAX),
+      // Counted in code points, as PostgreSQL counts varchar(100).
+      displayName: profile.name && Array.from(profile.name).slice(0, DISPLAY_NAME_MAX).join(''),
       // Our `verified` is the blue check, not a verified email.
       verified: false,
     });
@@ -97,10 +103,5 @@ export class GoogleAccountsService {
     // Google sends a refresh token only on the first consent: keep the stored one otherwise.
     if (tokens.refreshToken) identity.refreshToken = encrypt(tokens.refreshToken, key);
     identity.expiresAt = tokens.expiresAt ?? null;
-  }
-
-  /** The account a one-time sign-in code was issued for; undefined when it no longer exists. */
-  async findUser(userId: string): Promise<User | undefined> {
-    return (await this.em.fork().findOne(User, { id: userId })) ?? undefined;
   }
 }

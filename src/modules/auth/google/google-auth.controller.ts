@@ -32,6 +32,8 @@ export class GoogleAuthController {
   @UseGuards(GoogleStartGuard)
   @ApiQuery({
     name: 'redirect_uri',
+    type: String,
+    format: 'uri',
     required: false,
     description: "For apps: where to send the one-time code at the end; must start with one of OAUTH_REDIRECT_ALLOWLIST's prefixes",
   })
@@ -48,8 +50,8 @@ export class GoogleAuthController {
   @Public()
   @Get('callback')
   @UseGuards(GoogleCallbackGuard)
-  @ApiQuery({ name: 'code', description: "Google's authorization code" })
-  @ApiQuery({ name: 'state', description: 'The `state` of GET /auth/google' })
+  @ApiQuery({ name: 'code', type: String, description: "Google's authorization code" })
+  @ApiQuery({ name: 'state', type: String, description: 'The `state` of GET /auth/google' })
   @ApiOkResponse({ type: AuthResponse, description: 'Signed in (or registered), for a flow begun without `redirect_uri`' })
   @ApiFoundResponse({
     description: 'For a flow begun with `redirect_uri`: to `redirect_uri?code=<one-time code>` (valid 60 seconds, once) for POST /auth/google/exchange',

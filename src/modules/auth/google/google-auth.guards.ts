@@ -109,7 +109,7 @@ export class GoogleCallbackGuard extends AuthGuard('google') {
     if (error.name === 'TokenError' && code === 'invalid_grant') return GoogleAuthErrors.codeRejected();
     // Anything else that is not Google's (Redis down, a bug) is left to the problem filter.
     if (!UPSTREAM_ERRORS.has(error.name) && !UPSTREAM_MESSAGES.has(error.message)) return error;
-    this.logger.warn(`Google sign-in failed upstream: ${error.name}: ${error.message}${code ? ` (${String(code)})` : ''}`);
+    this.logger.warn(`Google sign-in failed upstream: ${error.name}${code ? ` ${String(code)}` : ''}${error.message ? `: ${error.message}` : ''}`);
     return GoogleAuthErrors.upstream();
   }
 }
