@@ -1,32 +1,34 @@
-import { Injectable } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
 import { JobsOptions, Queue } from 'bullmq';
 import { JOB_QUEUE, JobName, JobPayloads, QUEUE_SETTINGS, QueueName } from './queue-names';
 
-/** Type-checked enqueueing with each queue's retry and retention policy. */
+/** Type-checked enqueueing with each queue's retry and retention policy. Every `QueueName` is registered. */
 @Injectable()
-export class QueueService {
-  private readonly queues: Record<QueueName, Queue>;
+export class QueueService implements OnModuleInit {
+  private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(
-    @InjectQueue(QueueName.Events) events: Queue,
-    @InjectQueue(QueueName.Notifications) notifications: Queue,
-  ) {
-    this.queues = { [QueueName.Events]: events, [QueueName.Notifications]: notifications };
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onModuleInit(): void {
+    for (const name of Object.values(QueueName)) {
+      this.queues.set(name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    }
   }
 
   queue(name: QueueName): Queue {
-    return this.queues[name];
+    return this.queues.get(name)!;
   }
 
   all(): Queue[] {
-    return Object.values(this.queues);
+    return [...this.queues.values()];
   }
 
   async enqueue<J extends JobName>(name: J, data: JobPayloads[J], options: JobsOptions = {}): Promise<void> {
     const queueName = JOB_QUEUE[name];
     const settings = QUEUE_SETTINGS[queueName];
-    await this.queues[queueName].add(name, data, {
+    await this.queue(queueName).add(name, data, {
       attempts: settings.attempts,
       backoff: { type: 'exponential', delay: settings.backoffMs },
       removeOnComplete: settings.keepCompleted,
