@@ -41,9 +41,17 @@ export interface QueueSettings {
   keepCompleted: number;
   /** Failed jobs are kept for inspection in the dashboard. */
   keepFailed: number;
+  /** A job whose worker stops renewing its lock (crash, kill) is retried by another after about this long. */
+  lockMs: number;
+}
+
+/** BullMQ worker options of a queue's processor. */
+export function workerOptions(queue: QueueName) {
+  const settings = QUEUE_SETTINGS[queue];
+  return { concurrency: settings.concurrency, lockDuration: settings.lockMs, stalledInterval: Math.max(1000, settings.lockMs / 2) };
 }
 
 export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
-  [QueueName.Events]: { concurrency: 8, attempts: 8, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000 },
-  [QueueName.Notifications]: { concurrency: 2, attempts: 8, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000 },
+  [QueueName.Events]: { concurrency: 8, attempts: 8, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 10_000 },
+  [QueueName.Notifications]: { concurrency: 2, attempts: 8, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 10_000 },
 };

@@ -2,11 +2,11 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
 import { JobHandlersRegistry } from '@/common/queue/job-handlers.registry';
-import { JobName, JobPayloads, QUEUE_SETTINGS, QueueName } from '@/common/queue/queue-names';
+import { JobName, JobPayloads, QueueName, workerOptions } from '@/common/queue/queue-names';
 import { NotificationsService } from './notifications.service';
 
 /** Domain events relayed from the outbox. Each handler is idempotent, so a retried or redelivered event is harmless. */
-@Processor(QueueName.Events, { concurrency: QUEUE_SETTINGS[QueueName.Events].concurrency })
+@Processor(QueueName.Events, workerOptions(QueueName.Events))
 export class EventsProcessor extends WorkerHost {
   constructor(
     private readonly orm: MikroORM,
@@ -29,7 +29,7 @@ export class EventsProcessor extends WorkerHost {
 }
 
 /** Batched notification work: the subscriber fan-out of premium posts. */
-@Processor(QueueName.Notifications, { concurrency: QUEUE_SETTINGS[QueueName.Notifications].concurrency })
+@Processor(QueueName.Notifications, workerOptions(QueueName.Notifications))
 export class NotificationsProcessor extends WorkerHost {
   constructor(
     private readonly orm: MikroORM,
