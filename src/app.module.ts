@@ -7,6 +7,7 @@ import { QueueModule } from './common/queue/queue.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { OutboxModule } from './common/outbox/outbox.module';
 import { LinkHeaderInterceptor } from './common/http/link-header.interceptor';
+import { MetricsModule } from './common/metrics/metrics.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RedisModule } from './common/redis/redis.module';
 import { AdminModule } from './modules/admin/admin.module';
@@ -45,6 +46,7 @@ export class AppModule {
         QueueModule.forRoot(config),
         RateLimitModule,
         OutboxModule,
+        MetricsModule,
         IdempotencyModule,
         HealthModule,
         ...FEATURES,

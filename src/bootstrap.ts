@@ -4,14 +4,17 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './common/config/app-config';
 import { startEmbeddedPostgres } from './common/database/embedded-postgres';
 import { migrateUnderLock } from './common/database/migrate';
-import { ProblemFilter } from './common/errors/problem.filter';
+import { ProblemFilter, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { PinoNestLogger } from './common/logging/logger';
+import { mountMetrics } from './common/metrics/metrics.http';
+import { mountQueueDashboard } from './modules/admin/queue-dashboard/queue-dashboard';
 import { addPassportReplyShim } from './modules/auth/google/passport-reply.hook';
 import { FirstAdminService } from './modules/users/first-admin.service';
 
@@ -40,6 +43,9 @@ function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    routerOptions: { maxParamLength: 500 },
+    // Errors the router raises before any handler (a malformed URL, an over-long path parameter): problem+json too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(error, request, reply),
     forceCloseConnections: 'idle',
   });
 }
@@ -71,6 +77,9 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, pino
     reply.header('x-request-id', request.id);
   });
   addPassportReplyShim(fastify);
+  // The metrics hook first: Fastify scopes copy their parent's hooks when registered.
+  mountMetrics(app);
+  mountQueueDashboard(app);
   app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

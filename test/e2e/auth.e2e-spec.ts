@@ -185,6 +185,7 @@ describe('Auth and sessions', () => {
       ['an object display_name', { display_name: { $gt: '' } }],
       ['a numeric referral_code', { referral_code: 1234 }],
       ['a null username', { username: null }],
+      ['a 101 character display_name', { display_name: 'd'.repeat(101) }],
     ])('refuses %s with 400 validation_failed, never 500', async (_case, override) => {
       const res = await t.http.post('/api/v1/auth/register').send(registration(override));
       expectProblem(res, 400, 'validation_failed');

@@ -119,7 +119,7 @@ export async function subscribe(
   t: TestApp,
   subscriber: TestUser,
   creator: TestUser,
-  fields: { status?: SubscriptionStatus; currentPeriodEnd?: Date; priceCents?: number } = {},
+  fields: { status?: SubscriptionStatus; currentPeriodEnd?: Date; priceCents?: number; cancelAtPeriodEnd?: boolean } = {},
 ): Promise<Subscription> {
   const em = t.em();
   const now = Date.now();
@@ -130,6 +130,7 @@ export async function subscribe(
     priceCents: fields.priceCents ?? 500,
     currentPeriodStart: new Date(now - 20 * 86_400_000),
     currentPeriodEnd: fields.currentPeriodEnd ?? new Date(now + 10 * 86_400_000),
+    cancelAtPeriodEnd: fields.cancelAtPeriodEnd ?? false,
   });
   await em.flush();
   return subscription;
@@ -149,7 +150,7 @@ export async function unlock(t: TestApp, buyer: TestUser, post: { id: string; pr
 }
 
 /** A processed upload, as the media worker would leave it; attached to `postId` when given. */
-export async function createMedia(t: TestApp, owner: TestUser, postId?: string): Promise<Media> {
+export async function createMedia(t: TestApp, owner: TestUser, postId?: string, status: Media['status'] = 'ready'): Promise<Media> {
   const em = t.em();
   const key = `test/${randomUUID()}.jpg`;
   const media = em.create(Media, {
@@ -157,7 +158,7 @@ export async function createMedia(t: TestApp, owner: TestUser, postId?: string):
     post: postId ? em.getReference(Post, postId) : null,
     position: postId ? 0 : null,
     type: 'image',
-    status: 'ready',
+    status,
     url: `https://media.example.test/${key}`,
     storageKey: key,
     previewKey: `${key}.preview.webp`,

@@ -36,6 +36,8 @@ export class AppConfig {
     s3?: { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string };
   };
   billing: { pastDueGraceDays: number };
+  /** `token` set: `GET /metrics` requires `Authorization: Bearer <token>`. */
+  metrics: { token?: string };
   rateLimits: {
     loginAccount: RateLimitRule;
     loginIp: RateLimitRule;

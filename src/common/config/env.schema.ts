@@ -76,6 +76,7 @@ export class EnvSchema {
 
   @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 1_048_576;
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 25000;
+  @ValidateIf(isSet) @MinLength(16, { message: 'must be at least 16 characters' }) METRICS_TOKEN?: string;
 }
 
 /** Variables that hold secrets: never logged, never defaulted in production. */
@@ -92,4 +93,5 @@ export const SENSITIVE_VARIABLES: readonly string[] = [
   'STRIPE_WEBHOOK_SECRET',
   'GOOGLE_CLIENT_SECRET',
   'S3_SECRET_ACCESS_KEY',
+  'METRICS_TOKEN',
 ];

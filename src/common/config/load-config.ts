@@ -130,6 +130,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         : undefined,
     },
     billing: { pastDueGraceDays: e.PAST_DUE_GRACE_DAYS },
+    metrics: { token: e.METRICS_TOKEN },
     rateLimits: {
       loginAccount: parseRateLimit(e.RATE_LIMIT_LOGIN_ACCOUNT),
       loginIp: parseRateLimit(e.RATE_LIMIT_LOGIN_IP),

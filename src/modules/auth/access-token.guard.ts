@@ -7,6 +7,8 @@ import { ErrorCode } from '@/common/errors/error-code';
 import { SessionsService } from './sessions.service';
 import { TokensService } from './tokens.service';
 
+const STREAMING_PREFIX = '/api/v1/streaming/';
+
 function bearerToken(request: AuthenticatedRequest): string | undefined {
   const header = request.headers.authorization;
   if (header) {
@@ -14,7 +16,9 @@ function bearerToken(request: AuthenticatedRequest): string | undefined {
     if (!match) throw new AppException(ErrorCode.Unauthorized, 'The Authorization header must be "Bearer <token>"');
     return match[1];
   }
-  // EventSource cannot send headers: the streaming routes take the token as a query parameter.
+  // EventSource cannot send headers: the streaming routes (and only they, to keep tokens out of logs and
+  // Referer headers elsewhere) take the token as a query parameter.
+  if (!request.url.startsWith(STREAMING_PREFIX)) return undefined;
   const query = request.query as Record<string, unknown> | undefined;
   return typeof query?.access_token === 'string' ? query.access_token : undefined;
 }

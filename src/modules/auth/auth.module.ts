@@ -31,6 +31,6 @@ import { TokensService } from './tokens.service';
   ],
   controllers: [AuthController, GoogleAuthController],
   providers: [TokensService, SessionsService, AuthService, { provide: APP_GUARD, useClass: AccessTokenGuard }, ...GOOGLE_AUTH_PROVIDERS],
-  exports: [SessionsService, AuthService],
+  exports: [SessionsService, AuthService, TokensService],
 })
 export class AuthModule {}

@@ -36,7 +36,8 @@ export class NotificationsRepository extends EntityRepository<Notification> {
   /** One multi-row insert; a notification whose dedupe key exists is skipped. Answers the inserted rows. */
   async insertDeduplicated(rows: NewNotification[]): Promise<{ id: string; user_id: string }[]> {
     if (!rows.length) return [];
-    const values = rows.map(() => '(?, ?, ?, ?, ?, false, now(), ?)').join(', ');
+    // Millisecond timestamps: cursors travel as JS dates, so a microsecond part would make pages skip rows.
+    const values = rows.map(() => "(?, ?, ?, ?, ?, false, date_trunc('milliseconds', now()), ?)").join(', ');
     return this.getEntityManager().execute(
       `insert into notifications (id, user_id, from_user_id, type, post_id, read, created_at, dedupe_key) values ${values}
        on conflict (user_id, dedupe_key) do nothing returning id, user_id`,
@@ -62,7 +63,7 @@ export class NotificationsRepository extends EntityRepository<Notification> {
     const ids = covered.map((r) => r.subscriber_id);
     const inserted = await em.execute<{ id: string; user_id: string }[]>(
       `insert into notifications (id, user_id, from_user_id, type, post_id, read, created_at, dedupe_key)
-       select uuid_generate_v7(), r.id, ?, 'subscribed_post', ?, false, now(), ?
+       select uuid_generate_v7(), r.id, ?, 'subscribed_post', ?, false, date_trunc('milliseconds', now()), ?
          from unnest(array[?]::uuid[]) as r(id)
         where not exists (select 1 from blocks b where (b.blocker_id = r.id and b.blocked_id = ?) or (b.blocker_id = ? and b.blocked_id = r.id))
           and not exists (select 1 from mutes m where m.muter_id = r.id and m.muted_id = ?)

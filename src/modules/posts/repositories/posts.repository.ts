@@ -9,6 +9,10 @@ const LIVE = 'p.deleted_at is null and u.suspended_at is null';
 const HAS_ACCESS = `exists (select 1 from subscriptions s where s.subscriber_id = ? and s.creator_id = p.user_id
   and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ?) > now())))`;
 
+/** A repost of a muted author's post is muted too (Mastodon's rule): one index probe per repost row. */
+const NOT_MUTED_REPOST = `(p.repost_of_id is null or not exists (
+  select 1 from posts o join mutes mo on mo.muted_id = o.user_id where o.id = p.repost_of_id and mo.muter_id = ?))`;
+
 /** Up to this many followed accounts, the home timeline probes each author's index (see homePage). */
 export const HOME_PROBE_LIMIT = 20;
 
@@ -33,8 +37,8 @@ export class PostsRepository extends EntityRepository<Post> {
 
   /**
    * Home: the viewer's own posts and those of everyone they follow, reposts included, newest first, minus muted
-   * authors and subscriber-only posts the viewer has no access to. Two plans, chosen by how many the viewer follows
-   * (measured in the README's "Timelines" section):
+   * authors (and reposts of their posts) and subscriber-only posts the viewer has no access to. Two plans, chosen by
+   * how many the viewer follows (measured in the README's "Timelines" section):
    * - few: one `posts_user_created_idx` probe per followed author, merged (cost grows with the follow count);
    * - many: a backward walk of the `created_at` index keeping followed authors' posts (cost shrinks as the
    *   followed share of all posts grows).
@@ -52,12 +56,12 @@ export class PostsRepository extends EntityRepository<Post> {
          select ${POST_COLUMNS} from authors a
           cross join lateral (
             select p.* from posts p
-             where p.user_id = a.id and p.deleted_at is null and ${visible} ${c.sql}
+             where p.user_id = a.id and p.deleted_at is null and ${visible} and ${NOT_MUTED_REPOST} ${c.sql}
              order by p.created_at desc, p.id desc limit ?) p
           join users u on u.id = p.user_id
          where u.suspended_at is null
          order by p.created_at desc, p.id desc limit ?`,
-        [viewerId, viewerId, viewerId, viewerId, viewerId, graceDays, ...c.params, limit, limit],
+        [viewerId, viewerId, viewerId, viewerId, viewerId, graceDays, viewerId, ...c.params, limit, limit],
       );
     }
     return this.rows(
@@ -66,9 +70,10 @@ export class PostsRepository extends EntityRepository<Post> {
           and (p.user_id = ? or p.user_id in (select following_id from follows where follower_id = ?))
           and ${visible}
           and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)
+          and ${NOT_MUTED_REPOST}
           ${c.sql}
         order by p.created_at desc, p.id desc limit ?`,
-      [viewerId, viewerId, viewerId, viewerId, graceDays, viewerId, ...c.params, limit],
+      [viewerId, viewerId, viewerId, viewerId, graceDays, viewerId, viewerId, ...c.params, limit],
     );
   }
 
@@ -167,13 +172,15 @@ export class PostsRepository extends EntityRepository<Post> {
   }
 
   // Writes: counters move in the statement that changes the row, never read-modify-write.
+  // `created_at` is written from a JS Date (millisecond precision), as for every entity-created row: a keyset cursor
+  // carries a JS Date, so a microsecond `now()` would make rows within the same millisecond skip between pages.
 
   async addLike(em: EntityManager, id: string, userId: string, postId: string): Promise<boolean> {
     const rows = await em.execute(
-      `with ins as (insert into likes (id, user_id, post_id, created_at) values (?, ?, ?, now())
+      `with ins as (insert into likes (id, user_id, post_id, created_at) values (?, ?, ?, ?)
                     on conflict (user_id, post_id) do nothing returning post_id)
        update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`,
-      [id, userId, postId],
+      [id, userId, postId, new Date()],
     );
     return rows.length > 0;
   }
@@ -191,12 +198,12 @@ export class PostsRepository extends EntityRepository<Post> {
   async addRepost(em: EntityManager, id: string, userId: string, postId: string): Promise<boolean> {
     const rows = await em.execute(
       `with ins as (insert into posts (id, user_id, content, repost_of_id, visibility, created_at, updated_at)
-                    values (?, ?, '', ?, 'public', now(), now())
+                    values (?, ?, '', ?, 'public', ?, ?)
                     on conflict (user_id, repost_of_id) where repost_of_id is not null and deleted_at is null do nothing
                     returning repost_of_id, user_id),
        a as (update users set posts_count = posts_count + 1 where id in (select user_id from ins))
        update posts set retweets_count = retweets_count + 1 where id in (select repost_of_id from ins) returning id`,
-      [id, userId, postId],
+      [id, userId, postId, new Date(), new Date()],
     );
     return rows.length > 0;
   }

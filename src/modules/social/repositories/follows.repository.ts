@@ -40,15 +40,19 @@ export class FollowsRepository extends EntityRepository<Follow> {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Inserts the follow and moves both counters in one statement; false when it already existed. */
+  /**
+   * Inserts the follow and moves both counters in one statement; false when it already existed. `created_at` comes
+   * from a JS Date (millisecond precision) like the keyset cursors of the followers/following pages: a microsecond
+   * `now()` would make follows within the same millisecond skip between pages.
+   */
   async follow(em: EntityManager, followerId: string, followingId: string): Promise<boolean> {
     const rows = await em.execute(
       `with ins as (
-         insert into follows (id, follower_id, following_id, created_at) values (?, ?, ?, now())
+         insert into follows (id, follower_id, following_id, created_at) values (?, ?, ?, ?)
          on conflict (follower_id, following_id) do nothing returning follower_id, following_id),
        a as (update users set following_count = following_count + 1 where id in (select follower_id from ins))
        update users set followers_count = followers_count + 1 where id in (select following_id from ins) returning id`,
-      [v7(), followerId, followingId],
+      [v7(), followerId, followingId, new Date()],
     );
     return rows.length > 0;
   }

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
+import { Subscription } from '@/modules/billing/entities/subscription.entity';
+import { Media } from '@/modules/media/entities/media.entity';
+import { Hashtag } from '@/modules/posts/entities/hashtag.entity';
+import { Like } from '@/modules/posts/entities/like.entity';
+import { PostHashtag } from '@/modules/posts/entities/post-hashtag.entity';
+import { Post } from '@/modules/posts/entities/post.entity';
+import { User } from '@/modules/users/entities/user.entity';
+import { ApiClient, as, follow, PageBody, signedInUsers, uniqueWord } from '../factories/posts';
+import { SignedInUser } from '../factories/users';
+import { createTestApp, TestApp } from '../support/app';
+import { QueryCounter, QueryLog } from '../support/query-counter';
+
+const POSTS = 80;
+/** Far in the past, so that posts other suites create meanwhile always sort above the fixture. */
+const BASE = Date.UTC(2001, 0, 1);
+const ORIGINALS_BASE = Date.UTC(2000, 0, 1);
+
+/**
+ * No N+1: a page of 50 costs the same number of SQL statements as a page of 5. The fixture mixes, in every
+ * window of 4 posts, media, likes, reposts of other authors' (partly locked) posts, premium posts open through a
+ * subscription, and pay-per-view posts both bought and not, so that the page of 5 already needs every batched
+ * look-up the page of 50 does.
+ */
+describe('SQL statements per timeline page', () => {
+  let t: TestApp;
+  const counter = new QueryCounter();
+  let viewer: SignedInUser;
+  let heavyViewer: SignedInUser;
+  let main: SignedInUser;
+  let tag: string;
+  let newestPublicId: string;
+  const counts: Record<string, { five: number; fifty: number }> = {};
+
+  beforeAll(async () => {
+    // The API role only: no outbox relay or workers querying in the background while we count.
+    t = await createTestApp({ APP_ROLE: 'api', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:query-count` });
+    const [v, heavy, a1, a2, a3] = await signedInUsers(t, 5);
+    [viewer, heavyViewer, main] = [v, heavy, a1];
+    const extras = await signedInUsers(t, 22);
+    for (const author of [a1, a2, a3]) {
+      await follow(t, viewer, author);
+      await follow(t, heavyViewer, author);
+    }
+    // Past the per-author probe limit, the home timeline takes its other plan: count that one too.
+    for (const extra of extras) await follow(t, heavyViewer, extra);
+    tag = uniqueWord('qc');
+    newestPublicId = await insertFixture(a1, a2, a3, [viewer, heavyViewer]);
+    counter.install();
+  });
+
+  afterAll(async () => {
+    counter.uninstall();
+    // QUERY_COUNT_REPORT=1 prints what was measured.
+    if (process.env.QUERY_COUNT_REPORT) {
+      const lines = Object.entries(counts).map(([route, c]) => `  ${route}: ${c.five} vs ${c.fifty}`);
+      console.info(`SQL statements per page (limit 5 vs 50):\n${lines.join('\n')}`);
+    }
+    await t.close();
+  });
+
+  async function insertFixture(a1: SignedInUser, a2: SignedInUser, a3: SignedInUser, viewers: SignedInUser[]): Promise<string> {
+    const em = t.em();
+    const ref = (user: SignedInUser) => em.getReference(User, user.id);
+    const hashtag = em.create(Hashtag, { name: tag });
+    const withMedia = (post: Post, owner: SignedInUser) => {
+      const key = `test/${randomUUID()}.jpg`;
+      em.create(Media, { user: ref(owner), post, position: 0, type: 'image', status: 'ready', url: `https://media.example.test/${key}`, storageKey: key, mimeType: 'image/jpeg' });
+    };
+    for (const v of viewers) {
+      em.create(Subscription, { subscriber: ref(v), creator: ref(a1), status: 'active', priceCents: 500, currentPeriodEnd: new Date(Date.now() + 86_400_000) });
+    }
+    // Originals to repost: public posts of A2, and premium posts of A3 (locked for the viewers: no subscription).
+    const originals: Post[] = [];
+    for (let i = 0; i < POSTS / 4; i++) {
+      const premium = i % 2 === 1;
+      const author = premium ? a3 : a2;
+      const post = em.create(Post, {
+        author: ref(author),
+        content: `original ${i}`,
+        contentHtml: `<p>original ${i}</p>`,
+        isPremium: premium,
+        preview: premium ? 'teaser' : null,
+        createdAt: new Date(ORIGINALS_BASE + i * 1000),
+      });
+      withMedia(post, author);
+      originals.push(post);
+    }
+    let newestPublic = '';
+    for (let i = 0; i < POSTS; i++) {
+      const at = new Date(BASE + i * 1000);
+      const kind = i % 4;
+      const author = kind === 0 && i % 8 === 4 ? a2 : a1;
+      if (kind === 3) {
+        em.create(Post, { author: ref(author), content: '', repostOf: originals[(i - 3) / 4], createdAt: at });
+        continue;
+      }
+      const post = em.create(Post, {
+        author: ref(author),
+        content: `post ${i} #${tag}`,
+        contentHtml: `<p>post ${i} #${tag}</p>`,
+        visibility: kind === 0 && i % 16 === 8 ? 'followers' : 'public',
+        isPremium: kind !== 0,
+        priceCents: kind === 2 ? 500 : null,
+        preview: kind !== 0 ? `teaser ${i}` : null,
+        likesCount: kind === 0 ? viewers.length : 0,
+        createdAt: at,
+      });
+      withMedia(post, author);
+      if (post.visibility === 'public') {
+        em.create(PostHashtag, { hashtag, post, createdAt: at });
+        newestPublic = post.id;
+      }
+      for (const v of viewers) {
+        if (kind === 0) em.create(Like, { user: ref(v), post, createdAt: at });
+        // Half the pay-per-view posts are bought: the other half stays locked, even for subscribers.
+        if (kind === 2 && i % 8 === 2) em.create(PostUnlock, { user: ref(v), post, priceCents: 500, status: 'paid' });
+      }
+    }
+    // A sentinel just above the fixture, so that a cursor can always start the public timeline right below it.
+    em.create(Post, { author: ref(a2), content: 'sentinel', contentHtml: '<p>sentinel</p>', createdAt: new Date(BASE + POSTS * 1000) });
+    await em.flush();
+    return newestPublic;
+  }
+
+  /**
+   * A cursor that starts the public timeline at the fixture's newest post, found by walking the pages (other
+   * suites keep adding current posts above it). Checked after the fact, in case posts arrived meanwhile.
+   */
+  async function publicCursorAtFixture(client: ApiClient): Promise<string> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let cursor: string | undefined;
+      for (;;) {
+        const page = (await client.get(`/timelines/public?limit=100${cursor ? `&cursor=${cursor}` : ''}`).expect(200)).body as PageBody;
+        const index = page.data.findIndex((p) => p.id === newestPublicId);
+        if (index >= 0) {
+          const before =
+            index === 0
+              ? cursor
+              : ((await client.get(`/timelines/public?limit=${index}${cursor ? `&cursor=${cursor}` : ''}`).expect(200)).body as PageBody).next_cursor;
+          if (!before) continue;
+          const check = (await client.get(`/timelines/public?limit=1&cursor=${before}`).expect(200)).body as PageBody;
+          if (check.data[0]?.id === newestPublicId) return before;
+          break;
+        }
+        if (!page.next_cursor) throw new Error('the fixture is not on the public timeline');
+        cursor = page.next_cursor;
+      }
+    }
+    throw new Error('could not place a cursor at the fixture');
+  }
+
+  /** Statements without their values, sorted (batched look-ups run in parallel, in no fixed order). */
+  function shapes(log: QueryLog): string[] {
+    return log.statements
+      .map((sql) =>
+        sql
+          .replace(/'(?:[^']|'')*'/g, '?')
+          .replace(/\b\d+(\.\d+)?\b/g, '?')
+          .replace(/\(\s*\$?\?(\s*,\s*\$?\?)*\s*\)/g, '(?)'),
+      )
+      .sort();
+  }
+
+  async function measure(client: ApiClient, path: string): Promise<QueryLog & { items: number }> {
+    let items = 0;
+    const log = await counter.measure(async () => {
+      const res = await client.get(path).expect(200);
+      items = (res.body as PageBody).data.length;
+    });
+    return { ...log, items };
+  }
+
+  /** Warms up (session cache, pool), then counts a page of 5 and a page of 50, and the page of 5 again. */
+  async function expectSameCount(route: string, client: ApiClient, path: string): Promise<void> {
+    const sep = path.includes('?') ? '&' : '?';
+    await client.get(`${path}${sep}limit=5`).expect(200);
+    const five = await measure(client, `${path}${sep}limit=5`);
+    const fifty = await measure(client, `${path}${sep}limit=50`);
+    const fiveAgain = await measure(client, `${path}${sep}limit=5`);
+    counts[route] = { five: five.count, fifty: fifty.count };
+    expect(five.items).toBe(5);
+    expect(fifty.items).toBeGreaterThanOrEqual(45);
+    // The same statements, not just as many (parameters and `in` lists aside), so a failure shows the odd one out.
+    expect({ route, statements: shapes(fifty) }).toEqual({ route, statements: shapes(five) });
+    expect(fifty.count).toBe(five.count);
+    expect(fiveAgain.count).toBe(five.count);
+    // A page is a handful of batched statements, never one per post.
+    expect(five.count).toBeLessThanOrEqual(15);
+  }
+
+  it('the counter sees every statement: raw SQL, entity queries, transactions', async () => {
+    const log = await counter.measure(async () => {
+      const em = t.em();
+      await em.execute('select 1');
+      await em.findOne(User, { id: viewer.id });
+      await em.transactional(async (tx) => {
+        await tx.execute('select 2');
+      });
+    });
+    expect(log.statements.map((sql) => /^\w+/.exec(sql.toLowerCase())![0])).toEqual(['select', 'select', 'begin', 'select', 'commit']);
+  });
+
+  it('GET /timelines/home: a page of 50 costs what a page of 5 does (few follows: per-author probes)', async () => {
+    const page = (await as(t, viewer).get('/timelines/home?limit=50').expect(200)).body as PageBody;
+    // The fixture does what it says: locked and open premium posts, media, likes and reposts on one page.
+    expect(page.data.some((p) => p.locked)).toBe(true);
+    expect(page.data.some((p) => p.is_premium && !p.locked)).toBe(true);
+    expect(page.data.some((p) => p.repost_of?.locked)).toBe(true);
+    expect(page.data.some((p) => p.liked)).toBe(true);
+    expect(page.data.some((p) => p.media.length && p.media[0].url)).toBe(true);
+    expect(page.data.some((p) => p.media.length && !p.media[0].url)).toBe(true);
+    await expectSameCount('GET /timelines/home', as(t, viewer), '/timelines/home');
+  });
+
+  it('GET /timelines/home: the same past the probe limit (index walk)', async () => {
+    await expectSameCount('GET /timelines/home (25 follows)', as(t, heavyViewer), '/timelines/home');
+  });
+
+  it('GET /timelines/public: a page of 50 costs what a page of 5 does', async () => {
+    const client = as(t, viewer);
+    const cursor = await publicCursorAtFixture(client);
+    await expectSameCount('GET /timelines/public', client, `/timelines/public?cursor=${cursor}`);
+    await expectSameCount('GET /timelines/public (anonymous)', as(t), `/timelines/public?cursor=${cursor}`);
+  });
+
+  it('GET /users/:username/posts: a page of 50 costs what a page of 5 does', async () => {
+    await expectSameCount('GET /users/:username/posts', as(t, viewer), `/users/${main.username}/posts`);
+  });
+
+  it('GET /tags/:tag/posts: a page of 50 costs what a page of 5 does', async () => {
+    await expectSameCount('GET /tags/:tag/posts', as(t, viewer), `/tags/${tag}/posts`);
+  });
+});
