@@ -10,7 +10,7 @@ export default defineConfig(
     ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**'],
   },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'migrations/**/*.ts', 'scripts/**/*.ts', 'mikro-orm.config.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'migrations/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'mikro-orm.config.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
     languageOptions: {
       ecmaVersion: 2022,

@@ -15,9 +15,10 @@ const swc = [
 const common = {
   transform: { '^.+\\.(ts|js)$': swc },
   // ESM-only dependencies that Node 20 loads through require(esm) but Jest's sandbox cannot: compile them.
-  transformIgnorePatterns: ['^(?!.*/node_modules/content-disposition/).*/node_modules/'],
+  transformIgnorePatterns: ['^(?!.*/node_modules/(content-disposition|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/).*/node_modules/'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@/(.*)$': '<rootDir>/src/$1' },
+  // file-type's package exports only `import` conditions, which Jest's CommonJS resolver does not follow.
+  moduleNameMapper: { '^@/(.*)$': '<rootDir>/src/$1', '^file-type$': '<rootDir>/node_modules/file-type/index.js' },
   testEnvironment: 'node',
 };
 module.exports = {

@@ -28,8 +28,6 @@ const FEATURES = [
   PostsModule,
   TimelinesModule,
   SocialModule,
-  MediaModule,
-  BillingModule,
   ReferralsModule,
   AdminModule,
 ];
@@ -51,6 +49,8 @@ export class AppModule {
         HealthModule,
         ...FEATURES,
         NotificationsModule.forRoot(config),
+        BillingModule.forRoot(config),
+        MediaModule.forRoot(config),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };

@@ -10,12 +10,16 @@ import { AppModule } from './app.module';
 import { AppConfig } from './common/config/app-config';
 import { startEmbeddedPostgres } from './common/database/embedded-postgres';
 import { migrateUnderLock } from './common/database/migrate';
-import { ProblemFilter, sendProblem } from './common/errors/problem.filter';
+import { AppException } from './common/errors/app.exception';
+import { ErrorCode } from './common/errors/error-code';
+import { ProblemFilter, sendClientErrorProblem, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { PinoNestLogger } from './common/logging/logger';
 import { mountMetrics } from './common/metrics/metrics.http';
 import { mountQueueDashboard } from './modules/admin/queue-dashboard/queue-dashboard';
 import { addPassportReplyShim } from './modules/auth/google/passport-reply.hook';
+import { addRawBodyCapture } from './modules/billing/stripe/raw-body.hook';
+import { registerMediaUploads } from './modules/media/media.http';
 import { FirstAdminService } from './modules/users/first-admin.service';
 
 export const API_PREFIX = 'api/v1';
@@ -42,10 +46,13 @@ function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is plain JSON: `createHttpApp` answers it as a problem instead.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 500 },
     // Errors the router raises before any handler (a malformed URL, an over-long path parameter): problem+json too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(error, request, reply),
+    // And what Node's HTTP parser refuses before the router (headers over the size limit).
+    clientErrorHandler: sendClientErrorProblem,
     forceCloseConnections: 'idle',
   });
 }
@@ -73,13 +80,24 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, pino
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Closing (SIGTERM): requests that still arrive on open connections are refused, as problem+json.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (!closing) return;
+    reply.header('connection', 'close');
+    sendProblem(new AppException(ErrorCode.ServiceUnavailable, 'The server is shutting down; retry'), request, reply);
+    return reply;
   });
   addPassportReplyShim(fastify);
+  addRawBodyCapture(fastify);
   // The metrics hook first: Fastify scopes copy their parent's hooks when registered.
   mountMetrics(app);
   mountQueueDashboard(app);
+  await registerMediaUploads(app);
   app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

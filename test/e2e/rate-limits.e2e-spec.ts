@@ -92,8 +92,8 @@ describe('Rate limits', () => {
 
   it('refuses the 4th login attempt for one account with 429 rate_limited and Retry-After, even with the right password', async () => {
     const user = await createUser(a, { username: `Rl_${randomBytes(5).toString('hex')}` });
-    // Case and spaces do not make another account.
-    const names = [user.username, user.username.toUpperCase(), `  ${user.username.toLowerCase()} `];
+    // Case, spaces and signing in by email instead of username do not make another account.
+    const names = [user.username, user.email.toUpperCase(), `  ${user.username.toLowerCase()} `];
     for (const [i, name] of names.entries()) {
       const res = await login(a, name);
       expectProblem(res, 401, 'unauthorized');

@@ -33,6 +33,9 @@ export class AppConfig {
   media: {
     dir: string;
     urlTtlSeconds: number;
+    /** Upload limits by sniffed kind: larger files are refused with 413. */
+    maxImageBytes: number;
+    maxVideoBytes: number;
     s3?: { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string };
   };
   billing: { pastDueGraceDays: number };

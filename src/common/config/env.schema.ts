@@ -65,6 +65,8 @@ export class EnvSchema {
   @IsOptional() @IsString() S3_ACCESS_KEY_ID?: string;
   @IsOptional() @IsString() S3_SECRET_ACCESS_KEY?: string;
   @Transform(toInt) @IsInt() @Min(1) MEDIA_URL_TTL = 3600;
+  @Transform(toInt) @IsInt() @Min(1024) @Max(2_000_000_000) MEDIA_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+  @Transform(toInt) @IsInt() @Min(1024) @Max(2_000_000_000) MEDIA_MAX_VIDEO_BYTES = 100 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(0) PAST_DUE_GRACE_DAYS = 3;
 
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_LOGIN_ACCOUNT = '20/5m';

@@ -52,6 +52,19 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('refuses a hash tag in REDIS_PREFIX with a cluster, which would put every key in one slot', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_PREFIX: '{x18}' })).toThrow(/^REDIS_PREFIX must not contain/);
+    expect(loadConfig({ DATA_DIR: dataDir(), REDIS_PREFIX: '{x18}' }).redis.prefix).toBe('{x18}');
+  });
+
+  it('takes read replicas only as postgres:// URLs next to a primary', () => {
+    const primary = 'postgres://app@db/x18';
+    const config = loadConfig({ DATA_DIR: dataDir(), DATABASE_URL: primary, DATABASE_REPLICA_URLS: 'postgres://app@r1/x18, postgres://app@r2/x18' });
+    expect(config.database.replicaUrls).toEqual(['postgres://app@r1/x18', 'postgres://app@r2/x18']);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), DATABASE_URL: primary, DATABASE_REPLICA_URLS: 'mysql://r1/x18' })).toThrow(/^DATABASE_REPLICA_URLS must be/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), DATABASE_REPLICA_URLS: 'postgres://app@r1/x18' })).toThrow(/^DATABASE_REPLICA_URLS needs DATABASE_URL/);
+  });
+
   it('selects the role', () => {
     const worker = loadConfig({ DATA_DIR: dataDir(), APP_ROLE: 'worker' });
     expect([worker.runsApi, worker.runsWorkers]).toEqual([false, true]);

@@ -64,6 +64,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
     if (!e.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
   }
+  const replicaUrls = splitList(e.DATABASE_REPLICA_URLS);
+  if (replicaUrls.some((url) => !/^postgres(ql)?:\/\/.+/.test(url))) {
+    throw new ConfigError('DATABASE_REPLICA_URLS must be a comma-separated list of postgres:// URLs');
+  }
+  if (replicaUrls.length && !e.DATABASE_URL) throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary) to be set');
+  const clusterNodes = parseHostPorts(e.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES');
+  // In a cluster, a hash tag in the prefix would pin every key of ours to one slot (one shard): BullMQ gets its own.
+  if (clusterNodes.length && /[{}]/.test(e.REDIS_PREFIX)) {
+    throw new ConfigError(`REDIS_PREFIX must not contain { or } with REDIS_CLUSTER_NODES (got "${e.REDIS_PREFIX}")`);
+  }
   const dataDir = resolve(e.DATA_DIR);
   const generated = production || (e.JWT_SECRET && e.ENCRYPTION_KEY) ? undefined : developmentSecrets(dataDir);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
@@ -83,14 +93,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     database: {
       url: e.DATABASE_URL,
-      replicaUrls: splitList(e.DATABASE_REPLICA_URLS),
+      replicaUrls,
       poolMax: e.DATABASE_POOL_MAX,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       embeddedPort: e.EMBEDDED_PG_PORT,
     },
     redis: {
       url: e.REDIS_URL,
-      clusterNodes: parseHostPorts(e.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES'),
+      clusterNodes,
       prefix: e.REDIS_PREFIX,
     },
     auth: {
@@ -119,6 +129,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     media: {
       dir: resolve(e.MEDIA_DIR ?? join(dataDir, 'media')),
       urlTtlSeconds: e.MEDIA_URL_TTL,
+      maxImageBytes: e.MEDIA_MAX_IMAGE_BYTES,
+      maxVideoBytes: e.MEDIA_MAX_VIDEO_BYTES,
       s3: e.S3_BUCKET
         ? {
             endpoint: e.S3_ENDPOINT,

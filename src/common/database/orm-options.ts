@@ -41,7 +41,14 @@ export function buildOrmOptions(config: AppConfig, url: string): Options<Postgre
     forceUtcTimezone: true,
     pool: { min: 0, max: config.database.poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: { connection: connection(url) },
-    replicas: config.database.replicaUrls.map((replica) => ({ clientUrl: stripSslMode(replica), name: new URL(replica).host })),
+    replicas: config.database.replicaUrls.map((replica) => ({
+      clientUrl: stripSslMode(replica),
+      name: new URL(replica).host,
+      driverOptions: { connection: connection(replica) },
+    })),
+    // Reads go to the primary unless a repository asks for a replica (`executeOnReplica`): MikroORM's default would send
+    // every `find` outside a transaction to a replica, also those that must see a write made just before.
+    preferReadReplicas: false,
     extensions: [Migrator],
     migrations: {
       tableName: 'mikro_orm_migrations',

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { DriverException, ConnectionException, LockWaitTimeoutException } from '@mikro-orm/core';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException, FieldError } from './app.exception';
 import { codeForStatus, ErrorCode } from './error-code';
@@ -51,7 +53,7 @@ export function resolveError(exception: unknown): Resolved {
     const detail = Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
     return { status, code: codeForStatus(status), detail, unexpected: status >= 500 };
   }
-  if (exception instanceof ConnectionException || exception instanceof LockWaitTimeoutException) {
+  if (exception instanceof ConnectionException || exception instanceof LockWaitTimeoutException || isDatabaseUnavailable(exception)) {
     return { status: 503, code: ErrorCode.ServiceUnavailable, detail: 'The database is unavailable; retry later', unexpected: true };
   }
   if (exception instanceof DriverException) {
@@ -62,10 +64,40 @@ export function resolveError(exception: unknown): Resolved {
     const detail = (exception.code && FASTIFY_DETAILS[exception.code]) || 'The request could not be read';
     return { status, code: codeForStatus(status), detail };
   }
+  if (isUnreadableMultipart(exception)) {
+    return { status: 400, code: ErrorCode.ValidationFailed, detail: 'The multipart body could not be read' };
+  }
   if (isRedisDown(exception)) {
     return { status: 503, code: ErrorCode.ServiceUnavailable, detail: 'A backing service is unavailable; retry later', unexpected: true };
   }
   return { status: 500, code: ErrorCode.Internal, detail: 'Internal error', unexpected: true };
+}
+
+/**
+ * MikroORM's PostgreSQL converter turns a lost connection into a plain `DriverException` (it never makes a
+ * `ConnectionException`): SQLSTATE class 08, `57P01`-`57P03` (terminated by an admin, a crash or a restart), `53300`
+ * (too many connections); or no SQLSTATE at all when the socket died under the query (then, for a COMMIT, not even a
+ * DriverException, but the driver's own Error). A pool that had no connection
+ * to give in time (knex's acquire timeout) is the same outage seen from this side, and so is knex's "Transaction query
+ * already complete" for the next statement of a transaction whose connection died between two statements (our
+ * transactions never query after their commit). All of them pass: retry later.
+ */
+const PG_UNAVAILABLE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const CONNECTION_LOST =
+  /Connection terminated|connection error and is not queryable|Timeout acquiring a connection|Transaction query already complete|ECONNREFUSED|ECONNRESET|EPIPE/;
+
+function isDatabaseUnavailable(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && PG_UNAVAILABLE.test(code)) return true;
+  // Not only DriverExceptions: MikroORM passes a failed COMMIT on as the driver's plain Error.
+  return CONNECTION_LOST.test(e.message);
+}
+
+/** Busboy (under @fastify/multipart) throws plain errors, without a status, on a multipart body it cannot parse. */
+function isUnreadableMultipart(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : '';
+  return /^Multipart: Boundary not found$|unexpected end of multipart data$/i.test(message);
 }
 
 function isRedisDown(e: unknown): boolean {
@@ -81,6 +113,28 @@ export function problemFor(exception: unknown, requestId?: string): { problem: P
 }
 
 const logger = new Logger('HTTP');
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request line or headers are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive'],
+};
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before any route or hook runs (headers over the
+ * size limit, a malformed request line, a request that never finishes) is answered as a problem too, on the raw
+ * socket, which is closed afterwards (Fastify's default answers plain JSON).
+ */
+export function sendClientErrorProblem(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'The request could not be read'];
+  const body = JSON.stringify(buildProblem(status, codeForStatus(status), detail));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 
 export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { problem, resolved } = problemFor(exception, String(request.id));

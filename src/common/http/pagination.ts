@@ -32,12 +32,17 @@ export function encodeCursor(key: Keyset): string {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Exactly what `encodeCursor` writes: years 0001-9999. JavaScript dates reach ±275760, beyond PostgreSQL's range
+ * (and its parser rejects the signed six-digit form), so a forged cursor must stop here, not in the query.
+ */
+const AT = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function decodeCursor(cursor: string | undefined): Keyset | undefined {
   if (!cursor) return undefined;
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at);
-  if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) {
+  if (!id || !UUID.test(id) || !AT.test(at ?? '') || Number.isNaN(date.getTime())) {
     throw new AppException(ErrorCode.ValidationFailed, 'The cursor is not valid', { errors: [{ field: 'cursor', message: 'invalid cursor' }] });
   }
   return { at: date, id };

@@ -9,6 +9,7 @@ export interface DomainEvents {
   'premium_post.published': { postId: string; authorId: string };
   'subscription.activated': { subscriptionId: string; subscriberId: string; creatorId: string };
   'post.unlocked': { postId: string; userId: string; authorId: string };
+  'media.uploaded': { mediaId: string; userId: string };
 }
 
 export type DomainEventType = keyof DomainEvents;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/app-config';
 import { JobName, QUEUE_SETTINGS, QueueName, RelayedEvent } from '../queue/queue-names';
@@ -10,7 +10,7 @@ const MAX_BACKOFF_MS = 5000;
 /** A Redis that does not take the batch in this long is treated as down; the batch is retried. */
 const ENQUEUE_TIMEOUT_MS = 5000;
 
-function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+export function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     promise,
@@ -26,7 +26,7 @@ function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * and commit) is queued once. Redis down: the transaction rolls back and the batch waits, nothing is lost.
  */
 @Injectable()
-export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelayService.name);
   private running = false;
   private current: Promise<unknown> = Promise.resolve();
@@ -45,7 +45,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     this.schedule(0);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before, not on, application shutdown: MikroORM closes its pool then, and a batch started after that waits 60 s for a connection. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
     await this.current.catch(() => undefined);

@@ -4,6 +4,9 @@ import { DomainEvents, DomainEventType } from '../outbox/domain-events';
 export enum QueueName {
   Events = 'events',
   Notifications = 'notifications',
+  /** Verified Stripe webhook events, applied to subscriptions and unlocks. */
+  Billing = 'billing',
+  Media = 'media',
 }
 
 /** Every job, with the queue it runs on. */
@@ -12,6 +15,12 @@ export enum JobName {
   DomainEvent = 'domain-event',
   /** One batch of `subscribed_post` notifications for a creator's subscribers. */
   FanOutSubscribedPost = 'fan-out-subscribed-post',
+  /** One stored Stripe event (`stripe_events`), applied once; the job id is the Stripe event id. */
+  ApplyStripeEvent = 'apply-stripe-event',
+  /** Re-encode an uploaded image (or probe a video) and mark it ready or failed. */
+  ProcessMedia = 'process-media',
+  /** Hourly: delete never-attached uploads and files of deleted posts; re-enqueue stuck processing. */
+  CleanupMedia = 'cleanup-media',
 }
 
 export interface RelayedEvent<T extends DomainEventType = DomainEventType> {
@@ -26,11 +35,17 @@ export interface RelayedEvent<T extends DomainEventType = DomainEventType> {
 export interface JobPayloads {
   [JobName.DomainEvent]: RelayedEvent;
   [JobName.FanOutSubscribedPost]: { postId: string; authorId: string; afterSubscriberId: string | null };
+  [JobName.ApplyStripeEvent]: { stripeEventId: string };
+  [JobName.ProcessMedia]: { mediaId: string };
+  [JobName.CleanupMedia]: Record<string, never>;
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.DomainEvent]: QueueName.Events,
   [JobName.FanOutSubscribedPost]: QueueName.Notifications,
+  [JobName.ApplyStripeEvent]: QueueName.Billing,
+  [JobName.ProcessMedia]: QueueName.Media,
+  [JobName.CleanupMedia]: QueueName.Media,
 };
 
 export interface QueueSettings {
@@ -54,4 +69,8 @@ export function workerOptions(queue: QueueName) {
 export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Events]: { concurrency: 8, attempts: 8, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 10_000 },
   [QueueName.Notifications]: { concurrency: 2, attempts: 8, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 10_000 },
+  // A job may wait on Stripe while it holds a database connection: few at a time; retries span ~30 min of outage.
+  [QueueName.Billing]: { concurrency: 4, attempts: 10, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
+  // Image decoding is CPU and memory heavy: few at a time per worker; after the last attempt the media is marked failed.
+  [QueueName.Media]: { concurrency: 2, attempts: 5, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 60_000 },
 };

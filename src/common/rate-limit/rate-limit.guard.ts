@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, ThrottlerRequest } from '@nestjs/throttler';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  ThrottlerModuleOptions,
+  ThrottlerRequest,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import { LoginAccountResolver } from './login-account.resolver';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimitName } from './rate-limit.decorator';
 
@@ -18,7 +27,7 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
     case 'registerIp':
       return req.ip;
     case 'loginAccount':
-      return typeof body.login === 'string' ? body.login.trim().toLowerCase() : undefined;
+      return undefined; // resolved to the account by LoginAccountResolver
     case 'refreshSession':
       // The session id leads the refresh token; a malformed token is counted by address instead.
       return typeof body.refresh_token === 'string' ? body.refresh_token.split('.')[0].slice(0, 64) : req.ip;
@@ -34,6 +43,15 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly accounts: LoginAccountResolver,
+  ) {
+    super(options, storage, reflector);
+  }
+
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
     const { context, limit, ttl, throttler, blockDuration } = request;
     const name = throttler.name as RateLimitName;
@@ -42,7 +60,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
     const req = context.switchToHttp().getRequest<FastifyRequest & { rateLimited?: Limited }>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const tracker = trackerFor(name, req);
+    const tracker = name === 'loginAccount' ? await this.accountTracker(req) : trackerFor(name, req);
     if (!tracker) return true;
     const key = createHash('sha256').update(tracker).digest('base64url');
     const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
@@ -59,6 +77,11 @@ export class RateLimitGuard extends ThrottlerGuard {
       await this.throwThrottlingException(context, { limit, ttl, key, tracker, ...record });
     }
     return true;
+  }
+
+  private accountTracker(req: FastifyRequest): Promise<string> | undefined {
+    const login = (req.body as { login?: unknown } | undefined)?.login;
+    return typeof login === 'string' ? this.accounts.key(login) : undefined;
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
+import { LoginAccountResolver } from './login-account.resolver';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisService } from '../redis/redis.service';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
@@ -21,7 +22,7 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
       }),
     }),
   ],
-  providers: [RateLimitGuard],
-  exports: [RateLimitGuard, ThrottlerModule],
+  providers: [RateLimitGuard, LoginAccountResolver],
+  exports: [RateLimitGuard, LoginAccountResolver, ThrottlerModule],
 })
 export class RateLimitModule {}

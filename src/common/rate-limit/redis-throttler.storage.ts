@@ -30,7 +30,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly redis: RedisService) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string): Promise<ThrottlerStorageRecord> {
-    const hitsKey = this.redis.key('rl', name, key);
+    // Both keys of a counter share a hash tag, so the script's two keys sit in one Redis Cluster slot;
+    // different counters still spread over the cluster.
+    const hitsKey = this.redis.key('rl', `{${name}:${key}}`);
     try {
       const [hits, ttlMs, blocked, blockMs] = (await this.redis.client.eval(
         INCREMENT,

@@ -153,7 +153,8 @@ export class SessionsService {
   /** Drops cached copies (e.g. after a role change) so the next request reads the new state. */
   async forgetUser(userId: string): Promise<void> {
     const ids = await this.sessions.activeIdsForUser(userId);
-    if (ids.length) await this.redis.client.del(...ids.map((id) => this.cacheKey(id)));
+    // One DEL per key: in a Redis Cluster the sessions' keys live in different slots.
+    await Promise.all(ids.map((id) => this.redis.client.del(this.cacheKey(id))));
   }
 
   list(userId: string): Promise<Session[]> {
@@ -174,9 +175,9 @@ export class SessionsService {
 
   private async tombstone(sessionIds: string[]): Promise<void> {
     if (!sessionIds.length) return;
-    const pipeline = this.redis.client.pipeline();
-    for (const id of sessionIds) pipeline.set(this.cacheKey(id), REVOKED, 'EX', this.config.auth.accessTtlSeconds);
+    // Separate commands, not one pipeline: in a Redis Cluster the sessions' keys live in different slots.
     // Redis down: PostgreSQL already says revoked, and the cache refills from it.
-    await pipeline.exec().catch(() => undefined);
+    const ttl = this.config.auth.accessTtlSeconds;
+    await Promise.all(sessionIds.map((id) => this.redis.client.set(this.cacheKey(id), REVOKED, 'EX', ttl).catch(() => undefined)));
   }
 }

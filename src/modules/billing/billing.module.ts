@@ -1,14 +1,52 @@
-import { Module } from '@nestjs/common';
-import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { EntitlementsService } from './entitlements.service';
-import { PostUnlock } from './entities/post-unlock.entity';
-import { StripeEvent } from './entities/stripe-event.entity';
-import { Subscription } from './entities/subscription.entity';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from '@/common/config/app-config';
+import { PostsModule } from '@/modules/posts/posts.module';
+import { SocialModule } from '@/modules/social/social.module';
+import { CREATOR_PRICING } from '@/modules/users/creator-pricing';
+import { UsersModule } from '@/modules/users/users.module';
+import { BillingController } from './billing.controller';
+import { BillingProcessor } from './billing.processor';
+import { CheckoutService } from './checkout.service';
+import { CreatorPricingService } from './creator-pricing.service';
+import { EntitlementsModule } from './entitlements.module';
+import { StripeEventApplier } from './stripe-event-applier.service';
+import { StripeEventsSweeper } from './stripe-events.sweeper';
+import { StripeWebhookController } from './stripe-webhook.controller';
+import { StripeWebhookService } from './stripe-webhook.service';
+import { StripeClient } from './stripe/stripe.client';
+import { SubscriptionSyncService } from './subscription-sync.service';
+import { SubscriptionsService } from './subscriptions.service';
+import { UnlockPaymentsService } from './unlock-payments.service';
+import { UnlocksService } from './unlocks.service';
 
-/** Stripe checkout and webhooks arrive with the billing work; entitlements are read by every visibility check. */
-@Module({
-  imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent])],
-  providers: [EntitlementsService],
-  exports: [EntitlementsService],
-})
-export class BillingModule {}
+/**
+ * Stripe: checkout, subscriptions, the webhook and the worker that applies its events (processors only where workers
+ * run), and the creator pricing PATCH /me uses through `CREATOR_PRICING`, provided globally so that users need not
+ * import billing (billing imports users). Entitlements, which every visibility check reads, are EntitlementsModule.
+ */
+@Module({})
+export class BillingModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: BillingModule,
+      global: true,
+      imports: [EntitlementsModule, UsersModule, PostsModule, SocialModule],
+      controllers: config.runsApi ? [BillingController, StripeWebhookController] : [],
+      providers: [
+        StripeClient,
+        CreatorPricingService,
+        { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
+        CheckoutService,
+        SubscriptionSyncService,
+        SubscriptionsService,
+        UnlocksService,
+        UnlockPaymentsService,
+        StripeWebhookService,
+        StripeEventApplier,
+        StripeEventsSweeper,
+        ...(config.runsWorkers ? [BillingProcessor] : []),
+      ],
+      exports: [CREATOR_PRICING],
+    };
+  }
+}

@@ -1,4 +1,83 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 import { Media } from './entities/media.entity';
 
-export class MediaRepository extends EntityRepository<Media> {}
+/** A media row as the file route needs it, with whether its bytes may be served without a signature. */
+export interface ServableMedia {
+  id: string;
+  status: Media['status'];
+  mime_type: string | null;
+  storage_key: string;
+  preview_key: string | null;
+  /** Attached to a post that is deleted: never served. */
+  post_deleted: boolean;
+  /** A live, public, non-premium post of an active author, or the owner's avatar or cover. */
+  is_public: boolean;
+}
+
+/** Files of a deleted media row, for the storage clean-up that follows. */
+export interface DeletedMediaFiles {
+  id: string;
+  type: Media['type'];
+  storage_key: string;
+  preview_key: string | null;
+}
+
+/** The owner's avatar or cover: the one use of an unattached image that is public. */
+const PROFILE_IMAGE = `exists (select 1 from users o where o.id = m.user_id and (o.avatar_media_id = m.id or o.cover_media_id = m.id))`;
+const ACTIVE_PROFILE_IMAGE = `exists (select 1 from users o where o.id = m.user_id and o.suspended_at is null and (o.avatar_media_id = m.id or o.cover_media_id = m.id))`;
+const RETURNING = 'returning m.id, m.type, m.storage_key, m.preview_key';
+
+export class MediaRepository extends EntityRepository<Media> {
+  async findServable(id: string): Promise<ServableMedia | null> {
+    const [row] = await this.getEntityManager().execute<ServableMedia[]>(
+      `select m.id, m.status, m.mime_type, m.storage_key, m.preview_key,
+         coalesce(p.deleted_at is not null, false) as post_deleted,
+         coalesce(p.visibility = 'public' and not p.is_premium and p.deleted_at is null and a.suspended_at is null, false)
+           or ${ACTIVE_PROFILE_IMAGE} as is_public
+       from media m
+       left join posts p on p.id = m.post_id
+       left join users a on a.id = p.user_id
+       where m.id = ?`,
+      [id],
+    );
+    return row ?? null;
+  }
+
+  /** Uploads never attached to a post (nor used as avatar or cover) since before `cutoff`; deletes up to `limit` rows. */
+  deleteUnattachedBefore(cutoff: Date, limit: number): Promise<DeletedMediaFiles[]> {
+    return this.getEntityManager().execute<DeletedMediaFiles[]>(
+      `delete from media m where m.id in (
+         select m.id from media m
+         where m.post_id is null and m.created_at < ? and not ${PROFILE_IMAGE}
+         order by m.created_at limit ? for update skip locked)
+       ${RETURNING}`,
+      [cutoff, limit],
+    );
+  }
+
+  /** Media of soft-deleted posts (nor used as avatar or cover); deletes up to `limit` rows. */
+  deleteOfDeletedPosts(limit: number): Promise<DeletedMediaFiles[]> {
+    return this.getEntityManager().execute<DeletedMediaFiles[]>(
+      `delete from media m where m.id in (
+         select m.id from media m join posts p on p.id = m.post_id
+         where p.deleted_at is not null and not ${PROFILE_IMAGE}
+         limit ? for update of m skip locked)
+       ${RETURNING}`,
+      [limit],
+    );
+  }
+
+  /** Uploads still `processing` since before `cutoff` (their job was lost): unattached by definition. */
+  async findStuckProcessing(cutoff: Date, limit: number): Promise<string[]> {
+    const rows = await this.getEntityManager().execute<{ id: string }[]>(
+      `select id from media where post_id is null and status = 'processing' and created_at < ? order by created_at limit ?`,
+      [cutoff, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Marks a media `failed` unless it already left `processing`. */
+  async markFailed(id: string, reason: string): Promise<void> {
+    await this.getEntityManager().fork().nativeUpdate(Media, { id, status: 'processing' }, { status: 'failed', failureReason: reason.slice(0, 500) });
+  }
+}

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { AuthUser } from '@/common/auth/auth-user';
 import { AppException } from '@/common/errors/app.exception';
+import { DomainEvents } from '@/common/outbox/domain-events';
+import { JobName } from '@/common/queue/queue-names';
+import { QueueService } from '@/common/queue/queue.service';
+import { UpdateMediaDto } from './dto/media.dto';
 import { MediaResponse, toMediaResponse } from './dto/media.response';
 import { Media } from './entities/media.entity';
+import { MediaUrlSigner } from './media-url.signer';
+import { MediaErrors } from './media.errors';
 import { MediaRepository } from './media.repository';
 
 const READY = ['ready', 'active'] as const;
@@ -10,7 +17,11 @@ export const MAX_MEDIA_PER_POST = 4;
 
 @Injectable()
 export class MediaService {
-  constructor(private readonly media: MediaRepository) {}
+  constructor(
+    private readonly media: MediaRepository,
+    private readonly urls: MediaUrlSigner,
+    private readonly queues: QueueService,
+  ) {}
 
   /** Own, processed image media, as avatars and covers need ('active' is the original design's word for ready). */
   findOwnReadyImage(userId: string, mediaId: string): Promise<Media | null> {
@@ -31,16 +42,54 @@ export class MediaService {
     }
   }
 
-  /** Media of many posts in one query, in attachment order. `locked` posts get no URLs. */
-  async forPosts(postIds: string[], locked: Set<string>): Promise<Map<string, MediaResponse[]>> {
+  /**
+   * Media of many posts in one query, in attachment order, for a viewer the access policy has already judged.
+   * `locked` posts get no URLs; media of `restricted` posts (premium, or not public) get expiring signed URLs;
+   * the rest plain URLs. Without `restricted`, every URL is signed.
+   */
+  async forPosts(postIds: string[], locked: Set<string>, restricted?: Set<string>): Promise<Map<string, MediaResponse[]>> {
     const byPost = new Map<string, MediaResponse[]>();
     if (!postIds.length) return byPost;
     const rows = await this.media.find({ post: { $in: postIds } }, { orderBy: { position: 'asc', createdAt: 'asc' } });
     for (const media of rows) {
       const postId = media.post!.id;
-      const urls = locked.has(postId) ? null : { url: media.url, previewUrl: media.previewKey ? media.url : null };
+      const urls = locked.has(postId) ? null : this.urlsOf(media, restricted ? !restricted.has(postId) : false);
       byPost.set(postId, [...(byPost.get(postId) ?? []), toMediaResponse(media, urls)]);
     }
     return byPost;
+  }
+
+  async getOwn(actor: AuthUser, id: string): Promise<MediaResponse> {
+    return this.ownView(await this.findOwn(actor, id));
+  }
+
+  async updateOwn(actor: AuthUser, id: string, dto: UpdateMediaDto): Promise<MediaResponse> {
+    const media = await this.findOwn(actor, id);
+    if (dto.alt_text !== undefined) media.altText = dto.alt_text?.trim() ? dto.alt_text : null;
+    await this.media.getEntityManager().flush();
+    return this.ownView(media);
+  }
+
+  /** A committed upload (relayed from the outbox): queue its processing. The job id makes a redelivery harmless. */
+  async onUploaded(event: DomainEvents['media.uploaded']): Promise<void> {
+    await this.queues.enqueue(JobName.ProcessMedia, { mediaId: event.mediaId }, { jobId: `process-media-${event.mediaId}` });
+  }
+
+  private async findOwn(actor: AuthUser, id: string): Promise<Media> {
+    const media = await this.media.findOne({ id, user: actor.id });
+    if (!media) throw MediaErrors.notFound();
+    return media;
+  }
+
+  /** The owner's view: URLs once the bytes are ready, plain where the file is public anyway, else signed. */
+  private async ownView(media: Media): Promise<MediaResponse> {
+    if (!(READY as readonly string[]).includes(media.status)) return toMediaResponse(media, null);
+    const servable = await this.media.findServable(media.id);
+    return toMediaResponse(media, this.urlsOf(media, !!servable?.is_public && !servable.post_deleted));
+  }
+
+  private urlsOf(media: Media, isPublic: boolean): { url: string; previewUrl: string | null } {
+    const url = (key: string) => (isPublic ? this.urls.publicUrl(key) : this.urls.signedUrl(key));
+    return { url: url(media.storageKey), previewUrl: media.previewKey ? url(media.previewKey) : null };
   }
 }

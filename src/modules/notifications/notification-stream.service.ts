@@ -24,12 +24,13 @@ export class NotificationStreamService {
       'x-accel-buffering': 'no',
       'x-request-id': String(request.id),
     });
-    raw.write(': connected\n\n');
     const send = async (id: string) => {
       const [notification] = await this.notifications.renderByIds(actor, [id]).catch(() => []);
       if (notification && !raw.writableEnded) raw.write(`id: ${notification.id}\nevent: notification\ndata: ${JSON.stringify(notification)}\n\n`);
     };
     const stop = await this.hub.listen(actor.id, (id) => void send(id));
+    // Only once subscribed: a client may act on the first bytes, and what happens next must reach it.
+    raw.write(': connected\n\n');
     const heartbeat = setInterval(() => raw.write(': ping\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     request.raw.on('close', () => {

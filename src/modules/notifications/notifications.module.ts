@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
-import { BillingModule } from '@/modules/billing/billing.module';
+import { EntitlementsModule } from '@/modules/billing/entitlements.module';
+import { MediaModule } from '@/modules/media/media.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';
@@ -18,7 +19,7 @@ export class NotificationsModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: NotificationsModule,
-      imports: [MikroOrmModule.forFeature([Notification]), PostsModule, SocialModule, UsersModule, BillingModule],
+      imports: [MikroOrmModule.forFeature([Notification]), PostsModule, SocialModule, UsersModule, EntitlementsModule, MediaModule],
       controllers: config.runsApi ? [NotificationsController] : [],
       providers: [
         NotificationsService,

@@ -2,7 +2,9 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
 import { JobHandlersRegistry } from '@/common/queue/job-handlers.registry';
+import { DomainEvents } from '@/common/outbox/domain-events';
 import { JobName, JobPayloads, QueueName, workerOptions } from '@/common/queue/queue-names';
+import { MediaService } from '@/modules/media/media.service';
 import { NotificationsService } from './notifications.service';
 
 /** Domain events relayed from the outbox. Each handler is idempotent, so a retried or redelivered event is harmless. */
@@ -12,6 +14,7 @@ export class EventsProcessor extends WorkerHost {
     private readonly orm: MikroORM,
     private readonly notifications: NotificationsService,
     registry: JobHandlersRegistry,
+    private readonly media: MediaService,
   ) {
     super();
     registry.register(JobName.DomainEvent);
@@ -20,8 +23,12 @@ export class EventsProcessor extends WorkerHost {
   @CreateRequestContext()
   async process(job: Job): Promise<unknown> {
     switch (job.name) {
-      case JobName.DomainEvent:
-        return this.notifications.handle(job.data as JobPayloads[JobName.DomainEvent]);
+      case JobName.DomainEvent: {
+        const event = job.data as JobPayloads[JobName.DomainEvent];
+        // Media's own event: an upload committed, its processing is queued.
+        if (event.type === 'media.uploaded') return this.media.onUploaded(event.payload as DomainEvents['media.uploaded']);
+        return this.notifications.handle(event);
+      }
       default:
         throw new Error(`unknown job ${job.name} on ${QueueName.Events}`);
     }

@@ -112,7 +112,8 @@ export class NotificationsRepository extends EntityRepository<Notification> {
   async markRead(userId: string, scope: { ids?: string[]; upToId?: string }): Promise<void> {
     const em = this.getEntityManager();
     if (scope.ids) {
-      await em.execute('update notifications set read = true where user_id = ? and id in (?) and read = false', [userId, scope.ids]);
+      // `{ ids: [] }` marks nothing (and `in ()` is not SQL).
+      if (scope.ids.length) await em.execute('update notifications set read = true where user_id = ? and id in (?) and read = false', [userId, scope.ids]);
     } else if (scope.upToId) {
       await em.execute(
         `update notifications set read = true where user_id = ? and read = false

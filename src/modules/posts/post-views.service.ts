@@ -35,10 +35,12 @@ export class PostViewsService {
     const access = await this.policy.evaluate(viewer, all);
     const visibleIds = all.filter((r) => access.get(r.id)?.visible).map((r) => r.id);
     const locked = new Set(visibleIds.filter((id) => access.get(id)?.locked));
+    // Media of premium or non-public posts are served only through signed, expiring URLs.
+    const restricted = new Set(all.filter((r) => r.is_premium || r.visibility !== 'public').map((r) => r.id));
     const [liked, reposted, media] = await Promise.all([
       viewer ? this.posts.likedAmong(viewer.id, visibleIds) : new Set<string>(),
       viewer ? this.posts.repostedAmong(viewer.id, visibleIds) : new Set<string>(),
-      this.media.forPosts(visibleIds, locked),
+      this.media.forPosts(visibleIds, locked, restricted),
     ]);
     const state: ViewerState = { access, liked, reposted, media, originals };
     return rows.map((row) => this.view(row, state)).filter((v): v is PostResponse => v !== undefined);

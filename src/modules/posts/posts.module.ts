@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { BillingModule } from '@/modules/billing/billing.module';
+import { EntitlementsModule } from '@/modules/billing/entitlements.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';
@@ -16,7 +16,7 @@ import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, BillingModule, MediaModule],
+  imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, MediaModule],
   controllers: [PostsController],
   providers: [PostsService, PostInteractionsService, PostViewsService, PostAccessPolicy, FeedsService],
   exports: [PostsService, PostViewsService, PostAccessPolicy, FeedsService],

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { BillingModule } from '@/modules/billing/billing.module';
+import { EntitlementsModule } from '@/modules/billing/entitlements.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { Block } from './entities/block.entity';
 import { Follow } from './entities/follow.entity';
@@ -9,7 +9,7 @@ import { SocialController } from './social.controller';
 import { SocialService } from './social.service';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([Follow, Block, Mute]), UsersModule, BillingModule],
+  imports: [MikroOrmModule.forFeature([Follow, Block, Mute]), UsersModule, EntitlementsModule],
   controllers: [SocialController],
   providers: [SocialService],
   exports: [SocialService],

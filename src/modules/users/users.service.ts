@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { raw } from '@mikro-orm/core';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { MediaService } from '@/modules/media/media.service';
+import { CREATOR_PRICING, CreatorPricing } from './creator-pricing';
 import { OwnUserResponse, toOwnUserResponse } from './dto/user.response';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { User } from './entities/user.entity';
@@ -23,6 +24,8 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly media: MediaService,
+    /** Billing's (Stripe product and price); absent, the price is only stored. */
+    @Optional() @Inject(CREATOR_PRICING) private readonly pricing?: CreatorPricing,
   ) {}
 
   /** Creates an account inside the caller's transaction; a taken username or email is `409`. */
@@ -105,10 +108,16 @@ export class UsersService {
     const user = await this.getActive(actor.id);
     if (dto.display_name !== undefined) user.displayName = dto.display_name;
     if (dto.bio !== undefined) user.bio = dto.bio;
-    if (dto.subscription_price_cents !== undefined) user.subscriptionPriceCents = dto.subscription_price_cents;
     await this.applyProfileImages(user, dto);
+    // Last: nothing is created at Stripe for a request that fails validation.
+    if (dto.subscription_price_cents !== undefined) await this.applyPrice(user, dto.subscription_price_cents);
     await this.users.getEntityManager().flush();
     return toOwnUserResponse(user);
+  }
+
+  private async applyPrice(user: User, cents: number | null): Promise<void> {
+    if (this.pricing) await this.pricing.setPrice(user, cents);
+    else user.subscriptionPriceCents = cents;
   }
 
   private async applyProfileImages(user: User, dto: UpdateMeDto): Promise<void> {

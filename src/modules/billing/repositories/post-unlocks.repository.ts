@@ -1,5 +1,15 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { v7 } from 'uuid';
 import { PostUnlock } from '../entities/post-unlock.entity';
+
+export interface PaidUnlock {
+  userId: string;
+  postId: string;
+  priceCents: number;
+  currency: string;
+  checkoutSessionId: string;
+  paymentIntentId: string | null;
+}
 
 export class PostUnlocksRepository extends EntityRepository<PostUnlock> {
   /** Of `postIds`, those the user bought (and was not refunded). */
@@ -10,5 +20,53 @@ export class PostUnlocksRepository extends EntityRepository<PostUnlock> {
       [userId, postIds],
     );
     return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Records a paid purchase; true when it grants access now and did not before. A repeat of the same payment changes
+   * nothing; a new payment after a refund (another payment intent) unlocks again; a payment already known as
+   * refunded (its refund arrived first) stays refunded.
+   */
+  async recordPaid(em: EntityManager, unlock: PaidUnlock): Promise<boolean> {
+    const rows = await em.execute<{ id: string }[]>(
+      `insert into post_unlocks (id, user_id, post_id, price_cents, currency, status, stripe_checkout_session_id, stripe_payment_intent_id, created_at)
+       values (?, ?, ?, ?, ?, 'paid', ?, ?, now())
+       on conflict (user_id, post_id) do update
+         set status = 'paid', price_cents = excluded.price_cents, currency = excluded.currency, refunded_at = null,
+             stripe_checkout_session_id = excluded.stripe_checkout_session_id,
+             stripe_payment_intent_id = excluded.stripe_payment_intent_id
+         where post_unlocks.status = 'refunded'
+           and post_unlocks.stripe_payment_intent_id is distinct from excluded.stripe_payment_intent_id
+       returning id`,
+      [v7(), unlock.userId, unlock.postId, unlock.priceCents, unlock.currency, unlock.checkoutSessionId, unlock.paymentIntentId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Revokes the purchase paid with this payment intent; false when none is known (yet). */
+  async markRefunded(em: EntityManager, paymentIntentId: string): Promise<boolean> {
+    const rows = await em.execute<{ id: string }[]>(
+      `update post_unlocks set status = 'refunded', refunded_at = coalesce(refunded_at, now())
+        where stripe_payment_intent_id = ? returning id`,
+      [paymentIntentId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * A refund that overtook its purchase: recorded refunded, so the late `checkout.session.completed` grants nothing.
+   * The purchase may have been recorded meanwhile by a concurrent job (this insert then waits for it): the same
+   * payment is revoked; another, standing payment is left alone.
+   */
+  async recordRefundFirst(em: EntityManager, unlock: Omit<PaidUnlock, 'checkoutSessionId'>): Promise<void> {
+    await em.execute(
+      `insert into post_unlocks (id, user_id, post_id, price_cents, currency, status, stripe_payment_intent_id, created_at, refunded_at)
+       values (?, ?, ?, ?, ?, 'refunded', ?, now(), now())
+       on conflict (user_id, post_id) do update
+         set status = 'refunded', stripe_payment_intent_id = excluded.stripe_payment_intent_id, refunded_at = now()
+         where post_unlocks.status = 'refunded'
+            or post_unlocks.stripe_payment_intent_id = excluded.stripe_payment_intent_id`,
+      [v7(), unlock.userId, unlock.postId, unlock.priceCents, unlock.currency, unlock.paymentIntentId],
+    );
   }
 }

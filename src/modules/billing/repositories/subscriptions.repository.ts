@@ -1,4 +1,7 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { LockMode } from '@mikro-orm/core';
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { NEWEST_FIRST, olderThan } from '@/common/database/keyset';
+import { Keyset } from '@/common/http/pagination';
 import { Subscription } from '../entities/subscription.entity';
 
 export class SubscriptionsRepository extends EntityRepository<Subscription> {
@@ -13,5 +16,32 @@ export class SubscriptionsRepository extends EntityRepository<Subscription> {
       [subscriberId, creatorIds, graceDays],
     );
     return new Set(rows.map((r) => r.creator_id));
+  }
+
+  findPair(subscriberId: string, creatorId: string): Promise<Subscription | null> {
+    return this.findOne({ subscriber: subscriberId, creator: creatorId });
+  }
+
+  /** A keyset page of one user's subscriptions (`subscriber`) or subscribers (`creator`), both users joined in. */
+  pageFor(side: 'subscriber' | 'creator', userId: string, cursor: Keyset | undefined, limit: number): Promise<Subscription[]> {
+    return this.find(
+      { [side]: userId, ...olderThan(cursor) },
+      { orderBy: NEWEST_FIRST, limit, populate: ['subscriber', 'creator'], strategy: 'joined' },
+    );
+  }
+
+  /** Serialises, until the transaction ends, everything done for one Stripe subscription (read, then write). */
+  async lockStripeSubscription(em: EntityManager, stripeSubscriptionId: string): Promise<void> {
+    await em.execute(`select pg_advisory_xact_lock(hashtext(?))`, [`stripe-subscription:${stripeSubscriptionId}`]);
+  }
+
+  /** The database's clock: one clock for every worker, so states read from Stripe order correctly. */
+  async clock(em: EntityManager): Promise<Date> {
+    const [row] = await em.execute<{ now: Date }[]>('select clock_timestamp() as now');
+    return new Date(row.now);
+  }
+
+  findPairForUpdate(em: EntityManager, subscriberId: string, creatorId: string): Promise<Subscription | null> {
+    return em.findOne(Subscription, { subscriber: subscriberId, creator: creatorId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 }

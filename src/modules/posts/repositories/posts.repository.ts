@@ -1,4 +1,5 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { executeOnReplica } from '@/common/database/read-replica';
 import { Keyset } from '@/common/http/pagination';
 import { Post, Visibility } from '../entities/post.entity';
 import { POST_COLUMNS, PostRow } from '../post-row';
@@ -20,9 +21,18 @@ function before(cursor: Keyset | undefined): { sql: string; params: unknown[] } 
   return cursor ? { sql: 'and (p.created_at, p.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
 }
 
+/**
+ * Reads by id (`findRows`: the re-read after a create or edit, reposted originals, access checks) and the viewer's
+ * own likes and reposts run on the primary. Pages of posts (timelines, replies, threads, likers) run on a read replica
+ * when there is one: a page may lag the primary by the replication delay. See the README's "Scaling out".
+ */
 export class PostsRepository extends EntityRepository<Post> {
   private rows(sql: string, params: unknown[], em: EntityManager = this.getEntityManager()): Promise<PostRow[]> {
     return em.execute<PostRow[]>(sql, params);
+  }
+
+  private pageRows(sql: string, params: unknown[]): Promise<PostRow[]> {
+    return executeOnReplica<PostRow[]>(this.getEntityManager(), sql, params);
   }
 
   /** Live posts by id, in no particular order (deleted posts and suspended authors left out). */
@@ -47,7 +57,7 @@ export class PostsRepository extends EntityRepository<Post> {
     const c = before(cursor);
     const visible = `(p.visibility <> 'subscribers' or p.user_id = ? or ${HAS_ACCESS})`;
     if (followingCount <= HOME_PROBE_LIMIT) {
-      return this.rows(
+      return this.pageRows(
         `with authors as (
            select ?::uuid as id
            union all
@@ -64,7 +74,7 @@ export class PostsRepository extends EntityRepository<Post> {
         [viewerId, viewerId, viewerId, viewerId, viewerId, graceDays, viewerId, ...c.params, limit, limit],
       );
     }
-    return this.rows(
+    return this.pageRows(
       `select ${POST_COLUMNS} ${FROM}
         where ${LIVE}
           and (p.user_id = ? or p.user_id in (select following_id from follows where follower_id = ?))
@@ -84,7 +94,7 @@ export class PostsRepository extends EntityRepository<Post> {
       ? `and not exists (select 1 from blocks b where (b.blocker_id = ? and b.blocked_id = p.user_id) or (b.blocker_id = p.user_id and b.blocked_id = ?))
          and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)`
       : '';
-    return this.rows(
+    return this.pageRows(
       `select ${POST_COLUMNS} ${FROM}
         where ${LIVE} and p.visibility = 'public' and p.repost_of_id is null ${exclude} ${c.sql}
         order by p.created_at desc, p.id desc limit ?`,
@@ -99,7 +109,7 @@ export class PostsRepository extends EntityRepository<Post> {
       ? `and not exists (select 1 from blocks b where (b.blocker_id = ? and b.blocked_id = p.user_id) or (b.blocker_id = p.user_id and b.blocked_id = ?))
          and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)`
       : '';
-    return this.rows(
+    return this.pageRows(
       `select ${POST_COLUMNS}
          from hashtags h join post_hashtags ph on ph.hashtag_id = h.id
          join posts p on p.id = ph.post_id join users u on u.id = p.user_id
@@ -112,7 +122,7 @@ export class PostsRepository extends EntityRepository<Post> {
   /** One author's posts and reposts in the visibilities the viewer may see, over `posts_user_created_idx`. */
   authorPage(authorId: string, visibilities: Visibility[], cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = before(cursor);
-    return this.rows(
+    return this.pageRows(
       `select ${POST_COLUMNS} ${FROM}
         where p.user_id = ? and ${LIVE} and p.visibility in (?) ${c.sql}
         order by p.created_at desc, p.id desc limit ?`,
@@ -123,7 +133,7 @@ export class PostsRepository extends EntityRepository<Post> {
   /** Direct replies, oldest first, over `posts_reply_created_idx`. */
   repliesPage(postId: string, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = cursor ? { sql: 'and (p.created_at, p.id) > (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
-    return this.rows(
+    return this.pageRows(
       `select ${POST_COLUMNS} ${FROM} where p.reply_to_id = ? and ${LIVE} ${c.sql} order by p.created_at, p.id limit ?`,
       [postId, ...c.params, limit],
     );
@@ -131,7 +141,7 @@ export class PostsRepository extends EntityRepository<Post> {
 
   /** The chain of parents of a post, nearest last; deleted parents are walked through but not returned. */
   ancestors(postId: string, maxDepth = 100): Promise<PostRow[]> {
-    return this.rows(
+    return this.pageRows(
       `with recursive chain(id, parent, depth) as (
          select id, reply_to_id, 0 from posts where id = ?
          union all
@@ -144,7 +154,7 @@ export class PostsRepository extends EntityRepository<Post> {
 
   /** Every reply below a post (any depth), oldest first, bounded. */
   descendants(postId: string, max = 500): Promise<PostRow[]> {
-    return this.rows(
+    return this.pageRows(
       `with recursive tree(id, depth) as (
          select id, 0 from posts where id = ?
          union all
@@ -226,7 +236,8 @@ export class PostsRepository extends EntityRepository<Post> {
   /** Users who liked a post, newest like first, over `likes_post_created_idx`. */
   likersPage(postId: string, cursor: Keyset | undefined, limit: number): Promise<{ like_id: string; liked_at: Date; user_id: string }[]> {
     const c = cursor ? { sql: 'and (l.created_at, l.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
-    return this.getEntityManager().execute(
+    return executeOnReplica(
+      this.getEntityManager(),
       `select l.id as like_id, l.created_at as liked_at, l.user_id from likes l join users u on u.id = l.user_id
         where l.post_id = ? and u.suspended_at is null ${c.sql} order by l.created_at desc, l.id desc limit ?`,
       [postId, ...c.params, limit],

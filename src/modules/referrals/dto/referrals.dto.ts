@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsDate, IsInt, IsOptional, Matches, Max, MaxDate, Min } from 'class-validator';
 import { UserSummaryResponse } from '@/modules/users/dto/user.response';
 
 export const REFERRAL_CODE_PATTERN = /^[A-Za-z0-9_-]{4,32}$/;
@@ -22,6 +22,8 @@ export class CreateReferralCodeDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
+  // JavaScript dates reach the year 275760; PostgreSQL refuses what it cannot parse (a 500 instead of a 400).
+  @MaxDate(new Date('9999-12-31T23:59:59.999Z'), { message: 'expires_at must be before the year 10000' })
   expires_at?: Date | null;
 }
 

@@ -1,5 +1,6 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
+import { executeOnReplica } from '@/common/database/read-replica';
 import { Keyset } from '@/common/http/pagination';
 import { Follow } from '../entities/follow.entity';
 
@@ -67,10 +68,14 @@ export class FollowsRepository extends EntityRepository<Follow> {
     return rows.length > 0;
   }
 
-  /** Followers (`side` = 'followers') or followings of `userId`, newest follow first, suspended users left out. */
+  /**
+   * Followers (`side` = 'followers') or followings of `userId`, newest follow first, suspended users left out.
+   * On a read replica when there is one: a follow made a moment ago may show a moment later.
+   */
   page(side: 'followers' | 'following', userId: string, cursor: Keyset | undefined, limit: number): Promise<FollowPageRow[]> {
     const [own, other] = side === 'followers' ? ['following_id', 'follower_id'] : ['follower_id', 'following_id'];
-    return this.getEntityManager().execute<FollowPageRow[]>(
+    return executeOnReplica<FollowPageRow[]>(
+      this.getEntityManager(),
       `select f.id as follow_id, f.created_at as followed_at, f.${other} as user_id
          from follows f join users u on u.id = f.${other}
         where f.${own} = ? and u.suspended_at is null

@@ -55,10 +55,10 @@ export class User {
   @Property({ type: 'string', length: 500, nullable: true })
   coverUrl?: string | null;
 
-  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null' })
+  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null', index: 'users_avatar_media_idx' })
   avatarMedia?: Ref<Media> | null;
 
-  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null' })
+  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null', index: 'users_cover_media_idx' })
   coverMedia?: Ref<Media> | null;
 
   @Property({ type: 'boolean', default: false })

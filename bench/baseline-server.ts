@@ -1,0 +1,406 @@
+/**
+ * The benchmark's baseline: the same endpoints over the same data, answered by a bare `node:http` server with `pg`
+ * and `ioredis` and hand-written SQL: no framework, no ORM, no validation library. The queries and their order are
+ * the service's (PostsRepository, PostViewsService, PostAccessPolicy, SessionsService), so the difference measured
+ * is what the framework and the ORM cost, not a different design. Started by `bench/run.ts`; configured by env.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import Redis from 'ioredis';
+import { Pool, PoolClient } from 'pg';
+import { v7 } from 'uuid';
+import { extractEntities, renderContent } from '@/modules/posts/post-content';
+
+const env = process.env;
+const pool = new Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_MAX ?? 10) });
+pool.on('error', (error) => console.error(`idle database connection lost: ${error.message}`));
+const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+const PREFIX = env.REDIS_PREFIX ?? 'x18';
+const SECRET = env.JWT_SECRET ?? '';
+const GRACE = Number(env.PAST_DUE_GRACE_DAYS ?? 3);
+const PUBLIC_URL = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+const SESSION_TTL = 15 * 60;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Viewer {
+  id: string;
+  role: string;
+}
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(code);
+  }
+}
+
+const q = async (sql: string, params: unknown[] = [], client?: PoolClient): Promise<Row[]> => (await (client ?? pool).query(sql, params)).rows;
+
+// --- auth: HS256 JWT, then the session from Redis (PostgreSQL on a miss), as SessionsService.resolve does ---
+
+function verifyJwt(token: string): { sub: string; sid: string } | undefined {
+  const [h, p, s] = token.split('.');
+  if (!h || !p || !s) return undefined;
+  try {
+    if (JSON.parse(Buffer.from(h, 'base64url').toString()).alg !== 'HS256') return undefined;
+    const expected = createHmac('sha256', SECRET).update(`${h}.${p}`).digest();
+    const given = Buffer.from(s, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) return undefined;
+    return typeof claims.sub === 'string' && UUID.test(claims.sid ?? '') ? claims : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function authenticate(req: IncomingMessage): Promise<Viewer> {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const claims = match && verifyJwt(match[1]);
+  if (!claims) throw new HttpError(401, 'unauthorized');
+  const key = `${PREFIX}:sess:${claims.sid}`;
+  const cached = await redis.get(key).catch(() => undefined);
+  if (cached === 'revoked') throw new HttpError(401, 'unauthorized');
+  if (cached) {
+    const { u, r } = JSON.parse(cached);
+    if (u !== claims.sub) throw new HttpError(401, 'unauthorized');
+    return { id: u, role: r };
+  }
+  const [row] = await q(
+    `select s.user_id, u.role from sessions s join users u on u.id = s.user_id
+      where s.id = $1 and s.revoked_at is null and s.expires_at > now() and u.suspended_at is null`,
+    [claims.sid],
+  );
+  await redis.set(key, row ? JSON.stringify({ u: row.user_id, r: row.role }) : 'revoked', 'EX', SESSION_TTL, 'NX').catch(() => undefined);
+  if (!row || row.user_id !== claims.sub) throw new HttpError(401, 'unauthorized');
+  return { id: row.user_id, role: row.role };
+}
+
+// --- posts: the service's SQL ---
+
+const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply_to_id, p.root_post_id, p.repost_of_id,
+  p.likes_count, p.replies_count, p.retweets_count as reposts_count, p.visibility, p.is_premium, p.price_cents,
+  p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at,
+  u.username as author_username, u.display_name as author_display_name, u.avatar_url as author_avatar_url,
+  u.verified as author_verified, u.suspended_at as author_suspended_at`;
+const FROM = 'from posts p join users u on u.id = p.user_id';
+const LIVE = 'p.deleted_at is null and u.suspended_at is null';
+const hasAccess = (viewer: string, grace: string) => `exists (select 1 from subscriptions s where s.subscriber_id = ${viewer} and s.creator_id = p.user_id
+  and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ${grace}) > now())))`;
+const notMutedRepost = (viewer: string) => `(p.repost_of_id is null or not exists (
+  select 1 from posts o join mutes mo on mo.muted_id = o.user_id where o.id = p.repost_of_id and mo.muter_id = ${viewer}))`;
+
+function keyset(cursor: string | undefined, next: number): { sql: string; params: unknown[] } {
+  if (!cursor) return { sql: '', params: [] };
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = new Date(at);
+  if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) throw new HttpError(400, 'validation_failed');
+  return { sql: `and (p.created_at, p.id) < ($${next}, $${next + 1})`, params: [date, id] };
+}
+
+function findRows(ids: string[]): Promise<Row[]> {
+  return ids.length ? q(`select ${POST_COLUMNS} ${FROM} where p.id = any($1::uuid[]) and ${LIVE}`, [ids]) : Promise.resolve([]);
+}
+
+function homePage(viewer: string, following: number, cursor: string | undefined, limit: number): Promise<Row[]> {
+  const visible = `(p.visibility <> 'subscribers' or p.user_id = $1 or ${hasAccess('$1', '$2')})`;
+  const c = keyset(cursor, 3);
+  const lim = `$${3 + c.params.length}`;
+  if (following <= 20) {
+    return q(
+      `with authors as (
+         select $1::uuid as id
+         union all
+         select f.following_id from follows f where f.follower_id = $1
+            and not exists (select 1 from mutes m where m.muter_id = $1 and m.muted_id = f.following_id))
+       select ${POST_COLUMNS} from authors a
+        cross join lateral (
+          select p.* from posts p
+           where p.user_id = a.id and p.deleted_at is null and ${visible} and ${notMutedRepost('$1')} ${c.sql}
+           order by p.created_at desc, p.id desc limit ${lim}) p
+        join users u on u.id = p.user_id
+       where u.suspended_at is null
+       order by p.created_at desc, p.id desc limit ${lim}`,
+      [viewer, GRACE, ...c.params, limit],
+    );
+  }
+  return q(
+    `select ${POST_COLUMNS} ${FROM}
+      where ${LIVE}
+        and (p.user_id = $1 or p.user_id in (select following_id from follows where follower_id = $1))
+        and ${visible}
+        and not exists (select 1 from mutes m where m.muter_id = $1 and m.muted_id = p.user_id)
+        and ${notMutedRepost('$1')}
+        ${c.sql}
+      order by p.created_at desc, p.id desc limit ${lim}`,
+    [viewer, GRACE, ...c.params, limit],
+  );
+}
+
+function publicPage(viewer: string, cursor: string | undefined, limit: number): Promise<Row[]> {
+  const c = keyset(cursor, 2);
+  return q(
+    `select ${POST_COLUMNS} ${FROM}
+      where ${LIVE} and p.visibility = 'public' and p.repost_of_id is null
+        and not exists (select 1 from blocks b where (b.blocker_id = $1 and b.blocked_id = p.user_id) or (b.blocker_id = p.user_id and b.blocked_id = $1))
+        and not exists (select 1 from mutes m where m.muter_id = $1 and m.muted_id = p.user_id) ${c.sql}
+      order by p.created_at desc, p.id desc limit $${2 + c.params.length}`,
+    [viewer, ...c.params, limit],
+  );
+}
+
+const idSet = (rows: Row[], column = 'id') => new Set(rows.map((r) => r[column] as string));
+
+/** PostAccessPolicy.evaluate + PostViewsService.render: the same batched queries, one per relation. */
+async function render(viewer: Viewer, rows: Row[]): Promise<Row[]> {
+  const originalIds = [...new Set(rows.map((r) => r.repost_of_id).filter(Boolean))] as string[];
+  const originals = new Map((await findRows(originalIds)).map((r) => [r.id, r]));
+  const all = [...rows, ...originals.values()];
+  const others = all.filter((p) => p.user_id !== viewer.id);
+  const authors = [...new Set(others.map((p) => p.user_id as string))];
+  const needsSub = [...new Set(others.filter((p) => p.visibility === 'subscribers' || (p.is_premium && p.price_cents == null)).map((p) => p.user_id as string))];
+  const ppv = others.filter((p) => p.is_premium && p.price_cents != null).map((p) => p.id as string);
+  const [following, blocked, subscribed, unlocked] = await Promise.all([
+    authors.length ? q('select following_id as id from follows where follower_id = $1 and following_id = any($2::uuid[])', [viewer.id, authors]).then(idSet) : new Set<string>(),
+    authors.length
+      ? q('select blocked_id as id from blocks where blocker_id = $1 and blocked_id = any($2::uuid[]) union select blocker_id from blocks where blocked_id = $1 and blocker_id = any($2::uuid[])', [viewer.id, authors]).then(idSet)
+      : new Set<string>(),
+    needsSub.length
+      ? q(
+          `select creator_id as id from subscriptions where subscriber_id = $1 and creator_id = any($2::uuid[])
+             and (status in ('active', 'trialing') or (status = 'past_due' and current_period_end + make_interval(days => $3) > now()))`,
+          [viewer.id, needsSub, GRACE],
+        ).then(idSet)
+      : new Set<string>(),
+    ppv.length ? q(`select post_id as id from post_unlocks where user_id = $1 and post_id = any($2::uuid[]) and status = 'paid'`, [viewer.id, ppv]).then(idSet) : new Set<string>(),
+  ]);
+  const access = new Map<string, { visible: boolean; locked: boolean }>();
+  for (const p of all) {
+    if (p.user_id === viewer.id) {
+      access.set(p.id, { visible: true, locked: false });
+      continue;
+    }
+    const visible =
+      !p.author_suspended_at && !blocked.has(p.user_id) &&
+      (p.visibility === 'public' || (p.visibility === 'followers' && following.has(p.user_id)) || (p.visibility === 'subscribers' && subscribed.has(p.user_id)));
+    const paid = p.price_cents != null ? unlocked.has(p.id) : subscribed.has(p.user_id);
+    access.set(p.id, { visible, locked: visible && p.is_premium && !paid });
+  }
+  const visibleIds = all.filter((r) => access.get(r.id)?.visible).map((r) => r.id as string);
+  const [liked, reposted, media] = visibleIds.length
+    ? await Promise.all([
+        q('select post_id as id from likes where user_id = $1 and post_id = any($2::uuid[])', [viewer.id, visibleIds]).then(idSet),
+        q('select repost_of_id as id from posts where user_id = $1 and repost_of_id = any($2::uuid[]) and deleted_at is null', [viewer.id, visibleIds]).then(idSet),
+        q('select * from media where post_id = any($1::uuid[]) order by position asc, created_at asc', [visibleIds]),
+      ])
+    : [new Set<string>(), new Set<string>(), [] as Row[]];
+  const view = (row: Row): Row | undefined => {
+    const a = access.get(row.id);
+    if (!a?.visible) return undefined;
+    let repostOf: Row | null = null;
+    if (row.repost_of_id) {
+      const original = originals.get(row.repost_of_id);
+      repostOf = (original && view(original)) || null;
+      if (!repostOf) return undefined;
+    }
+    const subject = row.repost_of_id ?? row.id;
+    return {
+      id: row.id,
+      author: { id: row.user_id, username: row.author_username, display_name: row.author_display_name, avatar_url: row.author_avatar_url, verified: row.author_verified },
+      content: a.locked ? null : row.content,
+      content_html: a.locked ? null : row.content_html,
+      reply_to_id: row.reply_to_id,
+      root_post_id: row.root_post_id,
+      repost_of: repostOf,
+      media: media.filter((m) => m.post_id === row.id).map((m) => ({ id: m.id, type: m.type, status: m.status, url: a.locked ? null : m.url })),
+      likes_count: row.likes_count,
+      replies_count: row.replies_count,
+      reposts_count: row.reposts_count,
+      visibility: row.visibility,
+      is_premium: row.is_premium,
+      price_cents: row.price_cents,
+      currency: row.currency,
+      locked: a.locked,
+      preview: row.preview,
+      liked: liked.has(subject),
+      reposted: reposted.has(subject),
+      created_at: new Date(row.created_at).toISOString(),
+      edited_at: row.edited_at ? new Date(row.edited_at).toISOString() : null,
+    };
+  };
+  return rows.map(view).filter((v): v is Row => v !== undefined);
+}
+
+async function page(viewer: Viewer, rows: Row[], limit: number): Promise<{ data: Row[]; next_cursor: string | null }> {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const last = items[items.length - 1];
+  const next = more ? Buffer.from(`${new Date(last.created_at).toISOString()}|${last.id}`).toString('base64url') : null;
+  return { data: await render(viewer, items), next_cursor: next };
+}
+
+async function getVisible(viewer: Viewer, id: string): Promise<{ row: Row; view: Row }> {
+  if (!UUID.test(id)) throw new HttpError(400, 'validation_failed');
+  const [row] = await findRows([id]);
+  const [view] = row ? await render(viewer, [row]) : [];
+  if (!row || !view) throw new HttpError(404, 'not_found');
+  return { row, view };
+}
+
+async function transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const outbox = (client: PoolClient, type: string, payload: object) =>
+  q('insert into outbox_events (id, type, payload, created_at, attempts) values ($1, $2, $3, $4, 0)', [v7(), type, JSON.stringify(payload), new Date()], client);
+
+async function createPost(viewer: Viewer, body: Row): Promise<Row> {
+  const allowed = new Set(['content', 'visibility', 'is_premium', 'price_cents', 'preview', 'reply_to_id', 'media_ids']);
+  if (typeof body.content !== 'string' || body.content.length < 1 || body.content.length > 5000 || Object.keys(body).some((k) => !allowed.has(k))) {
+    throw new HttpError(400, 'validation_failed');
+  }
+  const entities = extractEntities(body.content);
+  const mentioned = entities.mentions.length
+    ? await q('select id, username from users where lower(username) = any($1::text[]) and suspended_at is null', [entities.mentions])
+    : [];
+  const html = renderContent(body.content, { publicUrl: PUBLIC_URL, users: new Map(mentioned.map((u) => [u.username.toLowerCase(), u.username])) });
+  const isPremium = body.is_premium === true || body.price_cents !== undefined;
+  const id = v7();
+  const now = new Date();
+  await transaction(async (client) => {
+    await q(
+      `insert into posts (id, user_id, content, content_html, metadata, visibility, is_premium, price_cents, preview, currency,
+         likes_count, replies_count, retweets_count, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'usd', 0, 0, 0, $10, $10)`,
+      [id, viewer.id, body.content, html, JSON.stringify({ mentions: mentioned.map((u) => u.id), hashtags: entities.hashtags }),
+        body.visibility ?? 'public', isPremium, body.price_cents ?? null, body.preview ?? null, now],
+      client,
+    );
+    await q('delete from post_hashtags where post_id = $1', [id], client);
+    if (entities.hashtags.length) {
+      await q(
+        'insert into hashtags (id, name, created_at) select * from unnest($1::uuid[], $2::text[], $3::timestamptz[]) on conflict (name) do nothing',
+        [entities.hashtags.map(() => v7()), entities.hashtags, entities.hashtags.map(() => now)],
+        client,
+      );
+      await q('insert into post_hashtags (post_id, hashtag_id, created_at) select $1, id, $2 from hashtags where name = any($3::text[]) on conflict do nothing', [id, now, entities.hashtags], client);
+    }
+    await q('update users set posts_count = greatest(posts_count + 1, 0) where id = $1', [viewer.id], client);
+    await outbox(client, 'post.created', { postId: id, authorId: viewer.id });
+    if (isPremium) await outbox(client, 'premium_post.published', { postId: id, authorId: viewer.id });
+  });
+  return (await getVisible(viewer, id)).view;
+}
+
+async function like(viewer: Viewer, id: string): Promise<Row> {
+  let { row } = await getVisible(viewer, id);
+  if (row.repost_of_id) row = (await getVisible(viewer, row.repost_of_id)).row;
+  await transaction(async (client) => {
+    const rows = await q(
+      `with ins as (insert into likes (id, user_id, post_id, created_at) values ($1, $2, $3, $4)
+                    on conflict (user_id, post_id) do nothing returning post_id)
+       update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`,
+      [v7(), viewer.id, row.id, new Date()],
+      client,
+    );
+    if (rows.length && row.user_id !== viewer.id) await outbox(client, 'post.liked', { postId: row.id, userId: viewer.id, authorId: row.user_id });
+  });
+  return (await getVisible(viewer, row.id)).view;
+}
+
+async function me(viewer: Viewer): Promise<Row> {
+  const [u] = await q('select * from users where id = $1 and suspended_at is null', [viewer.id]);
+  if (!u) throw new HttpError(404, 'not_found');
+  return {
+    id: u.id, username: u.username, display_name: u.display_name, bio: u.bio, avatar_url: u.avatar_url, cover_url: u.cover_url,
+    verified: u.verified, role: u.role, subscription_price_cents: u.subscription_price_cents, currency: u.currency,
+    created_at: new Date(u.created_at).toISOString(), followers_count: u.followers_count, following_count: u.following_count,
+    posts_count: u.posts_count, email: u.email,
+  };
+}
+
+function limitOf(url: URL): number {
+  const raw = url.searchParams.get('limit');
+  const limit = raw === null ? 20 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpError(400, 'validation_failed');
+  return limit;
+}
+
+function readJson(req: IncomingMessage): Promise<Row> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString() || '{}'));
+      } catch {
+        reject(new HttpError(400, 'validation_failed'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+async function route(req: IncomingMessage, res: ServerResponse): Promise<[number, unknown]> {
+  const url = new URL(req.url ?? '/', PUBLIC_URL);
+  const path = url.pathname;
+  if (path === '/health/live') return [200, { status: 'ok' }];
+  const viewer = await authenticate(req);
+  if (req.method === 'GET' && path === '/api/v1/me') return [200, await me(viewer)];
+  if (req.method === 'GET' && (path === '/api/v1/timelines/home' || path === '/api/v1/timelines/public')) {
+    const limit = limitOf(url);
+    const cursor = url.searchParams.get('cursor') ?? undefined;
+    let rows: Row[];
+    if (path.endsWith('home')) {
+      const [u] = await q('select following_count from users where id = $1 and suspended_at is null', [viewer.id]);
+      if (!u) throw new HttpError(404, 'not_found');
+      rows = await homePage(viewer.id, u.following_count, cursor, limit + 1);
+    } else {
+      rows = await publicPage(viewer.id, cursor, limit + 1);
+    }
+    const body = await page(viewer, rows, limit);
+    if (body.next_cursor) {
+      url.searchParams.set('cursor', body.next_cursor);
+      res.setHeader('Link', `<${url.toString()}>; rel="next"`);
+    }
+    return [200, body];
+  }
+  if (req.method === 'POST' && path === '/api/v1/posts') return [201, await createPost(viewer, await readJson(req))];
+  const post = /^\/api\/v1\/posts\/([^/]+)(\/like)?$/.exec(path);
+  if (post && req.method === 'GET' && !post[2]) return [200, (await getVisible(viewer, post[1])).view];
+  if (post && req.method === 'POST' && post[2]) return [200, await like(viewer, post[1])];
+  throw new HttpError(404, 'not_found');
+}
+
+const server = createServer((req, res) => {
+  const requestId = randomBytes(8).toString('hex');
+  route(req, res)
+    .then(([status, body]) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId });
+      res.end(JSON.stringify(body));
+    })
+    .catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      if (status === 500) console.error(error);
+      res.writeHead(status, { 'content-type': 'application/problem+json', 'x-request-id': requestId });
+      res.end(JSON.stringify({ type: 'about:blank', status, code: error instanceof HttpError ? error.code : 'internal' }));
+    });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(env.PORT ?? 3101), env.HOST ?? '127.0.0.1', () => console.log(`baseline listening on ${env.PORT ?? 3101}`));
+const stop = () => server.close(() => void Promise.allSettled([pool.end(), redis.quit()]).then(() => process.exit(0)));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,76 @@
+import { Controller, Delete, Get, Headers, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { AuthUser } from '@/common/auth/auth-user';
+import { CurrentUser } from '@/common/auth/auth.decorators';
+import { PageQuery } from '@/common/http/pagination';
+import { IdempotencyInterceptor } from '@/common/idempotency/idempotency.interceptor';
+import { PostIdParam } from '@/modules/posts/dto/post.dto';
+import { UsernameParam } from '@/modules/users/dto/username.param';
+import { CheckoutResponse, SubscriptionPageResponse, SubscriptionResponse } from './dto/billing.dto';
+import { SubscriptionsService } from './subscriptions.service';
+import { UnlocksService } from './unlocks.service';
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'A repeat within 24 h answers the first response; also sent to Stripe (scoped to the caller)',
+};
+
+@ApiTags('billing')
+@ApiBearerAuth()
+@Controller()
+export class BillingController {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly unlocks: UnlocksService,
+  ) {}
+
+  @Post('users/:username/subscription')
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: CheckoutResponse, description: "Stripe Checkout (subscription mode) at the creator's current price" })
+  @ApiConflictResponse({ description: 'Already subscribed' })
+  @ApiUnprocessableEntityResponse({ description: 'The creator takes no subscriptions, or is yourself' })
+  subscribe(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam, @Headers('idempotency-key') key?: string) {
+    return this.subscriptions.subscribe(actor, username, key);
+  }
+
+  @Delete('users/:username/subscription')
+  @ApiOkResponse({ type: SubscriptionResponse, description: 'Cancelled at the period end; access lasts until current_period_end' })
+  @ApiNotFoundResponse({ description: 'No running subscription to this creator' })
+  cancel(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.subscriptions.cancel(actor, username);
+  }
+
+  @Get('me/subscriptions')
+  @ApiOkResponse({ type: SubscriptionPageResponse, description: 'Creators I subscribe or subscribed to, newest first' })
+  mine(@CurrentUser() actor: AuthUser, @Query() query: PageQuery) {
+    return this.subscriptions.list(actor, 'subscriber', query);
+  }
+
+  @Get('me/subscribers')
+  @ApiOkResponse({ type: SubscriptionPageResponse, description: 'Who subscribes or subscribed to me, newest first' })
+  subscribers(@CurrentUser() actor: AuthUser, @Query() query: PageQuery) {
+    return this.subscriptions.list(actor, 'creator', query);
+  }
+
+  @Post('posts/:id/unlock')
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: CheckoutResponse, description: 'Stripe Checkout (payment mode) for the post price' })
+  @ApiNotFoundResponse({ description: 'No such post, or not visible to you' })
+  @ApiConflictResponse({ description: 'Already unlocked' })
+  @ApiUnprocessableEntityResponse({ description: 'Your own post, or a post without a price' })
+  unlock(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam, @Headers('idempotency-key') key?: string) {
+    return this.unlocks.start(actor, id, key);
+  }
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import Stripe from 'stripe';
+import { AppConfig } from '@/common/config/app-config';
+import { PostRow } from '@/modules/posts/post-row';
+import { User } from '@/modules/users/entities/user.entity';
+import { CreatorPricingService } from './creator-pricing.service';
+import { CheckoutResponse } from './dto/billing.dto';
+import { StripeClient, stripeIdempotencyKey } from './stripe/stripe.client';
+
+/** Stripe Checkout sessions for a subscription or a pay-per-view purchase, each paid by the buyer's Stripe customer. */
+@Injectable()
+export class CheckoutService {
+  constructor(
+    private readonly stripe: StripeClient,
+    private readonly pricing: CreatorPricingService,
+    private readonly em: EntityManager,
+    private readonly config: AppConfig,
+  ) {}
+
+  async subscription(subscriber: User, creator: User, idempotencyKey?: string): Promise<CheckoutResponse> {
+    const price = await this.pricing.currentPrice(creator);
+    const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
+    return this.session(subscriber, idempotencyKey, {
+      mode: 'subscription',
+      line_items: [{ price, quantity: 1 }],
+      metadata,
+      // Copied onto the subscription, so its own events say whose it is.
+      subscription_data: { metadata },
+    });
+  }
+
+  async unlock(buyer: User, post: PostRow, idempotencyKey?: string): Promise<CheckoutResponse> {
+    const metadata = { post_id: post.id, user_id: buyer.id };
+    return this.session(buyer, idempotencyKey, {
+      mode: 'payment',
+      line_items: [
+        {
+          quantity: 1,
+          price_data: { currency: post.currency, unit_amount: post.price_cents!, product_data: { name: `Post by @${post.author_username}` } },
+        },
+      ],
+      metadata,
+      // On the payment intent too: a refund (`charge.refunded`) names the intent, not the session.
+      payment_intent_data: { metadata },
+    });
+  }
+
+  private async session(buyer: User, idempotencyKey: string | undefined, params: Stripe.Checkout.SessionCreateParams): Promise<CheckoutResponse> {
+    const customer = await this.customer(buyer);
+    const session = await this.stripe.call('create a checkout session', (stripe) =>
+      stripe.checkout.sessions.create(
+        { ...params, customer, client_reference_id: buyer.id, success_url: this.config.stripe.successUrl, cancel_url: this.config.stripe.cancelUrl },
+        { idempotencyKey: stripeIdempotencyKey(buyer.id, idempotencyKey) },
+      ),
+    );
+    return { checkout_url: session.url!, checkout_session_id: session.id };
+  }
+
+  /**
+   * The user's Stripe customer, created once. Racing requests send the same idempotency key, so Stripe answers them
+   * the same customer; the conditional update keeps whichever was stored first.
+   */
+  private async customer(user: User): Promise<string> {
+    if (user.stripeCustomerId) return user.stripeCustomerId;
+    const created = await this.stripe.call('create a customer', (stripe) =>
+      stripe.customers.create({ email: user.email, metadata: { user_id: user.id } }, { idempotencyKey: `x18-customer:${user.id}` }),
+    );
+    await this.em.nativeUpdate(User, { id: user.id, stripeCustomerId: null }, { stripeCustomerId: created.id });
+    const stored = await this.em.fork().findOneOrFail(User, { id: user.id }, { fields: ['stripeCustomerId'] });
+    user.stripeCustomerId = stored.stripeCustomerId;
+    return stored.stripeCustomerId!;
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import Stripe from 'stripe';
+import { StripeEventsRepository } from './repositories/stripe-events.repository';
+import { idOf, invoiceSubscriptionId } from './stripe/stripe-objects';
+import { SubscriptionSyncService } from './subscription-sync.service';
+import { UnlockPaymentsService } from './unlock-payments.service';
+
+/**
+ * Applies one stored Stripe event, once: the event row is locked, its effects and `processed_at` commit together, so a
+ * redelivered or re-queued event finds it processed and changes nothing. A failure rolls the effects back, keeps the
+ * error on the row (`last_error`, `attempts`) and rethrows for the queue's retries.
+ */
+@Injectable()
+export class StripeEventApplier {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly events: StripeEventsRepository,
+    private readonly subscriptions: SubscriptionSyncService,
+    private readonly unlocks: UnlockPaymentsService,
+  ) {}
+
+  async apply(stripeEventId: string): Promise<void> {
+    try {
+      await this.em.fork().transactional(async (em: EntityManager) => {
+        const stored = await this.events.lockUnprocessed(em, stripeEventId);
+        if (!stored) return;
+        await this.dispatch(em, stored.payload as unknown as Stripe.Event);
+        await this.events.markProcessed(em, stored.id);
+      });
+    } catch (error) {
+      await this.events.recordFailure(stripeEventId, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      throw error;
+    }
+  }
+
+  /** Types not named here are stored and acknowledged, nothing more. */
+  private async dispatch(em: EntityManager, event: Stripe.Event): Promise<void> {
+    switch (event.type) {
+      case 'checkout.session.completed':
+      case 'checkout.session.async_payment_succeeded':
+        return this.checkoutCompleted(em, event.data.object);
+      case 'customer.subscription.created':
+      case 'customer.subscription.updated':
+      case 'customer.subscription.deleted':
+      case 'customer.subscription.paused':
+      case 'customer.subscription.resumed':
+        await this.subscriptions.refresh(em, event.data.object.id);
+        return;
+      case 'invoice.paid':
+      case 'invoice.payment_failed': {
+        const subscriptionId = invoiceSubscriptionId(event.data.object);
+        if (subscriptionId) await this.subscriptions.refresh(em, subscriptionId);
+        return;
+      }
+      case 'charge.refunded':
+        return this.unlocks.recordRefund(em, event.data.object);
+      default:
+        return;
+    }
+  }
+
+  private async checkoutCompleted(em: EntityManager, session: Stripe.Checkout.Session): Promise<void> {
+    const subscriptionId = idOf(session.subscription);
+    if (session.mode === 'subscription' && subscriptionId) {
+      const hints = { subscriberId: session.client_reference_id ?? undefined, creatorId: session.metadata?.creator_id };
+      await this.subscriptions.refresh(em, subscriptionId, hints);
+    } else if (session.mode === 'payment') {
+      await this.unlocks.recordPaid(em, session);
+    }
+  }
+}

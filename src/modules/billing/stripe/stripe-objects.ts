@@ -1,0 +1,65 @@
+import Stripe from 'stripe';
+import { SubscriptionStatus } from '../entities/subscription.entity';
+
+/** Stripe's subscription, as our `subscriptions` row keeps it. */
+export interface SubscriptionState {
+  stripeSubscriptionId: string;
+  status: SubscriptionStatus;
+  priceCents: number | null;
+  currency: string;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: Date | null;
+}
+
+/** The subscriber and creator a Stripe subscription is between (our user ids). */
+export interface SubscriptionPair {
+  subscriberId: string;
+  creatorId: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/** The id of an expandable field (an id, or the expanded object). */
+export function idOf(field: string | { id: string } | null | undefined): string | null {
+  if (!field) return null;
+  return typeof field === 'string' ? field : field.id;
+}
+
+function fromUnix(seconds: number | null | undefined): Date | null {
+  return typeof seconds === 'number' ? new Date(seconds * 1000) : null;
+}
+
+/** Legacy API versions (before 2025-03-31) kept the period on the subscription rather than on its items. */
+type LegacyPeriod = { current_period_start?: number; current_period_end?: number };
+
+export function subscriptionState(subscription: Stripe.Subscription): SubscriptionState {
+  const item = subscription.items?.data?.[0];
+  const legacy = subscription as unknown as LegacyPeriod;
+  return {
+    stripeSubscriptionId: subscription.id,
+    status: subscription.status as SubscriptionStatus,
+    priceCents: item?.price?.unit_amount ?? null,
+    currency: item?.price?.currency ?? subscription.currency,
+    currentPeriodStart: fromUnix(item?.current_period_start ?? legacy.current_period_start),
+    currentPeriodEnd: fromUnix(item?.current_period_end ?? legacy.current_period_end),
+    cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    canceledAt: fromUnix(subscription.canceled_at),
+  };
+}
+
+/** Our ids as checkout put them in `subscription_data.metadata`. */
+export function pairFromMetadata(metadata: Stripe.Metadata | null | undefined): Partial<SubscriptionPair> {
+  return { subscriberId: metadata?.subscriber_id, creatorId: metadata?.creator_id };
+}
+
+/** The subscription an invoice bills, in current (`parent.subscription_details`) and legacy (`subscription`) shapes. */
+export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
+  const legacy = (invoice as unknown as { subscription?: string | { id: string } | null }).subscription;
+  return idOf(invoice.parent?.subscription_details?.subscription) ?? idOf(legacy);
+}

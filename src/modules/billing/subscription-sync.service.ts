@@ -1,0 +1,118 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import Stripe from 'stripe';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { User } from '@/modules/users/entities/user.entity';
+import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
+import { SubscriptionsRepository } from './repositories/subscriptions.repository';
+import { StripeClient } from './stripe/stripe.client';
+import { idOf, isUuid, pairFromMetadata, SubscriptionPair, subscriptionState, SubscriptionState } from './stripe/stripe-objects';
+
+const ACCESS: ReadonlySet<SubscriptionStatus> = new Set(['active', 'trialing']);
+/** Stripe still bills these: a second checkout would charge twice. */
+export const RUNNING: ReadonlySet<SubscriptionStatus> = new Set(['active', 'trialing', 'past_due']);
+const ENDED: ReadonlySet<SubscriptionStatus> = new Set(['canceled', 'incomplete_expired']);
+
+/**
+ * Keeps a `subscriptions` row equal to Stripe's subscription. Events are only a prompt: the subscription is read
+ * back from Stripe (Stripe's advice for ordering) under a per-subscription lock, so whatever order or however often
+ * events arrive, each write applies a state at least as new as the previous one and never moves a row backwards.
+ * `stripe_state_at` (the database clock when Stripe was read) guards the same on top.
+ */
+@Injectable()
+export class SubscriptionSyncService {
+  private readonly logger = new Logger(SubscriptionSyncService.name);
+
+  constructor(
+    private readonly stripe: StripeClient,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly outbox: OutboxService,
+    private readonly em: EntityManager,
+  ) {}
+
+  /** In the caller's transaction: reads the subscription from Stripe and applies it. `hints` name the pair when the metadata does not. */
+  refresh(em: EntityManager, stripeSubscriptionId: string, hints: Partial<SubscriptionPair> = {}): Promise<Subscription | null> {
+    return this.apply(em, stripeSubscriptionId, hints, (stripe) => stripe.subscriptions.retrieve(stripeSubscriptionId));
+  }
+
+  /** Asks Stripe to end the subscription when the period ends, and applies Stripe's answer (users loaded). */
+  cancelAtPeriodEnd(stripeSubscriptionId: string): Promise<Subscription | null> {
+    return this.em.fork().transactional(async (em: EntityManager) => {
+      const row = await this.apply(em, stripeSubscriptionId, {}, (stripe) =>
+        stripe.subscriptions.update(stripeSubscriptionId, { cancel_at_period_end: true }),
+      );
+      if (row) await em.populate(row, ['subscriber', 'creator']);
+      return row;
+    });
+  }
+
+  private async apply(
+    em: EntityManager,
+    stripeSubscriptionId: string,
+    hints: Partial<SubscriptionPair>,
+    read: (stripe: Stripe) => Promise<Stripe.Subscription>,
+  ): Promise<Subscription | null> {
+    await this.subscriptions.lockStripeSubscription(em, stripeSubscriptionId);
+    const readAt = await this.subscriptions.clock(em);
+    const remote = await this.stripe.find('read a subscription', read);
+    const pair = remote && (await this.pair(em, remote, hints));
+    if (!remote || !pair) {
+      this.logger.warn(`subscription ${stripeSubscriptionId} skipped: ${remote ? 'not between two of our users' : 'unknown to Stripe'}`);
+      return null;
+    }
+    return this.write(em, pair, subscriptionState(remote), readAt);
+  }
+
+  private async write(em: EntityManager, pair: SubscriptionPair, state: SubscriptionState, readAt: Date): Promise<Subscription> {
+    const row = await this.subscriptions.findPairForUpdate(em, pair.subscriberId, pair.creatorId);
+    if (row && !supersedes(row, state, readAt)) return row;
+    const sameSubscription = row?.stripeSubscriptionId === state.stripeSubscriptionId;
+    const wasRunning = !!row && sameSubscription && RUNNING.has(row.status);
+    const fields = {
+      stripeSubscriptionId: state.stripeSubscriptionId,
+      status: state.status,
+      priceCents: state.priceCents ?? row?.priceCents ?? 0,
+      currency: state.currency,
+      currentPeriodStart: state.currentPeriodStart,
+      currentPeriodEnd: state.currentPeriodEnd,
+      cancelAtPeriodEnd: state.cancelAtPeriodEnd,
+      canceledAt: state.canceledAt,
+      stripeStateAt: readAt,
+    };
+    const target = row
+      ? em.assign(row, fields)
+      : em.create(Subscription, { ...fields, subscriber: em.getReference(User, pair.subscriberId), creator: em.getReference(User, pair.creatorId) });
+    if (ACCESS.has(state.status) && !wasRunning) {
+      this.outbox.record(em, 'subscription.activated', { subscriptionId: target.id, ...pair });
+    }
+    await em.flush();
+    return target;
+  }
+
+  /** Our users from the metadata checkout set, else the hints, else the customer and the creator's product. */
+  private async pair(em: EntityManager, remote: Stripe.Subscription, hints: Partial<SubscriptionPair>): Promise<SubscriptionPair | null> {
+    const meta = pairFromMetadata(remote.metadata);
+    const subscriberId = meta.subscriberId ?? hints.subscriberId ?? (await this.userId(em, { stripeCustomerId: idOf(remote.customer) }));
+    const product = idOf(remote.items?.data?.[0]?.price?.product);
+    const creatorId = meta.creatorId ?? hints.creatorId ?? (await this.userId(em, { stripeProductId: product }));
+    if (!isUuid(subscriberId) || !isUuid(creatorId) || subscriberId === creatorId) return null;
+    const found = await em.count(User, { id: { $in: [subscriberId, creatorId] } });
+    return found === 2 ? { subscriberId, creatorId } : null;
+  }
+
+  private async userId(em: EntityManager, where: { stripeCustomerId: string | null } | { stripeProductId: string | null }): Promise<string | undefined> {
+    if (!Object.values(where)[0]) return undefined;
+    return (await em.findOne(User, where, { fields: ['id'] }))?.id;
+  }
+}
+
+/**
+ * Whether Stripe's `state` (read at `readAt`) replaces the row. The same subscription: when read later than the row's
+ * state. Another one: a new subscription replaces a row whose subscription stopped running, but the late news of an
+ * ended one never replaces anything.
+ */
+function supersedes(row: Subscription, state: SubscriptionState, readAt: Date): boolean {
+  if (row.stripeSubscriptionId === state.stripeSubscriptionId) return !row.stripeStateAt || row.stripeStateAt < readAt;
+  if (!row.stripeSubscriptionId) return true;
+  return !RUNNING.has(row.status) && !ENDED.has(state.status);
+}

@@ -1,0 +1,62 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import Stripe from 'stripe';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { Post } from '@/modules/posts/entities/post.entity';
+import { PostUnlocksRepository } from './repositories/post-unlocks.repository';
+import { StripeClient } from './stripe/stripe.client';
+import { idOf, isUuid } from './stripe/stripe-objects';
+
+/** Pay-per-view payments as Stripe reports them: a paid checkout unlocks, a full refund revokes. */
+@Injectable()
+export class UnlockPaymentsService {
+  private readonly logger = new Logger(UnlockPaymentsService.name);
+
+  constructor(
+    private readonly unlocks: PostUnlocksRepository,
+    private readonly outbox: OutboxService,
+    private readonly stripe: StripeClient,
+  ) {}
+
+  /** A completed payment-mode checkout; `post.unlocked` once, when it newly grants access. */
+  async recordPaid(em: EntityManager, session: Stripe.Checkout.Session): Promise<void> {
+    if (session.payment_status === 'unpaid') return; // delayed methods: `checkout.session.async_payment_succeeded` follows
+    const authorId = await this.authorOf(em, session.metadata?.post_id, session.client_reference_id);
+    if (!authorId) return;
+    const postId = session.metadata!.post_id;
+    const userId = session.client_reference_id!;
+    const unlocked = await this.unlocks.recordPaid(em, {
+      userId,
+      postId,
+      priceCents: session.amount_total ?? 0,
+      currency: session.currency ?? 'usd',
+      checkoutSessionId: session.id,
+      paymentIntentId: idOf(session.payment_intent),
+    });
+    if (unlocked) this.outbox.record(em, 'post.unlocked', { postId, userId, authorId });
+  }
+
+  /** A fully refunded charge revokes the purchase it paid for (a partial refund keeps access). */
+  async recordRefund(em: EntityManager, charge: Stripe.Charge): Promise<void> {
+    const paymentIntentId = idOf(charge.payment_intent);
+    if (!charge.refunded || !paymentIntentId) return;
+    if (await this.unlocks.markRefunded(em, paymentIntentId)) return;
+    // No purchase with this payment yet: the refund overtook `checkout.session.completed`, or it is not a purchase
+    // at all (a subscription invoice). The payment intent's metadata, set at checkout, says which.
+    const intent = await this.stripe.find('read a payment intent', (stripe) => stripe.paymentIntents.retrieve(paymentIntentId));
+    const { post_id: postId, user_id: userId } = intent?.metadata ?? {};
+    if (!(await this.authorOf(em, postId, userId))) return;
+    await this.unlocks.recordRefundFirst(em, { userId, postId, priceCents: charge.amount, currency: charge.currency, paymentIntentId });
+  }
+
+  /**
+   * The post's author when both ids are well-formed and the post still exists (vanished posts are skipped). Read in
+   * the caller's transaction: a job holds one connection, not two.
+   */
+  private async authorOf(em: EntityManager, postId: string | undefined, userId: string | null | undefined): Promise<string | null> {
+    if (!isUuid(postId) || !isUuid(userId)) return null;
+    const post = await em.findOne(Post, { id: postId, deletedAt: null }, { fields: ['author'] });
+    if (!post) this.logger.warn(`payment for post ${postId} skipped: the post is gone`);
+    return post?.author.id ?? null;
+  }
+}

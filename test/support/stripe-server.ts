@@ -1,0 +1,471 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Stripe objects are untyped JSON here, built from the fixtures */
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+/** A Stripe API object as JSON. */
+export type StripeObject = Record<string, any>;
+
+export type FixtureName =
+  | 'charge'
+  | 'checkout.session'
+  | 'customer'
+  | 'event'
+  | 'invoice'
+  | 'payment_intent'
+  | 'price'
+  | 'product'
+  | 'refund'
+  | 'subscription';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'stripe');
+const cache = new Map<FixtureName, string>();
+
+/** A fresh copy of Stripe's own example object (test/fixtures/stripe, from stripe/openapi's fixtures3.json). */
+export function fixture(name: FixtureName): StripeObject {
+  if (!cache.has(name)) cache.set(name, readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
+  return JSON.parse(cache.get(name)!);
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** An id shaped like Stripe's (`cus_QXg1o8vcGmoR32`). */
+export function stripeId(prefix: string): string {
+  return `${prefix}_${Array.from({ length: 16 }, () => BASE62[randomInt(BASE62.length)]).join('')}`;
+}
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const DAY = 86_400;
+const clone = <T>(value: T): T => structuredClone(value);
+
+/** Parses a form body as Stripe does: `line_items[0][price]=p&metadata[k]=v` → `{ line_items: [{ price: 'p' }], metadata: { k: 'v' } }`. */
+export function parseStripeForm(body: string): StripeObject {
+  const out: StripeObject = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const path = key.split(/[[\]]+/).filter(Boolean);
+    let node: any = out;
+    path.forEach((part, i) => {
+      if (i === path.length - 1) node[part] = value;
+      else node = node[part] ??= /^\d+$/.test(path[i + 1]) ? [] : {};
+    });
+  }
+  return out;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: StripeObject;
+  idempotencyKey: string | undefined;
+  stripeVersion: string | undefined;
+}
+
+interface StripeErrorBody {
+  type: string;
+  code?: string;
+  message?: string;
+  decline_code?: string;
+}
+
+type Answer = [status: number, body: unknown, headers?: Record<string, string>];
+
+const stripeError = (status: number, error: StripeErrorBody): Answer => [status, { error: { message: error.type, ...error } }];
+const missing = (what: string, id: string): Answer =>
+  stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}: '${id}'` });
+
+/**
+ * A Stripe-compatible HTTP server on 127.0.0.1 (random port) for the endpoints the app calls through the official SDK:
+ * customers, products and prices (create), checkout sessions (create, retrieve), subscriptions (retrieve, update),
+ * payment intents (retrieve). Bodies are parsed like Stripe's (nested `metadata[creator_id]`), every request is recorded
+ * with its `Idempotency-Key`, and a repeated key replays the first answer as Stripe does. Answers are built from
+ * Stripe's fixtures with the ids, amounts, statuses and timestamps of the test. The test plays the buyer and Stripe's
+ * billing with `completeCheckout`, `updateSubscription`, `invoice` and `refund`.
+ */
+export class StripeTestServer {
+  readonly requests: RecordedRequest[] = [];
+  readonly customers = new Map<string, StripeObject>();
+  readonly products = new Map<string, StripeObject>();
+  readonly prices = new Map<string, StripeObject>();
+  readonly sessions = new Map<string, StripeObject>();
+  readonly subscriptions = new Map<string, StripeObject>();
+  readonly paymentIntents = new Map<string, StripeObject>();
+  /** What a session was created with beyond its own fields (`line_items`, `subscription_data`, `payment_intent_data`). */
+  private readonly sessionParams = new Map<string, StripeObject>();
+  private readonly replays = new Map<string, Answer>();
+  private readonly failures: { match: RegExp; answer: Answer; left: number }[] = [];
+  private server?: Server;
+  url = '';
+
+  static async start(): Promise<StripeTestServer> {
+    const stripe = new StripeTestServer();
+    stripe.server = createServer((req, res) => void stripe.handle(req, res));
+    await new Promise<void>((resolve) => stripe.server!.listen(0, '127.0.0.1', resolve));
+    stripe.url = `http://127.0.0.1:${(stripe.server.address() as AddressInfo).port}`;
+    return stripe;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    // The SDK keeps its sockets alive: end them, or close() waits for their idle timeout.
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** The next `times` requests whose `METHOD /path` matches answer this Stripe error (not retried by the SDK). */
+  failNext(match: RegExp, status: number, error: StripeErrorBody, times = 1): void {
+    this.failures.push({ match, answer: [status, { error: { message: error.type, ...error } }, { 'stripe-should-retry': 'false' }], left: times });
+  }
+
+  requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)));
+  }
+
+  /** The buyer paid: the session completes; subscription mode starts a subscription, payment mode a payment intent. */
+  completeCheckout(
+    sessionId: string,
+    options: { status?: string; periodStart?: number; periodEnd?: number } = {},
+  ): { session: StripeObject; subscription?: StripeObject; paymentIntent?: StripeObject } {
+    const session = this.sessions.get(sessionId)!;
+    const params = this.sessionParams.get(sessionId)!;
+    const customer = this.customers.get(session.customer);
+    Object.assign(session, {
+      status: 'complete',
+      payment_status: 'paid',
+      customer_details: { ...fixture('checkout.session').customer_details, email: customer?.email ?? null },
+    });
+    if (session.mode === 'subscription') {
+      const price = this.prices.get(params.line_items[0].price)!;
+      const subscription = this.newSubscription(session.customer, price, params.subscription_data?.metadata ?? {}, options);
+      Object.assign(session, { subscription: subscription.id, invoice: stripeId('in') });
+      return { session: clone(session), subscription: clone(subscription) };
+    }
+    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {});
+    session.payment_intent = paymentIntent.id;
+    return { session: clone(session), paymentIntent: clone(paymentIntent) };
+  }
+
+  /** Stripe's side of a subscription changing (renewal, failed payment, cancellation). Periods live on the item. */
+  updateSubscription(
+    id: string,
+    patch: { status?: string; cancel_at_period_end?: boolean; canceled_at?: number | null; ended_at?: number | null; periodStart?: number; periodEnd?: number },
+  ): StripeObject {
+    const subscription = this.subscriptions.get(id)!;
+    const { periodStart, periodEnd, ...fields } = patch;
+    Object.assign(subscription, fields);
+    const item = subscription.items.data[0];
+    if (periodStart !== undefined) item.current_period_start = periodStart;
+    if (periodEnd !== undefined) item.current_period_end = periodEnd;
+    return clone(subscription);
+  }
+
+  subscription(id: string): StripeObject {
+    return clone(this.subscriptions.get(id)!);
+  }
+
+  /** An invoice of the subscription's current period, paid or (after a failed attempt) open. */
+  invoice(subscriptionId: string, paid: boolean): StripeObject {
+    const subscription = this.subscriptions.get(subscriptionId)!;
+    const item = subscription.items.data[0];
+    const amount = item.price.unit_amount;
+    const base = fixture('invoice');
+    const id = stripeId('in');
+    const now = nowSeconds();
+    const period = { start: item.current_period_start, end: item.current_period_end };
+    const line = {
+      ...base.lines.data[0],
+      id: stripeId('il'),
+      amount,
+      subtotal: amount,
+      currency: subscription.currency,
+      description: `1 × subscription (at ${amount / 100} / month)`,
+      invoice: id,
+      period,
+      parent: {
+        type: 'subscription_item_details',
+        invoice_item_details: null,
+        subscription_item_details: { invoice_item: null, proration: false, proration_details: { credited_items: null }, subscription: subscriptionId, subscription_item: item.id },
+      },
+    };
+    const invoice: StripeObject = {
+      ...base,
+      id,
+      customer: subscription.customer,
+      currency: subscription.currency,
+      status: paid ? 'paid' : 'open',
+      billing_reason: 'subscription_cycle',
+      amount_due: amount,
+      amount_paid: paid ? amount : 0,
+      amount_remaining: paid ? 0 : amount,
+      amount_overpaid: 0,
+      subtotal: amount,
+      subtotal_excluding_tax: amount,
+      total: amount,
+      total_excluding_tax: amount,
+      attempted: true,
+      attempt_count: 1,
+      auto_advance: !paid,
+      created: now,
+      due_date: null,
+      effective_at: now,
+      from_invoice: null,
+      last_finalization_error: null,
+      next_payment_attempt: paid ? null : now + 3 * DAY,
+      period_start: period.start,
+      period_end: period.end,
+      shipping_cost: null,
+      webhooks_delivered_at: null,
+      status_transitions: { ...base.status_transitions, finalized_at: now, paid_at: paid ? now : null },
+      parent: { type: 'subscription_details', quote_details: null, subscription_details: { metadata: subscription.metadata, subscription: subscriptionId } },
+      lines: { ...base.lines, data: [line], url: `/v1/invoices/${id}/lines` },
+    };
+    delete invoice.subscription; // not a field of the current API version: `parent.subscription_details` says it
+    return invoice;
+  }
+
+  /** The payment intent's charge, refunded in full. */
+  refund(paymentIntentId: string): StripeObject {
+    const intent = this.paymentIntents.get(paymentIntentId)!;
+    const base = fixture('charge');
+    const now = nowSeconds();
+    const chargeId = intent.latest_charge;
+    const refund = { ...fixture('refund'), id: stripeId('re'), amount: intent.amount, charge: chargeId, currency: intent.currency, created: now, payment_intent: intent.id };
+    return {
+      ...base,
+      id: chargeId,
+      amount: intent.amount,
+      amount_captured: intent.amount,
+      amount_refunded: intent.amount,
+      captured: true,
+      refunded: true,
+      created: now,
+      currency: intent.currency,
+      customer: intent.customer,
+      description: null,
+      payment_intent: intent.id,
+      receipt_url: null,
+      balance_transaction: stripeId('txn'),
+      source: null,
+      refunds: { ...base.refunds, data: [refund], url: `/v1/charges/${chargeId}/refunds` },
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', this.url);
+    const method = req.method ?? 'GET';
+    const body = parseStripeForm(method === 'GET' ? url.search.slice(1) : Buffer.concat(chunks).toString('utf8'));
+    const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
+    this.requests.push({ method, path: url.pathname, body, idempotencyKey, stripeVersion: req.headers['stripe-version'] as string | undefined });
+
+    const replay = method === 'POST' && idempotencyKey ? this.replays.get(idempotencyKey) : undefined;
+    const [status, answer, headers = {}] = replay
+      ? [replay[0], replay[1], { ...replay[2], 'idempotent-replayed': 'true' }]
+      : this.answer(req, method, url.pathname, body);
+    if (method === 'POST' && idempotencyKey && !replay && status < 500) this.replays.set(idempotencyKey, [status, answer, headers]);
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': stripeId('req'), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}), ...headers });
+    res.end(JSON.stringify(answer));
+  }
+
+  private answer(req: IncomingMessage, method: string, path: string, body: StripeObject): Answer {
+    if (!/^Bearer sk_test_\w+/.test(req.headers.authorization ?? '')) {
+      return stripeError(401, { type: 'invalid_request_error', message: 'Invalid API Key provided' });
+    }
+    const failure = this.failures.find((f) => f.left > 0 && f.match.test(`${method} ${path}`));
+    if (failure) {
+      failure.left--;
+      return failure.answer;
+    }
+    const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents)(?:\/([^/]+))?$/.exec(path) ?? [];
+    if (method === 'POST' && !id) {
+      if (resource === 'customers') return [200, this.createCustomer(body)];
+      if (resource === 'products') return [200, this.createProduct(body)];
+      if (resource === 'prices') return this.createPrice(body);
+      if (resource === 'checkout/sessions') return this.createSession(body);
+    }
+    if (method === 'GET' && id && resource === 'checkout/sessions') return this.found(this.sessions, 'checkout.session', id);
+    if (method === 'GET' && id && resource === 'payment_intents') return this.found(this.paymentIntents, 'payment_intent', id);
+    if (id && resource === 'subscriptions') {
+      if (method === 'GET') return this.found(this.subscriptions, 'subscription', id);
+      if (method === 'POST') return this.updateFromApi(id, body);
+    }
+    return stripeError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` });
+  }
+
+  private found(map: Map<string, StripeObject>, what: string, id: string): Answer {
+    const object = map.get(id);
+    return object ? [200, clone(object)] : missing(what, id);
+  }
+
+  private createCustomer(body: StripeObject): StripeObject {
+    const customer = { ...fixture('customer'), id: stripeId('cus'), created: nowSeconds(), email: body.email ?? null, metadata: body.metadata ?? {}, discount: null };
+    this.customers.set(customer.id, customer);
+    return clone(customer);
+  }
+
+  private createProduct(body: StripeObject): StripeObject {
+    const product = {
+      ...fixture('product'),
+      id: stripeId('prod'),
+      name: body.name,
+      description: body.description ?? null,
+      metadata: body.metadata ?? {},
+      default_price: null,
+      created: nowSeconds(),
+      updated: nowSeconds(),
+      package_dimensions: null,
+      type: 'service',
+    };
+    this.products.set(product.id, product);
+    return clone(product);
+  }
+
+  private createPrice(body: StripeObject): Answer {
+    if (!this.products.has(body.product)) return missing('product', body.product);
+    const price = {
+      ...fixture('price'),
+      id: stripeId('price'),
+      product: body.product,
+      currency: body.currency,
+      unit_amount: Number(body.unit_amount),
+      unit_amount_decimal: String(body.unit_amount),
+      metadata: body.metadata ?? {},
+      created: nowSeconds(),
+      transform_quantity: null,
+      recurring: body.recurring ? { ...fixture('price').recurring, interval: body.recurring.interval, interval_count: 1 } : null,
+      type: body.recurring ? 'recurring' : 'one_time',
+    };
+    this.prices.set(price.id, price);
+    return [200, clone(price)];
+  }
+
+  private createSession(body: StripeObject): Answer {
+    if (body.customer && !this.customers.has(body.customer)) return missing('customer', body.customer);
+    const items: StripeObject[] = body.line_items ?? [];
+    const unknown = items.find((item) => item.price && !this.prices.has(item.price));
+    if (unknown) return missing('price', unknown.price);
+    const amountOf = (item: StripeObject) => (item.price ? this.prices.get(item.price)!.unit_amount : Number(item.price_data.unit_amount)) * Number(item.quantity ?? 1);
+    const amount = items.reduce((sum, item) => sum + amountOf(item), 0);
+    const currency = items[0]?.price ? this.prices.get(items[0].price)!.currency : items[0]?.price_data?.currency;
+    const id = stripeId('cs_test');
+    const now = nowSeconds();
+    const session = {
+      ...fixture('checkout.session'),
+      id,
+      mode: body.mode,
+      customer: body.customer ?? null,
+      client_reference_id: body.client_reference_id ?? null,
+      metadata: body.metadata ?? {},
+      success_url: body.success_url,
+      cancel_url: body.cancel_url ?? null,
+      url: `https://checkout.stripe.com/c/pay/${id}`,
+      amount_subtotal: amount,
+      amount_total: amount,
+      currency,
+      status: 'open',
+      payment_status: 'unpaid',
+      payment_intent: null,
+      subscription: null,
+      invoice: null,
+      customer_details: null,
+      created: now,
+      expires_at: now + DAY,
+      currency_conversion: null,
+      shipping_cost: null,
+      shipping_address_collection: null,
+      total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    };
+    this.sessions.set(id, session);
+    this.sessionParams.set(id, body);
+    return [200, clone(session)];
+  }
+
+  private updateFromApi(id: string, body: StripeObject): Answer {
+    const subscription = this.subscriptions.get(id);
+    if (!subscription) return missing('subscription', id);
+    if (body.cancel_at_period_end !== undefined) {
+      const cancel = body.cancel_at_period_end === 'true';
+      Object.assign(subscription, {
+        cancel_at_period_end: cancel,
+        cancel_at: cancel ? subscription.items.data[0].current_period_end : null,
+        canceled_at: cancel ? nowSeconds() : null,
+      });
+    }
+    if (body.metadata) subscription.metadata = { ...subscription.metadata, ...body.metadata };
+    return [200, clone(subscription)];
+  }
+
+  private newSubscription(customer: string, price: StripeObject, metadata: StripeObject, options: { status?: string; periodStart?: number; periodEnd?: number }): StripeObject {
+    const base = fixture('subscription');
+    const baseItem = base.items.data[0];
+    const id = stripeId('sub');
+    const now = nowSeconds();
+    const start = options.periodStart ?? now;
+    const end = options.periodEnd ?? start + 30 * DAY;
+    const plan = { ...baseItem.plan, id: price.id, amount: price.unit_amount, amount_decimal: String(price.unit_amount), currency: price.currency };
+    const item = {
+      ...baseItem,
+      id: stripeId('si'),
+      created: now,
+      current_period_start: start,
+      current_period_end: end,
+      price: clone(price),
+      plan: { ...plan, product: price.product, billing_scheme: 'per_unit', interval_count: 1, livemode: false, metadata: {}, transform_usage: null },
+      subscription: id,
+    };
+    const subscription = {
+      ...base,
+      id,
+      customer,
+      status: options.status ?? 'active',
+      metadata,
+      currency: price.currency,
+      created: now,
+      start_date: now,
+      billing_cycle_anchor: start,
+      billing_cycle_anchor_config: null,
+      billing_schedules: [],
+      cancel_at: null,
+      cancel_at_period_end: false,
+      canceled_at: null,
+      ended_at: null,
+      trial_start: null,
+      trial_end: null,
+      latest_invoice: stripeId('in'),
+      next_pending_invoice_item_invoice: null,
+      pending_invoice_item_interval: null,
+      pending_update: null,
+      pause_collection: null,
+      transfer_data: null,
+      items: { ...base.items, data: [item], url: `/v1/subscription_items?subscription=${id}` },
+    };
+    this.subscriptions.set(id, subscription);
+    return subscription;
+  }
+
+  private newPaymentIntent(session: StripeObject, metadata: StripeObject): StripeObject {
+    const intent = {
+      ...fixture('payment_intent'),
+      id: stripeId('pi'),
+      amount: session.amount_total,
+      amount_received: session.amount_total,
+      currency: session.currency,
+      customer: session.customer,
+      metadata,
+      status: 'succeeded',
+      created: nowSeconds(),
+      canceled_at: null,
+      client_secret: null,
+      last_payment_error: null,
+      latest_charge: stripeId('ch'),
+      next_action: null,
+      processing: null,
+      transfer_data: null,
+    };
+    this.paymentIntents.set(intent.id, intent);
+    return intent;
+  }
+}
