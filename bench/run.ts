@@ -4,6 +4,7 @@
  * measurements. Writes bench/results/latest.json and latest.svg. See `--help` and the README's "Benchmarks".
  */
 import 'reflect-metadata';
+import { canConnect } from '../src/common/database/embedded-postgres';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
@@ -63,17 +64,7 @@ const users = (args.users as number | undefined) ?? Math.min(110_000, Math.max(2
 const settings = { connections: args.connections as number, duration: args.duration as number };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1500 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const reachable = (url: string) => canConnect(url, 1500);
 
 async function benchDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
   const given = (args['database-url'] as string | undefined) ?? process.env.DATABASE_URL;

@@ -3,24 +3,14 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '../../src/common/config/load-config';
-import { startEmbeddedPostgres } from '../../src/common/database/embedded-postgres';
+import { canConnect, startEmbeddedPostgres } from '../../src/common/database/embedded-postgres';
 import { migrateUnderLock } from '../../src/common/database/migrate';
 import { buildOrmOptions } from '../../src/common/database/orm-options';
 import { newTestRun, testEnvironment, TestRun } from './test-env';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const reachable = (url: string) => canConnect(url, 2000);
 
 /** The server that hosts the run's database: TEST_DATABASE_URL, else local PostgreSQL, else an embedded one. */
 async function adminUrl(): Promise<{ url: string; stop?: () => Promise<void> }> {

@@ -26,8 +26,9 @@ interface EmbeddedHandle {
   stop(): Promise<void>;
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+/** Whether a PostgreSQL answers at `url` (used to reuse a running server, and by the test and bench harnesses). */
+export async function canConnect(url: string, timeoutMs = 1000): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();
     return true;
