@@ -43,6 +43,7 @@ if (!cluster) {
     const env: Record<string, string> = {
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
       DATABASE_URL: cluster.databaseUrl,
       DATABASE_REPLICA_URLS: cluster.replicaUrl,
       DATABASE_POOL_MAX: '8',

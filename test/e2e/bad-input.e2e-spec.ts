@@ -249,7 +249,10 @@ describe('Hostile input on every documented operation', () => {
 
   const resolve = (schema: Schema | undefined): Schema => (schema?.$ref ? schemas[schema.$ref.split('/').pop()!] : (schema ?? {}));
 
-  /** A session of its own for the routes that change or end the caller's sessions, so one request cannot spoil the next. */
+  /**
+   * The signed-in auth routes (logout, password change, sessions) get a session of their own per request, so that one
+   * request cannot end the session the next one uses; the public ones (register, login, refresh, Google) none.
+   */
   async function tokenFor(op: Operation): Promise<string | undefined> {
     if (!op.secured && op.path.startsWith('/api/v1/auth/')) return undefined;
     if (op.path.startsWith('/api/v1/auth/')) return (await createSignedInUser(t, { role: 'admin' })).accessToken;
@@ -292,7 +295,7 @@ describe('Hostile input on every documented operation', () => {
     if (schema.format === 'uuid') return randomUUID();
     if (schema.format === 'email') return emailFor(uniqueUsername('bi'));
     if (schema.format === 'date-time') return new Date(Date.now() + 86_400_000).toISOString();
-    if (schema.type === 'string') return 'a'.repeat(Math.min(Math.max(schema.minLength ?? 0, 8), schema.maxLength ?? 8));
+    if (schema.type === 'string') return 'a'.repeat(Math.max(schema.minLength ?? 0, Math.min(8, schema.maxLength ?? 8)));
     if (schema.type === 'number' || schema.type === 'integer') return schema.minimum ?? 1;
     if (schema.type === 'boolean') return false;
     if (schema.type === 'array') return [];

@@ -77,21 +77,21 @@ export function resolveError(exception: unknown): Resolved {
  * MikroORM's PostgreSQL converter turns a lost connection into a plain `DriverException` (it never makes a
  * `ConnectionException`): SQLSTATE class 08, `57P01`-`57P03` (terminated by an admin, a crash or a restart), `53300`
  * (too many connections); or no SQLSTATE at all when the socket died under the query (then, for a COMMIT, not even a
- * DriverException, but the driver's own Error). A pool that had no connection
- * to give in time (knex's acquire timeout) is the same outage seen from this side, and so is knex's "Transaction query
- * already complete" for the next statement of a transaction whose connection died between two statements (our
- * transactions never query after their commit). All of them pass: retry later.
+ * DriverException, but the driver's own Error). A pool that had no connection to give in time (knex's acquire
+ * timeout) is the same outage seen from this side, and so is knex's "Transaction query already complete" for the next
+ * statement of a transaction whose connection died between two statements (our transactions never query after their
+ * commit). All of them pass: 503, retry later.
  */
 const PG_UNAVAILABLE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
-const CONNECTION_LOST =
-  /Connection terminated|connection error and is not queryable|Timeout acquiring a connection|Transaction query already complete|ECONNREFUSED|ECONNRESET|EPIPE/;
+const CONNECTION_LOST = /Connection terminated|connection error and is not queryable|Timeout acquiring a connection|Transaction query already complete/;
+const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/;
 
 function isDatabaseUnavailable(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string' && PG_UNAVAILABLE.test(code)) return true;
   // Not only DriverExceptions: MikroORM passes a failed COMMIT on as the driver's plain Error.
-  return CONNECTION_LOST.test(e.message);
+  return CONNECTION_LOST.test(e.message) || (e instanceof DriverException && NETWORK_ERROR.test(e.message));
 }
 
 /** Busboy (under @fastify/multipart) throws plain errors, without a status, on a multipart body it cannot parse. */
