@@ -1,17 +1,5 @@
 /** Two projects: fast unit specs beside the code, and e2e suites that boot the app on real PostgreSQL and Redis. */
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      target: 'es2022',
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
+const swc = ['@swc/jest', require('./test/support/swc-options')];
 const common = {
   transform: { '^.+\\.(ts|js)$': swc },
   // ESM-only dependencies that Node 20 loads through require(esm) but Jest's sandbox cannot: compile them.

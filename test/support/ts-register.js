@@ -1,6 +1,7 @@
 // Lets a child process run the TypeScript sources directly (as Jest does): `node -r ./test/support/ts-register.js src/main.ts`.
 const { addHook } = require('pirates');
 const { transformSync } = require('@swc/core');
+const swcOptions = require('./swc-options');
 const Module = require('node:module');
 const { join } = require('node:path');
 
@@ -12,16 +13,6 @@ Module._resolveFilename = function (request, ...rest) {
 
 addHook(
   (code, filename) =>
-    transformSync(code, {
-      filename,
-      jsc: {
-        target: 'es2022',
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        keepClassNames: true,
-      },
-      module: { type: 'commonjs' },
-      sourceMaps: 'inline',
-    }).code,
+    transformSync(code, { ...swcOptions, filename }).code,
   { exts: ['.ts'], ignoreNodeModules: true },
 );
