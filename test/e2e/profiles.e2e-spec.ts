@@ -56,6 +56,7 @@ describe('Profiles', () => {
         id: user.id,
         username: user.username,
         email: user.email,
+        email_verified: false,
         display_name: 'Grace',
         bio: null,
         avatar_url: null,

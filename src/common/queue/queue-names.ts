@@ -1,3 +1,4 @@
+import type { MailRequest } from '@/modules/mail/mail.types';
 import { DomainEvents, DomainEventType } from '../outbox/domain-events';
 
 /** Every BullMQ queue. */
@@ -7,6 +8,8 @@ export enum QueueName {
   /** Verified Stripe webhook events, applied to subscriptions and unlocks. */
   Billing = 'billing',
   Media = 'media',
+  /** Outgoing mail, sent over SMTP (or written as .eml files in development). */
+  Mail = 'mail',
 }
 
 /** Every job, with the queue it runs on. */
@@ -21,6 +24,8 @@ export enum JobName {
   ProcessMedia = 'process-media',
   /** Hourly: delete never-attached uploads and files of deleted posts; re-enqueue stuck processing. */
   CleanupMedia = 'cleanup-media',
+  /** One mail; the job id is the `mail.requested` outbox id, which is also the Message-ID. */
+  SendMail = 'send-mail',
 }
 
 export interface RelayedEvent<T extends DomainEventType = DomainEventType> {
@@ -38,6 +43,7 @@ export interface JobPayloads {
   [JobName.ApplyStripeEvent]: { stripeEventId: string };
   [JobName.ProcessMedia]: { mediaId: string };
   [JobName.CleanupMedia]: Record<string, never>;
+  [JobName.SendMail]: { id: string; mail: MailRequest };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -46,6 +52,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ApplyStripeEvent]: QueueName.Billing,
   [JobName.ProcessMedia]: QueueName.Media,
   [JobName.CleanupMedia]: QueueName.Media,
+  [JobName.SendMail]: QueueName.Mail,
 };
 
 export interface QueueSettings {
@@ -73,4 +80,6 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Billing]: { concurrency: 4, attempts: 10, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
   // Image decoding is CPU and memory heavy: few at a time per worker; after the last attempt the media is marked failed.
   [QueueName.Media]: { concurrency: 2, attempts: 5, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 60_000 },
+  // A mail server that is down must lose nothing: 1 s doubling over 16 attempts waits out ~18 h of outage.
+  [QueueName.Mail]: { concurrency: 4, attempts: 16, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
 };
