@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AccountDataModule } from './common/account-data/account-data.registry';
 import { AppConfig } from './common/config/app-config';
 import { ConfigModule } from './common/config/config.module';
 import { DatabaseModule } from './common/database/database.module';
@@ -46,6 +47,7 @@ export class AppModule {
         QueueModule.forRoot(config),
         RateLimitModule,
         OutboxModule,
+        AccountDataModule,
         MetricsModule,
         IdempotencyModule,
         HealthModule,

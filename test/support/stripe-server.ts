@@ -77,7 +77,7 @@ const missing = (what: string, id: string): Answer =>
 
 /**
  * A Stripe-compatible HTTP server on 127.0.0.1 (random port) for the endpoints the app calls through the official SDK:
- * customers, products and prices (create), checkout sessions (create, retrieve), subscriptions (retrieve, update),
+ * customers, products and prices (create), checkout sessions (create, retrieve), subscriptions (retrieve, update, cancel),
  * payment intents (retrieve). Bodies are parsed like Stripe's (nested `metadata[creator_id]`), every request is recorded
  * with its `Idempotency-Key`, and a repeated key replays the first answer as Stripe does. Answers are built from
  * Stripe's fixtures with the ids, amounts, statuses and timestamps of the test. The test plays the buyer and Stripe's
@@ -291,6 +291,7 @@ export class StripeTestServer {
     if (id && resource === 'subscriptions') {
       if (method === 'GET') return this.found(this.subscriptions, 'subscription', id);
       if (method === 'POST') return this.updateFromApi(id, body);
+      if (method === 'DELETE') return this.cancelFromApi(id);
     }
     return stripeError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` });
   }
@@ -381,6 +382,17 @@ export class StripeTestServer {
     this.sessions.set(id, session);
     this.sessionParams.set(id, body);
     return [200, clone(session)];
+  }
+
+  /** `DELETE /v1/subscriptions/:id`: cancels at once, as Stripe does (an ended subscription cannot be cancelled again). */
+  private cancelFromApi(id: string): Answer {
+    const subscription = this.subscriptions.get(id);
+    if (!subscription) return missing('subscription', id);
+    if (subscription.status === 'canceled') {
+      return stripeError(400, { type: 'invalid_request_error', code: 'resource_missing', message: `No such subscription: '${id}'` });
+    }
+    Object.assign(subscription, { status: 'canceled', canceled_at: nowSeconds(), ended_at: nowSeconds(), cancel_at_period_end: false });
+    return [200, clone(subscription)];
   }
 
   private updateFromApi(id: string, body: StripeObject): Answer {

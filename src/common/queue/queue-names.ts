@@ -10,6 +10,8 @@ export enum QueueName {
   Media = 'media',
   /** Outgoing mail, sent over SMTP (or written as .eml files in development). */
   Mail = 'mail',
+  /** Account erasure and data exports: long, batched, resumable. */
+  Accounts = 'accounts',
 }
 
 /** Every job, with the queue it runs on. */
@@ -26,6 +28,10 @@ export enum JobName {
   CleanupMedia = 'cleanup-media',
   /** One mail; the job id is the `mail.requested` outbox id, which is also the Message-ID. */
   SendMail = 'send-mail',
+  /** Cancel a deleted account's Stripe subscriptions, then erase its data in bounded batches. */
+  EraseAccount = 'erase-account',
+  /** Build a data export ZIP into media storage and mail its link. */
+  BuildExport = 'build-export',
 }
 
 export interface RelayedEvent<T extends DomainEventType = DomainEventType> {
@@ -44,6 +50,8 @@ export interface JobPayloads {
   [JobName.ProcessMedia]: { mediaId: string };
   [JobName.CleanupMedia]: Record<string, never>;
   [JobName.SendMail]: { id: string; mail: MailRequest };
+  [JobName.EraseAccount]: { userId: string };
+  [JobName.BuildExport]: { exportId: string };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -53,6 +61,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ProcessMedia]: QueueName.Media,
   [JobName.CleanupMedia]: QueueName.Media,
   [JobName.SendMail]: QueueName.Mail,
+  [JobName.EraseAccount]: QueueName.Accounts,
+  [JobName.BuildExport]: QueueName.Accounts,
 };
 
 export interface QueueSettings {
@@ -82,4 +92,6 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Media]: { concurrency: 2, attempts: 5, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 60_000 },
   // A mail server that is down must lose nothing: 1 s doubling over 16 attempts waits out ~18 h of outage.
   [QueueName.Mail]: { concurrency: 4, attempts: 16, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
+  // Erasure and exports stream through large data sets one at a time; each step is resumable, so retries are cheap.
+  [QueueName.Accounts]: { concurrency: 1, attempts: 10, backoffMs: 5000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 120_000 },
 };

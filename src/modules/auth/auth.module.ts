@@ -8,6 +8,7 @@ import { AccountTokensModule } from '@/modules/accounts/tokens/account-tokens.mo
 import { ReferralsModule } from '@/modules/referrals/referrals.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { AccessTokenGuard } from './access-token.guard';
+import { AuthAccountDataService } from './auth-account-data.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { Session } from './entities/session.entity';
@@ -35,7 +36,7 @@ import { TokensService } from './tokens.service';
     AccountTokensModule,
   ],
   controllers: [AuthController, GoogleAuthController],
-  providers: [TokensService, SessionsService, AuthService, { provide: APP_GUARD, useClass: AccessTokenGuard }, ...GOOGLE_AUTH_PROVIDERS],
-  exports: [SessionsService, AuthService, TokensService],
+  providers: [TokensService, SessionsService, AuthService, AuthAccountDataService, { provide: APP_GUARD, useClass: AccessTokenGuard }, ...GOOGLE_AUTH_PROVIDERS],
+  exports: [SessionsService, AuthService, TokensService, AuthAccountDataService],
 })
 export class AuthModule {}

@@ -5,6 +5,7 @@ import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { CREATOR_PRICING } from '@/modules/users/creator-pricing';
 import { UsersModule } from '@/modules/users/users.module';
+import { BillingAccountDataService } from './billing-account-data.service';
 import { BillingController } from './billing.controller';
 import { BillingProcessor } from './billing.processor';
 import { CheckoutService } from './checkout.service';
@@ -48,9 +49,10 @@ export class BillingModule {
         StripeWebhookService,
         StripeEventApplier,
         StripeEventsSweeper,
+        BillingAccountDataService,
         ...(config.runsWorkers ? [BillingProcessor] : []),
       ],
-      exports: [CREATOR_PRICING],
+      exports: [CREATOR_PRICING, BillingAccountDataService],
     };
   }
 }

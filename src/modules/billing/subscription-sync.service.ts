@@ -48,6 +48,13 @@ export class SubscriptionSyncService {
     });
   }
 
+  /** Ends the subscription at Stripe now (a deleted subscriber), and applies Stripe's answer. */
+  cancelNow(stripeSubscriptionId: string): Promise<Subscription | null> {
+    return this.em.fork().transactional((em: EntityManager) =>
+      this.apply(em, stripeSubscriptionId, {}, (stripe) => stripe.subscriptions.cancel(stripeSubscriptionId)),
+    );
+  }
+
   private async apply(
     em: EntityManager,
     stripeSubscriptionId: string,

@@ -3,6 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
 import { Media } from './entities/media.entity';
 import { MediaCleanupService } from './media-cleanup.service';
+import { MediaAccountDataService } from './media-account-data.service';
 import { MediaFilesController } from './media-files.controller';
 import { MediaFilesService } from './media-files.service';
 import { MediaProcessingService } from './media-processing.service';
@@ -19,7 +20,7 @@ import { mediaStorageProvider } from './storage/storage.provider';
  */
 @Module({
   imports: [MikroOrmModule.forFeature([Media])],
-  providers: [MediaService, MediaUrlSigner, mediaStorageProvider],
+  providers: [MediaService, MediaUrlSigner, mediaStorageProvider, MediaAccountDataService],
   exports: [MediaService, MediaUrlSigner, mediaStorageProvider, MikroOrmModule],
 })
 export class MediaModule {

@@ -9,6 +9,7 @@ import { UsersModule } from '@/modules/users/users.module';
 import { Notification } from './entities/notification.entity';
 import { NotificationHubService } from './notification-hub.service';
 import { NotificationStreamService } from './notification-stream.service';
+import { NotificationsAccountDataService } from './notifications-account-data.service';
 import { NotificationsController } from './notifications.controller';
 import { EventsProcessor, NotificationsProcessor } from './notifications.processors';
 import { NotificationsService } from './notifications.service';
@@ -25,6 +26,7 @@ export class NotificationsModule {
         NotificationsService,
         NotificationHubService,
         NotificationStreamService,
+        NotificationsAccountDataService,
         ...(config.runsWorkers ? [EventsProcessor, NotificationsProcessor] : []),
       ],
       exports: [NotificationsService],

@@ -13,6 +13,7 @@ import { PostAuthoringService } from './post-authoring.service';
 import { PostContentService } from './post-content.service';
 import { PostInteractionsService } from './post-interactions.service';
 import { PostViewsService } from './post-views.service';
+import { PostsAccountDataService } from './posts-account-data.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
 
@@ -24,7 +25,7 @@ import { PostsService } from './posts.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, MediaModule],
   controllers: [PostsController],
-  providers: [PostsService, PostAuthoringService, PostContentService, PostInteractionsService, PostViewsService, PostAccessPolicy],
+  providers: [PostsService, PostAuthoringService, PostContentService, PostInteractionsService, PostViewsService, PostAccessPolicy, PostsAccountDataService],
   exports: [PostsService, PostViewsService, PostAccessPolicy],
 })
 export class PostsModule {}

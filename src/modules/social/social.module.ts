@@ -6,12 +6,13 @@ import { Block } from './entities/block.entity';
 import { Follow } from './entities/follow.entity';
 import { Mute } from './entities/mute.entity';
 import { SocialController } from './social.controller';
+import { SocialAccountDataService } from './social-account-data.service';
 import { SocialService } from './social.service';
 
 @Module({
   imports: [MikroOrmModule.forFeature([Follow, Block, Mute]), UsersModule, EntitlementsModule],
   controllers: [SocialController],
-  providers: [SocialService],
+  providers: [SocialService, SocialAccountDataService],
   exports: [SocialService],
 })
 export class SocialModule {}

@@ -101,10 +101,10 @@ export class UsersService {
     return user;
   }
 
-  /** Any account by username, suspended ones included (for moderation). */
+  /** Any account by username, suspended ones included (for moderation); a deleted one is gone for moderators too. */
   async getByUsername(username: string): Promise<User> {
     const user = await this.users.findByUsernameInsensitive(username);
-    if (!user) throw UsersErrors.notFound();
+    if (!user || user.deletedAt) throw UsersErrors.notFound();
     return user;
   }
 

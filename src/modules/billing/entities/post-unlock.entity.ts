@@ -9,6 +9,8 @@ export type PostUnlockStatus = (typeof POST_UNLOCK_STATUSES)[number];
 
 /** `user` bought pay-per-view access to `post`. */
 @Entity({ tableName: 'post_unlocks', repository: () => PostUnlocksRepository })
+// Deleting a post checks its purchases (foreign key, no action): by post id, for account erasure.
+@Index({ name: 'post_unlocks_post_idx', expression: 'create index "post_unlocks_post_idx" on "post_unlocks" ("post_id")' })
 @Unique({ name: 'post_unlocks_user_id_post_id_unique', properties: ['user', 'post'] })
 @Index({ name: 'post_unlocks_stripe_payment_intent_id_index', properties: ['stripePaymentIntentId'] })
 export class PostUnlock {

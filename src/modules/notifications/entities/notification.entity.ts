@@ -19,6 +19,11 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 /** Tells `user` that `fromUser` did something (`type`), possibly about `post`. */
 @Entity({ tableName: 'notifications', repository: () => NotificationsRepository })
 @Unique({ name: 'notifications_user_id_dedupe_key_unique', properties: ['user', 'dedupeKey'] })
+// Account erasure deletes the notifications a user caused, by sender.
+@Index({
+  name: 'notifications_from_user_idx',
+  expression: 'create index "notifications_from_user_idx" on "notifications" ("from_user_id")',
+})
 @Index({ name: 'idx_notifications_user_id', properties: ['user'] })
 @Index({ name: 'idx_notifications_read', properties: ['user', 'read'] })
 @Index({

@@ -11,6 +11,11 @@ export type Visibility = (typeof VISIBILITIES)[number];
  * Posts are soft-deleted through `deletedAt`, so replies keep their `replyTo`.
  */
 @Entity({ tableName: 'posts', repository: () => PostsRepository })
+// Deleting a post cascades to its reposts: without this, each deleted post scans the table (account erasure).
+@Index({
+  name: 'posts_repost_of_idx',
+  expression: 'create index "posts_repost_of_idx" on "posts" ("repost_of_id") where "repost_of_id" is not null',
+})
 @Index({ name: 'idx_posts_user_id', properties: ['author'] })
 @Index({ name: 'idx_posts_created_at', expression: 'create index "idx_posts_created_at" on "posts" ("created_at" desc)' })
 @Index({ name: 'idx_posts_reply_to_id', properties: ['replyTo'] })

@@ -1,0 +1,69 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuthUser } from '@/common/auth/auth-user';
+import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { JobName } from '@/common/queue/queue-names';
+import { QueueService } from '@/common/queue/queue.service';
+import { verifyPassword } from '@/common/security/password';
+import { AuthAccountDataService } from '@/modules/auth/auth-account-data.service';
+import { SessionsService } from '@/modules/auth/sessions.service';
+import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
+import { UsersService } from '@/modules/users/users.service';
+import { AccountsErrors } from './accounts.errors';
+import { DeleteAccountDto } from './dto/accounts.dto';
+import { AccountDeletion } from './entities/account-deletion.entity';
+import { AccountTokensService } from './tokens/account-tokens.service';
+
+/** What deletion needs besides its core: grouped to keep constructors small. */
+@Injectable()
+export class DeletionDeps {
+  constructor(
+    readonly handlers: DomainEventHandlers,
+    readonly queues: QueueService,
+    readonly auth: AuthAccountDataService,
+    readonly tokens: AccountTokensService,
+  ) {}
+}
+
+/**
+ * `DELETE /me`. In one transaction: the account is deactivated (hidden everywhere, no password, no address), its
+ * Google identities and mailed tokens stop working, the erasure is recorded and an `account.deleted` event queued.
+ * Then every session is revoked at once. The worker (AccountEraser) ends Stripe subscriptions and erases the rest.
+ */
+@Injectable()
+export class AccountDeletionService implements OnModuleInit {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UsersService,
+    private readonly lifecycle: UserLifecycleService,
+    private readonly sessions: SessionsService,
+    private readonly outbox: OutboxService,
+    private readonly deps: DeletionDeps,
+  ) {}
+
+  onModuleInit(): void {
+    this.deps.handlers.on('account.deleted', ({ userId }) =>
+      this.deps.queues.enqueue(JobName.EraseAccount, { userId }, { jobId: `erase-${userId}` }),
+    );
+  }
+
+  async delete(actor: AuthUser, dto: DeleteAccountDto): Promise<void> {
+    const user = await this.users.getWithPassword(actor.id);
+    if (user.passwordHash) {
+      if (dto.current_password === undefined) throw AccountsErrors.confirmationMissing('current_password');
+      if (!(await verifyPassword(user.passwordHash, dto.current_password))) throw AccountsErrors.wrongPassword();
+    } else {
+      if (dto.confirm_username === undefined) throw AccountsErrors.confirmationMissing('confirm_username');
+      if (dto.confirm_username.toLowerCase() !== user.username.toLowerCase()) throw AccountsErrors.wrongUsername();
+    }
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      if (!(await this.lifecycle.deactivate(em, actor.id))) return;
+      await this.deps.auth.eraseIdentities(em, actor.id);
+      await this.deps.tokens.voidAll(em, actor.id);
+      em.create(AccountDeletion, { userId: actor.id });
+      this.outbox.record(em, 'account.deleted', { userId: actor.id });
+    });
+    await this.sessions.revokeAllForUser(actor.id, 'deleted');
+  }
+}

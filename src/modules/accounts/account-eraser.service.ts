@@ -1,0 +1,59 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AccountDataRegistry } from '@/common/account-data/account-data.registry';
+import { BillingAccountDataService } from '@/modules/billing/billing-account-data.service';
+import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
+import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
+import { AccountDeletion } from './entities/account-deletion.entity';
+import { AccountExport } from './entities/account-export.entity';
+
+/**
+ * The erasure worker's job: Stripe first (recorded, so it is never repeated), then every module's part in bounded
+ * batches until each answers 0, then the tombstone's last fields. Every step is idempotent, so a crash anywhere
+ * resumes on the job's retry; `erased_at` ends it.
+ */
+@Injectable()
+export class AccountEraser implements OnModuleInit {
+  private readonly logger = new Logger(AccountEraser.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly registry: AccountDataRegistry,
+    private readonly billing: BillingAccountDataService,
+    private readonly lifecycle: UserLifecycleService,
+    @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
+  ) {}
+
+  onModuleInit(): void {
+    // The accounts module's own rows: exports (their archives in media storage first).
+    this.registry.register({ name: 'exports', order: 60, eraseBatch: (userId) => this.eraseExports(userId) });
+  }
+
+  async erase(userId: string): Promise<void> {
+    const deletion = await this.em.fork().findOne(AccountDeletion, { userId });
+    if (!deletion || deletion.erasedAt) return;
+    if (!deletion.stripeDoneAt) {
+      const ended = await this.billing.endSubscriptionsOf(userId);
+      await this.em.fork().nativeUpdate(AccountDeletion, { userId }, { stripeDoneAt: new Date() });
+      this.logger.log(`account ${userId}: ${ended.cancelled} subscriptions cancelled, ${ended.ending} set to end`);
+    }
+    let rows = 0;
+    for (const part of this.registry.all()) {
+      if (!part.eraseBatch) continue;
+      for (let removed = await part.eraseBatch(userId); removed > 0; removed = await part.eraseBatch(userId)) rows += removed;
+    }
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      await this.lifecycle.scrubTombstone(em, userId);
+      await em.nativeUpdate(AccountDeletion, { userId }, { erasedAt: new Date() });
+    });
+    this.logger.log(`account ${userId} erased (${rows} rows)`);
+  }
+
+  private async eraseExports(userId: string): Promise<number> {
+    const em = this.em.fork();
+    const rows = await em.find(AccountExport, { user: userId }, { limit: 100 });
+    await Promise.all(rows.filter((row) => row.storageKey).map((row) => this.storage.delete(row.storageKey!)));
+    if (rows.length) await em.nativeDelete(AccountExport, { id: { $in: rows.map((row) => row.id) } });
+    return rows.length;
+  }
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { Readable } from 'node:stream';
+import { ZipFile } from 'yazl';
+import { AccountDataRegistry, ExportSink, jsonArray } from '@/common/account-data/account-data.registry';
+import { MailService } from '@/modules/mail/mail.service';
+import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
+import { User } from '@/modules/users/entities/user.entity';
+import { AccountExport } from './entities/account-export.entity';
+import { ExportLinks } from './export-links';
+import { ExportsService } from './exports.service';
+
+/**
+ * Builds an export: a ZIP streamed straight into media storage (yazl reads each entry only when the archive reaches
+ * it, JSON files come page by page, media files are opened one at a time), then marks it ready and mails the link in
+ * one transaction. A retry rebuilds the archive under the same key.
+ */
+@Injectable()
+export class ExportBuilder {
+  private readonly logger = new Logger(ExportBuilder.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly registry: AccountDataRegistry,
+    private readonly exports: ExportsService,
+    private readonly links: ExportLinks,
+    private readonly mail: MailService,
+    @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
+  ) {}
+
+  async build(exportId: string): Promise<void> {
+    const row = await this.em.fork().findOne(AccountExport, { id: exportId, status: 'pending' }, { populate: ['user'] });
+    if (!row) return;
+    const userId = row.user.id;
+    const key = `exports/${userId}/${row.id}.zip`;
+    const zip = new ZipFile();
+    const stored = this.storage.put(key, zip.outputStream as unknown as Readable, 'application/zip');
+    const sink: ExportSink = {
+      json: (name, items) => zip.addReadStreamLazy(name, (done) => done(null, jsonArray(items))),
+      file: (name, open) =>
+        zip.addReadStreamLazy(name, (done) => {
+          open().then((stream) => done(null, stream), (error: Error) => done(error, undefined as never));
+        }),
+    };
+    try {
+      for (const part of this.registry.all()) await part.export?.(userId, sink);
+    } finally {
+      zip.end();
+    }
+    await stored;
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      const done = await em.findOneOrFail(AccountExport, { id: row.id });
+      done.status = 'ready';
+      done.storageKey = key;
+      done.finishedAt = new Date();
+      const user = await em.findOneOrFail(User, { id: userId });
+      this.mail.request(em, {
+        to: user.email,
+        template: 'export-ready',
+        values: { name: user.displayName ?? user.username },
+        link: this.links.url(done.id, this.exports.expiresAt(done)!),
+      });
+    });
+    this.logger.log(`export ${row.id} ready`);
+  }
+
+  /** After the last attempt: the export is failed, so the user may ask again at once. */
+  async fail(exportId: string): Promise<void> {
+    await this.em.fork().nativeUpdate(AccountExport, { id: exportId, status: 'pending' }, { status: 'failed', finishedAt: new Date() });
+  }
+}

@@ -1,0 +1,79 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { Readable } from 'node:stream';
+import { AuthUser } from '@/common/auth/auth-user';
+import { AppException } from '@/common/errors/app.exception';
+import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { JobName } from '@/common/queue/queue-names';
+import { QueueService } from '@/common/queue/queue.service';
+import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
+import { User } from '@/modules/users/entities/user.entity';
+import { AccountsErrors } from './accounts.errors';
+import { ExportResponse } from './dto/accounts.dto';
+import { AccountExport } from './entities/account-export.entity';
+import { EXPORT_LINK_TTL_SECONDS, ExportLinks } from './export-links';
+
+const DAY_MS = 86_400_000;
+
+/** `POST /me/exports`, `GET /me/exports/:id` and the signed download. The archive is built by ExportBuilder. */
+@Injectable()
+export class ExportsService implements OnModuleInit {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+    private readonly links: ExportLinks,
+    private readonly handlers: DomainEventHandlers,
+    private readonly queues: QueueService,
+    @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
+  ) {}
+
+  onModuleInit(): void {
+    this.handlers.on('export.requested', ({ exportId }) => this.queues.enqueue(JobName.BuildExport, { exportId }, { jobId: `export-${exportId}` }));
+  }
+
+  /** One pending at a time (409), one a day (429); a per-user advisory lock makes two racing requests queue one export. */
+  async request(actor: AuthUser): Promise<ExportResponse> {
+    return this.em.fork().transactional(async (em: EntityManager) => {
+      await em.execute(`select pg_advisory_xact_lock(hashtext('account-export:' || ?))`, [actor.id]);
+      const latest = await em.findOne(AccountExport, { user: actor.id, status: { $ne: 'failed' } }, { orderBy: { createdAt: 'desc' } });
+      if (latest?.status === 'pending') throw AccountsErrors.exportPending();
+      const nextAllowed = latest ? latest.createdAt.getTime() + DAY_MS : 0;
+      if (nextAllowed > Date.now()) throw AccountsErrors.exportTooSoon(Math.ceil((nextAllowed - Date.now()) / 1000));
+      const row = em.create(AccountExport, { user: em.getReference(User, actor.id) });
+      await em.flush();
+      this.outbox.record(em, 'export.requested', { exportId: row.id, userId: actor.id });
+      return this.toResponse(row);
+    });
+  }
+
+  async get(actor: AuthUser, id: string): Promise<ExportResponse> {
+    const row = await this.em.fork().findOne(AccountExport, { id, user: actor.id });
+    if (!row) throw AccountsErrors.exportNotFound();
+    return this.toResponse(row);
+  }
+
+  /** The archive, for a valid unexpired signature; anything else is 404 (a forged link learns nothing). */
+  async open(id: string, exp: unknown, sig: unknown): Promise<{ body: Readable; size: number }> {
+    if (!this.links.valid(id, exp, sig)) throw AppException.notFound('No such export, or the link expired');
+    const row = await this.em.fork().findOne(AccountExport, { id, status: 'ready' });
+    const stored = row?.storageKey ? await this.storage.stat(row.storageKey) : null;
+    if (!row || !stored) throw AppException.notFound('No such export, or the link expired');
+    return { body: await this.storage.get(row.storageKey!), size: stored.size };
+  }
+
+  expiresAt(row: AccountExport): Date | undefined {
+    return row.finishedAt ? new Date(row.finishedAt.getTime() + EXPORT_LINK_TTL_SECONDS * 1000) : undefined;
+  }
+
+  private toResponse(row: AccountExport): ExportResponse {
+    const expiresAt = row.status === 'ready' ? this.expiresAt(row) : undefined;
+    const live = expiresAt && expiresAt.getTime() > Date.now();
+    return {
+      id: row.id,
+      status: row.status,
+      created_at: row.createdAt.toISOString(),
+      ...(live ? { url: this.links.url(row.id, expiresAt), expires_at: expiresAt.toISOString() } : {}),
+    };
+  }
+}

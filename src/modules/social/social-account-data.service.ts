@@ -1,0 +1,63 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AccountDataRegistry, keysetItems } from '@/common/account-data/account-data.registry';
+
+const BATCH = 1000;
+
+/** Follows, blocks and mutes of a deleted account (counts of the other side fixed in the same statement), and the export lists. */
+@Injectable()
+export class SocialAccountDataService implements OnModuleInit {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly registry: AccountDataRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register({
+      name: 'social',
+      order: 10,
+      eraseBatch: (userId) => this.eraseBatch(userId),
+      export: (userId, sink) => {
+        sink.json('following.json', this.list(userId, 'following'));
+        sink.json('followers.json', this.list(userId, 'followers'));
+      },
+    });
+  }
+
+  async eraseBatch(userId: string): Promise<number> {
+    const em = this.em.fork();
+    const unfollow = (own: 'follower_id' | 'following_id', other: 'follower_id' | 'following_id', counter: string) =>
+      em.execute<{ n: number }[]>(
+        `with gone as (
+           delete from follows where id in (select id from follows where ${own} = ? limit ?) returning ${other} as other_id
+         ), fixed as (
+           update users u set ${counter} = greatest(0, u.${counter} - g.n)
+             from (select other_id, count(*)::int as n from gone group by other_id) g where u.id = g.other_id returning 1
+         ) select count(*)::int as n from gone`,
+        [userId, BATCH],
+      );
+    const [[a], [b]] = [await unfollow('follower_id', 'following_id', 'followers_count'), await unfollow('following_id', 'follower_id', 'following_count')];
+    const rest = await em.execute<{ n: number }[]>(
+      `with b as (delete from blocks where id in (select id from blocks where blocker_id = ? or blocked_id = ? limit ?) returning 1),
+            m as (delete from mutes where id in (select id from mutes where muter_id = ? or muted_id = ? limit ?) returning 1)
+       select (select count(*) from b)::int + (select count(*) from m)::int as n`,
+      [userId, userId, BATCH, userId, userId, BATCH],
+    );
+    return a.n + b.n + rest[0].n;
+  }
+
+  /** Who the user follows (`following`) or who follows them (`followers`), oldest first. */
+  private list(userId: string, side: 'following' | 'followers') {
+    const [own, other] = side === 'following' ? ['follower_id', 'following_id'] : ['following_id', 'follower_id'];
+    type Row = { id: string; username: string; created_at: Date };
+    return keysetItems<Row, object>(
+      (after) =>
+        this.em.fork().execute<Row[]>(
+          `select f.id, u.username, f.created_at from follows f join users u on u.id = f.${other}
+            where f.${own} = ? and u.deleted_at is null ${after ? 'and f.id > ?' : ''} order by f.id limit 500`,
+          after ? [userId, after.id] : [userId],
+        ),
+      (row) => ({ username: row.username, since: new Date(row.created_at).toISOString() }),
+    );
+  }
+}
