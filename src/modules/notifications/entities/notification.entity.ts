@@ -19,10 +19,14 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 /** Tells `user` that `fromUser` did something (`type`), possibly about `post`. */
 @Entity({ tableName: 'notifications', repository: () => NotificationsRepository })
 @Unique({ name: 'notifications_user_id_dedupe_key_unique', properties: ['user', 'dedupeKey'] })
-// Account erasure deletes the notifications a user caused, by sender.
+// Account erasure deletes the notifications a user caused, by sender; deleting a post cascades to its notifications.
 @Index({
   name: 'notifications_from_user_idx',
   expression: 'create index "notifications_from_user_idx" on "notifications" ("from_user_id")',
+})
+@Index({
+  name: 'notifications_post_idx',
+  expression: 'create index "notifications_post_idx" on "notifications" ("post_id") where "post_id" is not null',
 })
 @Index({ name: 'idx_notifications_user_id', properties: ['user'] })
 @Index({ name: 'idx_notifications_read', properties: ['user', 'read'] })
