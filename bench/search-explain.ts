@@ -8,6 +8,8 @@ import { loadavg } from 'node:os';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '@/common/config/load-config';
 import { buildOrmOptions } from '@/common/database/orm-options';
+import { column, value } from '@/common/database/sql-fragment';
+import { hasSubscriberAccess } from '@/modules/billing/entitlements/subscriber-access';
 import { DiscoveryRepository } from '@/modules/search/repositories/discovery.repository';
 import { SearchRepository } from '@/modules/search/repositories/search.repository';
 import { likePrefix, parsePostsQuery } from '@/modules/search/search-query';
@@ -40,7 +42,8 @@ async function main(): Promise<void> {
   const orm = await MikroORM.init(buildOrmOptions(config, url));
   const em = orm.em.fork();
   const [viewer] = await em.execute<{ id: string }[]>('select id from users where username = ?', [DEMO_ACCOUNTS.viewer5k]);
-  const searcher = { id: viewer.id, graceDays: config.billing.pastDueGraceDays };
+  const access = hasSubscriberAccess(value(viewer.id), column('p.user_id'), config.billing.pastDueGraceDays);
+  const searcher = { id: viewer.id, access };
   const cases: [string, (search: SearchRepository, discovery: DiscoveryRepository) => Promise<unknown>][] = [
     ['posts: common word `coffee`', (s) => s.posts(searcher, parsePostsQuery('coffee'), undefined, 21)],
     ['posts: two common words `cafe musique` (accent folded)', (s) => s.posts(searcher, parsePostsQuery('cafe musique'), undefined, 21)],

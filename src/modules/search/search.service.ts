@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page } from '@/common/http/pagination';
-import { EntitlementsService } from '@/modules/billing/entitlements.service';
+import { column, value } from '@/common/database/sql-fragment';
+import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
 import { PostResponse } from '@/modules/posts/dto/post.dto';
-import { PostsService } from '@/modules/posts/posts.service';
+import { PostViewsService } from '@/modules/posts/post-views.service';
 import { PublicUserResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
 import { UsersService } from '@/modules/users/users.service';
 import { HashtagResponse, SearchQuery, toHashtagResponse } from './dto/search.dto';
@@ -13,13 +14,13 @@ import { displayNameWords, hashtagPrefix, likePrefix, parsePostsQuery, usernameP
 
 /**
  * `GET /search`: one indexed query per page with the visibility rule inside it (SearchRepository), then the usual
- * batched rendering. Posts go through PostsService's rendering, which applies the access policy once more.
+ * batched rendering. Posts go through PostViewsService, whose access policy judges every row once more.
  */
 @Injectable()
 export class SearchService {
   constructor(
     private readonly search: SearchRepository,
-    private readonly posts: PostsService,
+    private readonly views: PostViewsService,
     private readonly users: UsersService,
     private readonly entitlements: EntitlementsService,
   ) {}
@@ -34,9 +35,9 @@ export class SearchService {
     const parsed = parsePostsQuery(query.q);
     const cursor = decodeCursor(query.cursor);
     if (!parsed.text && !parsed.tags.length && !parsed.authors.length) return { data: [], next_cursor: null };
-    const searcher = viewer && { id: viewer.id, graceDays: this.entitlements.graceDays };
+    const searcher = viewer && { id: viewer.id, access: this.entitlements.subscriberAccessSql(value(viewer.id), column('p.user_id')) };
     const rows = await this.search.posts(searcher, parsed, cursor, query.limit + 1);
-    return this.posts.page(viewer, rows, query.limit);
+    return this.views.page(viewer, rows, query.limit);
   }
 
   private async usersPage(viewer: AuthUser | undefined, query: SearchQuery): Promise<Page<PublicUserResponse>> {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { executeOnReplica } from '@/common/database/read-replica';
-import { notBlockedSql, notMutedSql } from './access.sql';
-import { join, raw, Sql, sql } from './sql';
+import { column, joinSql, SqlFragment, sql, value } from '@/common/database/sql-fragment';
+import { notBlockedOrMuted } from '@/modules/social/social.predicates';
 
 export interface TrendingRow {
   name: string;
@@ -73,37 +73,37 @@ export class DiscoveryRepository {
    * viewer follows), then the most followed accounts. Never the viewer, someone they follow, block, are blocked by or mute.
    */
   async suggestions(viewerId: string, limit: number): Promise<string[]> {
-    const eligible = (column: string): Sql =>
-      join(
+    const v = value(viewerId);
+    const eligible = (name: string): SqlFragment =>
+      joinSql(
         [
-          sql`${raw(column)} <> ${viewerId}`,
-          sql`not exists (select 1 from follows mine where mine.follower_id = ${viewerId} and mine.following_id = ${raw(column)})`,
-          notBlockedSql(viewerId, column),
-          notMutedSql(viewerId, column),
+          sql`${column(name)} <> ${v}`,
+          sql`not exists (select 1 from follows mine where mine.follower_id = ${v} and mine.following_id = ${column(name)})`,
+          notBlockedOrMuted(v, column(name)),
         ],
         ' and ',
       );
     const query = sql`with followees as (
-           select f.following_id as id from follows f where f.follower_id = ${viewerId}
-            order by f.created_at desc, f.id desc limit ${SUGGESTION_FOLLOWEES}),
+           select f.following_id as id from follows f where f.follower_id = ${v}
+            order by f.created_at desc, f.id desc limit ${value(SUGGESTION_FOLLOWEES)}),
          friends_of_friends as (
            select ff.following_id as id, count(*)::int as weight
              from followees fe cross join lateral (
                select f.following_id from follows f where f.follower_id = fe.id
-                order by f.created_at desc, f.id desc limit ${SUGGESTION_FOLLOWS_EACH}) ff
+                order by f.created_at desc, f.id desc limit ${value(SUGGESTION_FOLLOWS_EACH)}) ff
             group by ff.following_id),
          ranked as (
            select c.id, c.weight, u.followers_count from friends_of_friends c join users u on u.id = c.id
             where u.suspended_at is null and ${eligible('c.id')}
-            order by c.weight desc, u.followers_count desc, c.id desc limit ${limit}),
+            order by c.weight desc, u.followers_count desc, c.id desc limit ${value(limit)}),
          popular as (
            select u.id, 0 as weight, u.followers_count from users u
             where u.suspended_at is null and ${eligible('u.id')}
-            order by u.followers_count desc, u.id desc limit ${limit})
+            order by u.followers_count desc, u.id desc limit ${value(limit)})
        select id from (select id, max(weight) as weight, max(followers_count) as followers_count
                          from (select * from ranked union all select * from popular) c group by id) best
-        order by weight desc, followers_count desc, id desc limit ${limit}`;
-    const rows = await executeOnReplica<{ id: string }[]>(this.em, query.text, query.params);
+        order by weight desc, followers_count desc, id desc limit ${value(limit)}`;
+    const rows = await executeOnReplica<{ id: string }[]>(this.em, query.sql, [...query.params]);
     return rows.map((r) => r.id);
   }
 }

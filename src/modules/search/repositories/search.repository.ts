@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { executeOnReplica } from '@/common/database/read-replica';
+import { column, joinSql, SqlFragment, sql, text, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
-import { POST_COLUMNS, PostRow } from '@/modules/posts/post-row';
+import { POST_COLUMNS, POST_FROM, POST_LIVE, PostRow } from '@/modules/posts/post-row';
+import { notBlockedEitherWay, notBlockedOrMuted } from '@/modules/social/social.predicates';
 import { PostsQuery } from '../search-query';
-import { hasAccessSql, notBlockedSql, notMutedSql } from './access.sql';
-import { join, raw, Sql, sql } from './sql';
 
 export interface UserHit {
   id: string;
@@ -27,10 +27,10 @@ export interface HashtagHit {
  */
 export const SEARCH_WINDOWS_DAYS = [3, 30, 180];
 
-/** Who is searching: the access rule needs the grace period of past-due subscriptions. */
+/** Who is searching, with entitlements' subscriber-access predicate for them (`EntitlementsService.subscriberAccessSql`). */
 export interface Searcher {
   id: string;
-  graceDays: number;
+  access: SqlFragment;
 }
 
 /**
@@ -42,8 +42,8 @@ export interface Searcher {
 export class SearchRepository {
   constructor(private readonly em: EntityManager) {}
 
-  private run<T extends object>(query: Sql): Promise<T[]> {
-    return executeOnReplica<T[]>(this.em, query.text, query.params);
+  private run<T extends object>(query: SqlFragment): Promise<T[]> {
+    return executeOnReplica<T[]>(this.em, query.sql, [...query.params]);
   }
 
   /**
@@ -64,25 +64,25 @@ export class SearchRepository {
     return rows;
   }
 
-  private postsQuery(searcher: Searcher | undefined, q: PostsQuery, cursor: Keyset | undefined, limit: number, since: Date | undefined): Sql {
+  private postsQuery(searcher: Searcher | undefined, q: PostsQuery, cursor: Keyset | undefined, limit: number, since: Date | undefined): SqlFragment {
     const [driving, ...otherTags] = q.tags;
-    const key = driving ? { at: raw('ph.created_at'), id: raw('ph.post_id') } : { at: raw('p.created_at'), id: raw('p.id') };
-    const where: Sql[] = [raw('p.deleted_at is null and u.suspended_at is null and p.repost_of_id is null'), this.visiblePost(searcher)];
-    if (q.text) where.push(sql`p.search_vector @@ websearch_to_tsquery('simple', public.search_fold(${q.text}))`);
-    if (q.authors.length) where.push(sql`p.user_id = (select id from users where lower(username) = ${q.authors[0]} and suspended_at is null)`);
+    const key = driving ? { at: column('ph.created_at'), id: column('ph.post_id') } : { at: column('p.created_at'), id: column('p.id') };
+    const where: SqlFragment[] = [text(`${POST_LIVE} and p.repost_of_id is null`), this.visiblePost(searcher)];
+    if (q.text) where.push(sql`p.search_vector @@ websearch_to_tsquery('simple', public.search_fold(${value(q.text)}))`);
+    if (q.authors.length) where.push(sql`p.user_id = (select id from users where lower(username) = ${value(q.authors[0])} and suspended_at is null)`);
     // A premium post's tags are in its hidden content: it is found by a tag only when the preview names it too.
-    for (const tag of q.tags) where.push(sql`(not p.is_premium or p.search_vector @@ phraseto_tsquery('simple', public.search_fold(${tag})))`);
+    for (const tag of q.tags) where.push(sql`(not p.is_premium or p.search_vector @@ phraseto_tsquery('simple', public.search_fold(${value(tag)})))`);
     for (const tag of otherTags) {
-      where.push(sql`exists (select 1 from post_hashtags t join hashtags h on h.id = t.hashtag_id where t.post_id = p.id and h.name = ${tag})`);
+      where.push(sql`exists (select 1 from post_hashtags t join hashtags h on h.id = t.hashtag_id where t.post_id = p.id and h.name = ${value(tag)})`);
     }
-    if (since) where.push(sql`p.created_at >= ${since}`);
-    if (cursor) where.push(sql`(${key.at}, ${key.id}) < (${cursor.at}, ${cursor.id})`);
+    if (since) where.push(sql`p.created_at >= ${value(since)}`);
+    if (cursor) where.push(sql`(${key.at}, ${key.id}) < (${value(cursor.at)}, ${value(cursor.id)})`);
     const from = driving
       ? sql`from post_hashtags ph join posts p on p.id = ph.post_id join users u on u.id = p.user_id
-             where ph.hashtag_id = (select id from hashtags where name = ${driving}) and`
-      : raw('from posts p join users u on u.id = p.user_id where');
-    return sql`select ${raw(POST_COLUMNS)} ${from} ${join(where, ' and ')}
-      order by ${key.at} desc, ${key.id} desc limit ${limit}`;
+             where ph.hashtag_id = (select id from hashtags where name = ${value(driving)}) and`
+      : text(`${POST_FROM} where`);
+    return sql`select ${text(POST_COLUMNS)} ${from} ${joinSql(where, ' and ')}
+      order by ${key.at} desc, ${key.id} desc limit ${value(limit)}`;
   }
 
   /**
@@ -90,14 +90,14 @@ export class SearchRepository {
    * author; else `public`, `followers` for followers, `subscribers` for subscribers with access; never across a block
    * either way, never a muted author.
    */
-  private visiblePost(searcher: Searcher | undefined): Sql {
-    if (!searcher) return raw(`p.visibility = 'public'`);
-    const v = searcher.id;
+  private visiblePost(searcher: Searcher | undefined): SqlFragment {
+    if (!searcher) return text(`p.visibility = 'public'`);
+    const v = value(searcher.id);
     return sql`(p.user_id = ${v} or (
       (p.visibility = 'public'
         or (p.visibility = 'followers' and exists (select 1 from follows f where f.follower_id = ${v} and f.following_id = p.user_id))
-        or (p.visibility = 'subscribers' and ${hasAccessSql(v, 'p.user_id', searcher.graceDays)}))
-      and ${notBlockedSql(v, 'p.user_id')} and ${notMutedSql(v, 'p.user_id')}))`;
+        or (p.visibility = 'subscribers' and ${searcher.access}))
+      and ${notBlockedOrMuted(v, column('p.user_id'))}))`;
   }
 
   /**
@@ -110,27 +110,27 @@ export class SearchRepository {
     cursor: readonly [number, number, string] | undefined,
     limit: number,
   ): Promise<UserHit[]> {
-    const branches: Sql[] = [];
-    if (match.prefix) branches.push(sql`lower(u.username) like ${match.prefix}`);
+    const branches: SqlFragment[] = [];
+    if (match.prefix) branches.push(sql`lower(u.username) like ${value(match.prefix)}`);
     if (match.words.length) {
       // Each word starts a word of the display name (the leading space lets pg_trgm anchor its trigrams).
       const starts = (w: string) =>
-        sql`(public.search_fold(u.display_name) like public.search_fold(${w}) || '%' or public.search_fold(u.display_name) like '% ' || public.search_fold(${w}) || '%')`;
-      branches.push(join(match.words.map(starts), ' and '));
+        sql`(public.search_fold(u.display_name) like public.search_fold(${value(w)}) || '%' or public.search_fold(u.display_name) like '% ' || public.search_fold(${value(w)}) || '%')`;
+      branches.push(joinSql(match.words.map(starts), ' and '));
     }
     if (!branches.length) return Promise.resolve([]);
-    const exact = sql`(lower(u.username) = ${match.exact ?? ''})::int`;
-    const where: Sql[] = [raw('u.suspended_at is null'), sql`(${join(branches, ' or ')})`];
-    if (viewerId) where.push(notBlockedSql(viewerId, 'u.id'));
-    if (cursor) where.push(sql`(${exact}, u.followers_count, u.id) < (${cursor[0]}, ${cursor[1]}, ${cursor[2]})`);
-    return this.run<UserHit>(sql`select u.id, ${exact} as exact, u.followers_count from users u where ${join(where, ' and ')}
-      order by 2 desc, u.followers_count desc, u.id desc limit ${limit}`);
+    const exact = sql`(lower(u.username) = ${value(match.exact ?? '')})::int`;
+    const where: SqlFragment[] = [text('u.suspended_at is null'), sql`(${joinSql(branches, ' or ')})`];
+    if (viewerId) where.push(notBlockedEitherWay(value(viewerId), column('u.id')));
+    if (cursor) where.push(sql`(${exact}, u.followers_count, u.id) < (${value(cursor[0])}, ${value(cursor[1])}, ${value(cursor[2])})`);
+    return this.run<UserHit>(sql`select u.id, ${exact} as exact, u.followers_count from users u where ${joinSql(where, ' and ')}
+      order by 2 desc, u.followers_count desc, u.id desc limit ${value(limit)}`);
   }
 
   /** Hashtags with public uses starting with `prefix` (a LIKE pattern), most used first, then by name. */
   hashtags(prefix: string, cursor: readonly [number, string] | undefined, limit: number): Promise<HashtagHit[]> {
-    const after = cursor ? sql`and (posts_count < ${cursor[0]} or (posts_count = ${cursor[0]} and name > ${cursor[1]}))` : raw('');
+    const after = cursor ? sql`and (posts_count < ${value(cursor[0])} or (posts_count = ${value(cursor[0])} and name > ${value(cursor[1])}))` : text('');
     return this.run<HashtagHit>(sql`select name, posts_count, last_used_at from hashtag_stats
-      where name like ${prefix} ${after} order by posts_count desc, name limit ${limit}`);
+      where name like ${value(prefix)} ${after} order by posts_count desc, name limit ${value(limit)}`);
   }
 }
