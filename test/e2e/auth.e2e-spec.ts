@@ -17,7 +17,7 @@ import {
   SignedInUser,
   uniqueUsername,
 } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 const b64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
@@ -33,21 +33,13 @@ function claimsOf(accessToken: string): { sub: string; sid: string; exp: number;
 }
 
 describe('Auth and sessions', () => {
-  let t: TestApp;
+  // Our own Redis prefix: this file's rate-limit counters and session cache are nobody else's business.
+  const t = useTestApp({ redisScope: 'auth' });
 
   const me = (token: string) => t.http.get('/api/v1/me').set('Authorization', bearer(token));
   const login = (body: object, userAgent = 'jest-login') => t.http.post('/api/v1/auth/login').set('User-Agent', userAgent).send(body);
   const refresh = (refreshToken: string) => t.http.post('/api/v1/auth/refresh').send({ refresh_token: refreshToken });
   const countUsers = (where: object) => t.em().count(User, where);
-
-  beforeAll(async () => {
-    // Our own Redis prefix: this file's rate-limit counters and session cache are nobody else's business.
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:auth` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
 
   describe('POST /auth/register', () => {
     it('creates the account and answers 201 with the user and a token pair', async () => {

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Media } from '@/modules/media/entities/media.entity';
 import { Follow } from '@/modules/social/entities/follow.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { expectProblem, ISO_UTC } from '../factories/http';
+import { createMedia } from '../factories/posts';
 import {
   bearer,
   createSignedInUser,
@@ -15,37 +15,14 @@ import {
   TestUser,
   uniqueUsername,
 } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 describe('Profiles', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'profiles' });
 
   const me = (token: string) => t.http.get('/api/v1/me').set('Authorization', bearer(token));
   const patchMe = (token: string, body: object) => t.http.patch('/api/v1/me').set('Authorization', bearer(token)).send(body);
   const stored = (id: string) => t.em().findOneOrFail(User, { id });
-
-  async function createMedia(owner: TestUser, fields: Partial<Pick<Media, 'type' | 'status'>> = {}): Promise<Media> {
-    const em = t.em();
-    const key = `test/${randomUUID()}.jpg`;
-    const media = em.create(Media, {
-      user: em.getReference(User, owner.id),
-      type: fields.type ?? 'image',
-      status: fields.status ?? 'ready',
-      url: `https://media.example.test/${key}`,
-      storageKey: key,
-      mimeType: 'image/jpeg',
-    });
-    await em.flush();
-    return media;
-  }
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:profiles` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
 
   describe('GET /me', () => {
     it('answers the own user object, exactly', async () => {
@@ -145,8 +122,8 @@ describe('Profiles', () => {
     });
 
     it('sets the avatar and cover from own ready images, and null removes them', async () => {
-      const avatar = await createMedia(user);
-      const cover = await createMedia(user);
+      const avatar = await createMedia(t, user);
+      const cover = await createMedia(t, user);
       const res = await patchMe(user.accessToken, { avatar_media_id: avatar.id, cover_media_id: cover.id }).expect(200);
       expect(res.body).toMatchObject({ avatar_url: avatar.url, cover_url: cover.url });
       const row = await stored(user.id);
@@ -159,7 +136,7 @@ describe('Profiles', () => {
 
     it("refuses a non-existent media id or another user's image with 422 validation_failed", async () => {
       const stranger = await createUser(t);
-      const theirs = await createMedia(stranger);
+      const theirs = await createMedia(t, stranger);
       for (const body of [{ avatar_media_id: randomUUID() }, { avatar_media_id: theirs.id }, { cover_media_id: theirs.id }]) {
         const res = await patchMe(user.accessToken, body);
         expectProblem(res, 422, 'validation_failed');
@@ -171,7 +148,7 @@ describe('Profiles', () => {
 
     it('refuses own media that is still processing, failed, or a video, with 422', async () => {
       for (const fields of [{ status: 'processing' }, { status: 'failed' }, { type: 'video' }] as const) {
-        const media = await createMedia(user, fields);
+        const media = await createMedia(t, user, undefined, fields);
         expectProblem(await patchMe(user.accessToken, { avatar_media_id: media.id }), 422, 'validation_failed');
       }
     });

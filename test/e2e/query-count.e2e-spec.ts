@@ -9,7 +9,7 @@ import { Post } from '@/modules/posts/entities/post.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { ApiClient, as, follow, PageBody, signedInUsers, uniqueWord } from '../factories/posts';
 import { SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { QueryCounter, QueryLog } from '../support/query-counter';
 
 const POSTS = 80;
@@ -24,7 +24,8 @@ const ORIGINALS_BASE = Date.UTC(2000, 0, 1);
  * look-up the page of 50 does.
  */
 describe('SQL statements per timeline page', () => {
-  let t: TestApp;
+  // The API role only: no outbox relay or workers querying in the background while we count.
+  const t = useTestApp({ redisScope: 'query-count', env: { APP_ROLE: 'api' } });
   const counter = new QueryCounter();
   let viewer: SignedInUser;
   let heavyViewer: SignedInUser;
@@ -34,8 +35,6 @@ describe('SQL statements per timeline page', () => {
   const counts: Record<string, { five: number; fifty: number }> = {};
 
   beforeAll(async () => {
-    // The API role only: no outbox relay or workers querying in the background while we count.
-    t = await createTestApp({ APP_ROLE: 'api', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:query-count` });
     const [v, heavy, a1, a2, a3] = await signedInUsers(t, 5);
     [viewer, heavyViewer, main] = [v, heavy, a1];
     const extras = await signedInUsers(t, 22);
@@ -57,7 +56,6 @@ describe('SQL statements per timeline page', () => {
       const lines = Object.entries(counts).map(([route, c]) => `  ${route}: ${c.five} vs ${c.fifty}`);
       console.info(`SQL statements per page (limit 5 vs 50):\n${lines.join('\n')}`);
     }
-    await t.close();
   });
 
   async function insertFixture(a1: SignedInUser, a2: SignedInUser, a3: SignedInUser, viewers: SignedInUser[]): Promise<string> {
