@@ -8,6 +8,8 @@ export enum QueueName {
   /** Verified Stripe webhook events, applied to subscriptions and unlocks. */
   Billing = 'billing',
   Media = 'media',
+  /** Trending hashtags and hashtag counts for search, recomputed every 30 s. */
+  Discovery = 'discovery',
   /** Outgoing mail, sent over SMTP (or written as .eml files in development). */
   Mail = 'mail',
   /** Account erasure and data exports: long, batched, resumable. */
@@ -26,6 +28,8 @@ export enum JobName {
   ProcessMedia = 'process-media',
   /** Hourly: delete never-attached uploads and files of deleted posts; re-enqueue stuck processing. */
   CleanupMedia = 'cleanup-media',
+  /** Every 30 s: rewrite `trending_tags`; every 10 minutes `hashtag_stats` too (search module). */
+  RefreshDiscovery = 'refresh-discovery',
   /** One mail; the job id is the `mail.requested` outbox id, which is also the Message-ID. */
   SendMail = 'send-mail',
   /** Cancel a deleted account's Stripe subscriptions, then erase its data in bounded batches. */
@@ -49,6 +53,7 @@ export interface JobPayloads {
   [JobName.ApplyStripeEvent]: { stripeEventId: string };
   [JobName.ProcessMedia]: { mediaId: string };
   [JobName.CleanupMedia]: Record<string, never>;
+  [JobName.RefreshDiscovery]: { withStats: boolean };
   [JobName.SendMail]: { id: string; mail: MailRequest };
   [JobName.EraseAccount]: { userId: string };
   [JobName.BuildExport]: { exportId: string };
@@ -60,6 +65,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ApplyStripeEvent]: QueueName.Billing,
   [JobName.ProcessMedia]: QueueName.Media,
   [JobName.CleanupMedia]: QueueName.Media,
+  [JobName.RefreshDiscovery]: QueueName.Discovery,
   [JobName.SendMail]: QueueName.Mail,
   [JobName.EraseAccount]: QueueName.Accounts,
   [JobName.BuildExport]: QueueName.Accounts,
@@ -90,6 +96,8 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Billing]: { concurrency: 4, attempts: 10, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
   // Image decoding is CPU and memory heavy: few at a time per worker; after the last attempt the media is marked failed.
   [QueueName.Media]: { concurrency: 2, attempts: 5, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 60_000 },
+  // One small job per 30 s slot; the next slot's job is the retry, so no backoff worth waiting for.
+  [QueueName.Discovery]: { concurrency: 1, attempts: 1, backoffMs: 1000, keepCompleted: 20, keepFailed: 100, lockMs: 30_000 },
   // A mail server that is down must lose nothing: 1 s doubling over 16 attempts waits out ~18 h of outage.
   [QueueName.Mail]: { concurrency: 4, attempts: 16, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
   // Erasure and exports stream through large data sets one at a time; each step is resumable, so retries are cheap.
