@@ -56,11 +56,13 @@ export class Migration20261203050000_account_lifecycle extends Migration {
     this.addSql('create index if not exists "notifications_from_user_idx" on "notifications" ("from_user_id");');
     this.addSql('create index if not exists "notifications_post_idx" on "notifications" ("post_id") where "post_id" is not null;');
     this.addSql('create index if not exists "posts_repost_of_idx" on "posts" ("repost_of_id") where "repost_of_id" is not null;');
+    this.addSql('create index if not exists "posts_root_post_fk_idx" on "posts" ("root_post_id") where "root_post_id" is not null;');
     this.addSql('create index if not exists "post_unlocks_post_idx" on "post_unlocks" ("post_id");');
   }
 
   override async down(): Promise<void> {
     this.addSql('drop index if exists "post_unlocks_post_idx";');
+    this.addSql('drop index if exists "posts_root_post_fk_idx";');
     this.addSql('drop index if exists "posts_repost_of_idx";');
     this.addSql('drop index if exists "notifications_post_idx";');
     this.addSql('drop index if exists "notifications_from_user_idx";');

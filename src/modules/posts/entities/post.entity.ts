@@ -11,10 +11,15 @@ export type Visibility = (typeof VISIBILITIES)[number];
  * Posts are soft-deleted through `deletedAt`, so replies keep their `replyTo`.
  */
 @Entity({ tableName: 'posts', repository: () => PostsRepository })
-// Deleting a post cascades to its reposts: without this, each deleted post scans the table (account erasure).
+// Deleting a post cascades to its reposts and un-roots its thread (foreign keys): without these (posts_root_idx is
+// partial on live posts), each deleted post scans the table; measured at 10 ms per post on 40k posts.
 @Index({
   name: 'posts_repost_of_idx',
   expression: 'create index "posts_repost_of_idx" on "posts" ("repost_of_id") where "repost_of_id" is not null',
+})
+@Index({
+  name: 'posts_root_post_fk_idx',
+  expression: 'create index "posts_root_post_fk_idx" on "posts" ("root_post_id") where "root_post_id" is not null',
 })
 @Index({ name: 'idx_posts_user_id', properties: ['author'] })
 @Index({ name: 'idx_posts_created_at', expression: 'create index "idx_posts_created_at" on "posts" ("created_at" desc)' })
