@@ -12,7 +12,10 @@ import { PostsErrors } from './posts.errors';
 import { PostsService } from './posts.service';
 import { PostsRepository } from './repositories/posts.repository';
 
-/** Likes and reposts: idempotent, counted once per user by unique indexes, counters moved in the same statement. */
+/**
+ * Likes and reposts: idempotent, counted once per user by unique indexes, the post's counters moved in the same
+ * statement and the reposter's `posts_count` (users') in the same transaction.
+ */
 @Injectable()
 export class PostInteractionsService {
   constructor(
@@ -50,7 +53,9 @@ export class PostInteractionsService {
     if (post.visibility !== 'public') throw PostsErrors.notRepostable();
     await this.em.fork().transactional(async (em: EntityManager) => {
       const repostId = v7();
-      if ((await this.posts.addRepost(em, repostId, actor.id, post.id)) && post.user_id !== actor.id) {
+      if (!(await this.posts.addRepost(em, repostId, actor.id, post.id))) return;
+      await this.users.adjustPostsCount(em, actor.id, 1);
+      if (post.user_id !== actor.id) {
         this.outbox.record(em, 'post.reposted', { postId: post.id, repostId, userId: actor.id, authorId: post.user_id });
       }
     });
@@ -59,7 +64,9 @@ export class PostInteractionsService {
 
   async unrepost(actor: AuthUser, id: string): Promise<PostResponse> {
     const post = await this.target(actor, id);
-    await this.posts.removeRepost(this.em, actor.id, post.id);
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      if (await this.posts.removeRepost(em, actor.id, post.id)) await this.users.adjustPostsCount(em, actor.id, -1);
+    });
     return this.postsService.get(actor, post.id);
   }
 

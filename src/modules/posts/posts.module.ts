@@ -4,6 +4,7 @@ import { EntitlementsModule } from '@/modules/billing/entitlements.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';
+import { POSTS_FOR_SALE } from '@/modules/billing/billing.ports';
 import { Hashtag } from './entities/hashtag.entity';
 import { Like } from './entities/like.entity';
 import { PostHashtag } from './entities/post-hashtag.entity';
@@ -14,11 +15,20 @@ import { PostInteractionsService } from './post-interactions.service';
 import { PostViewsService } from './post-views.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
+import { PostsForSaleAdapter } from './posts-for-sale.adapter';
 
 @Module({
   imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, MediaModule],
   controllers: [PostsController],
-  providers: [PostsService, PostInteractionsService, PostViewsService, PostAccessPolicy, FeedsService],
-  exports: [PostsService, PostViewsService, PostAccessPolicy, FeedsService],
+  providers: [
+    PostsService,
+    PostInteractionsService,
+    PostViewsService,
+    PostAccessPolicy,
+    FeedsService,
+    // Billing's port, bound by the app root (BillingModule.forRoot).
+    { provide: POSTS_FOR_SALE, useClass: PostsForSaleAdapter },
+  ],
+  exports: [PostsService, PostViewsService, PostAccessPolicy, FeedsService, POSTS_FOR_SALE],
 })
 export class PostsModule {}

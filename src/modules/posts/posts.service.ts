@@ -77,7 +77,8 @@ export class PostsService {
       await this.media.attachToPost(em, actor.id, post.id, dto.media_ids ?? []);
       await em.flush();
       await this.hashtags.tagPost(em, post.id, post.createdAt, rendered.hashtags);
-      await this.posts.bumpCounters(em, actor.id, parent?.id, 1);
+      await this.users.adjustPostsCount(em, actor.id, 1);
+      await this.posts.bumpReplies(em, parent?.id, 1);
       this.recordCreated(em, post, actor.id, parent, rendered.mentionedIds);
       return post.id;
     });
@@ -127,7 +128,8 @@ export class PostsService {
     await this.em.fork().transactional(async (em: EntityManager) => {
       const deleted = await em.nativeUpdate(Post, { id, deletedAt: null }, { deletedAt: new Date() });
       if (!deleted) return; // a concurrent delete won
-      await this.posts.bumpCounters(em, post.author.id, post.replyTo?.id, -1);
+      await this.users.adjustPostsCount(em, post.author.id, -1);
+      await this.posts.bumpReplies(em, post.replyTo?.id, -1);
       if (post.repostOf) await em.execute('update posts set retweets_count = greatest(retweets_count - 1, 0) where id = ?', [post.repostOf.id]);
     });
   }
