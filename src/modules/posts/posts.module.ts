@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { POSTS_FOR_SALE } from '@/modules/billing/billing.ports';
 import { EntitlementsModule } from '@/modules/billing/entitlements.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';
-import { POSTS_FOR_SALE } from '@/modules/billing/billing.ports';
 import { Hashtag } from './entities/hashtag.entity';
 import { Like } from './entities/like.entity';
 import { PostHashtag } from './entities/post-hashtag.entity';
