@@ -1,7 +1,7 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { AppConfig } from '@/common/config/app-config';
-import { CREATOR_PRICING } from '@/modules/users/users.ports';
 import { UsersModule } from '@/modules/users/users.module';
+import { CREATOR_PRICING } from '@/modules/users/users.ports';
 import { BillingController } from './billing.controller';
 import { BillingProcessor } from './billing.processor';
 import { CheckoutService } from './checkout.service';
