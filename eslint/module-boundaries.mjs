@@ -19,8 +19,9 @@ const MODULES_DIR = join(ROOT, 'src/modules');
 /** Every module: `<name>.module`, `<name>.service`, `<name>.ports`, `dto/*`, `entities/*`. Plus these: */
 const PUBLIC = {
   auth: ['sessions.service', 'tokens.service'],
-  billing: ['entitlements.module', 'entitlements.service'],
-  posts: ['post-views.service', 'post-access.policy', 'feeds.service', 'post-row'],
+  billing: ['entitlements/entitlements.module', 'entitlements/entitlements.service'],
+  posts: ['post-views.service', 'post-access.policy', 'post-row'],
+  social: ['social.predicates'],
   users: ['user-identity'],
 };
 

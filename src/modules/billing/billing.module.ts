@@ -1,4 +1,5 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
 import { UsersModule } from '@/modules/users/users.module';
 import { CREATOR_PRICING } from '@/modules/users/users.ports';
@@ -6,7 +7,10 @@ import { BillingController } from './billing.controller';
 import { BillingProcessor } from './billing.processor';
 import { CheckoutService } from './checkout.service';
 import { CreatorPricingService } from './creator-pricing.service';
-import { EntitlementsModule } from './entitlements.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
+import { PostUnlock } from './entities/post-unlock.entity';
+import { StripeEvent } from './entities/stripe-event.entity';
+import { Subscription } from './entities/subscription.entity';
 import { StripeEventApplier } from './stripe-event-applier.service';
 import { StripeEventsSweeper } from './stripe-events.sweeper';
 import { StripeWebhookController } from './stripe-webhook.controller';
@@ -31,7 +35,7 @@ export class BillingModule {
   static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: BillingModule,
-      imports: [EntitlementsModule, UsersModule, ...ports],
+      imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent]), EntitlementsModule, UsersModule, ...ports],
       controllers: config.runsApi ? [BillingController, StripeWebhookController] : [],
       providers: [
         StripeClient,

@@ -3,15 +3,15 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { PostForSale, PostsForSale } from '@/modules/billing/billing.ports';
 import { Post } from './entities/post.entity';
-import { PostsService } from './posts.service';
+import { PostAccessPolicy } from './post-access.policy';
 
 /** Billing's `POSTS_FOR_SALE` port: posts as a pay-per-view purchase sees them. */
 @Injectable()
 export class PostsForSaleAdapter implements PostsForSale {
-  constructor(private readonly posts: PostsService) {}
+  constructor(private readonly policy: PostAccessPolicy) {}
 
   async getVisible(buyer: AuthUser, postId: string): Promise<PostForSale> {
-    const { row } = await this.posts.getVisibleRow(buyer, postId);
+    const [{ row }] = await this.policy.requireVisible(buyer, [postId]);
     return { id: row.id, authorId: row.user_id, authorUsername: row.author_username, priceCents: row.price_cents, currency: row.currency };
   }
 
