@@ -22,7 +22,9 @@ const PUBLIC = {
   billing: ['entitlements/entitlements.module', 'entitlements/entitlements.service'],
   posts: ['post-views.service', 'post-access.policy', 'post-row'],
   social: ['social.predicates'],
-  users: ['user-identity'],
+  users: ['user-identity', 'user-lifecycle.service'],
+  // The storage interface and its injection token: a port in all but name (exports and erasure store files there).
+  media: ['storage/media-storage'],
 };
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -18,6 +18,8 @@ export interface AccountDataPart {
   name: string;
   /** Erasure runs parts in ascending order (e.g. posts before the media files their deletion detaches). */
   order: number;
+  /** First, once, before any erasure (e.g. ending Stripe subscriptions); must be idempotent (retried on failure). */
+  onDeleted?(userId: string): Promise<void>;
   eraseBatch?(userId: string): Promise<number>;
   export?(userId: string, sink: ExportSink): void | Promise<void>;
 }

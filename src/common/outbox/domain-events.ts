@@ -1,4 +1,4 @@
-import type { MailRequest } from '@/modules/mail/mail.types';
+import type { MailRequest } from '@/common/mail/mail.types';
 
 /** Every domain event and its payload. Written to the outbox in the transaction of the change it describes. */
 export interface DomainEvents {
@@ -12,6 +12,8 @@ export interface DomainEvents {
   'subscription.activated': { subscriptionId: string; subscriberId: string; creatorId: string };
   'post.unlocked': { postId: string; userId: string; authorId: string };
   'media.uploaded': { mediaId: string; userId: string };
+  /** A new password account: the accounts module mails its verification link. */
+  'user.registered': { userId: string; email: string };
   /** A mail to send; the mail module queues it on the `mail` queue. */
   'mail.requested': MailRequest;
   /** Someone asked for a reset link for this (normalised) address: looked up by the worker, so the request's time never depends on the answer. */

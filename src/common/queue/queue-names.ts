@@ -1,4 +1,4 @@
-import type { MailRequest } from '@/modules/mail/mail.types';
+import type { MailRequest } from '@/common/mail/mail.types';
 import { DomainEvents, DomainEventType } from '../outbox/domain-events';
 
 /** Every BullMQ queue. */

@@ -6,7 +6,7 @@ import { OutboxService } from '@/common/outbox/outbox.service';
 import { JobName } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
 import { verifyPassword } from '@/common/security/password';
-import { AuthAccountDataService } from '@/modules/auth/auth-account-data.service';
+import { AuthService } from '@/modules/auth/auth.service';
 import { SessionsService } from '@/modules/auth/sessions.service';
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
 import { UsersService } from '@/modules/users/users.service';
@@ -21,7 +21,7 @@ export class DeletionDeps {
   constructor(
     readonly handlers: DomainEventHandlers,
     readonly queues: QueueService,
-    readonly auth: AuthAccountDataService,
+    readonly auth: AuthService,
     readonly tokens: AccountTokensService,
   ) {}
 }
@@ -59,7 +59,7 @@ export class AccountDeletionService implements OnModuleInit {
     }
     await this.em.fork().transactional(async (em: EntityManager) => {
       if (!(await this.lifecycle.deactivate(em, actor.id))) return;
-      await this.deps.auth.eraseIdentities(em, actor.id);
+      await this.deps.auth.forgetIdentities(em, actor.id);
       await this.deps.tokens.voidAll(em, actor.id);
       em.create(AccountDeletion, { userId: actor.id });
       this.outbox.record(em, 'account.deleted', { userId: actor.id });

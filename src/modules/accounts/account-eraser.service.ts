@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AccountDataRegistry } from '@/common/account-data/account-data.registry';
-import { BillingAccountDataService } from '@/modules/billing/billing-account-data.service';
 import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
 import { AccountDeletion } from './entities/account-deletion.entity';
 import { AccountExport } from './entities/account-export.entity';
 
 /**
- * The erasure worker's job: Stripe first (recorded, so it is never repeated), then every module's part in bounded
+ * The erasure worker's job: the parts' `onDeleted` first (Stripe; recorded, so it is never repeated), then every module's part in bounded
  * batches until each answers 0, then the tombstone's last fields. Every step is idempotent, so a crash anywhere
  * resumes on the job's retry; `erased_at` ends it.
  */
@@ -19,7 +18,6 @@ export class AccountEraser implements OnModuleInit {
   constructor(
     private readonly em: EntityManager,
     private readonly registry: AccountDataRegistry,
-    private readonly billing: BillingAccountDataService,
     private readonly lifecycle: UserLifecycleService,
     @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
   ) {}
@@ -33,9 +31,9 @@ export class AccountEraser implements OnModuleInit {
     const deletion = await this.em.fork().findOne(AccountDeletion, { userId });
     if (!deletion || deletion.erasedAt) return;
     if (!deletion.stripeDoneAt) {
-      const ended = await this.billing.endSubscriptionsOf(userId);
+      // Billing's part ends the Stripe subscriptions: recorded once done, so a retry never repeats it.
+      for (const part of this.registry.all()) await part.onDeleted?.(userId);
       await this.em.fork().nativeUpdate(AccountDeletion, { userId }, { stripeDoneAt: new Date() });
-      this.logger.log(`account ${userId}: ${ended.cancelled} subscriptions cancelled, ${ended.ending} set to end`);
     }
     let rows = 0;
     for (const part of this.registry.all()) {

@@ -5,7 +5,7 @@ import { ZipFile } from 'yazl';
 import { AccountDataRegistry, ExportSink, jsonArray } from '@/common/account-data/account-data.registry';
 import { MailService } from '@/modules/mail/mail.service';
 import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
-import { User } from '@/modules/users/entities/user.entity';
+import { UsersService } from '@/modules/users/users.service';
 import { AccountExport } from './entities/account-export.entity';
 import { ExportLinks } from './export-links';
 import { ExportsService } from './exports.service';
@@ -25,6 +25,7 @@ export class ExportBuilder {
     private readonly exports: ExportsService,
     private readonly links: ExportLinks,
     private readonly mail: MailService,
+    private readonly users: UsersService,
     @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
   ) {}
 
@@ -53,7 +54,7 @@ export class ExportBuilder {
       done.status = 'ready';
       done.storageKey = key;
       done.finishedAt = new Date();
-      const user = await em.findOneOrFail(User, { id: userId });
+      const user = await this.users.getActive(userId);
       this.mail.request(em, {
         to: user.email,
         template: 'export-ready',

@@ -16,14 +16,9 @@ export class AuthAccountDataService implements OnModuleInit {
     this.registry.register({ name: 'auth', order: 50, eraseBatch: (userId) => this.eraseBatch(userId) });
   }
 
-  /** Also called at deactivation, in its transaction: a deleted account can never be signed into with Google again. */
-  async eraseIdentities(em: EntityManager, userId: string): Promise<void> {
-    await em.execute('delete from user_oauth_identities where user_id = ?', [userId]);
-  }
-
   async eraseBatch(userId: string): Promise<number> {
     const em = this.em.fork();
-    await this.eraseIdentities(em, userId);
+    await em.execute('delete from user_oauth_identities where user_id = ?', [userId]);
     const [row] = await em.execute<{ n: number }[]>(
       `with s as (delete from sessions where id in (select id from sessions where user_id = ? limit ?) returning 1) select count(*)::int as n from s`,
       [userId, BATCH],

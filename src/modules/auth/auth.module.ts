@@ -4,7 +4,6 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
-import { AccountTokensModule } from '@/modules/accounts/tokens/account-tokens.module';
 import { ReferralsModule } from '@/modules/referrals/referrals.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { AccessTokenGuard } from './access-token.guard';
@@ -33,10 +32,9 @@ import { TokensService } from './tokens.service';
     }),
     UsersModule,
     ReferralsModule,
-    AccountTokensModule,
   ],
   controllers: [AuthController, GoogleAuthController],
   providers: [TokensService, SessionsService, AuthService, AuthAccountDataService, { provide: APP_GUARD, useClass: AccessTokenGuard }, ...GOOGLE_AUTH_PROVIDERS],
-  exports: [SessionsService, AuthService, TokensService, AuthAccountDataService],
+  exports: [SessionsService, AuthService, TokensService],
 })
 export class AuthModule {}

@@ -25,7 +25,12 @@ export class BillingAccountDataService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.registry.register({ name: 'billing', order: 80, export: (userId, sink) => sink.json('subscriptions.json', this.list(userId)) });
+    this.registry.register({
+      name: 'billing',
+      order: 80,
+      onDeleted: async (userId) => void (await this.endSubscriptionsOf(userId)),
+      export: (userId, sink) => sink.json('subscriptions.json', this.list(userId)),
+    });
   }
 
   /**

@@ -53,7 +53,7 @@ export class BillingModule {
         BillingAccountDataService,
         ...(config.runsWorkers ? [BillingProcessor] : []),
       ],
-      exports: [CREATOR_PRICING, BillingAccountDataService],
+      exports: [CREATOR_PRICING],
     };
   }
 }

@@ -8,7 +8,7 @@ import { QueueService } from '@/common/queue/queue.service';
 import { decrypt, encrypt } from '@/common/security/encryption';
 import { MailTemplates } from './mail-templates';
 import { MailTransport } from './mail-transport';
-import { MailRequest, MailTemplate } from './mail.types';
+import { MailRequest, MailTemplate } from '@/common/mail/mail.types';
 
 export interface NewMail {
   to: string;

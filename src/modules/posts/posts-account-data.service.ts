@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AccountDataRegistry, keysetItems } from '@/common/account-data/account-data.registry';
+import { UsersService } from '@/modules/users/users.service';
 
 /** Posts per erasure batch: each deletion cascades (likes, hashtags, notifications), so fewer than other rows. */
 const POSTS_BATCH = 200;
@@ -15,6 +16,7 @@ export class PostsAccountDataService implements OnModuleInit {
   constructor(
     private readonly em: EntityManager,
     private readonly registry: AccountDataRegistry,
+    private readonly users: UsersService,
   ) {}
 
   onModuleInit(): void {
@@ -54,12 +56,11 @@ export class PostsAccountDataService implements OnModuleInit {
       );
       const ids = batch.map((r) => r.id);
       if (!ids.length) return this.scrubSold(em, userId);
-      await em.execute(
-        `with gone as (delete from posts where repost_of_id in (?) and user_id <> ? returning user_id)
-         update users u set posts_count = greatest(0, u.posts_count - g.n)
-           from (select user_id, count(*)::int as n from gone group by user_id) g where u.id = g.user_id`,
-        [ids, userId],
-      );
+      const reposts = await em.execute<{ user_id: string }[]>('delete from posts where repost_of_id in (?) and user_id <> ? returning user_id', [
+        ids,
+        userId,
+      ]);
+      await this.users.lowerCounts(em, 'posts_count', reposts.map((row) => row.user_id));
       await em.execute(
         `update posts p set replies_count = greatest(0, p.replies_count - c.n)
            from (select reply_to_id as id, count(*)::int as n from posts where id in (?) and reply_to_id is not null and deleted_at is null group by reply_to_id) c

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AccountDataRegistry, keysetItems } from '@/common/account-data/account-data.registry';
+import { UsersService } from '@/modules/users/users.service';
 
 const BATCH = 1000;
 
@@ -10,6 +11,7 @@ export class SocialAccountDataService implements OnModuleInit {
   constructor(
     private readonly em: EntityManager,
     private readonly registry: AccountDataRegistry,
+    private readonly users: UsersService,
   ) {}
 
   onModuleInit(): void {
@@ -24,26 +26,26 @@ export class SocialAccountDataService implements OnModuleInit {
     });
   }
 
+  /** Follows in each direction (the other side's counter lowered in the same transaction), then blocks and mutes. */
   async eraseBatch(userId: string): Promise<number> {
-    const em = this.em.fork();
-    const unfollow = (own: 'follower_id' | 'following_id', other: 'follower_id' | 'following_id', counter: string) =>
-      em.execute<{ n: number }[]>(
-        `with gone as (
-           delete from follows where id in (select id from follows where ${own} = ? limit ?) returning ${other} as other_id
-         ), fixed as (
-           update users u set ${counter} = greatest(0, u.${counter} - g.n)
-             from (select other_id, count(*)::int as n from gone group by other_id) g where u.id = g.other_id returning 1
-         ) select count(*)::int as n from gone`,
-        [userId, BATCH],
-      );
-    const [[a], [b]] = [await unfollow('follower_id', 'following_id', 'followers_count'), await unfollow('following_id', 'follower_id', 'following_count')];
-    const rest = await em.execute<{ n: number }[]>(
+    const unfollow = (own: 'follower_id' | 'following_id', other: 'follower_id' | 'following_id', counter: 'followers_count' | 'following_count') =>
+      this.em.fork().transactional(async (em: EntityManager) => {
+        const gone = await em.execute<{ other_id: string }[]>(
+          `delete from follows where id in (select id from follows where ${own} = ? limit ?) returning ${other} as other_id`,
+          [userId, BATCH],
+        );
+        await this.users.lowerCounts(em, counter, gone.map((row) => row.other_id));
+        return gone.length;
+      });
+    const followed = await unfollow('follower_id', 'following_id', 'followers_count');
+    const followers = await unfollow('following_id', 'follower_id', 'following_count');
+    const [rest] = await this.em.fork().execute<{ n: number }[]>(
       `with b as (delete from blocks where id in (select id from blocks where blocker_id = ? or blocked_id = ? limit ?) returning 1),
             m as (delete from mutes where id in (select id from mutes where muter_id = ? or muted_id = ? limit ?) returning 1)
        select (select count(*) from b)::int + (select count(*) from m)::int as n`,
       [userId, userId, BATCH, userId, userId, BATCH],
     );
-    return a.n + b.n + rest[0].n;
+    return followed + followers + rest.n;
   }
 
   /** Who the user follows (`following`) or who follows them (`followers`), oldest first. */

@@ -165,6 +165,21 @@ export class UsersService {
   }
 
   /**
+   * Account erasure: lowers one counter of many users at once (the other side of a deleted account's follows, or the
+   * owners of reposts that went with its posts), in the caller's transaction. `ids` may repeat: each occurrence is one.
+   */
+  async lowerCounts(em: EntityManager, counter: 'followers_count' | 'following_count' | 'posts_count', ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const column = { followers_count: 'followers_count', following_count: 'following_count', posts_count: 'posts_count' }[counter];
+    await em.execute(
+      `update users u set ${column} = greatest(u.${column} - c.n, 0)
+         from (select id, count(*)::int as n from unnest(?::uuid[]) as t(id) group by id) c where u.id = c.id`,
+      // One array parameter (the query builder would spread a JS array into a list); ids are UUIDs from our rows.
+      [`{${ids.join(',')}}`],
+    );
+  }
+
+  /**
    * Moves `following_count` of the follower and `followers_count` of the followed in one statement, in the caller's
    * transaction (the one that inserted or deleted the follow). One UPDATE locks both rows in index order, so a
    * follow and the reverse follow at the same moment cannot deadlock.
