@@ -25,19 +25,15 @@ import { SocialModule } from './modules/social/social.module';
 import { TimelinesModule } from './modules/timelines/timelines.module';
 import { UsersModule } from './modules/users/users.module';
 
-const FEATURES = [
-  AuthModule,
-  UsersModule,
-  PostsModule,
-  TimelinesModule,
-  SocialModule,
-  ReferralsModule,
-  AdminModule,
-];
+const FEATURES = [AuthModule, UsersModule, PostsModule, TimelinesModule, SocialModule, ReferralsModule, AdminModule];
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    // The composition root binds each consumer's ports to the modules that implement them (users.ports.ts,
+    // billing.ports.ts), so no feature imports a module that imports it back. One object, imported twice, is one
+    // instance. See docs/module-boundaries.md.
+    const billing = BillingModule.forRoot(config, [PostsModule, SocialModule]);
     return {
       module: AppModule,
       imports: [
@@ -51,8 +47,9 @@ export class AppModule {
         IdempotencyModule,
         HealthModule,
         ...FEATURES,
+        UsersModule.forRoot([MediaModule, billing]),
         NotificationsModule.forRoot(config),
-        BillingModule.forRoot(config),
+        billing,
         MediaModule.forRoot(config),
         SearchModule.forRoot(config),
         MailModule.forRoot(config),

@@ -120,7 +120,6 @@ export const OWN_USER_KEYS = [
  */
 export function freshUserBody(fields: Record<string, unknown>): Record<string, unknown> {
   return {
-    email_verified: false,
     bio: null,
     avatar_url: null,
     cover_url: null,
