@@ -3,6 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { User } from './entities/user.entity';
 import { FirstAdminService } from './first-admin.service';
 import { ProfileService } from './profile.service';
+import { UserLifecycleService } from './user-lifecycle.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
@@ -12,8 +13,8 @@ import { UsersService } from './users.service';
  */
 @Module({
   imports: [MikroOrmModule.forFeature([User])],
-  providers: [UsersService, FirstAdminService],
-  exports: [UsersService, FirstAdminService],
+  providers: [UsersService, FirstAdminService, UserLifecycleService],
+  exports: [UsersService, FirstAdminService, UserLifecycleService],
 })
 export class UsersModule {
   /**
