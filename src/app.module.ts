@@ -53,7 +53,7 @@ export class AppModule {
         MediaModule.forRoot(config),
         SearchModule.forRoot(config),
         MailModule.forRoot(config),
-        AccountsModule.forRoot(config),
+        AccountsModule.forRoot(config, [AuthModule]),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };
