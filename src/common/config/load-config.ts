@@ -142,6 +142,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         : undefined,
     },
     billing: { pastDueGraceDays: e.PAST_DUE_GRACE_DAYS },
+    outbox: { resendAfterSeconds: parseDurationSeconds(e.OUTBOX_RESEND_AFTER) },
     metrics: { token: e.METRICS_TOKEN },
     rateLimits: {
       loginAccount: parseRateLimit(e.RATE_LIMIT_LOGIN_ACCOUNT),

@@ -1,5 +1,6 @@
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
+import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
@@ -38,5 +39,6 @@ export const ENTITIES = [
   ReferralCode,
   Referral,
   OutboxEvent,
+  OutboxReceipt,
   IdempotencyKey,
 ];

@@ -1,16 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@/common/config/app-config';
+import { outboxProcessor } from '@/common/outbox/outbox.processor';
+import { QueueName } from '@/common/queue/queue-names';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { CREATOR_PRICING } from '@/modules/users/creator-pricing';
 import { UsersModule } from '@/modules/users/users.module';
 import { BillingController } from './billing.controller';
-import { BillingProcessor } from './billing.processor';
 import { CheckoutService } from './checkout.service';
 import { CreatorPricingService } from './creator-pricing.service';
 import { EntitlementsModule } from './entitlements.module';
 import { StripeEventApplier } from './stripe-event-applier.service';
-import { StripeEventsSweeper } from './stripe-events.sweeper';
 import { StripeWebhookController } from './stripe-webhook.controller';
 import { StripeWebhookService } from './stripe-webhook.service';
 import { StripeClient } from './stripe/stripe.client';
@@ -20,9 +20,9 @@ import { UnlockPaymentsService } from './unlock-payments.service';
 import { UnlocksService } from './unlocks.service';
 
 /**
- * Stripe: checkout, subscriptions, the webhook and the worker that applies its events (processors only where workers
- * run), and the creator pricing PATCH /me uses through `CREATOR_PRICING`, provided globally so that users need not
- * import billing (billing imports users). Entitlements, which every visibility check reads, are EntitlementsModule.
+ * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
+ * whose processor runs only where workers run), and the creator pricing PATCH /me uses through `CREATOR_PRICING`,
+ * provided globally so that users need not import billing (billing imports users). Entitlements, which every visibility check reads, are EntitlementsModule.
  */
 @Module({})
 export class BillingModule {
@@ -43,8 +43,7 @@ export class BillingModule {
         UnlockPaymentsService,
         StripeWebhookService,
         StripeEventApplier,
-        StripeEventsSweeper,
-        ...(config.runsWorkers ? [BillingProcessor] : []),
+        ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],
       exports: [CREATOR_PRICING],
     };

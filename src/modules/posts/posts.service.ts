@@ -85,7 +85,6 @@ export class PostsService {
   }
 
   private recordCreated(em: EntityManager, post: Post, authorId: string, parent: PostRow | undefined, mentionedIds: string[]): void {
-    this.outbox.record(em, 'post.created', { postId: post.id, authorId });
     if (parent && parent.user_id !== authorId) {
       this.outbox.record(em, 'post.replied', { postId: parent.id, replyId: post.id, userId: authorId, authorId: parent.user_id });
     }
