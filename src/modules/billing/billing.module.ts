@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
 import { outboxProcessor } from '@/common/outbox/outbox.processor';
 import { QueueName } from '@/common/queue/queue-names';
@@ -9,7 +10,10 @@ import { UsersModule } from '@/modules/users/users.module';
 import { BillingController } from './billing.controller';
 import { CheckoutService } from './checkout.service';
 import { CreatorPricingService } from './creator-pricing.service';
-import { EntitlementsModule } from './entitlements.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
+import { PostUnlock } from './entities/post-unlock.entity';
+import { StripeEvent } from './entities/stripe-event.entity';
+import { Subscription } from './entities/subscription.entity';
 import { StripeEventApplier } from './stripe-event-applier.service';
 import { StripeWebhookController } from './stripe-webhook.controller';
 import { StripeWebhookService } from './stripe-webhook.service';
@@ -22,7 +26,8 @@ import { UnlocksService } from './unlocks.service';
 /**
  * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
  * whose processor runs only where workers run), and the creator pricing PATCH /me uses through `CREATOR_PRICING`,
- * provided globally so that users need not import billing (billing imports users). Entitlements, which every visibility check reads, are EntitlementsModule.
+ * provided globally so that users need not import billing (billing imports users). Entitlements, which every
+ * visibility check reads, are EntitlementsModule.
  */
 @Module({})
 export class BillingModule {
@@ -30,7 +35,7 @@ export class BillingModule {
     return {
       module: BillingModule,
       global: true,
-      imports: [EntitlementsModule, UsersModule, PostsModule, SocialModule],
+      imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent]), EntitlementsModule, UsersModule, PostsModule, SocialModule],
       controllers: config.runsApi ? [BillingController, StripeWebhookController] : [],
       providers: [
         StripeClient,

@@ -3,7 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
 import { outboxProcessor } from '@/common/outbox/outbox.processor';
 import { QueueName } from '@/common/queue/queue-names';
-import { EntitlementsModule } from '@/modules/billing/entitlements.module';
+import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';

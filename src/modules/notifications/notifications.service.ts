@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, toPage } from '@/common/http/pagination';
-import { PostsService } from '@/modules/posts/posts.service';
 import { PostViewsService } from '@/modules/posts/post-views.service';
 import { toUserSummary } from '@/modules/users/dto/user.response';
 import { UsersService } from '@/modules/users/users.service';
@@ -13,7 +12,6 @@ import { NotificationRow, NotificationsRepository } from './notifications.reposi
 export class NotificationsService {
   constructor(
     private readonly notifications: NotificationsRepository,
-    private readonly posts: PostsService,
     private readonly views: PostViewsService,
     private readonly users: UsersService,
   ) {}
@@ -28,11 +26,11 @@ export class NotificationsService {
   /** Renders notifications for their recipient; one about a post they can no longer see is left out. */
   async render(actor: AuthUser, rows: NotificationRow[]): Promise<NotificationResponse[]> {
     const postIds = [...new Set(rows.map((r) => r.post_id).filter((id): id is string => !!id))];
-    const [users, postRows] = await Promise.all([
+    const [users, views] = await Promise.all([
       this.users.findActiveByIds([...new Set(rows.map((r) => r.from_user_id))]),
-      this.posts.rowsByIds(postIds),
+      this.views.renderByIds(actor, postIds),
     ]);
-    const posts = new Map((await this.views.render(actor, postRows)).map((p) => [p.id, p]));
+    const posts = new Map(views.map((p) => [p.id, p]));
     const fromUsers = new Map(users.map((u) => [u.id, u]));
     return rows
       .filter((r) => fromUsers.has(r.from_user_id) && (!r.post_id || posts.has(r.post_id)))

@@ -4,8 +4,8 @@ import { DomainEvent } from '@/common/outbox/domain-events';
 import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { QueueName } from '@/common/queue/queue-names';
-import { EntitlementsService } from '@/modules/billing/entitlements.service';
-import { PostsService } from '@/modules/posts/posts.service';
+import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { SocialService } from '@/modules/social/social.service';
 import { NotificationHubService } from './notification-hub.service';
 import { NewNotification, NotificationsRepository } from './notifications.repository';
@@ -64,7 +64,7 @@ export class NotificationsSubscriber {
   constructor(
     private readonly notifications: NotificationsRepository,
     private readonly social: SocialService,
-    private readonly posts: PostsService,
+    private readonly policy: PostAccessPolicy,
     private readonly entitlements: EntitlementsService,
     private readonly hub: NotificationHubService,
     private readonly outbox: OutboxService,
@@ -88,7 +88,7 @@ export class NotificationsSubscriber {
     const { postId, authorId } = event.payload;
     const after = event.type === 'premium_post.fan_out_continued' ? event.payload.afterSubscriberId : FIRST_ID;
     const inserted = await context.transaction(async (em) => {
-      const batch = await this.notifications.fanOutSubscribedPost(postId, authorId, after, FAN_OUT_BATCH, this.entitlements.graceDays);
+      const batch = await this.notifications.fanOutSubscribedPost(postId, authorId, after, FAN_OUT_BATCH, this.entitlements.subscriptionAccessSql('s'));
       if (batch.covered.length === FAN_OUT_BATCH) {
         this.outbox.record(em, 'premium_post.fan_out_continued', { postId, authorId, afterSubscriberId: batch.covered[batch.covered.length - 1] });
       }
@@ -103,7 +103,7 @@ export class NotificationsSubscriber {
     if (await this.social.silences(n.userId, n.fromUserId)) return false;
     if (!n.postId) return true;
     try {
-      await this.posts.getVisibleRow(asViewer(n.userId), n.postId);
+      await this.policy.requireVisible(asViewer(n.userId), [n.postId]);
       return true;
     } catch {
       return false; // deleted since, or not visible to the recipient

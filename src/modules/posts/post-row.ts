@@ -35,3 +35,8 @@ export const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply
   p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at,
   u.username as author_username, u.display_name as author_display_name, u.avatar_url as author_avatar_url,
   u.verified as author_verified, u.suspended_at as author_suspended_at`;
+
+/** The FROM of every post read: the post `p` and its author `u`. */
+export const POST_FROM = 'from posts p join users u on u.id = p.user_id';
+/** A post anyone may still be shown: not deleted, its author not suspended. */
+export const POST_LIVE = 'p.deleted_at is null and u.suspended_at is null';

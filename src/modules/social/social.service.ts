@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { EntitlementsService } from '@/modules/billing/entitlements.service';
+import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
 import { PublicUserResponse, RelationshipResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
 import { UsersService } from '@/modules/users/users.service';
 import { BlocksRepository } from './repositories/blocks.repository';

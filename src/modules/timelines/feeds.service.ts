@@ -1,23 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
+import { column, value } from '@/common/database/sql-fragment';
 import { decodeCursor, Page, PageQuery } from '@/common/http/pagination';
-import { EntitlementsService } from '@/modules/billing/entitlements.service';
-import { PostResponse } from './dto/post.dto';
-import { Visibility } from './entities/post.entity';
-import { PostsService } from './posts.service';
-import { PostsRepository } from './repositories/posts.repository';
+import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { PostResponse } from '@/modules/posts/dto/post.dto';
+import { Visibility } from '@/modules/posts/entities/post.entity';
+import { PostViewsService } from '@/modules/posts/post-views.service';
 import { SocialService } from '@/modules/social/social.service';
 import { UsersService } from '@/modules/users/users.service';
+import { TimelinePages } from './timeline-pages';
 
 /**
  * Timelines are computed on read from the composite keyset indexes (fan-out on read): every page is one indexed
- * query, then the batched post rendering. See the README's "Timelines" section for the design and its numbers.
+ * query (TimelinePages), then the batched post rendering. See the README's "Timelines" section for the design and
+ * its numbers.
  */
 @Injectable()
 export class FeedsService {
   constructor(
-    private readonly posts: PostsRepository,
-    private readonly postsService: PostsService,
+    private readonly pages: TimelinePages,
+    private readonly views: PostViewsService,
     private readonly users: UsersService,
     private readonly social: SocialService,
     private readonly entitlements: EntitlementsService,
@@ -25,18 +27,19 @@ export class FeedsService {
 
   async home(viewer: AuthUser, query: PageQuery): Promise<Page<PostResponse>> {
     const { followingCount } = await this.users.getActive(viewer.id);
-    const rows = await this.posts.homePage(viewer.id, followingCount, decodeCursor(query.cursor), query.limit + 1, this.entitlements.graceDays);
-    return this.postsService.page(viewer, rows, query.limit);
+    const access = this.entitlements.subscriberAccessSql(value(viewer.id), column('p.user_id'));
+    const rows = await this.pages.homePage(viewer.id, followingCount, decodeCursor(query.cursor), query.limit + 1, access);
+    return this.views.page(viewer, rows, query.limit);
   }
 
   async public(viewer: AuthUser | undefined, query: PageQuery): Promise<Page<PostResponse>> {
-    const rows = await this.posts.publicPage(viewer?.id, decodeCursor(query.cursor), query.limit + 1);
-    return this.postsService.page(viewer, rows, query.limit);
+    const rows = await this.pages.publicPage(viewer?.id, decodeCursor(query.cursor), query.limit + 1);
+    return this.views.page(viewer, rows, query.limit);
   }
 
   async tag(viewer: AuthUser | undefined, tag: string, query: PageQuery): Promise<Page<PostResponse>> {
-    const rows = await this.posts.tagPage(tag.replace(/^#/, '').toLowerCase(), viewer?.id, decodeCursor(query.cursor), query.limit + 1);
-    return this.postsService.page(viewer, rows, query.limit);
+    const rows = await this.pages.tagPage(tag.replace(/^#/, '').toLowerCase(), viewer?.id, decodeCursor(query.cursor), query.limit + 1);
+    return this.views.page(viewer, rows, query.limit);
   }
 
   /** One author's posts in the visibilities the viewer is entitled to; nothing across a block. */
@@ -44,8 +47,8 @@ export class FeedsService {
     const author = await this.users.getActiveByUsername(username);
     const visibilities = await this.visibleTo(viewer, author.id);
     if (!visibilities.length) return { data: [], next_cursor: null };
-    const rows = await this.posts.authorPage(author.id, visibilities, decodeCursor(query.cursor), query.limit + 1);
-    return this.postsService.page(viewer, rows, query.limit);
+    const rows = await this.pages.authorPage(author.id, visibilities, decodeCursor(query.cursor), query.limit + 1);
+    return this.views.page(viewer, rows, query.limit);
   }
 
   private async visibleTo(viewer: AuthUser | undefined, authorId: string): Promise<Visibility[]> {
