@@ -75,6 +75,14 @@ export class OutboxEventsRepository extends EntityRepository<OutboxEvent> {
     );
   }
 
+  /** Seconds since the oldest event that was sent and still lacks a receipt was recorded (0 when none). */
+  async unhandledSeconds(): Promise<number> {
+    const [row] = await this.getEntityManager().execute<{ age: number | null }[]>(
+      'select extract(epoch from now() - min(created_at)) as age from outbox_events where handled_at is null and dispatched_at is not null',
+    );
+    return Number(row?.age ?? 0);
+  }
+
   /** Seconds since the oldest event still waiting to be sent (0 when none): the relay's lag. */
   async lagSeconds(): Promise<number> {
     const [row] = await this.getEntityManager().execute<{ lag: number | null }[]>(

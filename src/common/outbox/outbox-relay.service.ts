@@ -149,4 +149,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   lagSeconds(): Promise<number> {
     return this.events.lagSeconds();
   }
+
+  /** Age of the oldest event sent but not yet handled by every subscriber (0 when none). */
+  unhandledSeconds(): Promise<number> {
+    return this.events.unhandledSeconds();
+  }
 }
