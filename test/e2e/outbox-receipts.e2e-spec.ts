@@ -1,4 +1,6 @@
 import sharp from 'sharp';
+import { v7 } from 'uuid';
+import { OutboxEventsRepository } from '@/common/outbox/outbox-events.repository';
 import { EventJob, JobName, QueueName } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
 import { as, createPost, follow, subscribe } from '../factories/posts';
@@ -158,5 +160,27 @@ describeWithRedis('Outbox receipts: Redis restarted without persistence while ev
     await waitFor(() => added.getState(), (state) => state === 'completed', 10_000);
     expect(await t.app.get(QueueService).queue(QueueName.Events).getJob(added.id!).then((j) => j?.returnvalue)).toBe('already handled');
     expect(await notes()).toBe(0);
+  });
+
+  it('deletes handled events (and their receipts) after a week, never unhandled ones', async () => {
+    const day = 86_400_000;
+    // A type nobody subscribes to: should the relay see these rows, it has nothing to run.
+    const NOBODYS = 'test.nobody';
+    const old = Date.now() - 8 * day;
+    const [oldHandled, oldUnhandled, recentHandled] = [v7({ msecs: old }), v7({ msecs: old + 1 }), v7({ msecs: Date.now() - day })];
+    await t.em().execute(
+      `insert into outbox_events (id, type, payload, created_at, dispatched_at, handled_at, attempts) values
+         (?, ?, '{}', now(), now(), now(), 1), (?, ?, '{}', now(), now(), null, 1), (?, ?, '{}', now(), now(), now(), 1)`,
+      [oldHandled, NOBODYS, oldUnhandled, NOBODYS, recentHandled, NOBODYS],
+    );
+    await t.em().execute(`insert into outbox_receipts (event_id, subscriber) values (?, 'notifications'), (?, 'notifications')`, [oldHandled, recentHandled]);
+    try {
+      expect(await t.app.get(OutboxEventsRepository).deleteHandledBefore(new Date(Date.now() - 7 * day), 1000)).toBeGreaterThanOrEqual(1);
+      const left = await sql<{ id: string }>('select id from outbox_events where id in (?) order by id', [[oldHandled, oldUnhandled, recentHandled]]);
+      expect(left.map((r) => r.id)).toEqual([oldUnhandled, recentHandled]);
+      expect(await count('select count(*)::int as n from outbox_receipts where event_id in (?)', [[oldHandled, recentHandled]])).toBe(1);
+    } finally {
+      await t.em().execute('delete from outbox_events where id in (?)', [[oldHandled, oldUnhandled, recentHandled]]);
+    }
   });
 });

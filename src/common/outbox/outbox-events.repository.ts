@@ -2,6 +2,12 @@ import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { DomainEventType } from './domain-events';
 import { OutboxEvent } from './outbox-event.entity';
 
+/** The smallest UUID v7 of a millisecond: its 48-bit timestamp, then the version and variant bits, then zeros. */
+export function firstUuidV7At(at: Date): string {
+  const hex = at.getTime().toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}
+
 /** An outbox row as the relay sends it; `handled` lists the subscribers whose receipt is committed. */
 export interface OutboxRow {
   id: string;
@@ -73,6 +79,20 @@ export class OutboxEventsRepository extends EntityRepository<OutboxEvent> {
          and (select count(*) from outbox_receipts r where r.event_id = ? and r.subscriber in (?)) = ?`,
       [eventId, eventId, subscribers, subscribers.length],
     );
+  }
+
+  /**
+   * Deletes up to `limit` handled events recorded before `cutoff`, with their receipts (`on delete cascade`). Ids are
+   * UUID v7, so "recorded before" is an id range over the primary key: no index on `handled_at` needed.
+   */
+  async deleteHandledBefore(cutoff: Date, limit: number): Promise<number> {
+    const rows = await this.getEntityManager().execute(
+      `delete from outbox_events where id in (
+         select id from outbox_events where id < ? and handled_at is not null order by id limit ? for update skip locked)
+       returning id`,
+      [firstUuidV7At(cutoff), limit],
+    );
+    return rows.length;
   }
 
   /** Seconds since the oldest event that was sent and still lacks a receipt was recorded (0 when none). */

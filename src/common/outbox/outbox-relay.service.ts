@@ -14,6 +14,10 @@ const MAX_BACKOFF_MS = 5000;
 const ENQUEUE_TIMEOUT_MS = 5000;
 /** How often, at most, the relay looks for events to re-send (more often when OUTBOX_RESEND_AFTER is short). */
 const RESEND_CHECK_MAX_MS = 30_000;
+/** Handled events (and their receipts) are kept a week, for inspection, then deleted a bounded batch an hour. */
+const KEEP_HANDLED_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const PRUNE_BATCH = 10_000;
 
 export function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -46,6 +50,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   private timer?: NodeJS.Timeout;
   private failures = 0;
   private nextResendCheck = 0;
+  private nextPrune = Date.now() + PRUNE_EVERY_MS;
 
   constructor(
     private readonly em: EntityManager,
@@ -77,14 +82,20 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
 
   private async tick(): Promise<void> {
     try {
-      const relayed = await this.relayBatch();
+      let full = (await this.relayBatch()) === BATCH;
       if (Date.now() >= this.nextResendCheck) {
-        await this.resendBatch();
-        this.nextResendCheck = Date.now() + Math.min(RESEND_CHECK_MAX_MS, (this.config.outbox.resendAfterSeconds * 1000) / 2);
+        // A full batch: more may wait (a Redis that lost a backlog), so look again on the next tick.
+        const again = (await this.resendBatch()) === BATCH;
+        if (!again) this.nextResendCheck = Date.now() + Math.min(RESEND_CHECK_MAX_MS, (this.config.outbox.resendAfterSeconds * 1000) / 2);
+        full ||= again;
+      }
+      if (Date.now() >= this.nextPrune) {
+        await this.events.deleteHandledBefore(new Date(Date.now() - KEEP_HANDLED_MS), PRUNE_BATCH);
+        this.nextPrune = Date.now() + PRUNE_EVERY_MS;
       }
       if (this.failures) this.logger.log('outbox relay recovered');
       this.failures = 0;
-      this.schedule(relayed === BATCH ? 0 : IDLE_MS);
+      this.schedule(full ? 0 : IDLE_MS);
     } catch (error) {
       if (!this.failures) this.logger.warn(`outbox relay paused: ${(error as Error).message}; retrying`);
       this.failures++;
@@ -101,13 +112,13 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     });
   }
 
-  /** Sends again one batch of events still unhandled `OUTBOX_RESEND_AFTER` after their last send; answers how many jobs it queued. */
+  /** Sends again one batch of events still unhandled `OUTBOX_RESEND_AFTER` after their last send; answers how many events it looked at. */
   async resendBatch(): Promise<number> {
     return this.em.fork().transactional(async (em: EntityManager) => {
       const rows = await this.events.lockUnhandled(em, this.config.outbox.resendAfterSeconds, BATCH);
       const jobs = await this.send(em, rows);
       if (jobs) this.logger.warn(`re-sent ${jobs} job(s) of events unhandled ${this.config.outbox.resendAfterSeconds} s after they were sent`);
-      return jobs;
+      return rows.length;
     });
   }
 
