@@ -14,10 +14,10 @@ const MAX_BACKOFF_MS = 5000;
 const ENQUEUE_TIMEOUT_MS = 5000;
 /** How often, at most, the relay looks for events to re-send (more often when OUTBOX_RESEND_AFTER is short). */
 const RESEND_CHECK_MAX_MS = 30_000;
-/** Handled events (and their receipts) are kept a week, for inspection, then deleted a bounded batch an hour. */
+/** Handled events (and their receipts) are kept a week, for inspection, then deleted in bounded batches. */
 const KEEP_HANDLED_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
-const PRUNE_BATCH = 10_000;
+const PRUNE_BATCH = 5000;
 
 export function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -90,8 +90,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         full ||= again;
       }
       if (Date.now() >= this.nextPrune) {
-        await this.events.deleteHandledBefore(new Date(Date.now() - KEEP_HANDLED_MS), PRUNE_BATCH);
-        this.nextPrune = Date.now() + PRUNE_EVERY_MS;
+        // A full batch: more is due, on the next tick; the hourly pace applies once caught up.
+        const pruned = await this.events.deleteHandledBefore(new Date(Date.now() - KEEP_HANDLED_MS), PRUNE_BATCH);
+        if (pruned < PRUNE_BATCH) this.nextPrune = Date.now() + PRUNE_EVERY_MS;
       }
       if (this.failures) this.logger.log('outbox relay recovered');
       this.failures = 0;
