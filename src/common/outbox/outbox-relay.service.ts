@@ -9,7 +9,8 @@ import { OutboxSubscribers } from './outbox-subscribers';
 
 const BATCH = 500;
 const IDLE_MS = 250;
-const MAX_BACKOFF_MS = 5000;
+// Capped low: after an outage the relay must find Redis again within about a second (a retry costs one indexed query).
+const MAX_BACKOFF_MS = 1000;
 /** A Redis that does not take the batch in this long is treated as down; the batch is retried. */
 const ENQUEUE_TIMEOUT_MS = 5000;
 /** How often, at most, the relay looks for events to re-send (more often when OUTBOX_RESEND_AFTER is short). */

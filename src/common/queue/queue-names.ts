@@ -10,6 +10,8 @@ export enum QueueName {
   Billing = 'billing',
   /** Upload processing and the hourly clean-up. */
   Media = 'media',
+  /** Trending hashtags and hashtag counts for search, recomputed every 30 s. */
+  Discovery = 'discovery',
 }
 
 /** Every job. */
@@ -18,6 +20,8 @@ export enum JobName {
   DomainEvent = 'domain-event',
   /** Hourly: delete never-attached uploads and files of deleted posts. */
   CleanupMedia = 'cleanup-media',
+  /** Every 30 s: rewrite `trending_tags`; every 10 minutes `hashtag_stats` too (search module). */
+  RefreshDiscovery = 'refresh-discovery',
 }
 
 /**
@@ -41,11 +45,13 @@ export type DirectJob = Exclude<JobName, JobName.DomainEvent>;
 export interface JobPayloads {
   [JobName.DomainEvent]: EventJob;
   [JobName.CleanupMedia]: Record<string, never>;
+  [JobName.RefreshDiscovery]: { withStats: boolean };
 }
 
 /** The queue of each direct job (events run on the queue their subscriber chose). */
 export const JOB_QUEUE: Record<DirectJob, QueueName> = {
   [JobName.CleanupMedia]: QueueName.Media,
+  [JobName.RefreshDiscovery]: QueueName.Discovery,
 };
 
 export interface QueueSettings {
@@ -73,4 +79,6 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Billing]: { concurrency: 4, attempts: 10, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
   // Image decoding is CPU and memory heavy: few at a time per worker; after the last attempt the media is marked failed.
   [QueueName.Media]: { concurrency: 2, attempts: 5, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 60_000 },
+  // One small job per 30 s slot; the next slot's job is the retry, so no backoff worth waiting for.
+  [QueueName.Discovery]: { concurrency: 1, attempts: 1, backoffMs: 1000, keepCompleted: 20, keepFailed: 100, lockMs: 30_000 },
 };
