@@ -1,3 +1,5 @@
+import type { MailRequest } from '@/modules/mail/mail.types';
+
 /**
  * Every domain event and its payload. An event is written to the outbox in the transaction of the change it describes,
  * and only if some module subscribes to it (`@OnDomainEvent`): a worker refuses to start when a type has no subscriber.
@@ -16,6 +18,13 @@ export interface DomainEvents {
   'media.uploaded': { mediaId: string; userId: string };
   /** A verified Stripe webhook event, stored in `stripe_events` in the same transaction. */
   'stripe.event_received': { stripeEventId: string };
+  /** A mail to send, sent by the mail module on the `mail` queue; the event id is its Message-ID. */
+  'mail.requested': MailRequest;
+  /**
+   * Someone asked for a reset link for this (normalised) address: looked up by the worker, so the request's time never
+   * depends on the answer.
+   */
+  'password_reset.requested': { email: string };
 }
 
 export type DomainEventType = keyof DomainEvents;
@@ -36,4 +45,6 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'post.unlocked': true,
   'media.uploaded': true,
   'stripe.event_received': true,
+  'mail.requested': true,
+  'password_reset.requested': true,
 } satisfies Record<DomainEventType, true>) as DomainEventType[];

@@ -12,6 +12,8 @@ export enum QueueName {
   Media = 'media',
   /** Trending hashtags and hashtag counts for search, recomputed every 30 s. */
   Discovery = 'discovery',
+  /** Outgoing mail (`mail.requested` events), sent over SMTP or written as .eml files in development. */
+  Mail = 'mail',
 }
 
 /** Every job. */
@@ -81,4 +83,6 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Media]: { concurrency: 2, attempts: 5, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 60_000 },
   // One small job per 30 s slot; the next slot's job is the retry, so no backoff worth waiting for.
   [QueueName.Discovery]: { concurrency: 1, attempts: 1, backoffMs: 1000, keepCompleted: 20, keepFailed: 100, lockMs: 30_000 },
+  // A mail server that is down must lose nothing: 1 s doubling over 16 attempts waits out ~18 h of outage.
+  [QueueName.Mail]: { concurrency: 4, attempts: 16, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
 };
