@@ -16,15 +16,16 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES_DIR = join(ROOT, 'src/modules');
 
-/** Every module: `<name>.module`, `<name>.service`, `<name>.ports`, `dto/*`, `entities/*`. Plus these: */
+/** Every module: `<name>.module`, `<name>.service`, `<name>.ports`, `<name>.errors`, `dto/*`, `entities/*`. Plus these: */
 const PUBLIC = {
+  // The storage interface and its injection token: a port in all but name (exports and erasure store files there).
+  media: ['storage/media-storage'],
+  accounts: ['tokens/account-tokens.module', 'tokens/verification-mailer.service'],
   auth: ['sessions.service', 'tokens.service'],
   billing: ['entitlements/entitlements.module', 'entitlements/entitlements.service'],
   posts: ['post-views.service', 'post-access.policy', 'post-row'],
   social: ['social.predicates'],
   users: ['user-identity', 'user-lifecycle.service'],
-  // The storage interface and its injection token: a port in all but name (exports and erasure store files there).
-  media: ['storage/media-storage'],
 };
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -40,7 +41,7 @@ const modules = readdirSync(MODULES_DIR, { withFileTypes: true })
   .map((entry) => entry.name);
 
 function publicFiles(name) {
-  return [`${name}.module`, `${name}.service`, `${name}.ports`, ...(PUBLIC[name] ?? [])];
+  return [`${name}.module`, `${name}.service`, `${name}.ports`, `${name}.errors`, ...(PUBLIC[name] ?? [])];
 }
 
 /** Entities (class name and table) by owner: a module, or `common` for src/common's tables (outbox, idempotency). */
@@ -167,13 +168,18 @@ export function moduleBoundaries() {
     }
   }
   blocks.push({
-    // Shared code sees modules only through their entities (the ORM's entity list, relations). src/app.module.ts and
-    // src/bootstrap.ts are the composition root: they wire modules and their HTTP hooks together.
+    // Shared code sees modules only through their entities (the ORM's entity list, relations) and type-only imports
+    // (the event and job payload registries name a module's payload type). src/app.module.ts and src/bootstrap.ts
+    // are the composition root: they wire modules and their HTTP hooks together.
     files: ['src/common/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^@/modules/[^/]+/(?!entities/[^/]+$)', message: 'Shared code may import only entities of modules.' }] },
+        {
+          patterns: [
+            { regex: '^@/modules/[^/]+/(?!entities/[^/]+$)', allowTypeImports: true, message: 'Shared code may import only entities (and types) of modules.' },
+          ],
+        },
       ],
     },
   });

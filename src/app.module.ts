@@ -43,7 +43,7 @@ export class AppModule {
         RedisModule,
         QueueModule.forRoot(config),
         RateLimitModule,
-        OutboxModule,
+        OutboxModule.forRoot(config),
         AccountDataModule,
         MetricsModule,
         IdempotencyModule,
@@ -55,7 +55,7 @@ export class AppModule {
         MediaModule.forRoot(config),
         SearchModule.forRoot(config),
         MailModule.forRoot(config),
-        AccountsModule.forRoot(config),
+        AccountsModule.forRoot(config, [AuthModule]),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };

@@ -3,6 +3,7 @@ import { AccountExport } from '@/modules/accounts/entities/account-export.entity
 import { AccountToken } from '@/modules/accounts/entities/account-token.entity';
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
+import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
@@ -43,6 +44,7 @@ export const ENTITIES = [
   ReferralCode,
   Referral,
   OutboxEvent,
+  OutboxReceipt,
   IdempotencyKey,
   HashtagStat,
   TrendingTag,

@@ -1,30 +1,19 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
-import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
+import { DomainEvent } from '@/common/outbox/domain-events';
+import { OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { JobName } from '@/common/queue/queue-names';
-import { QueueService } from '@/common/queue/queue.service';
+import { QueueName } from '@/common/queue/queue-names';
 import { verifyPassword } from '@/common/security/password';
-import { AuthService } from '@/modules/auth/auth.service';
-import { SessionsService } from '@/modules/auth/sessions.service';
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
 import { UsersService } from '@/modules/users/users.service';
+import { AccountEraser } from './account-eraser.service';
 import { AccountsErrors } from './accounts.errors';
+import { SESSION_REVOCATION, SessionRevocation } from './accounts.ports';
 import { DeleteAccountDto } from './dto/accounts.dto';
 import { AccountDeletion } from './entities/account-deletion.entity';
 import { AccountTokensService } from './tokens/account-tokens.service';
-
-/** What deletion needs besides its core: grouped to keep constructors small. */
-@Injectable()
-export class DeletionDeps {
-  constructor(
-    readonly handlers: DomainEventHandlers,
-    readonly queues: QueueService,
-    readonly auth: AuthService,
-    readonly tokens: AccountTokensService,
-  ) {}
-}
 
 /**
  * `DELETE /me`. In one transaction: the account is deactivated (hidden everywhere, no password, no address), its
@@ -32,20 +21,21 @@ export class DeletionDeps {
  * Then every session is revoked at once. The worker (AccountEraser) ends Stripe subscriptions and erases the rest.
  */
 @Injectable()
-export class AccountDeletionService implements OnModuleInit {
+export class AccountDeletionService {
   constructor(
     private readonly em: EntityManager,
     private readonly users: UsersService,
     private readonly lifecycle: UserLifecycleService,
-    private readonly sessions: SessionsService,
+    @Inject(SESSION_REVOCATION) private readonly sessions: SessionRevocation,
     private readonly outbox: OutboxService,
-    private readonly deps: DeletionDeps,
+    private readonly tokens: AccountTokensService,
+    private readonly eraser: AccountEraser,
   ) {}
 
-  onModuleInit(): void {
-    this.deps.handlers.on('account.deleted', ({ userId }) =>
-      this.deps.queues.enqueue(JobName.EraseAccount, { userId }, { jobId: `erase-${userId}` }),
-    );
+  /** The erasure worker (idempotent and resumable, see AccountEraser); a failure is retried with backoff. */
+  @OnDomainEvent('account.deleted', { subscriber: 'accounts.erase', queue: QueueName.Accounts })
+  async onDeleted(event: DomainEvent<'account.deleted'>): Promise<void> {
+    await this.eraser.erase(event.payload.userId);
   }
 
   async delete(actor: AuthUser, dto: DeleteAccountDto): Promise<void> {
@@ -59,8 +49,7 @@ export class AccountDeletionService implements OnModuleInit {
     }
     await this.em.fork().transactional(async (em: EntityManager) => {
       if (!(await this.lifecycle.deactivate(em, actor.id))) return;
-      await this.deps.auth.forgetIdentities(em, actor.id);
-      await this.deps.tokens.voidAll(em, actor.id);
+      await this.tokens.voidAll(em, actor.id);
       em.create(AccountDeletion, { userId: actor.id });
       this.outbox.record(em, 'account.deleted', { userId: actor.id });
     });

@@ -11,7 +11,6 @@ export const AccountsErrors = {
       errors: [{ field: 'current_password', message: 'is wrong' }],
     }),
   passwordTooShort: () => AppException.unprocessable('new_password must be 10 to 128 characters', 'new_password'),
-  emailTaken: () => new AppException(ErrorCode.Conflict, 'That email is already taken', { errors: [{ field: 'email', message: 'already taken' }] }),
   sameEmail: () => AppException.unprocessable('new_email is already your email address', 'new_email'),
   wrongUsername: () =>
     new AppException(ErrorCode.ValidationFailed, 'confirm_username does not match your username', {

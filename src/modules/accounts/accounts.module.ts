@@ -1,13 +1,13 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
-import { AuthModule } from '@/modules/auth/auth.module';
+import { outboxProcessor } from '@/common/outbox/outbox.processor';
+import { QueueName } from '@/common/queue/queue-names';
 import { MediaModule } from '@/modules/media/media.module';
 import { UsersModule } from '@/modules/users/users.module';
-import { AccountDeletionService, DeletionDeps } from './account-deletion.service';
+import { AccountDeletionService } from './account-deletion.service';
 import { AccountEraser } from './account-eraser.service';
 import { AccountLifecycleController } from './account-lifecycle.controller';
-import { AccountsProcessor } from './accounts.processor';
 import { EmailAndPasswordController } from './email-and-password.controller';
 import { EmailVerificationService } from './email-verification.service';
 import { AccountDeletion } from './entities/account-deletion.entity';
@@ -18,28 +18,25 @@ import { ExportsService } from './exports.service';
 import { PasswordResetService, ResetLinkMailer } from './password-reset.service';
 import { AccountTokensModule } from './tokens/account-tokens.module';
 
-/**
- * The account lifecycle: verified email, password reset, email change, deletion and data export. Deletion and export
- * reach other modules' data only through the parts those modules register (AccountDataRegistry).
- */
+/** The account lifecycle: verified email, password reset, email change, deletion and data export. */
 @Module({})
 export class AccountsModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `ports`: modules exporting accounts.ports.ts's tokens (`SESSION_REVOCATION` from auth), passed by the app root. */
+  static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: AccountsModule,
-      imports: [MikroOrmModule.forFeature([AccountDeletion, AccountExport]), AccountTokensModule, AuthModule, UsersModule, MediaModule],
+      imports: [MikroOrmModule.forFeature([AccountDeletion, AccountExport]), AccountTokensModule, UsersModule, MediaModule, ...ports],
       controllers: config.runsApi ? [EmailAndPasswordController, AccountLifecycleController] : [],
       providers: [
         EmailVerificationService,
         PasswordResetService,
         ResetLinkMailer,
-        DeletionDeps,
         AccountDeletionService,
         AccountEraser,
         ExportLinks,
         ExportsService,
         ExportBuilder,
-        ...(config.runsWorkers ? [AccountsProcessor] : []),
+        ...(config.runsWorkers ? [outboxProcessor(QueueName.Accounts)] : []),
       ],
     };
   }

@@ -6,6 +6,7 @@ import { MailService } from '@/modules/mail/mail.service';
 import { OwnUserResponse, toOwnUserResponse } from '@/modules/users/dto/user.response';
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
 import { normalizeEmail } from '@/modules/users/user-identity';
+import { UsersErrors } from '@/modules/users/users.errors';
 import { UsersService } from '@/modules/users/users.service';
 import { AccountsErrors } from './accounts.errors';
 import { ChangeEmailDto } from './dto/accounts.dto';
@@ -49,7 +50,7 @@ export class EmailVerificationService {
     const newEmail = normalizeEmail(dto.new_email);
     if (newEmail === user.email) throw AccountsErrors.sameEmail();
     await this.em.fork().transactional(async (em: EntityManager) => {
-      if (await this.lifecycle.emailTaken(em, newEmail)) throw AccountsErrors.emailTaken();
+      if (await this.lifecycle.emailTaken(em, newEmail)) throw UsersErrors.taken('email');
       const own = em.merge(user);
       await this.verification.send(em, own, newEmail);
       this.mail.request(em, {

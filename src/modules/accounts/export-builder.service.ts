@@ -3,6 +3,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { AccountDataRegistry, ExportSink, jsonArray } from '@/common/account-data/account-data.registry';
+import { DomainEvent } from '@/common/outbox/domain-events';
+import { OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
+import { QueueName } from '@/common/queue/queue-names';
 import { MailService } from '@/modules/mail/mail.service';
 import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
 import { UsersService } from '@/modules/users/users.service';
@@ -28,6 +31,11 @@ export class ExportBuilder {
     private readonly users: UsersService,
     @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
   ) {}
+
+  @OnDomainEvent('export.requested', { subscriber: 'accounts.export', queue: QueueName.Accounts })
+  async onRequested(event: DomainEvent<'export.requested'>): Promise<void> {
+    await this.build(event.payload.exportId);
+  }
 
   async build(exportId: string): Promise<void> {
     const row = await this.em.fork().findOne(AccountExport, { id: exportId, status: 'pending' }, { populate: ['user'] });

@@ -1,12 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { Readable } from 'node:stream';
 import { AuthUser } from '@/common/auth/auth-user';
 import { AppException } from '@/common/errors/app.exception';
-import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { JobName } from '@/common/queue/queue-names';
-import { QueueService } from '@/common/queue/queue.service';
 import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
 import { User } from '@/modules/users/entities/user.entity';
 import { AccountsErrors } from './accounts.errors';
@@ -18,19 +15,13 @@ const DAY_MS = 86_400_000;
 
 /** `POST /me/exports`, `GET /me/exports/:id` and the signed download. The archive is built by ExportBuilder. */
 @Injectable()
-export class ExportsService implements OnModuleInit {
+export class ExportsService {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
     private readonly links: ExportLinks,
-    private readonly handlers: DomainEventHandlers,
-    private readonly queues: QueueService,
     @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
   ) {}
-
-  onModuleInit(): void {
-    this.handlers.on('export.requested', ({ exportId }) => this.queues.enqueue(JobName.BuildExport, { exportId }, { jobId: `export-${exportId}` }));
-  }
 
   /** One pending at a time (409), one a day (429); a per-user advisory lock makes two racing requests queue one export. */
   async request(actor: AuthUser): Promise<ExportResponse> {

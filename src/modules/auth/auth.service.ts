@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '@/common/security/password';
-import { OutboxService } from '@/common/outbox/outbox.service';
+import { VerificationMailer } from '@/modules/accounts/tokens/verification-mailer.service';
 import { ReferralsService } from '@/modules/referrals/referrals.service';
 import { toOwnUserResponse } from '@/modules/users/dto/user.response';
 import { User } from '@/modules/users/entities/user.entity';
@@ -18,13 +18,10 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly referrals: ReferralsService,
-    private readonly outbox: OutboxService,
+    private readonly verification: VerificationMailer,
   ) {}
 
-  /**
-   * Account, referral use, session and the `user.registered` event (the accounts module mails the verification link)
-   * in one transaction: a failed registration leaves nothing behind.
-   */
+  /** Account, referral use, verification mail and session in one transaction: a failed registration leaves nothing behind. */
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
     const passwordHash = await hashPassword(dto.password);
     return this.em.fork().transactional(async (em) => {
@@ -35,7 +32,7 @@ export class AuthService {
         displayName: dto.display_name,
       });
       if (dto.referral_code !== undefined) await this.referrals.redeem(em, dto.referral_code, user);
-      this.outbox.record(em, 'user.registered', { userId: user.id, email: user.email });
+      await this.verification.send(em, user, user.email);
       const tokens = await this.sessions.open(em, user, client);
       return { user: toOwnUserResponse(user), ...tokens };
     });
@@ -90,11 +87,6 @@ export class AuthService {
         current: s.id === actor.sessionId,
       })),
     };
-  }
-
-  /** Deletion: the account's Google identities go at once (in the caller's transaction), so Google cannot open it again. */
-  async forgetIdentities(em: EntityManager, userId: string): Promise<void> {
-    await em.execute('delete from user_oauth_identities where user_id = ?', [userId]);
   }
 
   async revokeSession(actor: AuthUser, sessionId: string): Promise<void> {

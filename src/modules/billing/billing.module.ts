@@ -1,11 +1,12 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
+import { outboxProcessor } from '@/common/outbox/outbox.processor';
+import { QueueName } from '@/common/queue/queue-names';
 import { UsersModule } from '@/modules/users/users.module';
-import { BillingAccountDataService } from './billing-account-data.service';
 import { CREATOR_PRICING } from '@/modules/users/users.ports';
+import { BillingAccountDataService } from './billing-account-data.service';
 import { BillingController } from './billing.controller';
-import { BillingProcessor } from './billing.processor';
 import { CheckoutService } from './checkout.service';
 import { CreatorPricingService } from './creator-pricing.service';
 import { EntitlementsModule } from './entitlements/entitlements.module';
@@ -13,7 +14,6 @@ import { PostUnlock } from './entities/post-unlock.entity';
 import { StripeEvent } from './entities/stripe-event.entity';
 import { Subscription } from './entities/subscription.entity';
 import { StripeEventApplier } from './stripe-event-applier.service';
-import { StripeEventsSweeper } from './stripe-events.sweeper';
 import { StripeWebhookController } from './stripe-webhook.controller';
 import { StripeWebhookService } from './stripe-webhook.service';
 import { StripeClient } from './stripe/stripe.client';
@@ -23,9 +23,9 @@ import { UnlockPaymentsService } from './unlock-payments.service';
 import { UnlocksService } from './unlocks.service';
 
 /**
- * Stripe: checkout, subscriptions, the webhook and the worker that applies its events (processors only where workers
- * run). Exports users' `CREATOR_PRICING` port (the price PATCH /me sets). Entitlements, which every visibility check
- * reads, are EntitlementsModule.
+ * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
+ * whose processor runs only where workers run). Exports users' `CREATOR_PRICING` port (the price PATCH /me sets).
+ * Entitlements, which every visibility check reads, are EntitlementsModule.
  */
 @Module({})
 export class BillingModule {
@@ -49,9 +49,8 @@ export class BillingModule {
         UnlockPaymentsService,
         StripeWebhookService,
         StripeEventApplier,
-        StripeEventsSweeper,
         BillingAccountDataService,
-        ...(config.runsWorkers ? [BillingProcessor] : []),
+        ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],
       exports: [CREATOR_PRICING],
     };

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MAIL_TEMPLATES, MailTemplate, RenderedMail } from '@/common/mail/mail.types';
+import { MAIL_TEMPLATES, MailTemplate, RenderedMail } from './mail.types';
 
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
 import { AppConfig } from '@/common/config/app-config';
-import { RenderedMail } from '@/common/mail/mail.types';
+import { RenderedMail } from './mail.types';
 
 export interface OutgoingMail extends RenderedMail {
   /** Stable per mail (the outbox id): a retry after an unclear failure sends the same Message-ID, so receivers can de-duplicate. */

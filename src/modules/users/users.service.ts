@@ -20,9 +20,9 @@ export interface NewUser {
 export const USERNAME_RESERVED_DAYS = 30;
 
 /**
- * The `users` table's one writer: accounts are created, changed and counted here, whichever feature causes it (auth,
- * admin, posts, social, billing). Methods taking an `em` run in the caller's transaction, so a counter moves with the
- * row that counts it. See docs/module-boundaries.md.
+ * The `users` table's writer (with UserLifecycleService for the account lifecycle): accounts are created, changed and
+ * counted here, whichever feature causes it (auth, admin, posts, social, billing). Methods taking an `em` run in the
+ * caller's transaction, so a counter moves with the row that counts it. See docs/module-boundaries.md.
  */
 @Injectable()
 export class UsersService {

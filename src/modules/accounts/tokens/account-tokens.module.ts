@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { UsersModule } from '@/modules/users/users.module';
 import { AccountToken } from '../entities/account-token.entity';
 import { AccountTokensService } from './account-tokens.service';
 import { VerificationMailer } from './verification-mailer.service';
 
-/** Mailed tokens and the verification mail (also for registrations, through the `user.registered` event). */
+/** Mailed tokens; a module of its own so that registration (auth) and the account routes (accounts) share it. */
 @Module({
-  imports: [MikroOrmModule.forFeature([AccountToken]), UsersModule],
+  imports: [MikroOrmModule.forFeature([AccountToken])],
   providers: [AccountTokensService, VerificationMailer],
   exports: [AccountTokensService, VerificationMailer],
 })

@@ -25,8 +25,6 @@ function hashOf(token: string): string {
 /** Mailed tokens: 256 random bits, URL-safe; only their SHA-256 is stored; single use; a newer one voids the older. */
 @Injectable()
 export class AccountTokensService {
-  constructor(private readonly em: EntityManager) {}
-
   /** Issues a token in the caller's transaction and answers it (the only time it exists in clear). */
   async issue(em: EntityManager, userId: string, purpose: TokenPurpose, email: string | null = null): Promise<string> {
     await em.nativeUpdate(AccountToken, { user: userId, purpose, usedAt: null }, { usedAt: new Date() });
@@ -55,11 +53,6 @@ export class AccountTokensService {
       [hashOf(token), purposes],
     );
     return row ? { userId: row.user_id, email: row.email, purpose: row.purpose } : undefined;
-  }
-
-  /** Whether the user holds an unused, unexpired token of this kind (a redelivered event then sends nothing). */
-  async hasLive(userId: string, purpose: TokenPurpose): Promise<boolean> {
-    return (await this.em.fork().count(AccountToken, { user: userId, purpose, usedAt: null, expiresAt: { $gt: new Date() } })) > 0;
   }
 
   /** Every token of the user stops working (deletion). */
