@@ -72,9 +72,4 @@ export class ExportBuilder {
     });
     this.logger.log(`export ${row.id} ready`);
   }
-
-  /** After the last attempt: the export is failed, so the user may ask again at once. */
-  async fail(exportId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(AccountExport, { id: exportId, status: 'pending' }, { status: 'failed', finishedAt: new Date() });
-  }
 }
