@@ -18,6 +18,7 @@ import { MediaModule } from './modules/media/media.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { PostsModule } from './modules/posts/posts.module';
 import { ReferralsModule } from './modules/referrals/referrals.module';
+import { SearchModule } from './modules/search/search.module';
 import { SocialModule } from './modules/social/social.module';
 import { TimelinesModule } from './modules/timelines/timelines.module';
 import { UsersModule } from './modules/users/users.module';
@@ -51,6 +52,7 @@ export class AppModule {
         NotificationsModule.forRoot(config),
         BillingModule.forRoot(config),
         MediaModule.forRoot(config),
+        SearchModule.forRoot(config),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };

@@ -5,7 +5,7 @@ import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.e
 import { User } from '@/modules/users/entities/user.entity';
 import { expectProblem } from '../factories/http';
 import { bearer, createUser, keysOf, OWN_USER_KEYS, PASSWORD, uniqueUsername } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { OAuthProvider, UserinfoClaims } from '../support/oauth-provider';
 
 const CALLBACK_URL = 'http://localhost:3000/api/v1/auth/google/callback';
@@ -28,28 +28,25 @@ function googleAccount(overrides: Partial<UserinfoClaims> = {}): UserinfoClaims 
 
 describe('Google sign-in', () => {
   let provider: OAuthProvider;
-  let t: TestApp;
+  beforeAll(async () => {
+    provider = await OAuthProvider.start();
+  });
+  const t = useTestApp({
+    redisScope: 'google',
+    env: () => ({ ...provider.env(CALLBACK_URL), OAUTH_REDIRECT_ALLOWLIST: `${APP_REDIRECT}, ${NATIVE_REDIRECT}` }),
+  });
 
   const countUsers = (where: object) => t.em().count(User, where);
   const identitiesOf = (sub: string) => t.em().find(UserOAuthIdentity, { provider: 'google', providerUserId: sub });
   const exchange = (code: unknown, userAgent = 'jest-exchange') =>
     t.http.post('/api/v1/auth/google/exchange').set('User-Agent', userAgent).send({ code });
 
-  beforeAll(async () => {
-    provider = await OAuthProvider.start();
-    t = await createTestApp({
-      ...provider.env(CALLBACK_URL),
-      OAUTH_REDIRECT_ALLOWLIST: `${APP_REDIRECT}, ${NATIVE_REDIRECT}`,
-      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:google`,
-    });
-  });
-
   afterEach(async () => {
     await provider.reset();
   });
 
+  // Declared after the app, so run after it closed (Jest runs hooks in declaration order).
   afterAll(async () => {
-    await t?.close();
     await provider?.stop();
   });
 
@@ -344,15 +341,7 @@ describe('Google sign-in', () => {
 });
 
 describe('Google sign-in, not configured', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:google-off` });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ redisScope: 'google-off' });
 
   it('answers 503 service_unavailable on the sign-in routes', async () => {
     expectProblem(await t.http.get('/api/v1/auth/google'), 503, 'service_unavailable');

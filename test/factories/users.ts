@@ -3,6 +3,7 @@ import { hashPassword } from '@/common/security/password';
 import { AuthService } from '@/modules/auth/auth.service';
 import { User, UserRole } from '@/modules/users/entities/user.entity';
 import type { TestApp } from '../support/app';
+import { ISO_UTC } from './http';
 
 /** The password of every factory user. */
 export const PASSWORD = 'correct-horse-battery-staple';
@@ -109,6 +110,27 @@ export const OWN_USER_KEYS = [
   'following_count',
   'posts_count',
 ].sort();
+
+/**
+ * The user object of an account nobody has touched yet (no bio, images, price, follows or posts), as `toEqual`
+ * expects it; `fields` give the rest (`id`, `username`, `display_name`, and `email` for the own view).
+ */
+export function freshUserBody(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    bio: null,
+    avatar_url: null,
+    cover_url: null,
+    verified: false,
+    role: 'user',
+    subscription_price_cents: null,
+    currency: 'usd',
+    created_at: expect.stringMatching(ISO_UTC),
+    followers_count: 0,
+    following_count: 0,
+    posts_count: 0,
+    ...fields,
+  };
+}
 
 /** A public profile as an anonymous viewer sees it: the own view without `email`. */
 export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email');

@@ -35,3 +35,11 @@ export function sql(strings: TemplateStringsArray, ...parts: (SqlFragment | SqlO
   });
   return { sql: text, params };
 }
+
+/** Fixed SQL text written in our code (never input), as a fragment. */
+export const text = (sqlText: string): SqlFragment => ({ sql: sqlText, params: [] });
+
+/** Fragments joined by `separator` (`' and '`, `' or '`), their parameters in order. */
+export function joinSql(parts: readonly SqlFragment[], separator: string): SqlFragment {
+  return { sql: parts.map((p) => p.sql).join(separator), params: parts.flatMap((p) => p.params) };
+}

@@ -25,6 +25,6 @@ import { PostsService } from './posts.service';
   imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, MediaModule],
   controllers: [PostsController],
   providers: [PostsService, PostAuthoringService, PostContentService, PostInteractionsService, PostViewsService, PostAccessPolicy],
-  exports: [PostsService, PostViewsService, PostAccessPolicy],
+  exports: [PostViewsService, PostAccessPolicy],
 })
 export class PostsModule {}
