@@ -56,6 +56,7 @@ describe('Auth and sessions', () => {
           id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/),
           username: body.username,
           email: (body.email as string).trim().toLowerCase(),
+          email_verified: false,
           display_name: 'Ada L.',
         }),
       );

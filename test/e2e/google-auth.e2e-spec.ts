@@ -132,6 +132,14 @@ describe('Google sign-in', () => {
       expect(identity.email).toBe(claims.email!.toLowerCase());
     });
 
+    it("takes Google's email_verified for the new account", async () => {
+      const verified = await signInWithGoogle(googleAccount({ email_verified: true }));
+      expect(verified.body.user.email_verified).toBe(true);
+      const unverified = await signInWithGoogle(googleAccount({ email_verified: false }));
+      expect(unverified.status).toBe(200);
+      expect(unverified.body.user.email_verified).toBe(false);
+    });
+
     it('signs the same Google account in again: same user, no second account or identity', async () => {
       const claims = googleAccount();
       const first = await signInWithGoogle(claims);
@@ -177,8 +185,8 @@ describe('Google sign-in', () => {
   });
 
   describe('an existing password account with the same email', () => {
-    it('is linked when Google verified the email', async () => {
-      const account = await createUser(t);
+    it('is linked when Google verified the email and the account verified it too', async () => {
+      const account = await createUser(t, { emailVerified: true });
       const claims = googleAccount({ email: account.email.toUpperCase(), email_verified: true });
       const res = await signInWithGoogle(claims);
 
@@ -193,6 +201,30 @@ describe('Google sign-in', () => {
 
       const again = await signInWithGoogle(claims);
       expect(again.body.user.id).toBe(account.id);
+    });
+
+    it('is not linked when the account never verified its email (account pre-hijacking): 409, and the victim gets in once it is theirs', async () => {
+      // The attacker registers the victim's address first and keeps the password.
+      const attacker = await t.http
+        .post('/api/v1/auth/register')
+        .send({ username: uniqueUsername('pre'), email: `victim.${randomBytes(4).toString('hex')}@gmail.test`, password: PASSWORD })
+        .expect(201);
+      expect(attacker.body.user.email_verified).toBe(false);
+      const claims = googleAccount({ email: attacker.body.user.email, email_verified: true });
+
+      const res = await signInWithGoogle(claims);
+      expectProblem(res, 409, 'conflict');
+      expect(res.body.errors).toEqual([{ field: 'email', message: expect.stringMatching(/not verified/) }]);
+      expect(res.body.access_token).toBeUndefined();
+      expect(await identitiesOf(claims.sub)).toHaveLength(0);
+      // The attacker's session never reaches anything of the victim's Google sign-in.
+      await t.http.get('/api/v1/me').set('Authorization', bearer(attacker.body.access_token)).expect(200);
+
+      // Once the address is verified (by whoever reads its mail: the victim), Google links to it.
+      await t.em().nativeUpdate(User, { id: attacker.body.user.id }, { emailVerified: true });
+      const linked = await signInWithGoogle(claims);
+      expect(linked.status).toBe(200);
+      expect(linked.body.user.id).toBe(attacker.body.user.id);
     });
 
     it.each([

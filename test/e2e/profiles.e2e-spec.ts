@@ -30,7 +30,7 @@ describe('Profiles', () => {
       const user = await createSignedInUser(t, { verified: true, displayName: 'Grace' });
       const res = await me(user.accessToken).expect(200);
       expect(keysOf(res.body)).toEqual(OWN_USER_KEYS);
-      expect(res.body).toEqual(freshUserBody({ id: user.id, username: user.username, email: user.email, display_name: 'Grace', verified: true }));
+      expect(res.body).toEqual(freshUserBody({ id: user.id, username: user.username, email: user.email, email_verified: false, display_name: 'Grace', verified: true }));
     });
 
     it('answers 401 to anonymous callers', async () => {

@@ -29,6 +29,7 @@ export interface UserOverrides {
   email?: string;
   role?: UserRole;
   verified?: boolean;
+  emailVerified?: boolean;
   suspended?: boolean;
   displayName?: string | null;
   /** `null`: an account without a password (Google sign-in only). */
@@ -58,6 +59,7 @@ export async function createUser(t: TestApp, overrides: UserOverrides = {}): Pro
     displayName: overrides.displayName === undefined ? username : overrides.displayName,
     role: overrides.role ?? 'user',
     verified: overrides.verified ?? false,
+    emailVerified: overrides.emailVerified ?? false,
     suspendedAt: overrides.suspended ? new Date() : null,
   });
   await em.flush();
@@ -97,6 +99,7 @@ export const OWN_USER_KEYS = [
   'id',
   'username',
   'email',
+  'email_verified',
   'display_name',
   'bio',
   'avatar_url',
@@ -133,7 +136,7 @@ export function freshUserBody(fields: Record<string, unknown>): Record<string, u
 }
 
 /** A public profile as an anonymous viewer sees it: the own view without `email`. */
-export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email');
+export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'email_verified');
 
 export const RELATIONSHIP_KEYS = ['following', 'followed_by', 'blocking', 'muting', 'subscribed'].sort();
 

@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
 import { JobHandlersRegistry } from '@/common/queue/job-handlers.registry';
+import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
 import { DomainEvents } from '@/common/outbox/domain-events';
 import { JobName, JobPayloads, QueueName, workerOptions } from '@/common/queue/queue-names';
 import { MediaService } from '@/modules/media/media.service';
@@ -15,6 +16,7 @@ export class EventsProcessor extends WorkerHost {
     private readonly notifications: NotificationsService,
     registry: JobHandlersRegistry,
     private readonly media: MediaService,
+    private readonly handlers: DomainEventHandlers,
   ) {
     super();
     registry.register(JobName.DomainEvent);
@@ -25,6 +27,9 @@ export class EventsProcessor extends WorkerHost {
     switch (job.name) {
       case JobName.DomainEvent: {
         const event = job.data as JobPayloads[JobName.DomainEvent];
+        // Events whose feature registered its own handler (mail, account lifecycle).
+        const handler = this.handlers.handlerFor(event.type);
+        if (handler) return handler(event.payload, event.id);
         // Media's own event: an upload committed, its processing is queued.
         if (event.type === 'media.uploaded') return this.media.onUploaded(event.payload as DomainEvents['media.uploaded']);
         return this.notifications.handle(event);
