@@ -7,7 +7,7 @@ export enum QueueName {
   /** Verified Stripe webhook events, applied to subscriptions and unlocks. */
   Billing = 'billing',
   Media = 'media',
-  /** Trending hashtags and hashtag counts for search, recomputed every 30 s. */
+  /** Trending hashtags and hashtag counts for search (`refresh-discovery`, every 30 s). */
   Discovery = 'discovery',
 }
 
@@ -23,7 +23,7 @@ export enum JobName {
   ProcessMedia = 'process-media',
   /** Hourly: delete never-attached uploads and files of deleted posts; re-enqueue stuck processing. */
   CleanupMedia = 'cleanup-media',
-  /** Every 30 s: rewrite `trending_tags`; every 10 minutes `hashtag_stats` too (search module). */
+  /** Every 30 s: rewrite `trending_tags` and touch `hashtag_stats`; hourly, rebuild `hashtag_stats` (search module). */
   RefreshDiscovery = 'refresh-discovery',
 }
 
