@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   }
   const refresh = orm.em.fork();
   await refresh.begin();
+  await refresh.execute('set local jit = off'); // as DiscoveryRefreshService does
   try {
     const plans: string[][] = [];
     const repo = new DiscoveryRepository(refresh);
