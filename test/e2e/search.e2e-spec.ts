@@ -84,24 +84,28 @@ describe('Search and discovery', () => {
       expect(res.body).toEqual({ data: [], next_cursor: null });
     });
 
-    it('pages by cursor without repeating or skipping while posts arrive', async () => {
+    it.each([
+      ['one word (planned as is)', (w: string) => w],
+      ['two words (time windows before the cursor)', (w: string) => `${w} item`],
+    ])('pages by cursor without repeating or skipping while posts arrive: %s', async (_, query) => {
       const [author, viewer] = await signedInUsers(t, 2);
       const w = uniqueWord();
+      const q = query(w);
       const old: PostBody[] = [];
-      for (let i = 0; i < 7; i++) old.unshift(await createPost(t, author, `${w} number ${i}`));
+      for (let i = 0; i < 7; i++) old.unshift(await createPost(t, author, `${w} item number ${i}`));
 
-      const first = await search(as(t, viewer), 'posts', w, '&limit=3').expect(200);
+      const first = await search(as(t, viewer), 'posts', q, '&limit=3').expect(200);
       expect(first.headers.link).toMatch(/rel="next"/);
-      const arrived = [await createPost(t, author, `${w} late one`), await createPost(t, author, `${w} late two`)];
+      const arrived = [await createPost(t, author, `${w} item late one`), await createPost(t, author, `${w} item late two`)];
       const seen: PostBody[] = [...first.body.data];
       let cursor: string | null = first.body.next_cursor;
       while (cursor) {
-        const page = (await search(as(t, viewer), 'posts', w, `&limit=3&cursor=${cursor}`).expect(200)).body as PageBody;
+        const page = (await search(as(t, viewer), 'posts', q, `&limit=3&cursor=${cursor}`).expect(200)).body as PageBody;
         seen.push(...page.data);
         cursor = page.next_cursor;
       }
       expect(seen.map((p) => p.id)).toEqual(old.map((p) => p.id));
-      expect(ids({ data: await findPosts(viewer, w) }).slice(0, 2)).toEqual(arrived.map((p) => p.id).reverse());
+      expect(ids({ data: await findPosts(viewer, q) }).slice(0, 2)).toEqual(arrived.map((p) => p.id).reverse());
     });
 
     describe('never finds what the viewer may not read', () => {
