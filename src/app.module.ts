@@ -10,10 +10,12 @@ import { LinkHeaderInterceptor } from './common/http/link-header.interceptor';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RedisModule } from './common/redis/redis.module';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { HealthModule } from './modules/health/health.module';
+import { MailModule } from './modules/mail/mail.module';
 import { MediaModule } from './modules/media/media.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { PostsModule } from './modules/posts/posts.module';
@@ -23,19 +25,15 @@ import { SocialModule } from './modules/social/social.module';
 import { TimelinesModule } from './modules/timelines/timelines.module';
 import { UsersModule } from './modules/users/users.module';
 
-const FEATURES = [
-  AuthModule,
-  UsersModule,
-  PostsModule,
-  TimelinesModule,
-  SocialModule,
-  ReferralsModule,
-  AdminModule,
-];
+const FEATURES = [AuthModule, UsersModule, PostsModule, TimelinesModule, SocialModule, ReferralsModule, AdminModule];
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    // The composition root binds each consumer's ports to the modules that implement them (users.ports.ts,
+    // billing.ports.ts), so no feature imports a module that imports it back. One object, imported twice, is one
+    // instance. See docs/module-boundaries.md.
+    const billing = BillingModule.forRoot(config, [PostsModule, SocialModule]);
     return {
       module: AppModule,
       imports: [
@@ -44,15 +42,18 @@ export class AppModule {
         RedisModule,
         QueueModule.forRoot(config),
         RateLimitModule,
-        OutboxModule,
+        OutboxModule.forRoot(config),
         MetricsModule,
         IdempotencyModule,
         HealthModule,
         ...FEATURES,
+        UsersModule.forRoot([MediaModule, billing]),
         NotificationsModule.forRoot(config),
-        BillingModule.forRoot(config),
+        billing,
         MediaModule.forRoot(config),
         SearchModule.forRoot(config),
+        MailModule.forRoot(config),
+        AccountsModule.forRoot(config, [AuthModule]),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };

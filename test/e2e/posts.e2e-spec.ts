@@ -18,10 +18,10 @@ import {
   uniqueWord,
 } from '../factories/posts';
 import { createAdmin, createSignedInUser, createUser, keysOf, PUBLIC_USER_KEYS, signIn, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 describe('Posts', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'posts' });
   let alice: SignedInUser;
   let bob: SignedInUser;
   let carol: SignedInUser;
@@ -30,12 +30,7 @@ describe('Posts', () => {
   const postsCount = async (userId: string) => (await t.em().findOneOrFail(User, { id: userId })).postsCount;
 
   beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:posts` });
     [alice, bob, carol] = await signedInUsers(t, 3);
-  });
-
-  afterAll(async () => {
-    await t.close();
   });
 
   describe('POST /posts', () => {
@@ -134,7 +129,7 @@ describe('Posts', () => {
       expectProblem(await as(t, alice).post('/posts', { content: 'five', media_ids: five }), 400, 'validation_failed');
       expectProblem(await as(t, alice).post('/posts', { content: 'reused', media_ids: [first.id] }), 422, 'validation_failed');
       expectProblem(await as(t, bob).post('/posts', { content: 'not mine', media_ids: [third.id] }), 422, 'validation_failed');
-      const processing = await createMedia(t, alice, undefined, 'processing');
+      const processing = await createMedia(t, alice, undefined, { status: 'processing' });
       expectProblem(await as(t, alice).post('/posts', { content: 'too early', media_ids: [processing.id] }), 422, 'validation_failed');
       expect(await t.em().count(Post, { content: { $in: ['five', 'reused', 'not mine', 'too early'] } })).toBe(0);
     });
@@ -482,10 +477,15 @@ describe('Posts', () => {
 
     it('20 parallel reposts by one user count once', async () => {
       const post = await createPost(t, alice, 'hammered repost');
+      const before = await postsCount(carol.id);
       const answers = await Promise.all(Array.from({ length: 20 }, () => as(t, carol).post(`/posts/${post.id}/repost`)));
       expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect((await getPost(post.id).expect(200)).body.reposts_count).toBe(1);
       expect(await t.em().count(Post, { repostOf: post.id, deletedAt: null })).toBe(1);
+      // The reposter's posts_count (users') moves once, in the transaction that inserted the repost.
+      expect(await postsCount(carol.id)).toBe(before + 1);
+      await Promise.all(Array.from({ length: 20 }, () => as(t, carol).delete(`/posts/${post.id}/repost`).expect(200)));
+      expect(await postsCount(carol.id)).toBe(before);
     });
 
     it("a repost reaches the reposter's followers' home timeline with repost_of filled", async () => {

@@ -2,26 +2,18 @@ import { Follow } from '@/modules/social/entities/follow.entity';
 import { expectProblem } from '../factories/http';
 import { allPages, as, createPost, follow, ids, PostBody, scan, signedInUsers, subscribe, suspend, uniqueWord } from '../factories/posts';
 import { keysOf, PUBLIC_USER_KEYS, RELATIONSHIP_KEYS, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 const NONE = { following: false, followed_by: false, blocking: false, muting: false, subscribed: false };
 
 describe('Social graph', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'social' });
 
   const profile = (username: string, viewer?: SignedInUser) => as(t, viewer).get(`/users/${username}`);
   const counts = async (user: SignedInUser) => {
     const { followers_count, following_count } = (await profile(user.username).expect(200)).body;
     return { followers_count, following_count };
   };
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:social` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
 
   describe('own profile', () => {
     it('GET /me counts follows and posts; PATCH /me edits show on the public profile and on posts', async () => {
@@ -96,6 +88,22 @@ describe('Social graph', () => {
       const unfollows = await Promise.all(Array.from({ length: 20 }, () => as(t, a).delete(`/users/${b.username}/follow`)));
       expect(unfollows.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect(await counts(b)).toEqual({ followers_count: 0, following_count: 0 });
+    });
+
+    it('users following each other all at once: exact counters, no deadlock (both rows move in one UPDATE)', async () => {
+      const crowd = await signedInUsers(t, 8);
+      const pairs = crowd.flatMap((a) => crowd.filter((b) => b !== a).map((b) => [a, b] as const));
+      const answers = await Promise.all(pairs.map(([a, b]) => as(t, a).post(`/users/${b.username}/follow`)));
+      expect(answers.map((r) => r.status)).toEqual(Array(pairs.length).fill(200));
+      for (const user of crowd) expect(await counts(user)).toEqual({ followers_count: 7, following_count: 7 });
+
+      const [blocker, ...others] = crowd;
+      await Promise.all([
+        as(t, blocker).post(`/users/${others[0].username}/block`).expect(200),
+        ...others.slice(1).map((other) => as(t, other).delete(`/users/${blocker.username}/follow`).expect(200)),
+      ]);
+      expect(await counts(blocker)).toEqual({ followers_count: 0, following_count: 6 });
+      expect(await counts(others[0])).toEqual({ followers_count: 6, following_count: 6 });
     });
 
     it('relationship.subscribed follows an active subscription', async () => {

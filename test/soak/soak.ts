@@ -158,6 +158,8 @@ async function main(): Promise<number> {
     RATE_LIMIT_REFRESH_SESSION: LIMIT,
     RATE_LIMIT_MEDIA_UPLOAD: LIMIT,
     RATE_LIMIT_POST_CREATE: LIMIT,
+    // Redis restarts empty here: the jobs it held are re-sent from the outbox this long after they were sent.
+    OUTBOX_RESEND_AFTER: '30s',
   };
   // Workers log at info: `untilRunning` waits for their "running as worker" line.
   const startWorker = () => startWorkerProcess({ ...env, APP_ROLE: 'worker', LOG_LEVEL: 'info' });

@@ -1,5 +1,9 @@
+import { AccountDeletion } from '@/modules/accounts/entities/account-deletion.entity';
+import { AccountExport } from '@/modules/accounts/entities/account-export.entity';
+import { AccountToken } from '@/modules/accounts/entities/account-token.entity';
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
+import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
@@ -40,7 +44,11 @@ export const ENTITIES = [
   ReferralCode,
   Referral,
   OutboxEvent,
+  OutboxReceipt,
   IdempotencyKey,
   HashtagStat,
   TrendingTag,
+  AccountToken,
+  AccountDeletion,
+  AccountExport,
 ];

@@ -20,32 +20,28 @@ export class AdminService {
 
   async verify(username: string): Promise<OwnUserResponse> {
     const user = await this.find(username);
-    user.verified = true;
-    await this.users.save();
+    await this.users.moderate(user, { verified: true });
     return toOwnUserResponse(user);
   }
 
   async suspend(actor: AuthUser, username: string): Promise<OwnUserResponse> {
     const user = await this.find(username);
     if (user.id === actor.id) throw AppException.unprocessable('Admins cannot suspend themselves', 'username');
-    user.suspendedAt ??= new Date();
-    await this.users.save();
+    await this.users.moderate(user, { suspendedAt: user.suspendedAt ?? new Date() });
     await this.sessions.revokeAllForUser(user.id, 'suspended');
     return toOwnUserResponse(user);
   }
 
   async unsuspend(username: string): Promise<OwnUserResponse> {
     const user = await this.find(username);
-    user.suspendedAt = null;
-    await this.users.save();
+    await this.users.moderate(user, { suspendedAt: null });
     return toOwnUserResponse(user);
   }
 
   async changeRole(actor: AuthUser, username: string, role: UserRole): Promise<OwnUserResponse> {
     const user = await this.find(username);
     if (user.id === actor.id && role !== 'admin') throw AppException.unprocessable('Admins cannot demote themselves', 'role');
-    user.role = role;
-    await this.users.save();
+    await this.users.moderate(user, { role });
     await this.sessions.forgetUser(user.id);
     return toOwnUserResponse(user);
   }

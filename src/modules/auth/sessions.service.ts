@@ -20,7 +20,7 @@ export interface IssuedTokens {
   expires_in: number;
 }
 
-export type RevokeReason = 'logout' | 'revoked' | 'reuse' | 'password_changed' | 'suspended';
+export type RevokeReason = 'logout' | 'revoked' | 'reuse' | 'password_changed' | 'password_reset' | 'suspended' | 'deleted';
 
 const REVOKED = 'revoked';
 /** `last_used_at` is written at most this often per session and process. */

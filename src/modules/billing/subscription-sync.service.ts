@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
+import { UsersService } from '@/modules/users/users.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
 import { ACCESS_STATUSES } from './entitlements/subscriber-access';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
@@ -30,6 +31,7 @@ export class SubscriptionSyncService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly outbox: OutboxService,
     private readonly em: EntityManager,
+    private readonly users: UsersService,
   ) {}
 
   /** In the caller's transaction: reads the subscription from Stripe and applies it. `hints` name the pair when the metadata does not. */
@@ -94,17 +96,12 @@ export class SubscriptionSyncService {
   /** Our users from the metadata checkout set, else the hints, else the customer and the creator's product. */
   private async pair(em: EntityManager, remote: Stripe.Subscription, hints: Partial<SubscriptionPair>): Promise<SubscriptionPair | null> {
     const meta = pairFromMetadata(remote.metadata);
-    const subscriberId = meta.subscriberId ?? hints.subscriberId ?? (await this.userId(em, { stripeCustomerId: idOf(remote.customer) }));
+    const subscriberId = meta.subscriberId ?? hints.subscriberId ?? (await this.users.findIdByStripeRef(em, { stripeCustomerId: idOf(remote.customer) }));
     const product = idOf(remote.items?.data?.[0]?.price?.product);
-    const creatorId = meta.creatorId ?? hints.creatorId ?? (await this.userId(em, { stripeProductId: product }));
+    const creatorId = meta.creatorId ?? hints.creatorId ?? (await this.users.findIdByStripeRef(em, { stripeProductId: product }));
     if (!isUuid(subscriberId) || !isUuid(creatorId) || subscriberId === creatorId) return null;
-    const found = await em.count(User, { id: { $in: [subscriberId, creatorId] } });
+    const found = await this.users.countExisting(em, [subscriberId, creatorId]);
     return found === 2 ? { subscriberId, creatorId } : null;
-  }
-
-  private async userId(em: EntityManager, where: { stripeCustomerId: string | null } | { stripeProductId: string | null }): Promise<string | undefined> {
-    if (!Object.values(where)[0]) return undefined;
-    return (await em.findOne(User, where, { fields: ['id'] }))?.id;
   }
 }
 
@@ -113,7 +110,7 @@ export class SubscriptionSyncService {
  * state. Another one: a new subscription replaces a row whose subscription stopped running, but the late news of an
  * ended one never replaces anything.
  */
-function supersedes(row: Subscription, state: SubscriptionState, readAt: Date): boolean {
+export function supersedes(row: Subscription, state: SubscriptionState, readAt: Date): boolean {
   if (row.stripeSubscriptionId === state.stripeSubscriptionId) return !row.stripeStateAt || row.stripeStateAt < readAt;
   if (!row.stripeSubscriptionId) return true;
   return !RUNNING.has(row.status) && !ENDED.has(state.status);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { POSTS_FOR_SALE } from '@/modules/billing/billing.ports';
 import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { SocialModule } from '@/modules/social/social.module';
@@ -15,6 +16,7 @@ import { PostInteractionsService } from './post-interactions.service';
 import { PostViewsService } from './post-views.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
+import { PostsForSaleAdapter } from './posts-for-sale.adapter';
 
 /**
  * Posts: reads by id, threads, writing and interactions, and the access policy every read path asks. Exports the
@@ -24,7 +26,16 @@ import { PostsService } from './posts.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, MediaModule],
   controllers: [PostsController],
-  providers: [PostsService, PostAuthoringService, PostContentService, PostInteractionsService, PostViewsService, PostAccessPolicy],
-  exports: [PostsService, PostViewsService, PostAccessPolicy],
+  providers: [
+    PostsService,
+    PostAuthoringService,
+    PostContentService,
+    PostInteractionsService,
+    PostViewsService,
+    PostAccessPolicy,
+    // Billing's port, bound by the app root (BillingModule.forRoot).
+    { provide: POSTS_FOR_SALE, useClass: PostsForSaleAdapter },
+  ],
+  exports: [PostViewsService, PostAccessPolicy, POSTS_FOR_SALE],
 })
 export class PostsModule {}

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { raw } from '@mikro-orm/core';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { AppException } from '@/common/errors/app.exception';
@@ -24,8 +23,9 @@ function isRace(error: unknown): boolean {
 
 /**
  * Which account a Google sign-in opens: the one linked to the Google account; else the account with that email,
- * linked now, but only when Google says it verified the email (never take over an account on an unverified one);
- * else a new account without a password.
+ * linked now, but only when both sides verified the email: Google (never take over an account on an email Google
+ * has not checked) and the account (else whoever registered `victim@…` first, and holds its password, would share
+ * the account the victim then signs into: account pre-hijacking); else a new account without a password.
  */
 @Injectable()
 export class GoogleAccountsService {
@@ -47,7 +47,7 @@ export class GoogleAccountsService {
 
   /** The account a one-time sign-in code was issued for; undefined when it no longer exists. */
   async findUser(userId: string): Promise<User | undefined> {
-    return (await this.em.fork().findOne(User, { id: userId })) ?? undefined;
+    return this.users.findById(userId);
   }
 
   /** A suspended account is refused before anything is written: the transaction rolls back. */
@@ -66,9 +66,10 @@ export class GoogleAccountsService {
   private async findOrCreateUser(em: EntityManager, profile: GoogleProfile): Promise<User> {
     if (!profile.email) throw GoogleAuthErrors.noEmail();
     const email = normalizeEmail(profile.email);
-    const existing = await em.getRepository(User).findByEmail(email);
+    const existing = await this.users.findByEmail(em, email);
     if (existing) {
       if (!profile.emailVerified) throw GoogleAuthErrors.unverifiedEmail();
+      if (!existing.emailVerified) throw GoogleAuthErrors.unverifiedLocalEmail();
       return existing;
     }
     return this.users.create(em, {
@@ -79,6 +80,7 @@ export class GoogleAccountsService {
       displayName: profile.name && Array.from(profile.name).slice(0, DISPLAY_NAME_MAX).join(''),
       // Our `verified` is the blue check, not a verified email.
       verified: false,
+      emailVerified: profile.emailVerified,
     });
   }
 
@@ -86,10 +88,7 @@ export class GoogleAccountsService {
   private async freeUsername(em: EntityManager, profile: GoogleProfile): Promise<string> {
     const base = usernameBase(profile);
     const candidates = [base, ...[4, 4, 4, 6, 6, 6, 8, 8].map((digits) => usernameWithDigits(base, digits))];
-    const taken = await em
-      .getRepository(User)
-      .find({ [raw('lower(username)')]: { $in: candidates.map((c) => c.toLowerCase()) } }, { fields: ['username'] });
-    const takenLower = new Set(taken.map((user) => user.username.toLowerCase()));
+    const takenLower = await this.users.takenUsernames(em, candidates);
     const free = candidates.find((candidate) => !takenLower.has(candidate.toLowerCase()));
     if (!free) throw new Error(`no free username found for "${base}"`);
     return free;

@@ -33,6 +33,7 @@ export class PublicUserResponse {
 /** The own view (`GET /me`, auth answers): the public profile plus the email. */
 export class OwnUserResponse extends PublicUserResponse {
   @ApiProperty({ format: 'email' }) email: string;
+  @ApiProperty({ description: 'Whether the owner confirmed `email` (a verification link, or Google said so)' }) email_verified: boolean;
 }
 
 /** The compact author shown on posts and lists. */
@@ -65,7 +66,7 @@ export function toPublicUserResponse(user: User, relationship?: RelationshipResp
 }
 
 export function toOwnUserResponse(user: User): OwnUserResponse {
-  return { ...toPublicUserResponse(user), email: user.email };
+  return { ...toPublicUserResponse(user), email: user.email, email_verified: user.emailVerified };
 }
 
 export function toUserSummary(user: Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'verified'>): UserSummaryResponse {

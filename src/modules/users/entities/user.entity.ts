@@ -1,6 +1,7 @@
 import { Check, Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
 import { v7 } from 'uuid';
-import { Media } from '@/modules/media/entities/media.entity';
+// Type only: the relations name 'Media', so loading users never loads the media module (see docs/module-boundaries.md).
+import type { Media } from '@/modules/media/entities/media.entity';
 import { UsersRepository } from '../users.repository';
 
 export const USER_ROLES = ['user', 'admin'] as const;
@@ -33,6 +34,7 @@ export class User {
   [OptionalProps]?:
     | 'id'
     | 'verified'
+    | 'emailVerified'
     | 'role'
     | 'currency'
     | 'followersCount'
@@ -68,10 +70,10 @@ export class User {
   @Property({ type: 'string', length: 500, nullable: true })
   coverUrl?: string | null;
 
-  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null', index: 'users_avatar_media_idx' })
+  @ManyToOne('Media', { ref: true, nullable: true, deleteRule: 'set null', index: 'users_avatar_media_idx' })
   avatarMedia?: Ref<Media> | null;
 
-  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null', index: 'users_cover_media_idx' })
+  @ManyToOne('Media', { ref: true, nullable: true, deleteRule: 'set null', index: 'users_cover_media_idx' })
   coverMedia?: Ref<Media> | null;
 
   @Property({ type: 'boolean', default: false })
@@ -87,8 +89,20 @@ export class User {
   @Property({ type: 'string', length: 3, default: 'usd' })
   currency: string = 'usd';
 
+  /** The owner proved they read mail at `email` (a verification link, or Google said so). */
+  @Property({ type: 'boolean', default: false })
+  emailVerified: boolean = false;
+
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   suspendedAt?: Date | null;
+
+  /**
+   * Set when the owner deleted the account (`DELETE /me`). The row stays as an anonymous tombstone: it holds the
+   * username for 30 days and keeps payment records pointing somewhere. A deleted account is also suspended, so
+   * every read path that hides suspended accounts hides it with no second rule.
+   */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  deletedAt?: Date | null;
 
   @Property({ type: 'string', length: 255, nullable: true, unique: 'users_stripe_customer_id_unique' })
   stripeCustomerId?: string | null;

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AppConfig } from '@/common/config/app-config';
+import { DomainEvent } from '@/common/outbox/domain-events';
+import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { QueueName } from '@/common/queue/queue-names';
+import { decrypt, encrypt } from '@/common/security/encryption';
+import { MailTemplates } from './mail-templates';
+import { MailTransport } from './mail-transport';
+import { MailRequest, MailTemplate } from './mail.types';
+
+export interface NewMail {
+  to: string;
+  template: MailTemplate;
+  values: Record<string, string>;
+  /** A link carrying a secret (token, signed URL): sealed until the worker renders the mail. */
+  link?: string;
+}
+
+/**
+ * Mail is recorded in the caller's transaction (outbox `mail.requested`), relayed to the `mail` queue, and sent by a
+ * worker: a request never waits for SMTP, and a mail server that is down, or a Redis that lost the job, loses nothing
+ * (the relay sends an event again until its receipt exists).
+ */
+@Injectable()
+export class MailService {
+  private readonly templates = new MailTemplates();
+
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly transport: MailTransport,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Records a mail to send once the caller's transaction commits. */
+  request(em: EntityManager, mail: NewMail): void {
+    const sealed = mail.link === undefined ? undefined : encrypt(JSON.stringify({ link: mail.link }), this.config.auth.encryptionKey);
+    const request: MailRequest = { to: mail.to, template: mail.template, values: mail.values, ...(sealed ? { sealed } : {}) };
+    this.outbox.record(em, 'mail.requested', request);
+  }
+
+  /**
+   * The worker's step: render and hand to the transport; a transport error fails the job, which is retried. The receipt
+   * follows the send, so a crash in between sends again: the event id is the Message-ID, for receivers to spot it.
+   */
+  @OnDomainEvent('mail.requested', { subscriber: 'mail.send', queue: QueueName.Mail })
+  async onRequested(event: DomainEvent<'mail.requested'>, context: EventContext): Promise<void> {
+    await this.send(context.eventId, event.payload);
+  }
+
+  async send(id: string, mail: MailRequest): Promise<void> {
+    const link = mail.sealed ? (JSON.parse(decrypt(mail.sealed, this.config.auth.encryptionKey)) as { link: string }).link : undefined;
+    const rendered = this.templates.render(mail.template, { ...mail.values, ...(link ? { link } : {}) });
+    await this.transport.send({ id, to: mail.to, link, ...rendered });
+  }
+}
