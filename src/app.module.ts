@@ -11,6 +11,7 @@ import { MetricsModule } from './common/metrics/metrics.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RedisModule } from './common/redis/redis.module';
 import { AdminModule } from './modules/admin/admin.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { HealthModule } from './modules/health/health.module';
@@ -18,6 +19,7 @@ import { MediaModule } from './modules/media/media.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { PostsModule } from './modules/posts/posts.module';
 import { ReferralsModule } from './modules/referrals/referrals.module';
+import { ReportsModule } from './modules/reports/reports.module';
 import { SocialModule } from './modules/social/social.module';
 import { TimelinesModule } from './modules/timelines/timelines.module';
 import { UsersModule } from './modules/users/users.module';
@@ -30,6 +32,8 @@ const FEATURES = [
   SocialModule,
   ReferralsModule,
   AdminModule,
+  AuditModule,
+  ReportsModule,
 ];
 
 @Module({})

@@ -1,5 +1,6 @@
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
+import { AuditEntry } from '@/modules/audit/audit-entry.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
@@ -12,6 +13,7 @@ import { Like } from '@/modules/posts/entities/like.entity';
 import { PostHashtag } from '@/modules/posts/entities/post-hashtag.entity';
 import { Post } from '@/modules/posts/entities/post.entity';
 import { Referral } from '@/modules/referrals/entities/referral.entity';
+import { Report } from '@/modules/reports/entities/report.entity';
 import { ReferralCode } from '@/modules/referrals/entities/referral-code.entity';
 import { Block } from '@/modules/social/entities/block.entity';
 import { Follow } from '@/modules/social/entities/follow.entity';
@@ -39,4 +41,6 @@ export const ENTITIES = [
   Referral,
   OutboxEvent,
   IdempotencyKey,
+  Report,
+  AuditEntry,
 ];

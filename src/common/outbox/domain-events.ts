@@ -10,6 +10,10 @@ export interface DomainEvents {
   'subscription.activated': { subscriptionId: string; subscriberId: string; creatorId: string };
   'post.unlocked': { postId: string; userId: string; authorId: string };
   'media.uploaded': { mediaId: string; userId: string };
+  /** Reports on one target resolved together; every reporter is told (`report_resolved`). */
+  'report.resolved': { reports: { reportId: string; reporterId: string }[]; postId: string | null };
+  /** `blockerId` blocked `blockedId`: paid access between them ends at the period end (billing). */
+  'user.blocked': { blockerId: string; blockedId: string };
 }
 
 export type DomainEventType = keyof DomainEvents;

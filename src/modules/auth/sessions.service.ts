@@ -150,6 +150,19 @@ export class SessionsService {
     await this.tombstone(revoked);
   }
 
+  /**
+   * Every session of the user, revoked in the caller's transaction (a suspension and its audit entry commit together).
+   * Answers the ids, for `dropCached` once the transaction has committed.
+   */
+  revokeAllForUserIn(em: EntityManager, userId: string, reason: RevokeReason): Promise<string[]> {
+    return this.sessions.revokeAllForUser(userId, reason, undefined, em);
+  }
+
+  /** After a committed revocation: the cached copies become tombstones, so the tokens stop working at once. */
+  dropCached(sessionIds: string[]): Promise<void> {
+    return this.tombstone(sessionIds);
+  }
+
   /** Drops cached copies (e.g. after a role change) so the next request reads the new state. */
   async forgetUser(userId: string): Promise<void> {
     const ids = await this.sessions.activeIdsForUser(userId);

@@ -43,7 +43,8 @@ export class NotificationsService {
     }
     const allowed: NewNotification[] = [];
     for (const candidate of candidates) {
-      if (await this.mayNotify(candidate)) allowed.push(candidate);
+      if (candidate.type === 'report_resolved') allowed.push(await this.withVisiblePost(candidate));
+      else if (await this.mayNotify(candidate)) allowed.push(candidate);
     }
     await this.hub.publish(await this.notifications.insertDeduplicated(allowed));
   }
@@ -63,6 +64,10 @@ export class NotificationsService {
         return p.mentionedUserIds.map((userId) => ({ userId, fromUserId: p.userId, type: 'mention' as const, postId: p.postId, dedupeKey: `mention:${p.postId}` }));
       case 'subscription.activated':
         return [{ userId: p.creatorId, fromUserId: p.subscriberId, type: 'subscription', postId: null, dedupeKey: `subscription:${p.subscriptionId}` }];
+      case 'report.resolved': {
+        const { reports, postId } = event.payload as DomainEvents['report.resolved'];
+        return reports.map((r) => ({ userId: r.reporterId, fromUserId: null, type: 'report_resolved' as const, postId, dedupeKey: `report_resolved:${r.reportId}` }));
+      }
       case 'post.unlocked':
         return [{ userId: p.authorId, fromUserId: p.userId, type: 'post_unlocked', postId: p.postId, dedupeKey: `post_unlocked:${p.userId}:${p.postId}` }];
       default:
@@ -72,11 +77,19 @@ export class NotificationsService {
 
   /** Nobody is notified of their own actions, by someone they block or mute, or about a post they may not see. */
   private async mayNotify(n: NewNotification): Promise<boolean> {
-    if (n.userId === n.fromUserId) return false;
+    if (!n.fromUserId || n.userId === n.fromUserId) return false;
     if (await this.social.silences(n.userId, n.fromUserId)) return false;
-    if (!n.postId) return true;
+    return !n.postId || this.isVisibleTo(n.userId, n.postId);
+  }
+
+  /** A notice that must reach its recipient names its post only while they may still see it (a removed post: none). */
+  private async withVisiblePost(n: NewNotification): Promise<NewNotification> {
+    return n.postId && !(await this.isVisibleTo(n.userId, n.postId)) ? { ...n, postId: null } : n;
+  }
+
+  private async isVisibleTo(userId: string, postId: string): Promise<boolean> {
     try {
-      await this.posts.getVisibleRow(asViewer(n.userId), n.postId);
+      await this.posts.getVisibleRow(asViewer(userId), postId);
       return true;
     } catch {
       return false; // deleted since, or not visible to the recipient
@@ -106,18 +119,19 @@ export class NotificationsService {
   async render(actor: AuthUser, rows: NotificationRow[]): Promise<NotificationResponse[]> {
     const postIds = [...new Set(rows.map((r) => r.post_id).filter((id): id is string => !!id))];
     const [users, postRows] = await Promise.all([
-      this.users.findActiveByIds([...new Set(rows.map((r) => r.from_user_id))]),
+      this.users.findActiveByIds([...new Set(rows.map((r) => r.from_user_id).filter((id): id is string => !!id))]),
       this.posts.rowsByIds(postIds),
     ]);
     const posts = new Map((await this.views.render(actor, postRows)).map((p) => [p.id, p]));
     const fromUsers = new Map(users.map((u) => [u.id, u]));
     return rows
-      .filter((r) => fromUsers.has(r.from_user_id) && (!r.post_id || posts.has(r.post_id)))
+      // A notice from the service (no sender) stays when its post is gone; it then names no post.
+      .filter((r) => (r.from_user_id ? fromUsers.has(r.from_user_id) && (!r.post_id || posts.has(r.post_id)) : true))
       .map((r) => ({
         id: r.id,
         type: r.type,
-        from_user: toUserSummary(fromUsers.get(r.from_user_id)!),
-        post: r.post_id ? posts.get(r.post_id)! : null,
+        from_user: r.from_user_id ? toUserSummary(fromUsers.get(r.from_user_id)!) : null,
+        post: r.post_id ? (posts.get(r.post_id) ?? null) : null,
         read: r.read,
         created_at: new Date(r.created_at).toISOString(),
       }));

@@ -7,6 +7,7 @@ import { OutboxService } from '@/common/outbox/outbox.service';
 import { MediaService } from '@/modules/media/media.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
+import { PostModerationSummary, toPostModerationSummary } from './dto/post-moderation.dto';
 import { CreatePostDto, PostResponse, ThreadResponse } from './dto/post.dto';
 import { Post } from './entities/post.entity';
 import { extractEntities, renderContent } from './post-content';
@@ -130,6 +131,20 @@ export class PostsService {
       await this.posts.bumpCounters(em, post.author.id, post.replyTo?.id, -1);
       if (post.repostOf) await em.execute('update posts set retweets_count = greatest(retweets_count - 1, 0) where id = ?', [post.repostOf.id]);
     });
+  }
+
+  /**
+   * A moderator's removal (a report's `remove_post`), in the caller's transaction: the row stays for the audit and the
+   * access policy hides it from everyone. False when it was already removed.
+   */
+  async removeByModerator(em: EntityManager, id: string): Promise<boolean> {
+    return (await em.nativeUpdate(Post, { id, removedAt: null }, { removedAt: new Date() })) > 0;
+  }
+
+  /** What a moderator sees of reported posts, whatever their visibility, deleted or removed ones included. */
+  async moderationSummaries(ids: string[]): Promise<Map<string, PostModerationSummary>> {
+    const posts = ids.length ? await this.posts.find({ id: { $in: ids } }) : [];
+    return new Map(posts.map((p) => [p.id, toPostModerationSummary(p)]));
   }
 
   async replies(viewer: AuthUser | undefined, id: string, query: PageQuery): Promise<Page<PostResponse>> {

@@ -82,9 +82,20 @@ export class UsersService {
     return user;
   }
 
-  /** Any account by username, suspended ones included (for moderation). */
-  async getByUsername(username: string): Promise<User> {
-    const user = await this.users.findByUsernameInsensitive(username);
+  /**
+   * Any account by username, suspended ones included (for moderation). With `em`, loaded into that entity manager,
+   * so that a moderator's change to it commits in the caller's transaction.
+   */
+  async getByUsername(username: string, em?: EntityManager): Promise<User> {
+    const repository = em ? em.getRepository(User) : this.users;
+    const user = await repository.findByUsernameInsensitive(username);
+    if (!user) throw UsersErrors.notFound();
+    return user;
+  }
+
+  /** Any account by id, suspended ones included, in `em` (moderation of a reported account). */
+  async getById(em: EntityManager, userId: string): Promise<User> {
+    const user = await em.findOne(User, { id: userId });
     if (!user) throw UsersErrors.notFound();
     return user;
   }
