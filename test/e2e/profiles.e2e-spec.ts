@@ -198,7 +198,6 @@ describe('Profiles', () => {
           avatar_url: null,
           cover_url: null,
           verified: true,
-          role: 'user',
           subscription_price_cents: null,
           currency: 'usd',
           created_at: expect.stringMatching(ISO_UTC),

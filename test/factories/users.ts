@@ -110,8 +110,8 @@ export const OWN_USER_KEYS = [
   'posts_count',
 ].sort();
 
-/** A public profile as an anonymous viewer sees it: the own view without `email`. */
-export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email');
+/** A public profile as an anonymous viewer sees it: the own view without `email` and `role`. */
+export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'role');
 
 export const RELATIONSHIP_KEYS = ['following', 'followed_by', 'blocking', 'muting', 'subscribed'].sort();
 

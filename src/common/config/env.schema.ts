@@ -79,6 +79,8 @@ export class EnvSchema {
   @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 1_048_576;
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 25000;
   @ValidateIf(isSet) @MinLength(16, { message: 'must be at least 16 characters' }) METRICS_TOKEN?: string;
+  /** Hop count, or comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed (checked in loadConfig). */
+  @IsOptional() @IsString() TRUST_PROXY?: string;
 }
 
 /** Variables that hold secrets: never logged, never defaulted in production. */

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
+import { AuthModule } from '@/modules/auth/auth.module';
 import { EntitlementsModule } from '@/modules/billing/entitlements.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { PostsModule } from '@/modules/posts/posts.module';
@@ -19,7 +20,7 @@ export class NotificationsModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: NotificationsModule,
-      imports: [MikroOrmModule.forFeature([Notification]), PostsModule, SocialModule, UsersModule, EntitlementsModule, MediaModule],
+      imports: [MikroOrmModule.forFeature([Notification]), AuthModule, PostsModule, SocialModule, UsersModule, EntitlementsModule, MediaModule],
       controllers: config.runsApi ? [NotificationsController] : [],
       providers: [
         NotificationsService,

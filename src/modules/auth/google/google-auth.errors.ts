@@ -23,5 +23,6 @@ export const GoogleAuthErrors = {
       'An account already uses this email, and Google has not verified that the email is yours: sign in with your password instead',
       { errors: [{ field: 'email', message: 'already taken; not verified by Google' }] },
     ),
+  badChallenge: (detail: string) => AppException.unprocessable(detail, 'code_challenge'),
   invalidCode: () => new AppException(ErrorCode.Unauthorized, 'The sign-in code is unknown, expired or already used'),
 };
