@@ -25,15 +25,26 @@ export class LoginBudget {
     this.storage = new RedisThrottlerStorage(redis);
   }
 
-  /** Seconds until a sign-in by `login` from `ip` may be tried again; 0 when it may now (or Redis is down). */
+  /**
+   * Seconds until a sign-in by `login` from `ip` may be tried again; 0 when it may now (or Redis is down). A spent
+   * budget (as many hits as the limit) waits for its window, a blocked one for its block.
+   */
   async retryAfter(ip: string, login: string): Promise<number> {
     const keys = await this.keys(ip, login);
     try {
-      const waits = await Promise.all(keys.map(async ([name, key]) => this.redis.client.pttl(`${this.storage.hitsKey(name, key)}:blocked`)));
+      const waits = await Promise.all(keys.map(([name, key]) => this.waitMs(name, this.storage.hitsKey(name, key))));
       return Math.ceil(Math.max(0, ...waits) / 1000);
     } catch {
       return 0;
     }
+  }
+
+  private async waitMs(name: Budget, hitsKey: string): Promise<number> {
+    const client = this.redis.client;
+    // Separate commands: one counter's two keys share a slot, but nothing is gained by a pipeline here.
+    const [blockedMs, hits, windowMs] = await Promise.all([client.pttl(`${hitsKey}:blocked`), client.get(hitsKey), client.pttl(hitsKey)]);
+    if (blockedMs > 0) return blockedMs;
+    return Number(hits ?? 0) >= this.config.rateLimits[name].limit ? Math.max(1000, windowMs) : 0;
   }
 
   /** Counts a failed sign-in against both budgets (the storage starts a block once one is spent). */

@@ -6,7 +6,10 @@ import { CREATOR_PRICING } from '@/modules/users/creator-pricing';
 import { UsersModule } from '@/modules/users/users.module';
 import { BillingController } from './billing.controller';
 import { BillingProcessor } from './billing.processor';
+import { BlockedSubscriptionsService } from './blocked-subscriptions.service';
 import { CheckoutService } from './checkout.service';
+import { DuplicatePaymentsService } from './duplicate-payments.service';
+import { OpenCheckouts } from './open-checkouts';
 import { CreatorPricingService } from './creator-pricing.service';
 import { EntitlementsModule } from './entitlements.module';
 import { StripeEventApplier } from './stripe-event-applier.service';
@@ -37,6 +40,9 @@ export class BillingModule {
         CreatorPricingService,
         { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
         CheckoutService,
+        OpenCheckouts,
+        DuplicatePaymentsService,
+        BlockedSubscriptionsService,
         SubscriptionSyncService,
         SubscriptionsService,
         UnlocksService,
@@ -46,7 +52,7 @@ export class BillingModule {
         StripeEventsSweeper,
         ...(config.runsWorkers ? [BillingProcessor] : []),
       ],
-      exports: [CREATOR_PRICING],
+      exports: [CREATOR_PRICING, BlockedSubscriptionsService],
     };
   }
 }

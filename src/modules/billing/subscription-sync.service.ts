@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
+import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { StripeClient } from './stripe/stripe.client';
@@ -28,6 +29,7 @@ export class SubscriptionSyncService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly outbox: OutboxService,
     private readonly em: EntityManager,
+    private readonly duplicates: DuplicatePaymentsService,
   ) {}
 
   /** In the caller's transaction: reads the subscription from Stripe and applies it. `hints` name the pair when the metadata does not. */
@@ -65,7 +67,11 @@ export class SubscriptionSyncService {
 
   private async write(em: EntityManager, pair: SubscriptionPair, state: SubscriptionState, readAt: Date): Promise<Subscription> {
     const row = await this.subscriptions.findPairForUpdate(em, pair.subscriberId, pair.creatorId);
-    if (row && !supersedes(row, state, readAt)) return row;
+    if (row && !supersedes(row, state, readAt)) {
+      // A second subscription paid while the pair's first still runs (two checkouts raced): it is given back.
+      if (isDuplicate(row, state)) await this.duplicates.endSubscription(state.stripeSubscriptionId, state.latestInvoiceId);
+      return row;
+    }
     const sameSubscription = row?.stripeSubscriptionId === state.stripeSubscriptionId;
     const wasRunning = !!row && sameSubscription && RUNNING.has(row.status);
     const fields = {
@@ -104,6 +110,11 @@ export class SubscriptionSyncService {
     if (!Object.values(where)[0]) return undefined;
     return (await em.findOne(User, where, { fields: ['id'] }))?.id;
   }
+}
+
+/** Another subscription than the row's, running while the row's still runs. */
+function isDuplicate(row: Subscription, state: SubscriptionState): boolean {
+  return !!row.stripeSubscriptionId && row.stripeSubscriptionId !== state.stripeSubscriptionId && RUNNING.has(row.status) && RUNNING.has(state.status);
 }
 
 /**

@@ -23,9 +23,18 @@ export class MediaService {
     private readonly queues: QueueService,
   ) {}
 
-  /** Own, processed image media, as avatars and covers need ('active' is the original design's word for ready). */
+  /**
+   * Own, processed image media, as avatars and covers need ('active' is the original design's word for ready). An avatar
+   * is public and cached for good: an image of a premium, non-public, deleted or removed post is not usable as one.
+   */
   findOwnReadyImage(userId: string, mediaId: string): Promise<Media | null> {
-    return this.media.findOne({ id: mediaId, user: userId, type: 'image', status: { $in: [...READY] } });
+    return this.media.findOne({
+      id: mediaId,
+      user: userId,
+      type: 'image',
+      status: { $in: [...READY] },
+      $or: [{ post: null }, { post: { visibility: 'public', isPremium: false, deletedAt: null, removedAt: null } }],
+    });
   }
 
   /** Attaches the author's ready, unattached media to a new post, in the post's transaction; 422 otherwise. */

@@ -4,6 +4,7 @@ import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
 import { JobHandlersRegistry } from '@/common/queue/job-handlers.registry';
 import { DomainEvents } from '@/common/outbox/domain-events';
 import { JobName, JobPayloads, QueueName, workerOptions } from '@/common/queue/queue-names';
+import { BlockedSubscriptionsService } from '@/modules/billing/blocked-subscriptions.service';
 import { MediaService } from '@/modules/media/media.service';
 import { NotificationsService } from './notifications.service';
 
@@ -15,6 +16,7 @@ export class EventsProcessor extends WorkerHost {
     private readonly notifications: NotificationsService,
     registry: JobHandlersRegistry,
     private readonly media: MediaService,
+    private readonly blockedSubscriptions: BlockedSubscriptionsService,
   ) {
     super();
     registry.register(JobName.DomainEvent);
@@ -27,6 +29,8 @@ export class EventsProcessor extends WorkerHost {
         const event = job.data as JobPayloads[JobName.DomainEvent];
         // Media's own event: an upload committed, its processing is queued.
         if (event.type === 'media.uploaded') return this.media.onUploaded(event.payload as DomainEvents['media.uploaded']);
+        // Billing's: a block ends paid access between the two at the period end.
+        if (event.type === 'user.blocked') return this.blockedSubscriptions.onBlocked(event.payload as DomainEvents['user.blocked']);
         return this.notifications.handle(event);
       }
       default:

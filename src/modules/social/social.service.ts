@@ -85,7 +85,10 @@ export class SocialService {
     return this.relationship(actor.id, target.id);
   }
 
-  /** Blocking also ends follows both ways, with their counters, in one transaction. */
+  /**
+   * Blocking also ends follows both ways, with their counters, in one transaction; running subscriptions between the
+   * two are set to cancel at the period end (billing, from the outbox).
+   */
   async block(actor: AuthUser, username: string): Promise<RelationshipResponse> {
     const target = await this.users.getActiveByUsername(username);
     if (target.id === actor.id) throw SocialErrors.self('block');
@@ -93,6 +96,8 @@ export class SocialService {
       await this.blocks.block(em, actor.id, target.id);
       await this.follows.unfollow(em, actor.id, target.id);
       await this.follows.unfollow(em, target.id, actor.id);
+      // Billing ends paid access between the two at the period end (a repeat block only re-checks that).
+      this.outbox.record(em, 'user.blocked', { blockerId: actor.id, blockedId: target.id });
     });
     return this.relationship(actor.id, target.id);
   }
