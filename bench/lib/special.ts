@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { v7 } from 'uuid';
 import { AppConfig } from '@/common/config/app-config';
 import { buildOrmOptions } from '@/common/database/orm-options';
+import { subscriptionGrantsAccess } from '@/modules/billing/entitlements/subscriber-access';
 import { Notification } from '@/modules/notifications/entities/notification.entity';
 import { NotificationsRepository } from '@/modules/notifications/notifications.repository';
 import { median } from './load';
@@ -128,7 +129,7 @@ export async function measureNotificationBatches(config: AppConfig, url: string,
       let inserted = 0;
       let t = performance.now();
       for (;;) {
-        const batch = await repo.fanOutSubscribedPost(a, creatorId, after, BATCH, config.billing.pastDueGraceDays);
+        const batch = await repo.fanOutSubscribedPost(a, creatorId, after, BATCH, subscriptionGrantsAccess('s', config.billing.pastDueGraceDays));
         inserted += batch.inserted.length;
         if (batch.covered.length < BATCH) break;
         after = batch.covered[batch.covered.length - 1];

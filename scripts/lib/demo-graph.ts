@@ -94,7 +94,7 @@ export function makeUsers(o: DemoOptions): Users {
 
 export function userRow(u: Users, i: number, passwordHash: string): (string | number | boolean | null)[] {
   const created = new Date(u.created[i]).toISOString();
-  const name = i < SPECIAL_ACCOUNTS ? u.names[i].replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()) : displayName(u.names[i]);
+  const name = i < SPECIAL_ACCOUNTS ? u.names[i].replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()) : displayName(u.names[i], i);
   return [
     u.ids[i], u.names[i], `${u.names[i]}@demo.x18.local`, passwordHash, name,
     i === CREATOR ? 'Creator of the demo: 100k followers, premium and pay-per-view posts.' : null,

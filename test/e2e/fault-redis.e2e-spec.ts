@@ -121,4 +121,27 @@ describeWithRedis('Redis crashed and restarted mid-traffic', () => {
     expect(await count('select count(*)::int as n from posts where id in (?)', [[...workload.created]])).toBe(workload.created.size);
     expect(await pendingOutbox()).toBe(0);
   }, 120_000);
+
+  it('handles new events within about 2 s of Redis returning after a long outage (no 20 s reconnect back-off)', async () => {
+    const [author, fan] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
+    const post = await client.json('POST', '/api/v1/posts', { content: 'reconnect probe' }, author.accessToken);
+    expect(post.status).toBe(201);
+    await drained(t);
+
+    await redis.kill();
+    // Long enough for BullMQ's default back-off (e^attempts, capped at 20 s) to have grown past 8 s.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    await redis.restart();
+    const back = Date.now();
+    const like = await client.json('POST', `/api/v1/posts/${(post.body as { id: string }).id}/like`, undefined, fan.accessToken);
+    expect(like.status).toBe(200);
+    const notified = await waitFor(
+      () => count(`select count(*)::int as n from notifications where user_id = ? and type = 'like'`, [author.id]),
+      (n) => n > 0,
+      20_000,
+      50,
+    );
+    expect(notified).toBe(1);
+    expect(Date.now() - back).toBeLessThan(2500);
+  }, 60_000);
 });

@@ -7,7 +7,7 @@ import { Like } from '@/modules/posts/entities/like.entity';
 import { PostHashtag } from '@/modules/posts/entities/post-hashtag.entity';
 import { Post } from '@/modules/posts/entities/post.entity';
 import { User } from '@/modules/users/entities/user.entity';
-import { ApiClient, as, follow, PageBody, signedInUsers, uniqueWord } from '../factories/posts';
+import { ApiClient, as, createPost, follow, PageBody, PostBody, signedInUsers, uniqueWord } from '../factories/posts';
 import { SignedInUser } from '../factories/users';
 import { createTestApp, TestApp } from '../support/app';
 import { QueryCounter, QueryLog } from '../support/query-counter';
@@ -32,6 +32,7 @@ describe('SQL statements per timeline page', () => {
   let tag: string;
   let newestPublicId: string;
   const counts: Record<string, { five: number; fifty: number }> = {};
+  const interactions: Record<string, { answer: number; action: number }> = {};
 
   beforeAll(async () => {
     // The API role only: no outbox relay or workers querying in the background while we count.
@@ -55,7 +56,8 @@ describe('SQL statements per timeline page', () => {
     // QUERY_COUNT_REPORT=1 prints what was measured.
     if (process.env.QUERY_COUNT_REPORT) {
       const lines = Object.entries(counts).map(([route, c]) => `  ${route}: ${c.five} vs ${c.fifty}`);
-      console.info(`SQL statements per page (limit 5 vs 50):\n${lines.join('\n')}`);
+      const acts = Object.entries(interactions).map(([route, c]) => `  ${route}: ${c.action} (rendering its answer alone: ${c.answer})`);
+      console.info(`SQL statements per page (limit 5 vs 50):\n${lines.join('\n')}\nSQL statements per interaction:\n${acts.join('\n')}`);
     }
     await t.close();
   });
@@ -231,5 +233,57 @@ describe('SQL statements per timeline page', () => {
 
   it('GET /tags/:tag/posts: a page of 50 costs what a page of 5 does', async () => {
     await expectSameCount('GET /tags/:tag/posts', as(t, viewer), `/tags/${tag}/posts`);
+  });
+
+  describe('liking a post costs no rendering beyond the answer', () => {
+    /** The post row read by id: what `requireVisible` and the answer's re-read send. */
+    const ROW_BY_ID = /^select p\.id, .* from posts p join users u on u\.id = p\.user_id where p\.id in \(/;
+    /** What only rendering asks (the viewer's likes and reposts, the media): once per rendered answer. */
+    const RENDER_ONLY = [/from likes where user_id =/, /select repost_of_id as id from posts where user_id =/, /from "media"/];
+    /** What the policy asks (the graph): once per decision. */
+    const POLICY = [/from follows where follower_id =/, /from blocks where blocker_id =/];
+
+    /** Reads only: the write (its transaction, the like, the outbox row) left out. */
+    const reads = (log: QueryLog) => shapes(log).filter((sql) => !/^(begin|commit|rollback|savepoint|release|insert|update|delete|with ins|with del)\b/i.test(sql));
+    const occurrences = (log: QueryLog, pattern: RegExp) => log.statements.filter((sql) => pattern.test(sql)).length;
+
+    async function compare(route: string, answerPath: string, action: () => Promise<PostBody>): Promise<{ answer: QueryLog; acted: QueryLog }> {
+      const client = as(t, viewer);
+      await client.get(answerPath).expect(200); // warm-up
+      const answer = await counter.measure(() => client.get(answerPath).expect(200));
+      let body: PostBody | undefined;
+      const acted = await counter.measure(async () => {
+        body = await action();
+      });
+      expect(body?.liked).toBe(true);
+      interactions[route] = { answer: answer.count, action: acted.count };
+      for (const pattern of [...RENDER_ONLY, ...POLICY]) {
+        expect({ route, pattern: String(pattern), times: occurrences(acted, pattern) }).toEqual({ route, pattern: String(pattern), times: occurrences(answer, pattern) });
+      }
+      return { answer, acted };
+    }
+
+    it('POST /posts/:id/like: the policy once (no rendering), the write, then the answer rendered once', async () => {
+      const post = await createPost(t, main, 'like me');
+      const { answer, acted } = await compare('POST /posts/:id/like', `/posts/${post.id}`, async () => (await as(t, viewer).post(`/posts/${post.id}/like`).expect(200)).body as PostBody);
+      // Exactly what answering GET /posts/:id costs, plus the row re-read after the write (its likes_count moved).
+      expect(reads(acted)).toEqual(shapes({ count: 0, statements: [...answer.statements, answer.statements.find((sql) => ROW_BY_ID.test(sql))!] }));
+      expect(occurrences(acted, ROW_BY_ID)).toBe(2);
+    });
+
+    it('POST /posts/:repostId/like: the repost and its original judged together, the original rendered once', async () => {
+      const original = await createPost(t, heavyViewer, 'repost me');
+      const em = t.em();
+      const repost = em.create(Post, { author: em.getReference(User, main.id), content: '', repostOf: em.getReference(Post, original.id) });
+      await em.flush();
+      const { answer, acted } = await compare('POST /posts/:repostId/like', `/posts/${original.id}`, async () => {
+        const body = (await as(t, viewer).post(`/posts/${repost.id}/like`).expect(200)).body as PostBody;
+        expect(body.id).toBe(original.id);
+        return body;
+      });
+      // The answer's cost, plus the repost's row and the original's (read for the decision, then re-read after the write).
+      const rowById = answer.statements.find((sql) => ROW_BY_ID.test(sql))!;
+      expect(reads(acted)).toEqual(shapes({ count: 0, statements: [...answer.statements, rowById, rowById] }));
+    });
   });
 });

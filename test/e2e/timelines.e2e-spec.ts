@@ -1,4 +1,4 @@
-import { HOME_PROBE_LIMIT } from '@/modules/posts/repositories/posts.repository';
+import { HOME_PROBE_LIMIT } from '@/modules/timelines/timeline-pages';
 import { expectProblem } from '../factories/http';
 import { ApiClient, as, createPost, follow, ids, PageBody, PostBody, scan, signedInUsers, uniqueWord } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';

@@ -113,7 +113,7 @@ export const OWN_USER_KEYS = [
 /** A public profile as an anonymous viewer sees it: the own view without `email` and `role`. */
 export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'role');
 
-export const RELATIONSHIP_KEYS = ['following', 'followed_by', 'blocking', 'muting', 'subscribed'].sort();
+export const RELATIONSHIP_KEYS = ['following', 'followed_by', 'blocking', 'blocked_by', 'muting', 'subscribed'].sort();
 
 export function keysOf(value: object): string[] {
   return Object.keys(value).sort();

@@ -24,7 +24,7 @@ import { Client } from 'pg';
 import { HttpClient } from '../support/http-client';
 import { RedisServer, redisServerAvailable } from '../support/redis-server';
 import { exitWithin, ServiceProcess, startServiceProcess } from '../support/service-process';
-import { Actor, drive, MixedWorkload, summarize } from './workload';
+import { drive, MixedWorkload, registerUsers, summarize } from './workload';
 import { postgresConnections, redisClients, rssMiB, Sampler } from './probes';
 
 interface Args {
@@ -63,19 +63,6 @@ function parseArgs(argv: string[]): Args {
 const LIMIT = '100000000/1h';
 const POOL_MAX = 10;
 const WEBHOOK_SECRET = `whsec_load_${randomBytes(12).toString('hex')}`;
-
-async function registerUsers(client: HttpClient, count: number): Promise<Actor[]> {
-  const actors: Actor[] = [];
-  const tag = randomBytes(3).toString('hex');
-  for (let i = 0; i < count; i++) {
-    const username = `load_${tag}_${i}`;
-    const res = await client.json('POST', '/api/v1/auth/register', { username, email: `${username}@example.test`, password: 'load-test-password' });
-    if (res.status !== 201) throw new Error(`register answered ${res.status}: ${res.text.slice(0, 300)}`);
-    const body = res.body as { user: { id: string }; access_token: string };
-    actors.push({ id: body.user.id, username, accessToken: body.access_token });
-  }
-  return actors;
-}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));

@@ -208,6 +208,20 @@ export class MixedWorkload {
   }
 }
 
+/** Registers `count` users through the API (`<prefix>_<tag>_<i>`), signed in. */
+export async function registerUsers(client: HttpClient, count: number, prefix = 'load'): Promise<Actor[]> {
+  const actors: Actor[] = [];
+  const tag = randomBytes(3).toString('hex');
+  for (let i = 0; i < count; i++) {
+    const username = `${prefix}_${tag}_${i}`;
+    const res = await client.json('POST', '/api/v1/auth/register', { username, email: `${username}@example.test`, password: 'load-test-password' });
+    if (res.status !== 201) throw new Error(`register answered ${res.status}: ${res.text.slice(0, 300)}`);
+    const body = res.body as { user: { id: string }; access_token: string };
+    actors.push({ id: body.user.id, username, accessToken: body.access_token });
+  }
+  return actors;
+}
+
 export interface RunOptions {
   concurrency: number;
   /** Keeps going while this holds (checked before each action). */

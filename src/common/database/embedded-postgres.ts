@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { placeEmbeddedPostgres, PlacementOptions } from './embedded-postgres-root';
 
 export const EMBEDDED_DATABASE = 'x18';
 
@@ -17,8 +18,8 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
 /** A native `import()`: TypeScript's CommonJS output would otherwise turn it into `require()`. */
 const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
-function importEmbeddedPostgres(): Promise<{ default: EmbeddedPostgresClass }> {
-  return nativeImport('embedded-postgres') as Promise<{ default: EmbeddedPostgresClass }>;
+function importEmbeddedPostgres(specifier: string): Promise<{ default: EmbeddedPostgresClass }> {
+  return nativeImport(specifier) as Promise<{ default: EmbeddedPostgresClass }>;
 }
 
 interface EmbeddedHandle {
@@ -52,7 +53,7 @@ function passwordFile(dataDir: string): string {
  * Zero-config development database: a PostgreSQL cluster under `<dataDir>/pg`, listening on
  * loopback only. A second process of the app on the same machine finds it running and reuses it.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedHandle> {
+export async function startEmbeddedPostgres(dataDir: string, port: number, placement: PlacementOptions = {}): Promise<EmbeddedHandle> {
   const logger = new Logger('EmbeddedPostgres');
   const password = passwordFile(dataDir);
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
@@ -63,8 +64,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     return { url, stop: async () => undefined };
   }
 
-  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
-  const databaseDir = join(dataDir, 'pg');
+  const place = placeEmbeddedPostgres(dataDir, placement);
+  if (place.note) logger.log(place.note);
+  const { default: EmbeddedPostgres } = await importEmbeddedPostgres(place.specifier);
+  const { databaseDir } = place;
   const output: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir,

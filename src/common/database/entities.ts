@@ -19,6 +19,8 @@ import { Block } from '@/modules/social/entities/block.entity';
 import { Follow } from '@/modules/social/entities/follow.entity';
 import { Mute } from '@/modules/social/entities/mute.entity';
 import { User } from '@/modules/users/entities/user.entity';
+import { HashtagStat } from '@/modules/search/entities/hashtag-stat.entity';
+import { TrendingTag } from '@/modules/search/entities/trending-tag.entity';
 
 /** Every entity of the data model; the schema they describe is created by the migrations under `migrations/`. */
 export const ENTITIES = [
@@ -43,4 +45,6 @@ export const ENTITIES = [
   IdempotencyKey,
   Report,
   AuditEntry,
+  HashtagStat,
+  TrendingTag,
 ];

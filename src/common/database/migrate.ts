@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { AppConfig } from '../config/app-config';
+import { buildOrmOptions } from './orm-options';
 
 /** An arbitrary, fixed key: every process of this service migrating at once waits on the same lock. */
 const MIGRATION_LOCK_KEY = 0x18_0001;
@@ -29,4 +31,19 @@ export async function migrateUnderLock(orm: MikroORM): Promise<string[]> {
   const names = applied.map((m) => m.name);
   if (names.length) new Logger('Migrations').log(`applied ${names.length}: ${names.join(', ')}`);
   return names;
+}
+
+/**
+ * Migrates with a short-lived ORM of its own, before the application (its workers, relay and sweeps) exists: a
+ * worker started on a fresh database waits here, on the lock, until the schema is there, instead of polling tables
+ * that do not exist yet. Two connections: the migrator looks for its table outside the locked transaction.
+ */
+export async function migrateBeforeStart(config: AppConfig, url: string): Promise<string[]> {
+  const options = buildOrmOptions(config, url);
+  const orm = await MikroORM.init({ ...options, replicas: [], pool: { ...options.pool, min: 0, max: 2 } });
+  try {
+    return await migrateUnderLock(orm);
+  } finally {
+    await orm.close();
+  }
 }

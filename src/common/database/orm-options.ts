@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -26,6 +27,19 @@ function stripSslMode(url: string): string {
   return parsed.toString();
 }
 
+/**
+ * knex reports pool and connection trouble ("Connection Error: …") through its own logger, which writes with
+ * `console.log`; MikroORM's writer is `console.log` too. Both go through Nest's logger (pino in the app) instead.
+ */
+const knexLogger = new Logger('Knex');
+const knexLog = {
+  warn: (message: unknown) => knexLogger.warn(String(message)),
+  error: (message: unknown) => knexLogger.error(String(message)),
+  deprecate: (message: unknown) => knexLogger.warn(String(message)),
+  debug: (message: unknown) => knexLogger.debug(String(message)),
+};
+const ormLogger = new Logger('MikroORM');
+
 export function buildOrmOptions(config: AppConfig, url: string): Options<PostgreSqlDriver> {
   const connection = (target: string) => ({
     ssl: sslFromUrl(target),
@@ -40,11 +54,11 @@ export function buildOrmOptions(config: AppConfig, url: string): Options<Postgre
     discovery: { warnWhenNoEntities: false },
     forceUtcTimezone: true,
     pool: { min: 0, max: config.database.poolMax, idleTimeoutMillis: 30_000 },
-    driverOptions: { connection: connection(url) },
+    driverOptions: { connection: connection(url), log: knexLog },
     replicas: config.database.replicaUrls.map((replica) => ({
       clientUrl: stripSslMode(replica),
       name: new URL(replica).host,
-      driverOptions: { connection: connection(replica) },
+      driverOptions: { connection: connection(replica), log: knexLog },
     })),
     // Reads go to the primary unless a repository asks for a replica (`executeOnReplica`): MikroORM's default would send
     // every `find` outside a transaction to a replica, also those that must see a write made just before.
@@ -62,5 +76,6 @@ export function buildOrmOptions(config: AppConfig, url: string): Options<Postgre
       pathTs: 'migrations',
     },
     debug: process.env.MIKRO_ORM_DEBUG === 'true',
+    logger: (message: string) => ormLogger.log(message),
   };
 }

@@ -6,7 +6,8 @@ import { QueueService } from '../queue/queue.service';
 
 const BATCH = 500;
 const IDLE_MS = 250;
-const MAX_BACKOFF_MS = 5000;
+// Capped low: after an outage the relay must find Redis again within about a second (a retry costs one indexed query).
+const MAX_BACKOFF_MS = 1000;
 /** A Redis that does not take the batch in this long is treated as down; the batch is retried. */
 const ENQUEUE_TIMEOUT_MS = 5000;
 

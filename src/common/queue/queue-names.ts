@@ -7,6 +7,8 @@ export enum QueueName {
   /** Verified Stripe webhook events, applied to subscriptions and unlocks. */
   Billing = 'billing',
   Media = 'media',
+  /** Trending hashtags and hashtag counts for search, recomputed every 30 s. */
+  Discovery = 'discovery',
 }
 
 /** Every job, with the queue it runs on. */
@@ -21,6 +23,8 @@ export enum JobName {
   ProcessMedia = 'process-media',
   /** Hourly: delete never-attached uploads and files of deleted posts; re-enqueue stuck processing. */
   CleanupMedia = 'cleanup-media',
+  /** Every 30 s: rewrite `trending_tags`; every 10 minutes `hashtag_stats` too (search module). */
+  RefreshDiscovery = 'refresh-discovery',
 }
 
 export interface RelayedEvent<T extends DomainEventType = DomainEventType> {
@@ -38,6 +42,7 @@ export interface JobPayloads {
   [JobName.ApplyStripeEvent]: { stripeEventId: string };
   [JobName.ProcessMedia]: { mediaId: string };
   [JobName.CleanupMedia]: Record<string, never>;
+  [JobName.RefreshDiscovery]: { withStats: boolean };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -46,6 +51,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ApplyStripeEvent]: QueueName.Billing,
   [JobName.ProcessMedia]: QueueName.Media,
   [JobName.CleanupMedia]: QueueName.Media,
+  [JobName.RefreshDiscovery]: QueueName.Discovery,
 };
 
 export interface QueueSettings {
@@ -73,4 +79,6 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Billing]: { concurrency: 4, attempts: 10, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
   // Image decoding is CPU and memory heavy: few at a time per worker; after the last attempt the media is marked failed.
   [QueueName.Media]: { concurrency: 2, attempts: 5, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 60_000 },
+  // One small job per 30 s slot; the next slot's job is the retry, so no backoff worth waiting for.
+  [QueueName.Discovery]: { concurrency: 1, attempts: 1, backoffMs: 1000, keepCompleted: 20, keepFailed: 100, lockMs: 30_000 },
 };

@@ -4,6 +4,17 @@ import { AppConfig } from '../config/app-config';
 
 export type RedisClient = Redis | Cluster;
 
+/** The longest wait between two reconnection attempts. */
+export const RECONNECT_MAX_DELAY_MS = 1000;
+
+/**
+ * Reconnection back-off: 100 ms, 200 ms, … capped at 1 s, for ever. A Redis that comes back is found again within
+ * about a second; BullMQ's own default (e^attempts, up to 20 s) left workers idle for up to 20 s after an outage.
+ */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(100 * attempt, RECONNECT_MAX_DELAY_MS);
+}
+
 /**
  * Connection options of one Redis server, from `REDIS_URL`. With `REDIS_CLUSTER_NODES` the same options serve every
  * cluster node, minus the address and database (a cluster has only database 0): `REDIS_URL` then only carries the
@@ -12,6 +23,7 @@ export type RedisClient = Redis | Cluster;
 export function redisOptions(config: AppConfig, overrides: RedisOptions = {}): RedisOptions {
   const url = new URL(config.redis.url);
   const credentials: RedisOptions = {
+    retryStrategy: reconnectDelay,
     username: url.username ? decodeURIComponent(url.username) : undefined,
     password: url.password ? decodeURIComponent(url.password) : undefined,
     tls: url.protocol === 'rediss:' ? {} : undefined,
@@ -43,6 +55,7 @@ function createCluster(config: AppConfig, overrides: RedisOptions, clusterOverri
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 200,
+    clusterRetryStrategy: reconnectDelay,
     ...clusterOverrides,
   });
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
@@ -11,7 +12,10 @@ import { CheckoutService } from './checkout.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { OpenCheckouts } from './open-checkouts';
 import { CreatorPricingService } from './creator-pricing.service';
-import { EntitlementsModule } from './entitlements.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
+import { PostUnlock } from './entities/post-unlock.entity';
+import { StripeEvent } from './entities/stripe-event.entity';
+import { Subscription } from './entities/subscription.entity';
 import { StripeEventApplier } from './stripe-event-applier.service';
 import { StripeEventsSweeper } from './stripe-events.sweeper';
 import { StripeWebhookController } from './stripe-webhook.controller';
@@ -33,7 +37,7 @@ export class BillingModule {
     return {
       module: BillingModule,
       global: true,
-      imports: [EntitlementsModule, UsersModule, PostsModule, SocialModule],
+      imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent]), EntitlementsModule, UsersModule, PostsModule, SocialModule],
       controllers: config.runsApi ? [BillingController, StripeWebhookController] : [],
       providers: [
         StripeClient,

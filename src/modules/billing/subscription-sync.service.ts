@@ -5,11 +5,13 @@ import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
+import { ACCESS_STATUSES } from './entitlements/subscriber-access';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { StripeClient } from './stripe/stripe.client';
 import { idOf, isUuid, pairFromMetadata, SubscriptionPair, subscriptionState, SubscriptionState } from './stripe/stripe-objects';
 
-const ACCESS: ReadonlySet<SubscriptionStatus> = new Set(['active', 'trialing']);
+/** Statuses that give access: reaching one (from none running) is an activation. */
+const ACCESS: ReadonlySet<SubscriptionStatus> = new Set(ACCESS_STATUSES);
 /** Stripe still bills these: a second checkout would charge twice. */
 export const RUNNING: ReadonlySet<SubscriptionStatus> = new Set(['active', 'trialing', 'past_due']);
 const ENDED: ReadonlySet<SubscriptionStatus> = new Set(['canceled', 'incomplete_expired']);

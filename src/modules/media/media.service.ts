@@ -6,7 +6,7 @@ import { DomainEvents } from '@/common/outbox/domain-events';
 import { JobName } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
 import { UpdateMediaDto } from './dto/media.dto';
-import { MediaResponse, toMediaResponse } from './dto/media.response';
+import { MediaResponse, PostMediaResponse, toLockedMediaResponse, toMediaResponse } from './dto/media.response';
 import { Media } from './entities/media.entity';
 import { MediaUrlSigner } from './media-url.signer';
 import { MediaErrors } from './media.errors';
@@ -53,17 +53,19 @@ export class MediaService {
 
   /**
    * Media of many posts in one query, in attachment order, for a viewer the access policy has already judged.
-   * `locked` posts get no URLs; media of `restricted` posts (premium, or not public) get expiring signed URLs;
-   * the rest plain URLs. Without `restricted`, every URL is signed.
+   * `locked` posts show only each item's id and type; media of `restricted` posts (premium, or not public) get
+   * expiring signed URLs; the rest plain URLs. Without `restricted`, every URL is signed.
    */
-  async forPosts(postIds: string[], locked: Set<string>, restricted?: Set<string>): Promise<Map<string, MediaResponse[]>> {
-    const byPost = new Map<string, MediaResponse[]>();
+  async forPosts(postIds: string[], locked: Set<string>, restricted?: Set<string>): Promise<Map<string, PostMediaResponse[]>> {
+    const byPost = new Map<string, PostMediaResponse[]>();
     if (!postIds.length) return byPost;
     const rows = await this.media.find({ post: { $in: postIds } }, { orderBy: { position: 'asc', createdAt: 'asc' } });
     for (const media of rows) {
       const postId = media.post!.id;
-      const urls = locked.has(postId) ? null : this.urlsOf(media, restricted ? !restricted.has(postId) : false);
-      byPost.set(postId, [...(byPost.get(postId) ?? []), toMediaResponse(media, urls)]);
+      const shown = locked.has(postId)
+        ? toLockedMediaResponse(media)
+        : toMediaResponse(media, this.urlsOf(media, restricted ? !restricted.has(postId) : false));
+      byPost.set(postId, [...(byPost.get(postId) ?? []), shown]);
     }
     return byPost;
   }

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
 import { AuthModule } from '@/modules/auth/auth.module';
-import { EntitlementsModule } from '@/modules/billing/entitlements.module';
+import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';

@@ -1,6 +1,8 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
+import { column, SqlFragment, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
+import { notBlockedOrMuted } from '@/modules/social/social.predicates';
 import { Notification, NotificationType } from './entities/notification.entity';
 
 export interface NewNotification {
@@ -27,12 +29,6 @@ export interface ListFilter {
   unread?: boolean;
 }
 
-/** Subscribers with access (the EntitlementsService rule), in SQL for the fan-out. */
-const SUBSCRIBERS_WITH_ACCESS = `select s.subscriber_id from subscriptions s
-  where s.creator_id = ? and s.subscriber_id > ?
-    and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ?) > now()))
-  order by s.subscriber_id limit ?`;
-
 export class NotificationsRepository extends EntityRepository<Notification> {
   /** One multi-row insert; a notification whose dedupe key exists is skipped. Answers the inserted rows. */
   async insertDeduplicated(rows: NewNotification[]): Promise<{ id: string; user_id: string }[]> {
@@ -47,29 +43,35 @@ export class NotificationsRepository extends EntityRepository<Notification> {
   }
 
   /**
-   * One batch of `subscribed_post` notifications: the next `batch` subscribers with access after `afterId`,
-   * minus those who block or mute the creator, in one INSERT … SELECT. Answers the subscriber ids it covered
-   * (inserted or already notified) so the caller can continue after the last one.
+   * One batch of `subscribed_post` notifications: the next `batch` subscribers after `afterId` whose `subscriptions`
+   * row (aliased `s`) passes `access` (entitlements' rule), minus those who block or mute the creator (social's
+   * predicate), in one INSERT … SELECT. Answers the subscriber ids it covered (inserted or already notified) so the
+   * caller can continue after the last one.
    */
   async fanOutSubscribedPost(
     postId: string,
     creatorId: string,
     afterId: string,
     batch: number,
-    graceDays: number,
+    access: SqlFragment,
   ): Promise<{ covered: string[]; inserted: { id: string; user_id: string }[] }> {
     const em = this.getEntityManager();
-    const covered = await em.execute<{ subscriber_id: string }[]>(SUBSCRIBERS_WITH_ACCESS, [creatorId, afterId, graceDays, batch]);
+    const covered = await em.execute<{ subscriber_id: string }[]>(
+      `select s.subscriber_id from subscriptions s
+        where s.creator_id = ? and s.subscriber_id > ? and ${access.sql}
+        order by s.subscriber_id limit ?`,
+      [creatorId, afterId, ...access.params, batch],
+    );
     if (!covered.length) return { covered: [], inserted: [] };
     const ids = covered.map((r) => r.subscriber_id);
+    const reachable = notBlockedOrMuted(column('r.id'), value(creatorId));
     const inserted = await em.execute<{ id: string; user_id: string }[]>(
       `insert into notifications (id, user_id, from_user_id, type, post_id, read, created_at, dedupe_key)
        select uuid_generate_v7(), r.id, ?, 'subscribed_post', ?, false, date_trunc('milliseconds', now()), ?
          from unnest(array[?]::uuid[]) as r(id)
-        where not exists (select 1 from blocks b where (b.blocker_id = r.id and b.blocked_id = ?) or (b.blocker_id = ? and b.blocked_id = r.id))
-          and not exists (select 1 from mutes m where m.muter_id = r.id and m.muted_id = ?)
+        where ${reachable.sql}
        on conflict (user_id, dedupe_key) do nothing returning id, user_id`,
-      [creatorId, postId, `subscribed_post:${postId}`, ids, creatorId, creatorId, creatorId],
+      [creatorId, postId, `subscribed_post:${postId}`, ids, ...reachable.params],
     );
     return { covered: ids, inserted };
   }

@@ -4,8 +4,8 @@ import { decodeCursor, Page, toPage } from '@/common/http/pagination';
 import { DomainEvents } from '@/common/outbox/domain-events';
 import { JobName, JobPayloads, RelayedEvent } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
-import { EntitlementsService } from '@/modules/billing/entitlements.service';
-import { PostsService } from '@/modules/posts/posts.service';
+import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { PostViewsService } from '@/modules/posts/post-views.service';
 import { SocialService } from '@/modules/social/social.service';
 import { toUserSummary } from '@/modules/users/dto/user.response';
@@ -25,7 +25,7 @@ export class NotificationsService {
   constructor(
     private readonly notifications: NotificationsRepository,
     private readonly social: SocialService,
-    private readonly posts: PostsService,
+    private readonly policy: PostAccessPolicy,
     private readonly views: PostViewsService,
     private readonly users: UsersService,
     private readonly entitlements: EntitlementsService,
@@ -89,7 +89,7 @@ export class NotificationsService {
 
   private async isVisibleTo(userId: string, postId: string): Promise<boolean> {
     try {
-      await this.posts.getVisibleRow(asViewer(userId), postId);
+      await this.policy.requireVisible(asViewer(userId), [postId]);
       return true;
     } catch {
       return false; // deleted since, or not visible to the recipient
@@ -99,7 +99,13 @@ export class NotificationsService {
   /** One batch of a premium post's fan-out, then the next batch as its own job (bounded, resumable work). */
   async fanOutBatch(job: JobPayloads[JobName.FanOutSubscribedPost]): Promise<number> {
     const after = job.afterSubscriberId ?? FIRST_ID;
-    const { covered, inserted } = await this.notifications.fanOutSubscribedPost(job.postId, job.authorId, after, FAN_OUT_BATCH, this.entitlements.graceDays);
+    const { covered, inserted } = await this.notifications.fanOutSubscribedPost(
+      job.postId,
+      job.authorId,
+      after,
+      FAN_OUT_BATCH,
+      this.entitlements.subscriptionAccessSql('s'),
+    );
     await this.hub.publish(inserted);
     if (covered.length === FAN_OUT_BATCH) {
       const next = covered[covered.length - 1];
@@ -118,11 +124,11 @@ export class NotificationsService {
   /** Renders notifications for their recipient; one about a post they can no longer see is left out. */
   async render(actor: AuthUser, rows: NotificationRow[]): Promise<NotificationResponse[]> {
     const postIds = [...new Set(rows.map((r) => r.post_id).filter((id): id is string => !!id))];
-    const [users, postRows] = await Promise.all([
+    const [users, views] = await Promise.all([
       this.users.findActiveByIds([...new Set(rows.map((r) => r.from_user_id).filter((id): id is string => !!id))]),
-      this.posts.rowsByIds(postIds),
+      this.views.renderByIds(actor, postIds),
     ]);
-    const posts = new Map((await this.views.render(actor, postRows)).map((p) => [p.id, p]));
+    const posts = new Map(views.map((p) => [p.id, p]));
     const fromUsers = new Map(users.map((u) => [u.id, u]));
     return rows
       // A notice from the service (no sender) stays when its post is gone; it then names no post.

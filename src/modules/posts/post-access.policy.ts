@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
-import { EntitlementsService } from '@/modules/billing/entitlements.service';
+import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
 import { SocialService } from '@/modules/social/social.service';
 import { PostRow } from './post-row';
+import { PostsErrors } from './posts.errors';
+import { PostsRepository } from './repositories/posts.repository';
 
 export interface PostAccess {
   /** The viewer may know the post exists (else: 404, absent from lists). */
@@ -11,24 +13,103 @@ export interface PostAccess {
   locked: boolean;
 }
 
-type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at'>;
+/** Posts judged for one viewer: the rows, the originals they repost, and the access to each of them. */
+export interface JudgedPosts {
+  rows: PostRow[];
+  originals: Map<string, PostRow>;
+  access: Map<string, PostAccess>;
+}
+
+/** A post the viewer may see. A repost comes with its original, which it stands or falls with. */
+export interface VisiblePost {
+  row: PostRow;
+  access: PostAccess;
+  original: { row: PostRow; access: PostAccess } | null;
+}
+
+type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at' | 'removed_at'>;
+
+/** Whether `row` may be shown: visible itself and, for a repost, its original live and visible too. */
+function shows(row: PostRow, judged: Pick<JudgedPosts, 'originals' | 'access'>): boolean {
+  if (!judged.access.get(row.id)?.visible) return false;
+  if (!row.repost_of_id) return true;
+  return !!judged.access.get(row.repost_of_id)?.visible && judged.originals.has(row.repost_of_id);
+}
+
+/** The judgement `requireVisible` made, as the renderer takes it (no access look-up again). */
+export function judgedOf(posts: VisiblePost[]): JudgedPosts {
+  const judged: JudgedPosts = { rows: [], originals: new Map(), access: new Map() };
+  for (const post of posts) {
+    judged.rows.push(post.row);
+    judged.access.set(post.row.id, post.access);
+    if (post.original) {
+      judged.originals.set(post.original.row.id, post.original.row);
+      judged.access.set(post.original.row.id, post.original.access);
+    }
+  }
+  return judged;
+}
+
+/** Several judgements as one, rows in order, for rendering in one batch. */
+export function combine(...parts: JudgedPosts[]): JudgedPosts {
+  return {
+    rows: parts.flatMap((p) => p.rows),
+    originals: new Map(parts.flatMap((p) => [...p.originals])),
+    access: new Map(parts.flatMap((p) => [...p.access])),
+  };
+}
 
 /**
  * The one visibility and entitlement rule, used by every read path (posts, threads, timelines, tags, likes,
- * notifications, media URLs). Batched: a page of any length costs the same few queries.
+ * notifications, unlocks). Batched: any number of posts costs the same few queries (graph, subscriptions, unlocks).
  *
- * - the author sees everything; suspended authors vanish; a block hides each side's posts from the other;
- * - `public` is for everyone, `followers` for followers, `subscribers` for subscribers with access;
- * - `is_premium` locks the content: without a price for subscribers with access, with a price for buyers only.
+ * - a post removed by a moderator is gone for everyone, its author included;
+ * - the author sees everything else; suspended authors vanish; a block hides each side's posts from the other;
+ * - `public` is for everyone, `followers` for followers, `subscribers` for subscribers with access (the entitlements
+ *   rule, `billing/entitlements/subscriber-access.ts`);
+ * - `is_premium` locks the content: without a price for subscribers with access, with a price for buyers only;
+ * - a repost is shown only while its original is.
+ *
+ * Two entry points: `requireVisible` decides a 404 without rendering anything; `judge` is what the renderer
+ * (PostViewsService) asks about a page of rows.
  */
 @Injectable()
 export class PostAccessPolicy {
   constructor(
+    private readonly posts: PostsRepository,
     private readonly social: SocialService,
     private readonly entitlements: EntitlementsService,
   ) {}
 
-  async evaluate(viewer: AuthUser | undefined, posts: AccessInput[]): Promise<Map<string, PostAccess>> {
+  /**
+   * The posts `ids` as `viewer` may see them, in the order asked, or the 404 problem when any of them is missing,
+   * deleted, or hidden from the viewer (a hidden post answers exactly like a missing one). Rows and the rule only:
+   * one read of the rows (two for a repost: its original), then the batched rule.
+   */
+  async requireVisible(viewer: AuthUser | undefined, ids: string[]): Promise<VisiblePost[]> {
+    const judged = await this.judge(viewer, await this.posts.findRows([...new Set(ids)]));
+    const byId = new Map(judged.rows.map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      if (!row || !shows(row, judged)) throw PostsErrors.notFound();
+      const original = row.repost_of_id ? judged.originals.get(row.repost_of_id)! : undefined;
+      return {
+        row,
+        access: judged.access.get(id)!,
+        original: original ? { row: original, access: judged.access.get(original.id)! } : null,
+      };
+    });
+  }
+
+  /** The rule over a page of rows, with the originals they repost fetched and judged alongside. */
+  async judge(viewer: AuthUser | undefined, rows: PostRow[]): Promise<JudgedPosts> {
+    const originalIds = [...new Set(rows.map((r) => r.repost_of_id).filter((id): id is string => !!id))];
+    const originals = new Map((await this.posts.findRows(originalIds)).map((r) => [r.id, r]));
+    const access = await this.evaluate(viewer, [...rows, ...originals.values()]);
+    return { rows, originals, access };
+  }
+
+  private async evaluate(viewer: AuthUser | undefined, posts: AccessInput[]): Promise<Map<string, PostAccess>> {
     const result = new Map<string, PostAccess>();
     if (!posts.length) return result;
     const others = posts.filter((p) => p.user_id !== viewer?.id);
@@ -45,6 +126,11 @@ export class PostAccessPolicy {
       : [undefined, new Set<string>(), new Set<string>()];
 
     for (const post of posts) {
+      // Removed by a moderator (a report's `remove_post`): gone for everyone; the row stays for the audit.
+      if (post.removed_at) {
+        result.set(post.id, { visible: false, locked: false });
+        continue;
+      }
       if (viewer && post.user_id === viewer.id) {
         result.set(post.id, { visible: true, locked: false });
         continue;
@@ -59,9 +145,5 @@ export class PostAccessPolicy {
       result.set(post.id, { visible, locked: visible && post.is_premium && !paid });
     }
     return result;
-  }
-
-  async canView(viewer: AuthUser | undefined, post: AccessInput): Promise<PostAccess> {
-    return (await this.evaluate(viewer, [post])).get(post.id)!;
   }
 }

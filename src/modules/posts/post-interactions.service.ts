@@ -7,65 +7,71 @@ import { OutboxService } from '@/common/outbox/outbox.service';
 import { PublicUserResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
 import { UsersService } from '@/modules/users/users.service';
 import { PostResponse } from './dto/post.dto';
-import { PostRow } from './post-row';
+import { PostAccessPolicy, VisiblePost } from './post-access.policy';
+import { PostViewsService } from './post-views.service';
 import { PostsErrors } from './posts.errors';
-import { PostsService } from './posts.service';
 import { PostsRepository } from './repositories/posts.repository';
 
-/** Likes and reposts: idempotent, counted once per user by unique indexes, counters moved in the same statement. */
+/**
+ * Likes and reposts: idempotent, counted once per user by unique indexes, counters moved in the same statement.
+ * Each checks the post once with the policy (no rendering) and renders only its answer.
+ */
 @Injectable()
 export class PostInteractionsService {
   constructor(
     private readonly em: EntityManager,
     private readonly posts: PostsRepository,
-    private readonly postsService: PostsService,
+    private readonly policy: PostAccessPolicy,
+    private readonly views: PostViewsService,
     private readonly users: UsersService,
     private readonly outbox: OutboxService,
   ) {}
 
-  /** The post acted on: a repost stands for its original. */
-  private async target(actor: AuthUser, id: string): Promise<PostRow> {
-    const { row } = await this.postsService.getVisibleRow(actor, id);
-    return row.repost_of_id ? (await this.postsService.getVisibleRow(actor, row.repost_of_id)).row : row;
+  /** The post acted on: a repost stands for its original (judged with it by `requireVisible`). */
+  private async target(actor: AuthUser, id: string): Promise<VisiblePost> {
+    const [post] = await this.policy.requireVisible(actor, [id]);
+    return post.original ? { ...post.original, original: null } : post;
   }
 
   async like(actor: AuthUser, id: string): Promise<PostResponse> {
     const post = await this.target(actor, id);
+    const { id: postId, user_id: authorId } = post.row;
     await this.em.fork().transactional(async (em: EntityManager) => {
-      if ((await this.posts.addLike(em, v7(), actor.id, post.id)) && post.user_id !== actor.id) {
-        this.outbox.record(em, 'post.liked', { postId: post.id, userId: actor.id, authorId: post.user_id });
+      if ((await this.posts.addLike(em, v7(), actor.id, postId)) && authorId !== actor.id) {
+        this.outbox.record(em, 'post.liked', { postId, userId: actor.id, authorId });
       }
     });
-    return this.postsService.get(actor, post.id);
+    return this.views.answer(actor, post);
   }
 
   async unlike(actor: AuthUser, id: string): Promise<PostResponse> {
     const post = await this.target(actor, id);
-    await this.posts.removeLike(this.em, actor.id, post.id);
-    return this.postsService.get(actor, post.id);
+    await this.posts.removeLike(this.em, actor.id, post.row.id);
+    return this.views.answer(actor, post);
   }
 
   async repost(actor: AuthUser, id: string): Promise<PostResponse> {
     const post = await this.target(actor, id);
-    if (post.visibility !== 'public') throw PostsErrors.notRepostable();
+    const { id: postId, user_id: authorId } = post.row;
+    if (post.row.visibility !== 'public') throw PostsErrors.notRepostable();
     await this.em.fork().transactional(async (em: EntityManager) => {
       const repostId = v7();
-      if ((await this.posts.addRepost(em, repostId, actor.id, post.id)) && post.user_id !== actor.id) {
-        this.outbox.record(em, 'post.reposted', { postId: post.id, repostId, userId: actor.id, authorId: post.user_id });
+      if ((await this.posts.addRepost(em, repostId, actor.id, postId)) && authorId !== actor.id) {
+        this.outbox.record(em, 'post.reposted', { postId, repostId, userId: actor.id, authorId });
       }
     });
-    return this.postsService.get(actor, post.id);
+    return this.views.answer(actor, post);
   }
 
   async unrepost(actor: AuthUser, id: string): Promise<PostResponse> {
     const post = await this.target(actor, id);
-    await this.posts.removeRepost(this.em, actor.id, post.id);
-    return this.postsService.get(actor, post.id);
+    await this.posts.removeRepost(this.em, actor.id, post.row.id);
+    return this.views.answer(actor, post);
   }
 
   async likers(viewer: AuthUser | undefined, id: string, query: PageQuery): Promise<Page<PublicUserResponse>> {
-    await this.postsService.getVisibleRow(viewer, id);
-    const rows = await this.posts.likersPage(id, decodeCursor(query.cursor), query.limit + 1);
+    await this.policy.requireVisible(viewer, [id]);
+    const rows = await this.posts.likersPage(id, viewer?.id, decodeCursor(query.cursor), query.limit + 1);
     const users = new Map((await this.users.findActiveByIds(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
     return toPage(
       rows.filter((r) => users.has(r.user_id)),

@@ -23,6 +23,8 @@ export interface PostRow {
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
+  /** Removed by a moderator: the policy hides it from everyone, its author included. */
+  removed_at: Date | null;
   author_username: string;
   author_display_name: string | null;
   author_avatar_url: string | null;
@@ -32,6 +34,11 @@ export interface PostRow {
 
 export const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply_to_id, p.root_post_id, p.repost_of_id,
   p.likes_count, p.replies_count, p.retweets_count as reposts_count, p.visibility, p.is_premium, p.price_cents,
-  p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at,
+  p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at, p.removed_at,
   u.username as author_username, u.display_name as author_display_name, u.avatar_url as author_avatar_url,
   u.verified as author_verified, u.suspended_at as author_suspended_at`;
+
+/** The FROM of every post read: the post `p` and its author `u`. */
+export const POST_FROM = 'from posts p join users u on u.id = p.user_id';
+/** A post anyone may still be shown: not deleted, its author not suspended. */
+export const POST_LIVE = 'p.deleted_at is null and u.suspended_at is null';

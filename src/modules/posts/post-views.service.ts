@@ -1,24 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
-import { MediaResponse } from '@/modules/media/dto/media.response';
+import { Page, toPage } from '@/common/http/pagination';
+import { PostMediaResponse } from '@/modules/media/dto/media.response';
 import { MediaService } from '@/modules/media/media.service';
 import { PostResponse } from './dto/post.dto';
-import { PostAccess, PostAccessPolicy } from './post-access.policy';
+import { JudgedPosts, judgedOf, PostAccess, PostAccessPolicy, VisiblePost } from './post-access.policy';
 import { PostRow } from './post-row';
+import { PostsErrors } from './posts.errors';
 import { PostsRepository } from './repositories/posts.repository';
 
 interface ViewerState {
   access: Map<string, PostAccess>;
   liked: Set<string>;
   reposted: Set<string>;
-  media: Map<string, MediaResponse[]>;
+  media: Map<string, PostMediaResponse[]>;
   originals: Map<string, PostRow>;
 }
 
 /**
  * Turns post rows into what a viewer may see, in a fixed number of queries whatever the page length:
- * reposted originals, access (policy), liked, reposted and media are each fetched once for the whole page.
- * Posts the viewer may not see are dropped, and so are reposts of them.
+ * reposted originals and access (the policy's `judge`), then liked, reposted and media, each fetched once for the
+ * whole page. Posts the viewer may not see are dropped, and so are reposts of them. Deciding a 404 is not rendering:
+ * that is `PostAccessPolicy.requireVisible`, whose judgement `one` and `answer` render without asking again.
  */
 @Injectable()
 export class PostViewsService {
@@ -29,10 +32,42 @@ export class PostViewsService {
   ) {}
 
   async render(viewer: AuthUser | undefined, rows: PostRow[]): Promise<PostResponse[]> {
-    const originalIds = [...new Set(rows.map((r) => r.repost_of_id).filter((id): id is string => !!id))];
-    const originals = new Map((await this.posts.findRows(originalIds)).map((r) => [r.id, r]));
+    return this.present(viewer, await this.policy.judge(viewer, rows));
+  }
+
+  /** Live posts by id (in no particular order), rendered for the viewer; those they may not see left out. */
+  async renderByIds(viewer: AuthUser | undefined, ids: string[]): Promise<PostResponse[]> {
+    return this.render(viewer, await this.posts.findRows(ids));
+  }
+
+  /** Renders a fetched page (`limit + 1` rows); the cursor follows the last fetched row, so hiding never skips. */
+  async page(viewer: AuthUser | undefined, rows: PostRow[], limit: number): Promise<Page<PostResponse>> {
+    const page = toPage(rows, limit, (r) => ({ at: new Date(r.created_at), id: r.id }), (r) => r);
+    return { data: await this.render(viewer, page.data), next_cursor: page.next_cursor };
+  }
+
+  /** A post `requireVisible` let through, rendered from the rows it read. */
+  async one(viewer: AuthUser | undefined, post: VisiblePost): Promise<PostResponse> {
+    const [view] = await this.present(viewer, judgedOf([post]));
+    return view;
+  }
+
+  /**
+   * The answer after a write to a post `requireVisible` let through: its row re-read (the write moved its counters)
+   * and rendered with the access already judged. 404 if it was deleted meanwhile.
+   */
+  async answer(viewer: AuthUser | undefined, post: VisiblePost): Promise<PostResponse> {
+    const fresh = new Map((await this.posts.findRows([post.row.id, ...(post.original ? [post.original.row.id] : [])])).map((r) => [r.id, r]));
+    const row = fresh.get(post.row.id);
+    const original = post.original && fresh.get(post.original.row.id);
+    if (!row || (post.original && !original)) throw PostsErrors.notFound();
+    return this.one(viewer, { row, access: post.access, original: original ? { row: original, access: post.original!.access } : null });
+  }
+
+  /** Renders posts already judged: no access look-up, only the viewer's likes, reposts and the media. */
+  async present(viewer: AuthUser | undefined, judged: JudgedPosts): Promise<PostResponse[]> {
+    const { rows, originals, access } = judged;
     const all = [...rows, ...originals.values()];
-    const access = await this.policy.evaluate(viewer, all);
     const visibleIds = all.filter((r) => access.get(r.id)?.visible).map((r) => r.id);
     const locked = new Set(visibleIds.filter((id) => access.get(id)?.locked));
     // Media of premium or non-public posts are served only through signed, expiring URLs.
@@ -45,11 +80,6 @@ export class PostViewsService {
     const state: ViewerState = { access, liked, reposted, media, originals };
     return rows.map((row) => this.view(row, state)).filter((v): v is PostResponse => v !== undefined);
   }
-
-  async renderOne(viewer: AuthUser | undefined, row: PostRow): Promise<PostResponse | undefined> {
-    return (await this.render(viewer, [row]))[0];
-  }
-
   private view(row: PostRow, state: ViewerState): PostResponse | undefined {
     const access = state.access.get(row.id);
     if (!access?.visible) return undefined;

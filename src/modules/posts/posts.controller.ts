@@ -7,6 +7,7 @@ import { IdempotencyInterceptor } from '@/common/idempotency/idempotency.interce
 import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
 import { UserPageResponse } from '@/modules/social/dto/social.dto';
 import { CreatePostDto, PostIdParam, PostPageResponse, PostResponse, ThreadResponse, UpdatePostDto } from './dto/post.dto';
+import { PostAuthoringService } from './post-authoring.service';
 import { PostInteractionsService } from './post-interactions.service';
 import { PostsService } from './posts.service';
 
@@ -16,6 +17,7 @@ import { PostsService } from './posts.service';
 export class PostsController {
   constructor(
     private readonly posts: PostsService,
+    private readonly authoring: PostAuthoringService,
     private readonly interactions: PostInteractionsService,
   ) {}
 
@@ -24,8 +26,8 @@ export class PostsController {
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat within 24 h answers the first response' })
   @ApiCreatedResponse({ type: PostResponse })
-  create(@CurrentUser() actor: AuthUser, @Body() dto: CreatePostDto) {
-    return this.posts.create(actor, dto);
+  async create(@CurrentUser() actor: AuthUser, @Body() dto: CreatePostDto) {
+    return this.posts.get(actor, await this.authoring.create(actor, dto));
   }
 
   @Public()
@@ -38,15 +40,15 @@ export class PostsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: PostResponse, description: 'Author only; sets edited_at' })
-  update(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam, @Body() dto: UpdatePostDto) {
-    return this.posts.update(actor, id, dto.content);
+  async update(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam, @Body() dto: UpdatePostDto) {
+    return this.posts.get(actor, await this.authoring.update(actor, id, dto.content));
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Author or admin; replies stay' })
   async remove(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam) {
-    await this.posts.remove(actor, id);
+    await this.authoring.remove(actor, id);
   }
 
   @Public()

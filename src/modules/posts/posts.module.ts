@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { EntitlementsModule } from '@/modules/billing/entitlements.module';
+import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';
@@ -8,17 +8,23 @@ import { Hashtag } from './entities/hashtag.entity';
 import { Like } from './entities/like.entity';
 import { PostHashtag } from './entities/post-hashtag.entity';
 import { Post } from './entities/post.entity';
-import { FeedsService } from './feeds.service';
 import { PostAccessPolicy } from './post-access.policy';
+import { PostAuthoringService } from './post-authoring.service';
+import { PostContentService } from './post-content.service';
 import { PostInteractionsService } from './post-interactions.service';
 import { PostViewsService } from './post-views.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
 
+/**
+ * Posts: reads by id, threads, writing and interactions, and the access policy every read path asks. Exports the
+ * policy (`requireVisible` decides a 404 without rendering) and the renderer (PostViewsService) for the features
+ * that show posts (timelines, notifications, billing's unlocks).
+ */
 @Module({
   imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, MediaModule],
   controllers: [PostsController],
-  providers: [PostsService, PostInteractionsService, PostViewsService, PostAccessPolicy, FeedsService],
-  exports: [PostsService, PostViewsService, PostAccessPolicy, FeedsService],
+  providers: [PostsService, PostAuthoringService, PostContentService, PostInteractionsService, PostViewsService, PostAccessPolicy],
+  exports: [PostsService, PostViewsService, PostAccessPolicy, PostAuthoringService],
 })
 export class PostsModule {}

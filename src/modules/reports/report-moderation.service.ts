@@ -5,6 +5,7 @@ import { decodeCursor, Page, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { AdminService } from '@/modules/admin/admin.service';
 import { AuditService } from '@/modules/audit/audit.service';
+import { PostAuthoringService } from '@/modules/posts/post-authoring.service';
 import { PostsService } from '@/modules/posts/posts.service';
 import { toUserSummary } from '@/modules/users/dto/user.response';
 import { User } from '@/modules/users/entities/user.entity';
@@ -20,9 +21,9 @@ import { QueueRow, ReportsRepository } from './reports.repository';
 @Injectable()
 export class ReportModerationService {
   constructor(
-    private readonly em: EntityManager,
     private readonly reports: ReportsRepository,
     private readonly posts: PostsService,
+    private readonly authoring: PostAuthoringService,
     private readonly admin: AdminService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
@@ -36,7 +37,7 @@ export class ReportModerationService {
 
   async resolve(actor: AuthUser, id: string, dto: ResolveReportDto): Promise<AdminReportResponse> {
     let revoked: string[] = [];
-    const resolved = await this.em.fork().transactional(async (em: EntityManager) => {
+    const resolved = await this.reports.getEntityManager().fork().transactional(async (em: EntityManager) => {
       const { report, group } = await this.reports.lockGroup(em, id);
       if (!report) throw ReportsErrors.notFound();
       if (report.status !== 'open') throw ReportsErrors.alreadyResolved();
@@ -70,7 +71,7 @@ export class ReportModerationService {
   private async applyAction(em: EntityManager, actor: AuthUser, report: Report, dto: ResolveReportDto): Promise<string[]> {
     if (dto.action === 'remove_post') {
       if (!report.targetPost) throw ReportsErrors.noPost();
-      await this.posts.removeByModerator(em, report.targetPost.id);
+      await this.authoring.removeByModerator(em, report.targetPost.id);
       this.audit.record(em, actor, { action: 'post.remove', targetUserId: report.targetUser.id, targetPostId: report.targetPost.id, note: dto.note });
     }
     if (dto.action === 'suspend_user') {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
-import { PostsService } from '@/modules/posts/posts.service';
+import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
 import { Post } from '@/modules/posts/entities/post.entity';
@@ -16,7 +16,7 @@ export class ReportsService {
   constructor(
     private readonly em: EntityManager,
     private readonly reports: ReportsRepository,
-    private readonly posts: PostsService,
+    private readonly policy: PostAccessPolicy,
     private readonly users: UsersService,
   ) {}
 
@@ -52,7 +52,7 @@ export class ReportsService {
   private async target(actor: AuthUser, dto: CreateReportDto): Promise<{ userId: string; postId: string | null }> {
     if ((dto.post_id === undefined) === (dto.username === undefined)) throw ReportsErrors.oneTarget();
     if (dto.post_id) {
-      const { row } = await this.posts.getVisibleRow(actor, dto.post_id);
+      const [{ row }] = await this.policy.requireVisible(actor, [dto.post_id]);
       return { userId: row.user_id, postId: row.id };
     }
     const user = await this.users.getActiveByUsername(dto.username!);

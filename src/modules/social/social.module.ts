@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { EntitlementsModule } from '@/modules/billing/entitlements.module';
+import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { Block } from './entities/block.entity';
 import { Follow } from './entities/follow.entity';

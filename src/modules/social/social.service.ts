@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { EntitlementsService } from '@/modules/billing/entitlements.service';
+import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
 import { PublicUserResponse, RelationshipResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
 import { UsersService } from '@/modules/users/users.service';
 import { BlocksRepository } from './repositories/blocks.repository';
@@ -121,9 +121,10 @@ export class SocialService {
     return this.relationship(actor.id, target.id);
   }
 
-  async list(side: 'followers' | 'following', username: string, query: PageQuery): Promise<Page<PublicUserResponse>> {
+  /** Followers or followings of `username`; a signed-in viewer sees nobody across a block with them. */
+  async list(viewer: AuthUser | undefined, side: 'followers' | 'following', username: string, query: PageQuery): Promise<Page<PublicUserResponse>> {
     const owner = await this.users.getActiveByUsername(username);
-    const rows = await this.follows.page(side, owner.id, decodeCursor(query.cursor), query.limit + 1);
+    const rows = await this.follows.page(side, owner.id, viewer?.id, decodeCursor(query.cursor), query.limit + 1);
     const users = new Map((await this.users.findActiveByIds(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
     return toPage(
       rows.filter((r) => users.has(r.user_id)),

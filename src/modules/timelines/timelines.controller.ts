@@ -6,7 +6,7 @@ import { CurrentUser, Public } from '@/common/auth/auth.decorators';
 import { PageQuery } from '@/common/http/pagination';
 import { PostPageResponse } from '@/modules/posts/dto/post.dto';
 import { UsernameParam } from '@/modules/users/dto/username.param';
-import { FeedsService } from '@/modules/posts/feeds.service';
+import { FeedsService } from './feeds.service';
 
 class TagParam {
   @ApiProperty({ description: 'Without the #; any case' })

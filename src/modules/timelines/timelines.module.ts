@@ -1,7 +1,16 @@
 import { Module } from '@nestjs/common';
+import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
 import { PostsModule } from '@/modules/posts/posts.module';
+import { SocialModule } from '@/modules/social/social.module';
+import { UsersModule } from '@/modules/users/users.module';
+import { FeedsService } from './feeds.service';
+import { TimelinePages } from './timeline-pages';
 import { TimelinesController } from './timelines.controller';
 
-/** The timeline routes; the feeds themselves are computed by the posts module's FeedsService. */
-@Module({ imports: [PostsModule], controllers: [TimelinesController] })
+/** Home, public, tag and author timelines: the page queries here, the rendering and the access rule in posts. */
+@Module({
+  imports: [PostsModule, UsersModule, SocialModule, EntitlementsModule],
+  controllers: [TimelinesController],
+  providers: [FeedsService, TimelinePages],
+})
 export class TimelinesModule {}

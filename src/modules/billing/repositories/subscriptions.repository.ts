@@ -3,17 +3,16 @@ import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { NEWEST_FIRST, olderThan } from '@/common/database/keyset';
 import { Keyset } from '@/common/http/pagination';
 import { Subscription } from '../entities/subscription.entity';
+import { subscriptionGrantsAccess } from '../entitlements/subscriber-access';
 
 export class SubscriptionsRepository extends EntityRepository<Subscription> {
-  /** The creators among `creatorIds` whose content `subscriberId` may see (see EntitlementsService for the rule). */
+  /** The creators among `creatorIds` whose content `subscriberId` may see (the rule of `subscriber-access.ts`). */
   async creatorsWithAccess(subscriberId: string, creatorIds: string[], graceDays: number): Promise<Set<string>> {
     if (!creatorIds.length) return new Set();
+    const access = subscriptionGrantsAccess('s', graceDays);
     const rows = await this.getEntityManager().execute<{ creator_id: string }[]>(
-      `select creator_id from subscriptions
-        where subscriber_id = ? and creator_id in (?)
-          and (status in ('active', 'trialing')
-               or (status = 'past_due' and current_period_end + make_interval(days => ?) > now()))`,
-      [subscriberId, creatorIds, graceDays],
+      `select s.creator_id from subscriptions s where s.subscriber_id = ? and s.creator_id in (?) and ${access.sql}`,
+      [subscriberId, creatorIds, ...access.params],
     );
     return new Set(rows.map((r) => r.creator_id));
   }

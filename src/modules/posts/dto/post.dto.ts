@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
-import { MediaResponse } from '@/modules/media/dto/media.response';
+import { LockedMediaResponse, MediaResponse, PostMediaResponse } from '@/modules/media/dto/media.response';
 import { UserSummaryResponse } from '@/modules/users/dto/user.response';
 import { VISIBILITIES, Visibility } from '../entities/post.entity';
 
@@ -62,6 +62,7 @@ export class PostIdParam {
   id: string;
 }
 
+@ApiExtraModels(MediaResponse, LockedMediaResponse)
 export class PostResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ type: UserSummaryResponse }) author: UserSummaryResponse;
@@ -70,7 +71,12 @@ export class PostResponse {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) reply_to_id: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) root_post_id: string | null;
   @ApiProperty({ nullable: true, type: () => PostResponse, description: 'The reposted post, for a repost' }) repost_of: PostResponse | null;
-  @ApiProperty({ type: [MediaResponse] }) media: MediaResponse[];
+  @ApiProperty({
+    type: 'array',
+    items: { oneOf: [{ $ref: getSchemaPath(MediaResponse) }, { $ref: getSchemaPath(LockedMediaResponse) }] },
+    description: 'On a locked post, each item is only `{ id, type }`',
+  })
+  media: PostMediaResponse[];
   @ApiProperty() likes_count: number;
   @ApiProperty({ description: 'Direct replies only' }) replies_count: number;
   @ApiProperty() reposts_count: number;

@@ -10,6 +10,8 @@ import { Post } from './post.entity';
   expression:
     'create index "post_hashtags_tag_created_idx" on "post_hashtags" ("hashtag_id", "created_at" desc, "post_id" desc)',
 })
+/** The trending job's 24-hour window (search module). */
+@Index({ name: 'post_hashtags_created_idx', properties: ['createdAt'] })
 export class PostHashtag {
   [EntityRepositoryType]?: PostHashtagsRepository;
   [PrimaryKeyProp]?: ['hashtag', 'post'];

@@ -40,6 +40,10 @@ export type Visibility = (typeof VISIBILITIES)[number];
     'create unique index "posts_repost_unique" on "posts" ("user_id", "repost_of_id") ' +
     'where "repost_of_id" is not null and "deleted_at" is null',
 })
+@Index({
+  name: 'posts_search_idx',
+  expression: 'create index "posts_search_idx" on "posts" using gin ("search_vector") where "deleted_at" is null',
+})
 @Check({ name: 'posts_price_cents_check', expression: 'price_cents >= 100 and price_cents <= 100000' })
 export class Post {
   [EntityRepositoryType]?: PostsRepository;
@@ -109,6 +113,22 @@ export class Post {
 
   @Property({ type: 'string', length: 3, default: 'usd' })
   currency: string = 'usd';
+
+  /**
+   * The words the post is found by (migration 20261203070000, docs/search.md), written by PostgreSQL: a premium post's
+   * come from its `preview` only, so its hidden content can never match a search. Never loaded or written here.
+   */
+  @Property({
+    type: 'string',
+    columnType: 'tsvector',
+    nullable: true,
+    lazy: true,
+    hidden: true,
+    // PostgreSQL's own rendering of the migration's expression, so the schema diff stays empty.
+    generated:
+      "(to_tsvector('simple'::regconfig, search_fold(CASE WHEN is_premium THEN (COALESCE(preview, ''::character varying))::text ELSE content END))) stored",
+  })
+  searchVector?: string;
 
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   editedAt?: Date | null;

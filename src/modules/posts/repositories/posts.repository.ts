@@ -1,29 +1,14 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { executeOnReplica } from '@/common/database/read-replica';
+import { column, sql, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
-import { Post, Visibility } from '../entities/post.entity';
-import { POST_COLUMNS, PostRow } from '../post-row';
-
-const FROM = 'from posts p join users u on u.id = p.user_id';
-const LIVE = 'p.deleted_at is null and u.suspended_at is null';
-/** The subscription access rule of EntitlementsService, in SQL for the timeline filters. */
-const HAS_ACCESS = `exists (select 1 from subscriptions s where s.subscriber_id = ? and s.creator_id = p.user_id
-  and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ?) > now())))`;
-
-/** A repost of a muted author's post is muted too (Mastodon's rule): one index probe per repost row. */
-const NOT_MUTED_REPOST = `(p.repost_of_id is null or not exists (
-  select 1 from posts o join mutes mo on mo.muted_id = o.user_id where o.id = p.repost_of_id and mo.muter_id = ?))`;
-
-/** Up to this many followed accounts, the home timeline probes each author's index (see homePage). */
-export const HOME_PROBE_LIMIT = 20;
-
-function before(cursor: Keyset | undefined): { sql: string; params: unknown[] } {
-  return cursor ? { sql: 'and (p.created_at, p.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
-}
+import { notBlockedEitherWay } from '@/modules/social/social.predicates';
+import { Post } from '../entities/post.entity';
+import { POST_COLUMNS, POST_FROM, POST_LIVE, PostRow } from '../post-row';
 
 /**
  * Reads by id (`findRows`: the re-read after a create or edit, reposted originals, access checks) and the viewer's
- * own likes and reposts run on the primary. Pages of posts (timelines, replies, threads, likers) run on a read replica
+ * own likes and reposts run on the primary. Pages of posts (replies, threads, likers) run on a read replica
  * when there is one: a page may lag the primary by the replication delay. See the README's "Scaling out".
  */
 export class PostsRepository extends EntityRepository<Post> {
@@ -38,103 +23,18 @@ export class PostsRepository extends EntityRepository<Post> {
   /** Live posts by id, in no particular order (deleted posts and suspended authors left out). */
   findRows(ids: string[]): Promise<PostRow[]> {
     if (!ids.length) return Promise.resolve([]);
-    return this.rows(`select ${POST_COLUMNS} ${FROM} where p.id in (?) and ${LIVE}`, [ids]);
+    return this.rows(`select ${POST_COLUMNS} ${POST_FROM} where p.id in (?) and ${POST_LIVE}`, [ids]);
   }
 
   async findRow(id: string): Promise<PostRow | undefined> {
     return (await this.findRows([id]))[0];
   }
 
-  /**
-   * Home: the viewer's own posts and those of everyone they follow, reposts included, newest first, minus muted
-   * authors (and reposts of their posts) and subscriber-only posts the viewer has no access to. Two plans, chosen by
-   * how many the viewer follows (measured in the README's "Timelines" section):
-   * - few: one `posts_user_created_idx` probe per followed author, merged (cost grows with the follow count);
-   * - many: a backward walk of the `created_at` index keeping followed authors' posts (cost shrinks as the
-   *   followed share of all posts grows).
-   */
-  homePage(viewerId: string, followingCount: number, cursor: Keyset | undefined, limit: number, graceDays: number): Promise<PostRow[]> {
-    const c = before(cursor);
-    const visible = `(p.visibility <> 'subscribers' or p.user_id = ? or ${HAS_ACCESS})`;
-    if (followingCount <= HOME_PROBE_LIMIT) {
-      return this.pageRows(
-        `with authors as (
-           select ?::uuid as id
-           union all
-           select f.following_id from follows f where f.follower_id = ?
-              and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = f.following_id))
-         select ${POST_COLUMNS} from authors a
-          cross join lateral (
-            select p.* from posts p
-             where p.user_id = a.id and p.deleted_at is null and ${visible} and ${NOT_MUTED_REPOST} ${c.sql}
-             order by p.created_at desc, p.id desc limit ?) p
-          join users u on u.id = p.user_id
-         where u.suspended_at is null
-         order by p.created_at desc, p.id desc limit ?`,
-        [viewerId, viewerId, viewerId, viewerId, viewerId, graceDays, viewerId, ...c.params, limit, limit],
-      );
-    }
-    return this.pageRows(
-      `select ${POST_COLUMNS} ${FROM}
-        where ${LIVE}
-          and (p.user_id = ? or p.user_id in (select following_id from follows where follower_id = ?))
-          and ${visible}
-          and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)
-          and ${NOT_MUTED_REPOST}
-          ${c.sql}
-        order by p.created_at desc, p.id desc limit ?`,
-      [viewerId, viewerId, viewerId, viewerId, graceDays, viewerId, viewerId, ...c.params, limit],
-    );
-  }
-
-  /** Public, original (not reposted) posts, newest first, over `posts_public_created_idx`. */
-  publicPage(viewerId: string | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
-    const c = before(cursor);
-    const exclude = viewerId
-      ? `and not exists (select 1 from blocks b where (b.blocker_id = ? and b.blocked_id = p.user_id) or (b.blocker_id = p.user_id and b.blocked_id = ?))
-         and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)`
-      : '';
-    return this.pageRows(
-      `select ${POST_COLUMNS} ${FROM}
-        where ${LIVE} and p.visibility = 'public' and p.repost_of_id is null ${exclude} ${c.sql}
-        order by p.created_at desc, p.id desc limit ?`,
-      [...(viewerId ? [viewerId, viewerId, viewerId] : []), ...c.params, limit],
-    );
-  }
-
-  /** Public posts with a hashtag, over `post_hashtags_tag_created_idx`. */
-  tagPage(tag: string, viewerId: string | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
-    const c = cursor ? { sql: 'and (ph.created_at, ph.post_id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
-    const exclude = viewerId
-      ? `and not exists (select 1 from blocks b where (b.blocker_id = ? and b.blocked_id = p.user_id) or (b.blocker_id = p.user_id and b.blocked_id = ?))
-         and not exists (select 1 from mutes m where m.muter_id = ? and m.muted_id = p.user_id)`
-      : '';
-    return this.pageRows(
-      `select ${POST_COLUMNS}
-         from hashtags h join post_hashtags ph on ph.hashtag_id = h.id
-         join posts p on p.id = ph.post_id join users u on u.id = p.user_id
-        where h.name = ? and ${LIVE} and p.visibility = 'public' ${exclude} ${c.sql}
-        order by ph.created_at desc, ph.post_id desc limit ?`,
-      [tag, ...(viewerId ? [viewerId, viewerId, viewerId] : []), ...c.params, limit],
-    );
-  }
-
-  /** One author's posts and reposts in the visibilities the viewer may see, over `posts_user_created_idx`. */
-  authorPage(authorId: string, visibilities: Visibility[], cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
-    const c = before(cursor);
-    return this.pageRows(
-      `select ${POST_COLUMNS} ${FROM}
-        where p.user_id = ? and ${LIVE} and p.visibility in (?) ${c.sql}
-        order by p.created_at desc, p.id desc limit ?`,
-      [authorId, visibilities, ...c.params, limit],
-    );
-  }
-
   /** Direct replies, oldest first, over `posts_reply_created_idx`. */
   repliesPage(postId: string, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = cursor ? { sql: 'and (p.created_at, p.id) > (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
     return this.pageRows(
-      `select ${POST_COLUMNS} ${FROM} where p.reply_to_id = ? and ${LIVE} ${c.sql} order by p.created_at, p.id limit ?`,
+      `select ${POST_COLUMNS} ${POST_FROM} where p.reply_to_id = ? and ${POST_LIVE} ${c.sql} order by p.created_at, p.id limit ?`,
       [postId, ...c.params, limit],
     );
   }
@@ -147,7 +47,7 @@ export class PostsRepository extends EntityRepository<Post> {
          union all
          select p.id, p.reply_to_id, c.depth + 1 from posts p join chain c on p.id = c.parent where c.depth < ?)
        select ${POST_COLUMNS} from chain c join posts p on p.id = c.id join users u on u.id = p.user_id
-        where c.depth > 0 and ${LIVE} order by c.depth desc`,
+        where c.depth > 0 and ${POST_LIVE} order by c.depth desc`,
       [postId, maxDepth],
     );
   }
@@ -160,7 +60,7 @@ export class PostsRepository extends EntityRepository<Post> {
          union all
          select p.id, t.depth + 1 from posts p join tree t on p.reply_to_id = t.id where t.depth < 100)
        select ${POST_COLUMNS} from tree t join posts p on p.id = t.id join users u on u.id = p.user_id
-        where t.depth > 0 and ${LIVE} order by p.created_at, p.id limit ?`,
+        where t.depth > 0 and ${POST_LIVE} order by p.created_at, p.id limit ?`,
       [postId, max],
     );
   }
@@ -233,14 +133,23 @@ export class PostsRepository extends EntityRepository<Post> {
     if (parentId) await em.execute('update posts set replies_count = greatest(replies_count + ?, 0) where id = ?', [delta, parentId]);
   }
 
-  /** Users who liked a post, newest like first, over `likes_post_created_idx`. */
-  likersPage(postId: string, cursor: Keyset | undefined, limit: number): Promise<{ like_id: string; liked_at: Date; user_id: string }[]> {
+  /**
+   * Users who liked a post, newest like first, over `likes_post_created_idx`; for a signed-in viewer, nobody across a
+   * block with them (a block hides both ways, lists included).
+   */
+  likersPage(
+    postId: string,
+    viewerId: string | undefined,
+    cursor: Keyset | undefined,
+    limit: number,
+  ): Promise<{ like_id: string; liked_at: Date; user_id: string }[]> {
     const c = cursor ? { sql: 'and (l.created_at, l.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
+    const unblocked = viewerId ? sql`and ${notBlockedEitherWay(value(viewerId), column('l.user_id'))}` : sql``;
     return executeOnReplica(
       this.getEntityManager(),
       `select l.id as like_id, l.created_at as liked_at, l.user_id from likes l join users u on u.id = l.user_id
-        where l.post_id = ? and u.suspended_at is null ${c.sql} order by l.created_at desc, l.id desc limit ?`,
-      [postId, ...c.params, limit],
+        where l.post_id = ? and u.suspended_at is null ${unblocked.sql} ${c.sql} order by l.created_at desc, l.id desc limit ?`,
+      [postId, ...unblocked.params, ...c.params, limit],
     );
   }
 }

@@ -5,6 +5,7 @@ export class RelationshipResponse {
   @ApiProperty() following: boolean;
   @ApiProperty() followed_by: boolean;
   @ApiProperty() blocking: boolean;
+  @ApiProperty({ description: 'This account blocks the viewer (its posts stay hidden from them)' }) blocked_by: boolean;
   @ApiProperty() muting: boolean;
   @ApiProperty() subscribed: boolean;
 }

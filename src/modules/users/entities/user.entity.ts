@@ -1,4 +1,4 @@
-import { Check, Entity, EntityRepositoryType, Enum, ManyToOne, OptionalProps, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
+import { Check, Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
 import { v7 } from 'uuid';
 import { Media } from '@/modules/media/entities/media.entity';
 import { UsersRepository } from '../users.repository';
@@ -10,6 +10,19 @@ export type UserRole = (typeof USER_ROLES)[number];
 @Unique({
   name: 'users_username_lower_unique',
   expression: 'create unique index "users_username_lower_unique" on "users" (lower("username"))',
+})
+// Search and suggestions (migration 20261203070000, docs/search.md).
+@Index({
+  name: 'users_username_trgm_idx',
+  expression: 'create index "users_username_trgm_idx" on "users" using gin (lower("username") gin_trgm_ops)',
+})
+@Index({
+  name: 'users_display_name_trgm_idx',
+  expression: 'create index "users_display_name_trgm_idx" on "users" using gin (public.search_fold("display_name") gin_trgm_ops)',
+})
+@Index({
+  name: 'users_popular_idx',
+  expression: 'create index "users_popular_idx" on "users" ("followers_count" desc, "id" desc) where "suspended_at" is null',
 })
 @Check({
   name: 'users_subscription_price_cents_check',

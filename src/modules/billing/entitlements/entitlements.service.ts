@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@/common/config/app-config';
+import { SqlFragment, SqlOperand } from '@/common/database/sql-fragment';
+import { PostUnlocksRepository } from '../repositories/post-unlocks.repository';
+import { SubscriptionsRepository } from '../repositories/subscriptions.repository';
+import { hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-access';
+
+/**
+ * Who may see whose paid content: subscriber access (the rule in `subscriber-access.ts`: `active`/`trialing`, or
+ * `past_due` within `PAST_DUE_GRACE_DAYS`) and pay-per-view purchases. The batched look-ups serve the post access
+ * policy; the SQL fragments serve queries that filter in the database (timelines, notification fan-out, search).
+ */
+@Injectable()
+export class EntitlementsService {
+  constructor(
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly unlocks: PostUnlocksRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  private get graceDays(): number {
+    return this.config.billing.pastDueGraceDays;
+  }
+
+  /** Of these creators, the ones `subscriberId` may see subscriber content of. One query for any number. */
+  subscribedCreators(subscriberId: string, creatorIds: string[]): Promise<Set<string>> {
+    return this.subscriptions.creatorsWithAccess(subscriberId, creatorIds, this.graceDays);
+  }
+
+  /** Of these pay-per-view posts, the ones `userId` bought. */
+  unlockedPosts(userId: string, postIds: string[]): Promise<Set<string>> {
+    return this.unlocks.unlockedAmong(userId, postIds);
+  }
+
+  async isSubscribed(subscriberId: string, creatorId: string): Promise<boolean> {
+    return (await this.subscribedCreators(subscriberId, [creatorId])).has(creatorId);
+  }
+
+  /** SQL: `subscriber` has access to `creator`'s subscriber content (an `exists` over `subscriptions`). */
+  subscriberAccessSql(subscriber: SqlOperand, creator: SqlOperand): SqlFragment {
+    return hasSubscriberAccess(subscriber, creator, this.graceDays);
+  }
+
+  /** SQL: the `subscriptions` row aliased `alias` in the caller's query gives access (for queries that list subscribers). */
+  subscriptionAccessSql(alias: string): SqlFragment {
+    return subscriptionGrantsAccess(alias, this.graceDays);
+  }
+}

@@ -1,0 +1,45 @@
+import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
+import { SubscriptionStatus } from '../entities/subscription.entity';
+
+/**
+ * THE rule for "has access to a creator's subscriber content", in its two forms (TypeScript for one row, SQL for
+ * queries). Every read path that needs it takes it from here: the post access policy (through EntitlementsService),
+ * the timelines' filters, the notification fan-out and search.
+ *
+ * - `active` and `trialing` give access (also while set to cancel at the period end: Stripe keeps them active);
+ * - `past_due` keeps access until `PAST_DUE_GRACE_DAYS` after the paid period ended, while Stripe retries the card;
+ * - every other status ends access at once.
+ */
+export const ACCESS_STATUSES: readonly SubscriptionStatus[] = ['active', 'trialing'];
+export const GRACE_STATUS: SubscriptionStatus = 'past_due';
+
+const DAY_MS = 86_400_000;
+
+/** The rule for one subscription row, as of `now`. */
+export function grantsAccess(sub: { status: SubscriptionStatus; currentPeriodEnd: Date | null }, graceDays: number, now: Date = new Date()): boolean {
+  if (ACCESS_STATUSES.includes(sub.status)) return true;
+  return sub.status === GRACE_STATUS && !!sub.currentPeriodEnd && sub.currentPeriodEnd.getTime() + graceDays * DAY_MS > now.getTime();
+}
+
+const quoted = (statuses: readonly string[]) => statuses.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The rule on a `subscriptions` row of the caller's query, aliased `alias`:
+ * `(s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ?) > now()))`.
+ * `alias` is an identifier written in our code, never input.
+ */
+export function subscriptionGrantsAccess(alias: string, graceDays: number): SqlFragment {
+  return {
+    sql: `(${alias}.status in (${quoted(ACCESS_STATUSES)}) or (${alias}.status = '${GRACE_STATUS}' and ${alias}.current_period_end + make_interval(days => ?) > now()))`,
+    params: [graceDays],
+  };
+}
+
+/**
+ * `subscriber` has access to `creator`'s subscriber content: an `exists (…)` over the unique
+ * `(subscriber_id, creator_id)` index. Typically `hasSubscriberAccess(value(viewerId), column('p.user_id'), graceDays)`
+ * in a posts query. Prefer `EntitlementsService.subscriberAccessSql`, which fills in the configured grace period.
+ */
+export function hasSubscriberAccess(subscriber: SqlOperand, creator: SqlOperand, graceDays: number): SqlFragment {
+  return sql`exists (select 1 from subscriptions sa where sa.subscriber_id = ${subscriber} and sa.creator_id = ${creator} and ${subscriptionGrantsAccess('sa', graceDays)})`;
+}

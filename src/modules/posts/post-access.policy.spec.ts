@@ -1,0 +1,177 @@
+import { AuthUser } from '@/common/auth/auth-user';
+import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { SocialService } from '@/modules/social/social.service';
+import { PostAccessPolicy } from './post-access.policy';
+import { PostRow } from './post-row';
+import { PostsRepository } from './repositories/posts.repository';
+
+const viewer: AuthUser = { id: 'viewer', role: 'user', sessionId: 's' };
+
+let seq = 0;
+function row(over: Partial<PostRow> = {}): PostRow {
+  seq += 1;
+  return {
+    id: `post-${seq}`,
+    user_id: 'author',
+    content: 'text',
+    content_html: '<p>text</p>',
+    reply_to_id: null,
+    root_post_id: null,
+    repost_of_id: null,
+    likes_count: 0,
+    replies_count: 0,
+    reposts_count: 0,
+    visibility: 'public',
+    is_premium: false,
+    price_cents: null,
+    preview: null,
+    currency: 'usd',
+    created_at: new Date(),
+    edited_at: null,
+    deleted_at: null,
+    removed_at: null,
+    author_username: 'author',
+    author_display_name: null,
+    author_avatar_url: null,
+    author_verified: false,
+    author_suspended_at: null,
+    ...over,
+  };
+}
+
+/** The policy over in-memory rows and graph, counting each look-up it makes. */
+function setUp(world: { rows?: PostRow[]; following?: string[]; blocked?: string[]; subscribedTo?: string[]; bought?: string[] } = {}) {
+  const calls = { findRows: 0, graphView: 0, subscribedCreators: 0, unlockedPosts: 0 };
+  const live = new Map((world.rows ?? []).map((r) => [r.id, r]));
+  const posts = {
+    findRows: async (ids: string[]) => {
+      if (!ids.length) return []; // as the repository: no ids, no query
+      calls.findRows += 1;
+      return ids.flatMap((id) => (live.has(id) ? [live.get(id)!] : []));
+    },
+  };
+  const social = {
+    graphView: async (_viewerId: string, authors: string[]) => {
+      calls.graphView += 1;
+      return { following: new Set(authors.filter((a) => world.following?.includes(a))), blocked: new Set(authors.filter((a) => world.blocked?.includes(a))) };
+    },
+  };
+  const entitlements = {
+    subscribedCreators: async (_subscriberId: string, creators: string[]) => {
+      calls.subscribedCreators += 1;
+      return new Set(creators.filter((c) => world.subscribedTo?.includes(c)));
+    },
+    unlockedPosts: async (_userId: string, postIds: string[]) => {
+      calls.unlockedPosts += 1;
+      return new Set(postIds.filter((id) => world.bought?.includes(id)));
+    },
+  };
+  const policy = new PostAccessPolicy(posts as unknown as PostsRepository, social as unknown as SocialService, entitlements as unknown as EntitlementsService);
+  return { policy, calls };
+}
+
+async function accessOf(post: PostRow, world: Parameters<typeof setUp>[0] = {}, who: AuthUser | undefined = viewer) {
+  const { policy } = setUp(world);
+  return (await policy.judge(who, [post])).access.get(post.id);
+}
+
+describe(PostAccessPolicy.name, () => {
+  describe('the rule', () => {
+    it('shows public posts to everyone, anonymous included', async () => {
+      const post = row();
+      expect(await accessOf(post, {}, undefined)).toEqual({ visible: true, locked: false });
+      expect(await accessOf(post)).toEqual({ visible: true, locked: false });
+    });
+
+    it('shows followers-only posts to followers only', async () => {
+      const post = row({ visibility: 'followers' });
+      expect(await accessOf(post)).toEqual({ visible: false, locked: false });
+      expect(await accessOf(post, {}, undefined)).toEqual({ visible: false, locked: false });
+      expect(await accessOf(post, { following: ['author'] })).toEqual({ visible: true, locked: false });
+    });
+
+    it('shows subscriber posts to subscribers with access only, following or not', async () => {
+      const post = row({ visibility: 'subscribers' });
+      expect(await accessOf(post, { following: ['author'] })).toEqual({ visible: false, locked: false });
+      expect(await accessOf(post, { subscribedTo: ['author'] })).toEqual({ visible: true, locked: false });
+    });
+
+    it('locks premium content without a price for non-subscribers, and opens it to subscribers', async () => {
+      const post = row({ is_premium: true });
+      expect(await accessOf(post)).toEqual({ visible: true, locked: true });
+      expect(await accessOf(post, {}, undefined)).toEqual({ visible: true, locked: true });
+      expect(await accessOf(post, { subscribedTo: ['author'] })).toEqual({ visible: true, locked: false });
+    });
+
+    it('opens a pay-per-view post to its buyers only, not to subscribers', async () => {
+      const post = row({ is_premium: true, price_cents: 500 });
+      expect(await accessOf(post, { subscribedTo: ['author'] })).toEqual({ visible: true, locked: true });
+      expect(await accessOf(post, { bought: [post.id] })).toEqual({ visible: true, locked: false });
+    });
+
+    it('hides everything across a block, and every post of a suspended author', async () => {
+      expect(await accessOf(row(), { blocked: ['author'] })).toEqual({ visible: false, locked: false });
+      expect(await accessOf(row({ author_suspended_at: new Date() }))).toEqual({ visible: false, locked: false });
+    });
+
+    it('lets the author see all of their own posts, unlocked', async () => {
+      const own = row({ user_id: viewer.id, visibility: 'subscribers', is_premium: true, price_cents: 900 });
+      expect(await accessOf(own)).toEqual({ visible: true, locked: false });
+    });
+
+    it('hides a post removed by a moderator from everyone, its author included', async () => {
+      expect(await accessOf(row({ removed_at: new Date() }))).toEqual({ visible: false, locked: false });
+      expect(await accessOf(row({ user_id: viewer.id, removed_at: new Date() }))).toEqual({ visible: false, locked: false });
+    });
+  });
+
+  describe('requireVisible', () => {
+    it('answers the rows and their access, in the order asked, without any rendering look-up', async () => {
+      const a = row();
+      const b = row({ visibility: 'followers' });
+      const { policy, calls } = setUp({ rows: [a, b], following: ['author'] });
+      const visible = await policy.requireVisible(viewer, [b.id, a.id]);
+      expect(visible.map((v) => v.row.id)).toEqual([b.id, a.id]);
+      expect(visible.map((v) => v.access)).toEqual([
+        { visible: true, locked: false },
+        { visible: true, locked: false },
+      ]);
+      // One read of the rows (no originals to read), one graph look-up, nothing else.
+      expect(calls).toEqual({ findRows: 1, graphView: 1, subscribedCreators: 1, unlockedPosts: 1 });
+    });
+
+    it('throws the 404 problem for a missing post and, identically, for one hidden from the viewer', async () => {
+      const hidden = row({ visibility: 'followers' });
+      const { policy } = setUp({ rows: [hidden] });
+      const missing = await policy.requireVisible(viewer, ['nope']).catch((e: unknown) => e);
+      const invisible = await policy.requireVisible(viewer, [hidden.id]).catch((e: unknown) => e);
+      expect(missing).toMatchObject({ status: 404, code: 'not_found' });
+      expect(invisible).toEqual(missing);
+    });
+
+    it('judges a repost with its original, and refuses it when the original is hidden or gone', async () => {
+      const original = row({ user_id: 'other' });
+      const repost = row({ repost_of_id: original.id, content: '' });
+      const { policy, calls } = setUp({ rows: [original, repost] });
+      const [visible] = await policy.requireVisible(viewer, [repost.id]);
+      expect(visible.original?.row.id).toBe(original.id);
+      expect(calls.findRows).toBe(2);
+      expect(calls.graphView).toBe(1);
+
+      await expect(setUp({ rows: [original, repost], blocked: ['other'] }).policy.requireVisible(viewer, [repost.id])).rejects.toMatchObject({ status: 404 });
+      await expect(setUp({ rows: [repost] }).policy.requireVisible(viewer, [repost.id])).rejects.toMatchObject({ status: 404 });
+    });
+  });
+
+  describe('judge', () => {
+    it('costs the same look-ups for a page of any length', async () => {
+      const originals = Array.from({ length: 20 }, () => row({ user_id: 'other', is_premium: true }));
+      const page = originals.flatMap((o, i) => [row({ user_id: `author-${i}`, visibility: 'subscribers' }), row({ repost_of_id: o.id }), row({ is_premium: true, price_cents: 100 })]);
+      const { policy, calls } = setUp({ rows: originals });
+      const judged = await policy.judge(viewer, page);
+      expect(judged.originals.size).toBe(20);
+      expect(judged.access.size).toBe(page.length + originals.length);
+      expect(calls).toEqual({ findRows: 1, graphView: 1, subscribedCreators: 1, unlockedPosts: 1 });
+    });
+  });
+});

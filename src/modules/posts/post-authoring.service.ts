@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuthUser } from '@/common/auth/auth-user';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { MediaService } from '@/modules/media/media.service';
+import { User } from '@/modules/users/entities/user.entity';
+import { CreatePostDto } from './dto/post.dto';
+import { Post } from './entities/post.entity';
+import { PostAccessPolicy } from './post-access.policy';
+import { PostContentService } from './post-content.service';
+import { PostRow } from './post-row';
+import { PostsErrors } from './posts.errors';
+import { PostsRepository } from './repositories/posts.repository';
+
+/**
+ * Writing posts: create (with replies, media and the events that follow), edit and soft delete. Each answers the
+ * post's id; the caller renders the answer through PostsService (one read path for every response).
+ */
+@Injectable()
+export class PostAuthoringService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly posts: PostsRepository,
+    private readonly policy: PostAccessPolicy,
+    private readonly content: PostContentService,
+    private readonly media: MediaService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async create(actor: AuthUser, dto: CreatePostDto): Promise<string> {
+    const content = dto.content ?? '';
+    if (!content.trim() && !dto.media_ids?.length) throw PostsErrors.emptyPost();
+    const parent = dto.reply_to_id ? (await this.policy.requireVisible(actor, [dto.reply_to_id]))[0].row : undefined;
+    if (parent?.repost_of_id) throw PostsErrors.notFound();
+    const rendered = await this.content.render(content);
+    const isPremium = dto.is_premium === true || dto.price_cents !== undefined;
+
+    return this.em.fork().transactional(async (em: EntityManager) => {
+      const post = em.create(Post, {
+        author: em.getReference(User, actor.id),
+        content,
+        contentHtml: rendered.html,
+        replyTo: parent ? em.getReference(Post, parent.id) : null,
+        rootPost: parent ? em.getReference(Post, parent.root_post_id ?? parent.id) : null,
+        visibility: dto.visibility ?? 'public',
+        isPremium,
+        priceCents: dto.price_cents ?? null,
+        preview: dto.preview ?? null,
+        metadata: { mentions: rendered.mentionedIds, hashtags: rendered.hashtags },
+      });
+      await this.media.attachToPost(em, actor.id, post.id, dto.media_ids ?? []);
+      await em.flush();
+      await this.content.tag(em, post.id, post.createdAt, rendered.hashtags);
+      await this.posts.bumpCounters(em, actor.id, parent?.id, 1);
+      this.recordCreated(em, post, actor.id, parent, rendered.mentionedIds);
+      return post.id;
+    });
+  }
+
+  private recordCreated(em: EntityManager, post: Post, authorId: string, parent: PostRow | undefined, mentionedIds: string[]): void {
+    this.outbox.record(em, 'post.created', { postId: post.id, authorId });
+    if (parent && parent.user_id !== authorId) {
+      this.outbox.record(em, 'post.replied', { postId: parent.id, replyId: post.id, userId: authorId, authorId: parent.user_id });
+    }
+    const mentioned = mentionedIds.filter((id) => id !== authorId);
+    if (mentioned.length) this.outbox.record(em, 'post.mentioned', { postId: post.id, userId: authorId, mentionedUserIds: mentioned });
+    if (post.isPremium) this.outbox.record(em, 'premium_post.published', { postId: post.id, authorId });
+  }
+
+  async update(actor: AuthUser, id: string, content: string): Promise<string> {
+    const post = await this.posts.findOne({ id, deletedAt: null });
+    if (!post) throw PostsErrors.notFound();
+    if (post.author.id !== actor.id) await this.refuseNonAuthor(actor, id);
+    if (post.repostOf) throw PostsErrors.repostNotEditable();
+    const rendered = await this.content.render(content);
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      await em.nativeUpdate(Post, { id }, {
+        content,
+        contentHtml: rendered.html,
+        editedAt: new Date(),
+        metadata: { ...(post.metadata ?? {}), mentions: rendered.mentionedIds, hashtags: rendered.hashtags },
+      });
+      await this.content.tag(em, post.id, post.createdAt, rendered.hashtags);
+    });
+    return id;
+  }
+
+  /** Soft delete: replies stay and keep their `reply_to_id`; the post answers 404 from now on. */
+  async remove(actor: AuthUser, id: string): Promise<void> {
+    const post = await this.posts.findOne({ id, deletedAt: null });
+    if (!post) throw PostsErrors.notFound();
+    if (post.author.id !== actor.id && actor.role !== 'admin') await this.refuseNonAuthor(actor, id);
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      const deleted = await em.nativeUpdate(Post, { id, deletedAt: null }, { deletedAt: new Date() });
+      if (!deleted) return; // a concurrent delete won
+      await this.posts.bumpCounters(em, post.author.id, post.replyTo?.id, -1);
+      if (post.repostOf) await em.execute('update posts set retweets_count = greatest(retweets_count - 1, 0) where id = ?', [post.repostOf.id]);
+    });
+  }
+
+  /**
+   * A moderator's removal (a report's `remove_post`), in the caller's transaction: the row stays for the audit and the
+   * access policy hides it from everyone, its author included. False when it was already removed.
+   */
+  async removeByModerator(em: EntityManager, id: string): Promise<boolean> {
+    return (await em.nativeUpdate(Post, { id, removedAt: null }, { removedAt: new Date() })) > 0;
+  }
+
+  /** Someone else's post: 403 if the actor may see it, else 404 as if it did not exist. */
+  private async refuseNonAuthor(actor: AuthUser, id: string): Promise<never> {
+    await this.policy.requireVisible(actor, [id]);
+    throw PostsErrors.notAuthor();
+  }
+}

@@ -1,0 +1,191 @@
+import { Client } from 'pg';
+import { StripeTestServer } from '../support/stripe-server';
+
+/**
+ * What must hold after the soak, once everything is quiet, however the faults fell. Each check answers one row:
+ * what was checked, over how many things, how many break it (0 to hold).
+ */
+export interface InvariantRow {
+  invariant: string;
+  checked: number;
+  violations: number;
+  detail?: string;
+}
+
+export interface StripePair {
+  fanId: string;
+  creatorId: string;
+  subscriptionId: string;
+}
+
+const one = async (db: Client, sql: string, params: unknown[] = []): Promise<number> => Number(Object.values((await db.query(sql, params)).rows[0])[0]);
+
+/** Counter columns against the rows they count: posts (or users) whose counter differs. */
+const COUNTERS: { name: string; total: string; wrong: string }[] = [
+  { name: 'likes_count', total: 'select count(*) from posts', wrong: 'select count(*) from posts p where p.likes_count <> (select count(*) from likes l where l.post_id = p.id)' },
+  {
+    name: 'replies_count',
+    total: 'select count(*) from posts',
+    wrong: 'select count(*) from posts p where p.replies_count <> (select count(*) from posts r where r.reply_to_id = p.id and r.deleted_at is null)',
+  },
+  {
+    name: 'retweets_count',
+    total: 'select count(*) from posts',
+    wrong: 'select count(*) from posts p where p.retweets_count <> (select count(*) from posts r where r.repost_of_id = p.id and r.deleted_at is null)',
+  },
+  {
+    name: 'followers_count',
+    total: 'select count(*) from users',
+    wrong: 'select count(*) from users u where u.followers_count <> (select count(*) from follows f where f.following_id = u.id)',
+  },
+  {
+    name: 'following_count',
+    total: 'select count(*) from users',
+    wrong: 'select count(*) from users u where u.following_count <> (select count(*) from follows f where f.follower_id = u.id)',
+  },
+  {
+    name: 'posts_count',
+    total: 'select count(*) from users',
+    wrong: 'select count(*) from users u where u.posts_count <> (select count(*) from posts p where p.user_id = u.id and p.deleted_at is null)',
+  },
+];
+
+/**
+ * Each event that notifies, as the rows that caused it: `source` lists (recipient, sender, post) per event, every one
+ * must have exactly one notification of `type`. Self-interactions do not notify.
+ */
+const NOTIFYING: { type: string; source: string }[] = [
+  { type: 'like', source: 'select p.user_id as recipient, l.user_id as sender, p.id as post from likes l join posts p on p.id = l.post_id where p.user_id <> l.user_id' },
+  { type: 'follow', source: 'select f.following_id as recipient, f.follower_id as sender, null::uuid as post from follows f' },
+  {
+    type: 'reply',
+    source: 'select parent.user_id as recipient, r.user_id as sender, r.id as post from posts r join posts parent on parent.id = r.reply_to_id where parent.user_id <> r.user_id and r.deleted_at is null',
+  },
+  {
+    type: 'repost',
+    source: 'select orig.user_id as recipient, r.user_id as sender, orig.id as post from posts r join posts orig on orig.id = r.repost_of_id where orig.user_id <> r.user_id and r.deleted_at is null',
+  },
+];
+
+async function notificationRows(db: Client): Promise<InvariantRow[]> {
+  const rows: InvariantRow[] = [];
+  for (const { type, source } of NOTIFYING) {
+    const { rows: [r] } = await db.query<{ checked: string; missing: string; doubled: string }>(
+      `with expected as (${source}),
+            got as (select user_id, from_user_id, post_id, count(*) as n from notifications where type = $1 group by 1, 2, 3)
+       select (select count(*) from expected) as checked,
+              (select count(*) from expected e where not exists (
+                 select 1 from got g where g.user_id = e.recipient and g.from_user_id = e.sender and g.post_id is not distinct from e.post)) as missing,
+              (select count(*) from got where n > 1) as doubled`,
+      [type],
+    );
+    rows.push({ invariant: `one '${type}' notification per event`, checked: Number(r.checked), violations: Number(r.missing) + Number(r.doubled), detail: `missing ${r.missing}, doubled ${r.doubled}` });
+  }
+  return rows;
+}
+
+async function premiumRows(db: Client, creatorId: string, posts: string[]): Promise<InvariantRow> {
+  const subscribers = await one(db, `select count(*) from subscriptions where creator_id = $1 and status = 'active'`, [creatorId]);
+  const { rows } = await db.query<{ post_id: string; n: string; people: string }>(
+    `select post_id, count(*) as n, count(distinct user_id) as people from notifications where type = 'subscribed_post' and post_id = any($1::uuid[]) group by 1`,
+    [posts],
+  );
+  const byPost = new Map(rows.map((r) => [r.post_id, r]));
+  let wrong = 0;
+  for (const id of posts) {
+    const r = byPost.get(id);
+    if (!r || Number(r.n) !== subscribers || Number(r.people) !== subscribers) wrong++;
+  }
+  return { invariant: `premium post: one notification per subscriber (${subscribers})`, checked: posts.length, violations: wrong, detail: `${wrong} posts with missing or doubled notifications` };
+}
+
+async function stripeRows(db: Client, stripe: StripeTestServer, pairs: StripePair[], eventIds: string[]): Promise<InvariantRow[]> {
+  const { rows: [events] } = await db.query<{ stored: string; unapplied: string; failed: string }>(
+    `select count(*) as stored, count(*) filter (where processed_at is null) as unapplied, count(*) filter (where last_error is not null and processed_at is null) as failed
+       from stripe_events where stripe_event_id = any($1::text[])`,
+    [eventIds],
+  );
+  const missing = eventIds.length - Number(events.stored);
+  let stale = 0;
+  let activations = 0;
+  for (const pair of pairs) {
+    const remote = stripe.subscription(pair.subscriptionId);
+    const { rows } = await db.query<{ id: string; status: string; cancel_at_period_end: boolean; current_period_end: Date }>(
+      'select id, status, cancel_at_period_end, current_period_end from subscriptions where subscriber_id = $1 and creator_id = $2',
+      [pair.fanId, pair.creatorId],
+    );
+    const local = rows[0];
+    const newest =
+      rows.length === 1 &&
+      local.status === remote.status &&
+      local.cancel_at_period_end === remote.cancel_at_period_end &&
+      new Date(local.current_period_end).getTime() / 1000 === remote.items.data[0].current_period_end;
+    if (!newest) stale++;
+    // Activation notified exactly once when the subscription ends active, never otherwise.
+    const notified = await one(db, `select count(*) from notifications where user_id = $1 and type = 'subscription' and from_user_id = $2`, [pair.creatorId, pair.fanId]);
+    if (notified !== (remote.status === 'active' ? 1 : 0)) activations++;
+  }
+  return [
+    {
+      invariant: 'Stripe event stored and applied once',
+      checked: eventIds.length,
+      violations: missing + Number(events.unapplied),
+      detail: `not stored ${missing}, unapplied ${events.unapplied} (failing ${events.failed})`,
+    },
+    { invariant: "subscription = Stripe's newest state", checked: pairs.length, violations: stale, detail: `${stale} stale` },
+    { invariant: 'activation notified exactly once', checked: pairs.length, violations: activations },
+  ];
+}
+
+async function uploadRows(db: Client, uploads: string[]): Promise<InvariantRow> {
+  const { rows: [r] } = await db.query<{ found: string; settled: string; failed: string }>(
+    `select count(*) as found, count(*) filter (where status in ('ready', 'failed')) as settled, count(*) filter (where status = 'failed') as failed from media where id = any($1::uuid[])`,
+    [uploads],
+  );
+  return {
+    invariant: 'upload reached ready or failed',
+    checked: uploads.length,
+    violations: uploads.length - Number(r.settled),
+    detail: `found ${r.found}, settled ${r.settled} (failed ${r.failed})`,
+  };
+}
+
+export interface InvariantInputs {
+  premiumCreatorId: string;
+  premiumPosts: string[];
+  stripe: StripeTestServer;
+  stripePairs: StripePair[];
+  stripeEventIds: string[];
+  uploads: string[];
+}
+
+export async function checkInvariants(db: Client, inputs: InvariantInputs): Promise<InvariantRow[]> {
+  const rows: InvariantRow[] = [];
+  for (const counter of COUNTERS) {
+    rows.push({ invariant: `${counter.name} = its rows`, checked: await one(db, counter.total), violations: await one(db, counter.wrong) });
+  }
+  rows.push(...(await notificationRows(db)));
+  rows.push(await premiumRows(db, inputs.premiumCreatorId, inputs.premiumPosts));
+  rows.push(...(await stripeRows(db, inputs.stripe, inputs.stripePairs, inputs.stripeEventIds)));
+  rows.push(await uploadRows(db, inputs.uploads));
+  return rows;
+}
+
+/** What still moves: events not relayed, Stripe events not applied, uploads processing. 0 when quiet. */
+export async function pendingWork(db: Client): Promise<Record<string, number>> {
+  const { rows: [r] } = await db.query<Record<string, string>>(
+    `select (select count(*) from outbox_events where dispatched_at is null) as outbox,
+            (select count(*) from stripe_events where processed_at is null) as stripe,
+            (select count(*) from media where status = 'processing') as media,
+            (select count(*) from notifications) as notifications`,
+  );
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
+}
+
+export function printTable(rows: InvariantRow[]): string {
+  const header = ['invariant', 'checked', 'violations', 'holds', 'detail'];
+  const cells = rows.map((r) => [r.invariant, String(r.checked), String(r.violations), r.violations === 0 ? 'yes' : 'NO', r.detail ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+}
