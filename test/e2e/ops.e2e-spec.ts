@@ -13,7 +13,8 @@ describe('Ops: queue dashboard and metrics', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ RATE_LIMIT_LOGIN_IP: '6/1m' });
+    // Its own Redis prefix: the dashboard's Basic sign-ins share the login counters of 127.0.0.1 with other suites.
+    t = await createTestApp({ RATE_LIMIT_LOGIN_IP: '6/1m', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:ops` });
   });
 
   afterAll(async () => {

@@ -213,7 +213,7 @@ describe('Profiles', () => {
       const res = await t.http.get(`/api/v1/users/${target.username}`).set('Authorization', bearer(viewer.accessToken)).expect(200);
       expect(keysOf(res.body)).toEqual([...PUBLIC_USER_KEYS, 'relationship'].sort());
       expect(keysOf(res.body.relationship)).toEqual(RELATIONSHIP_KEYS);
-      expect(res.body.relationship).toEqual({ following: false, followed_by: false, blocking: false, muting: false, subscribed: false });
+      expect(res.body.relationship).toEqual({ following: false, followed_by: false, blocking: false, blocked_by: false, muting: false, subscribed: false });
       expect(res.text).not.toContain(target.email);
     });
 

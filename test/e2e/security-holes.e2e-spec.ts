@@ -31,14 +31,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 describe('Security holes (issue 15)', () => {
   let t: TestApp;
+  let stripe: StripeTestServer;
 
   beforeAll(async () => {
-    // The app believes X-Forwarded-For only from loopback (the test client): addresses can be spread on purpose.
-    t = await createTestApp({ TRUST_PROXY: '127.0.0.1', RATE_LIMIT_LOGIN_ACCOUNT: '4/1m', RATE_LIMIT_LOGIN_IP: '50/1m' });
+    stripe = await StripeTestServer.start();
+    // One app with Stripe for the whole file: every test app of a run shares the database, and whichever app's relay
+    // takes an outbox event handles it. It believes X-Forwarded-For only from loopback (the test client).
+    t = await createTestApp({
+      ...stripeEnv(stripe),
+      TRUST_PROXY: '127.0.0.1',
+      RATE_LIMIT_LOGIN_ACCOUNT: '4/1m',
+      RATE_LIMIT_LOGIN_IP: '50/1m',
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:holes`,
+    });
   });
 
   afterAll(async () => {
-    await t.close();
+    await t?.close();
+    await stripe?.close();
   });
 
   describe('2: the notification stream stops with its session', () => {
@@ -308,63 +318,51 @@ describe('Security holes (issue 15)', () => {
   });
 
   describe('10: billing follows blocks, disputes and duplicate checkouts', () => {
-    let stripe: StripeTestServer;
-    let b: TestApp;
-
-    beforeAll(async () => {
-      stripe = await StripeTestServer.start();
-      b = await createTestApp({ ...stripeEnv(stripe), REDIS_PREFIX: `${process.env.REDIS_PREFIX}:holes-billing` });
-    });
-
-    afterAll(async () => {
-      await b?.close();
-      await stripe?.close();
-    });
 
     const processed = (eventId: string) =>
       waitFor(
-        async () => ((await b.em().execute('select processed_at from stripe_events where stripe_event_id = ?', [eventId])) as { processed_at: Date | null }[])[0]?.processed_at,
+        async () => ((await t.em().execute('select processed_at from stripe_events where stripe_event_id = ?', [eventId])) as { processed_at: Date | null }[])[0]?.processed_at,
         (at) => !!at,
       );
     const applied = async (event: ReturnType<typeof stripeEvent>) => {
-      await deliver(b, event).expect(200);
+      await deliver(t, event).expect(200);
       expect(await processed(event.id)).toBeTruthy();
     };
     const creatorAt = async (cents: number) => {
-      const creator = await createSignedInUser(b);
-      await as(b, creator).patch('/me', { subscription_price_cents: cents }).expect(200);
+      const creator = await createSignedInUser(t);
+      await as(t, creator).patch('/me', { subscription_price_cents: cents }).expect(200);
       return creator;
     };
     const subscribeThroughCheckout = async (fan: SignedInUser, creator: SignedInUser) => {
-      const started = await as(b, fan).post(`/users/${creator.username}/subscription`).expect(201);
+      const started = await as(t, fan).post(`/users/${creator.username}/subscription`).expect(201);
       const { session, subscription } = stripe.completeCheckout(started.body.checkout_session_id);
       await applied(stripeEvent('checkout.session.completed', session));
       return subscription!.id as string;
     };
 
     it('a block sets the blocked subscriber’s subscription to cancel at the period end, through Stripe', async () => {
-      const [creator, fan] = [await creatorAt(500), await createSignedInUser(b)];
+      const [creator, fan] = [await creatorAt(500), await createSignedInUser(t)];
       const subscriptionId = await subscribeThroughCheckout(fan, creator);
-      await as(b, creator).post(`/users/${fan.username}/block`).expect(200);
+      await as(t, creator).post(`/users/${fan.username}/block`).expect(200);
       const updates = await waitFor(
         async () => stripe.requestsTo('POST', `/v1/subscriptions/${subscriptionId}`),
         (found) => found.length > 0,
       );
       expect(updates.map((r) => r.body.cancel_at_period_end)).toEqual(['true']);
       const cancelling = await waitFor(
-        async () => ((await b.em().execute('select cancel_at_period_end from subscriptions where stripe_subscription_id = ?', [subscriptionId])) as { cancel_at_period_end: boolean }[])[0],
+        async () => ((await t.em().execute('select cancel_at_period_end from subscriptions where stripe_subscription_id = ?', [subscriptionId])) as { cancel_at_period_end: boolean }[])[0],
         (row) => row.cancel_at_period_end,
       );
       expect(cancelling.cancel_at_period_end).toBe(true);
     });
 
     it('charge.dispute.created revokes a pay-per-view unlock; charge.dispute.closed (won) restores it', async () => {
-      const [author, buyer] = [await createSignedInUser(b), await createSignedInUser(b)];
-      const post = await createPost(b, author, { content: 'the goods', price_cents: 300 });
-      const started = await as(b, buyer).post(`/posts/${post.id}/unlock`).expect(201);
+      const [author, buyer] = [await createSignedInUser(t), await createSignedInUser(t)];
+      const post = await createPost(t, author, { content: 'the goods', price_cents: 300 });
+      const started = await as(t, buyer).post(`/posts/${post.id}/unlock`).expect(201);
       const { session, paymentIntent } = stripe.completeCheckout(started.body.checkout_session_id);
       await applied(stripeEvent('checkout.session.completed', session));
-      const locked = async () => ((await as(b, buyer).get(`/posts/${post.id}`).expect(200)).body as PostBody).locked;
+      const locked = async () => ((await as(t, buyer).get(`/posts/${post.id}`).expect(200)).body as PostBody).locked;
       expect(await locked()).toBe(false);
 
       const dispute = { id: stripeId('dp'), object: 'dispute', amount: 300, currency: 'usd', charge: paymentIntent!.latest_charge, payment_intent: paymentIntent!.id, reason: 'fraudulent', status: 'needs_response', created: nowSeconds() };
@@ -375,27 +373,27 @@ describe('Security holes (issue 15)', () => {
     });
 
     it('answers concurrent checkouts for one pair with one session while it is open', async () => {
-      const [creator, fan] = [await creatorAt(500), await createSignedInUser(b)];
-      const answers = await Promise.all(Array.from({ length: 4 }, () => as(b, fan).post(`/users/${creator.username}/subscription`)));
+      const [creator, fan] = [await creatorAt(500), await createSignedInUser(t)];
+      const answers = await Promise.all(Array.from({ length: 4 }, () => as(t, fan).post(`/users/${creator.username}/subscription`)));
       expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201]);
       expect(new Set(answers.map((a) => a.body.checkout_session_id)).size).toBe(1);
-      const post = await createPost(b, creator, { content: 'ppv', price_cents: 200 });
-      const unlocks = await Promise.all(Array.from({ length: 3 }, () => as(b, fan).post(`/posts/${post.id}/unlock`)));
+      const post = await createPost(t, creator, { content: 'ppv', price_cents: 200 });
+      const unlocks = await Promise.all(Array.from({ length: 3 }, () => as(t, fan).post(`/posts/${post.id}/unlock`)));
       expect(new Set(unlocks.map((a) => a.body.checkout_session_id)).size).toBe(1);
     });
 
     /** As if Redis had lost the open session (or never had it): the next checkout for the pair is a new session. */
     const forgetOpenCheckouts = async (buyerId: string) => {
-      const redis = b.app.get(RedisService).client;
+      const redis = t.app.get(RedisService).client;
       for (const key of await redis.keys(`*checkout:open:*:${buyerId}:*`)) await redis.del(key);
     };
 
     it('refunds a second completed payment for an unlocked post', async () => {
-      const [creator, buyer] = [await createSignedInUser(b), await createSignedInUser(b)];
-      const post = await createPost(b, creator, { content: 'ppv', price_cents: 250 });
-      const first = await as(b, buyer).post(`/posts/${post.id}/unlock`).expect(201);
+      const [creator, buyer] = [await createSignedInUser(t), await createSignedInUser(t)];
+      const post = await createPost(t, creator, { content: 'ppv', price_cents: 250 });
+      const first = await as(t, buyer).post(`/posts/${post.id}/unlock`).expect(201);
       await forgetOpenCheckouts(buyer.id);
-      const second = await as(b, buyer).post(`/posts/${post.id}/unlock`).expect(201);
+      const second = await as(t, buyer).post(`/posts/${post.id}/unlock`).expect(201);
       expect(second.body.checkout_session_id).not.toBe(first.body.checkout_session_id);
       const paidFirst = stripe.completeCheckout(first.body.checkout_session_id);
       const paidSecond = stripe.completeCheckout(second.body.checkout_session_id);
@@ -404,14 +402,14 @@ describe('Security holes (issue 15)', () => {
       const refunded = stripe.refunds.map((r) => r.payment_intent);
       expect(refunded).toContain(paidSecond.paymentIntent!.id);
       expect(refunded).not.toContain(paidFirst.paymentIntent!.id);
-      expect(((await as(b, buyer).get(`/posts/${post.id}`).expect(200)).body as PostBody).locked).toBe(false);
+      expect(((await as(t, buyer).get(`/posts/${post.id}`).expect(200)).body as PostBody).locked).toBe(false);
     });
 
     it('ends and refunds a second subscription paid for the same creator', async () => {
-      const [creator, fan] = [await creatorAt(600), await createSignedInUser(b)];
-      const first = await as(b, fan).post(`/users/${creator.username}/subscription`).expect(201);
+      const [creator, fan] = [await creatorAt(600), await createSignedInUser(t)];
+      const first = await as(t, fan).post(`/users/${creator.username}/subscription`).expect(201);
       await forgetOpenCheckouts(fan.id);
-      const second = await as(b, fan).post(`/users/${creator.username}/subscription`).expect(201);
+      const second = await as(t, fan).post(`/users/${creator.username}/subscription`).expect(201);
       const paidFirst = stripe.completeCheckout(first.body.checkout_session_id);
       const paidSecond = stripe.completeCheckout(second.body.checkout_session_id);
       await applied(stripeEvent('checkout.session.completed', paidFirst.session));
@@ -419,7 +417,7 @@ describe('Security holes (issue 15)', () => {
       expect(stripe.requestsTo('DELETE', `/v1/subscriptions/${paidSecond.subscription!.id}`)).toHaveLength(1);
       expect(stripe.requestsTo('DELETE', `/v1/subscriptions/${paidFirst.subscription!.id}`)).toHaveLength(0);
       expect(stripe.refunds).toContainEqual(expect.objectContaining({ amount: 600, reason: 'duplicate' }));
-      const [row] = (await b.em().execute('select stripe_subscription_id, status from subscriptions where subscriber_id = ? and creator_id = ?', [fan.id, creator.id])) as {
+      const [row] = (await t.em().execute('select stripe_subscription_id, status from subscriptions where subscriber_id = ? and creator_id = ?', [fan.id, creator.id])) as {
         stripe_subscription_id: string;
         status: string;
       }[];

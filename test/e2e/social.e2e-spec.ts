@@ -4,7 +4,7 @@ import { allPages, as, createPost, follow, ids, PostBody, scan, signedInUsers, s
 import { keysOf, PUBLIC_USER_KEYS, RELATIONSHIP_KEYS, SignedInUser } from '../factories/users';
 import { createTestApp, TestApp } from '../support/app';
 
-const NONE = { following: false, followed_by: false, blocking: false, muting: false, subscribed: false };
+const NONE = { following: false, followed_by: false, blocking: false, blocked_by: false, muting: false, subscribed: false };
 
 describe('Social graph', () => {
   let t: TestApp;

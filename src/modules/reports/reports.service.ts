@@ -50,7 +50,8 @@ export class ReportsService {
 
   /** A post the reporter can see (else 404, as for any invisible post), or an active account. */
   private async target(actor: AuthUser, dto: CreateReportDto): Promise<{ userId: string; postId: string | null }> {
-    if ((dto.post_id === undefined) === (dto.username === undefined)) throw ReportsErrors.oneTarget();
+    // `null` counts as absent (the validator lets an optional null through).
+    if ((dto.post_id == null) === (dto.username == null)) throw ReportsErrors.oneTarget();
     if (dto.post_id) {
       const [{ row }] = await this.policy.requireVisible(actor, [dto.post_id]);
       return { userId: row.user_id, postId: row.id };
