@@ -10,11 +10,13 @@ import { LinkHeaderInterceptor } from './common/http/link-header.interceptor';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RedisModule } from './common/redis/redis.module';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { HealthModule } from './modules/health/health.module';
+import { MailModule } from './modules/mail/mail.module';
 import { MediaModule } from './modules/media/media.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { PostsModule } from './modules/posts/posts.module';
@@ -57,6 +59,8 @@ export class AppModule {
         BillingModule.forRoot(config),
         MediaModule.forRoot(config),
         SearchModule.forRoot(config),
+        MailModule.forRoot(config),
+        AccountsModule.forRoot(config),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };

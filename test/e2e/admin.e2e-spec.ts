@@ -2,12 +2,12 @@ import { Session } from '@/modules/auth/entities/session.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { expectProblem } from '../factories/http';
 import { bearer, createAdmin, createSignedInUser, createUser, keysOf, OWN_USER_KEYS, PASSWORD, signIn, SignedInUser, uniqueUsername } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 type AdminAction = 'verify' | 'suspend' | 'unsuspend' | 'role';
 
 describe('Admin API', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'admin' });
   let admin: SignedInUser;
 
   /** One admin route, as `token` (or anonymously) calls it. */
@@ -22,12 +22,7 @@ describe('Admin API', () => {
   const stored = (id: string) => t.em().findOneOrFail(User, { id });
 
   beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:admin` });
     admin = await signIn(t, await createAdmin(t));
-  });
-
-  afterAll(async () => {
-    await t.close();
   });
 
   describe('access', () => {

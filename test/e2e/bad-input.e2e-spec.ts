@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AddressInfo } from 'node:net';
 import { createPost, createMedia } from '../factories/posts';
 import { createAdmin, createSignedInUser, createUser, emailFor, PASSWORD, signIn, SignedInUser, TestUser, uniqueUsername } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
 import { answerProblem, HttpClient, inParallel, RawRequest, RawResponse } from '../support/http-client';
-import { StripeTestServer } from '../support/stripe-server';
+import { useBillingApp } from '../support/billing';
 
 /**
  * Hostile input against every operation the OpenAPI document lists: whatever arrives, the answer is a 2xx or a 4xx
@@ -56,6 +54,8 @@ const ENV = {
   RATE_LIMIT_REFRESH_SESSION: '1000000/1h',
   RATE_LIMIT_MEDIA_UPLOAD: '1000000/1h',
   RATE_LIMIT_POST_CREATE: '1000000/1h',
+  RATE_LIMIT_EMAIL: '1000000/1h',
+  RATE_LIMIT_PASSWORD_RESET: '1000000/1h',
 };
 
 function deep(levels: number): unknown {
@@ -197,8 +197,8 @@ const HOSTILE_AUTHORIZATION = [
 const HOSTILE_HEADER_VALUES = ['x'.repeat(8000), "'; drop table users; --", ' ', 't=abc,v1=zzz', `t=1,v1=${'a'.repeat(64)}`, '\u00ff\u00fe'];
 
 describe('Hostile input on every documented operation', () => {
-  let t: TestApp;
-  let stripe: StripeTestServer;
+  // Stripe is the local Stripe-compatible server, so billing routes get past "not configured" and "unreachable".
+  const { t } = useBillingApp(ENV);
   let client: HttpClient;
   let operations: Operation[];
   let schemas: Record<string, Schema>;
@@ -209,11 +209,7 @@ describe('Hostile input on every documented operation', () => {
   let sent = 0;
 
   beforeAll(async () => {
-    // Stripe is the local Stripe-compatible server, so billing routes get past "not configured" and "unreachable".
-    stripe = await StripeTestServer.start();
-    t = await createTestApp({ ...ENV, STRIPE_SECRET_KEY: 'sk_test_sweep', STRIPE_WEBHOOK_SECRET: 'whsec_sweep', STRIPE_API_BASE: stripe.url });
-    await t.app.listen(0, '127.0.0.1');
-    client = new HttpClient((t.app.getHttpServer().address() as AddressInfo).port, '127.0.0.1', 8);
+    client = new HttpClient(await t.listen(), '127.0.0.1', 8);
 
     owner = await signIn(t, await createAdmin(t));
     victim = await createUser(t);
@@ -241,10 +237,8 @@ describe('Hostile input on every documented operation', () => {
     sent = 0;
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     client?.close();
-    await t.close();
-    await stripe.close();
   });
 
   const resolve = (schema: Schema | undefined): Schema => (schema?.$ref ? schemas[schema.$ref.split('/').pop()!] : (schema ?? {}));

@@ -2,9 +2,10 @@ import { QueueName } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
 import { as, createPost } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { withTestApp } from '../support/app';
+import { creatorAt, paySubscription, payUnlock, useBillingApp } from '../support/billing';
 import { deliver, stripeEnv, stripeEvent } from '../support/stripe-events';
-import { fixture, nowSeconds, StripeObject, StripeTestServer } from '../support/stripe-server';
+import { fixture, nowSeconds, StripeObject } from '../support/stripe-server';
 import { drained, waitFor } from '../support/wait';
 
 const DAY = 86_400;
@@ -57,32 +58,18 @@ const FINAL: { status: string; cancel_at_period_end: boolean }[] = [
 ];
 
 describe('Stripe webhooks under load, with Redis briefly unavailable', () => {
-  let stripe: StripeTestServer;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    stripe = await StripeTestServer.start();
-    t = await createTestApp(stripeEnv(stripe));
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await stripe?.close();
-  });
-
-  const sql = <T>(query: string, params: unknown[] = []) => t.em().execute(query, params) as Promise<T[]>;
+  const billing = useBillingApp();
+  const { t, stripe } = billing;
 
   const subscribePair = async (): Promise<{ pair: Pair; events: StripeObject[] }> => {
-    const [fan, creator] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
-    await as(t, creator).patch('/me', { subscription_price_cents: 800 }).expect(200);
-    const started = await as(t, fan).post(`/users/${creator.username}/subscription`).expect(201);
-    const { session, subscription } = stripe.completeCheckout(started.body.checkout_session_id);
-    const id = subscription!.id as string;
+    const [fan, creator] = await Promise.all([createSignedInUser(t), creatorAt(t, 800)]);
+    const { session, subscription } = await paySubscription(billing, fan, creator);
+    const id = subscription.id as string;
     const early = nowSeconds() - 600;
     const events = [
       stripeEvent('checkout.session.completed', session, { created: early }),
       stripeEvent('customer.subscription.created', { ...subscription, status: 'incomplete' }, { created: early }),
-      stripeEvent('customer.subscription.updated', subscription!, { created: early + 1 }),
+      stripeEvent('customer.subscription.updated', subscription, { created: early + 1 }),
       stripeEvent('invoice.paid', stripe.invoice(id, true), { created: early + 1 }),
     ];
     return { pair: { fan, creator, subscriptionId: id }, events };
@@ -108,12 +95,11 @@ describe('Stripe webhooks under load, with Redis briefly unavailable', () => {
   const purchase = async (index: number): Promise<{ purchase: Purchase; events: StripeObject[] }> => {
     const [author, buyer] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
     const post = await createPost(t, author, { content: 'pay per view', price_cents: 250 });
-    const started = await as(t, buyer).post(`/posts/${post.id}/unlock`).expect(201);
-    const { session, paymentIntent } = stripe.completeCheckout(started.body.checkout_session_id);
+    const { session, paymentIntent } = await payUnlock(billing, buyer, post.id);
     const refunded = index < REFUNDED;
     const events = [stripeEvent('checkout.session.completed', session)];
-    if (refunded) events.push(stripeEvent('charge.refunded', stripe.refund(paymentIntent!.id)));
-    return { purchase: { buyer, postId: post.id, paymentIntentId: paymentIntent!.id, refunded }, events };
+    if (refunded) events.push(stripeEvent('charge.refunded', stripe.refund(paymentIntent.id)));
+    return { purchase: { buyer, postId: post.id, paymentIntentId: paymentIntent.id, refunded }, events };
   };
 
   it('applies 200 shuffled deliveries, duplicates included, exactly once each, to the newest Stripe state', async () => {
@@ -135,18 +121,14 @@ describe('Stripe webhooks under load, with Redis briefly unavailable', () => {
 
     // The first part reaches an instance whose Redis is unreachable: stored, answered 200 at once, queued later.
     const split = Math.floor(DELIVERIES * 0.4);
-    const down = await createTestApp({ ...stripeEnv(stripe), ...REDIS_DOWN });
-    let elapsed = Infinity;
-    try {
+    const elapsed = await withTestApp({ env: { ...stripeEnv(stripe), ...REDIS_DOWN } }, async (down) => {
       const started = Date.now();
       for (const event of deliveries.slice(0, split)) await deliver(down, event).expect(200);
-      elapsed = Date.now() - started;
-    } finally {
-      await down.close();
-    }
+      return Date.now() - started;
+    });
     // Answered without waiting on Redis (an enqueue attempt would cost up to its 1 s timeout each).
     expect(elapsed / split).toBeLessThan(300);
-    const stored = await sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id in (?)', [
+    const stored = await t.sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id in (?)', [
       [...new Set(deliveries.slice(0, split).map((e) => e.id))],
     ]);
     expect(stored[0].n).toBe(new Set(deliveries.slice(0, split).map((e) => e.id)).size);
@@ -162,13 +144,13 @@ describe('Stripe webhooks under load, with Redis briefly unavailable', () => {
     }
 
     const ids = unique.map((e) => e.id as string);
-    const pending = () => sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id in (?) and processed_at is null', [ids]);
+    const pending = () => t.sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id in (?) and processed_at is null', [ids]);
     const left = await waitFor(pending, ([row]) => row.n === 0, 45_000, 250);
     expect({ seed, unprocessed: left[0].n }).toEqual({ seed, unprocessed: 0 });
     await drained(t);
 
     // Every event stored once, applied once, without errors.
-    const rows = await sql<{ stripe_event_id: string; attempts: number; last_error: string | null }>(
+    const rows = await t.sql<{ stripe_event_id: string; attempts: number; last_error: string | null }>(
       'select stripe_event_id, attempts, last_error from stripe_events where stripe_event_id in (?)',
       [ids],
     );
@@ -179,7 +161,7 @@ describe('Stripe webhooks under load, with Redis briefly unavailable', () => {
     for (const [index, pair] of pairs.entries()) {
       const final = FINAL[index % FINAL.length];
       const remote = stripe.subscription(pair.subscriptionId);
-      const subscriptions = await sql<{ id: string; status: string; cancel_at_period_end: boolean; current_period_end: string; stripe_subscription_id: string }>(
+      const subscriptions = await t.sql<{ id: string; status: string; cancel_at_period_end: boolean; current_period_end: string; stripe_subscription_id: string }>(
         'select id, status, cancel_at_period_end, current_period_end, stripe_subscription_id from subscriptions where subscriber_id = ? and creator_id = ?',
         [pair.fan.id, pair.creator.id],
       );
@@ -191,22 +173,22 @@ describe('Stripe webhooks under load, with Redis briefly unavailable', () => {
           current_period_end: remote.items.data[0].current_period_end,
         },
       ]);
-      const activations = await sql<{ n: number }>(`select count(*)::int as n from outbox_events where type = 'subscription.activated' and payload->>'subscriptionId' = ?`, [
+      const activations = await t.sql<{ n: number }>(`select count(*)::int as n from outbox_events where type = 'subscription.activated' and payload->>'subscriptionId' = ?`, [
         subscriptions[0].id,
       ]);
-      const notified = await sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = ? and type = 'subscription'`, [pair.creator.id]);
+      const notified = await t.sql<{ n: number }>(`select count(*)::int as n from notifications where user_id = ? and type = 'subscription'`, [pair.creator.id]);
       const expected = final.status === 'active' ? 1 : 0;
       expect({ pair: index, activations: activations[0].n, notified: notified[0].n }).toEqual({ pair: index, activations: expected, notified: expected });
     }
 
     // One unlock row per purchase; refunded ones revoked; the author told once of each purchase that stands.
     for (const p of purchases) {
-      const unlocks = await sql<{ status: string; stripe_payment_intent_id: string }>(
+      const unlocks = await t.sql<{ status: string; stripe_payment_intent_id: string }>(
         'select status, stripe_payment_intent_id from post_unlocks where user_id = ? and post_id = ?',
         [p.buyer.id, p.postId],
       );
       expect(unlocks).toEqual([{ status: p.refunded ? 'refunded' : 'paid', stripe_payment_intent_id: p.paymentIntentId }]);
-      const told = await sql<{ n: number }>(`select count(*)::int as n from notifications where type = 'post_unlocked' and post_id = ?`, [p.postId]);
+      const told = await t.sql<{ n: number }>(`select count(*)::int as n from notifications where type = 'post_unlocked' and post_id = ?`, [p.postId]);
       // A refund that overtook its purchase leaves nothing to tell.
       if (p.refunded) expect(told[0].n).toBeLessThanOrEqual(1);
       else expect(told[0].n).toBe(1);

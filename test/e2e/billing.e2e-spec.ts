@@ -2,10 +2,11 @@ import Stripe from 'stripe';
 import { expectProblem, ISO_UTC } from '../factories/http';
 import { as, createPost, follow, PostBody } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
-import { deliver, sign, stripeEnv, stripeEvent, WEBHOOK_PATH, WEBHOOK_SECRET } from '../support/stripe-events';
-import { fixture, nowSeconds, StripeObject, StripeTestServer } from '../support/stripe-server';
-import { drained, waitFor } from '../support/wait';
+import { withTestApp } from '../support/app';
+import { applied as appliedTo, creatorAt as creatorAtIn, paySubscription, payUnlock, useBillingApp } from '../support/billing';
+import { sign, stripeEnv, stripeEvent, WEBHOOK_PATH, WEBHOOK_SECRET } from '../support/stripe-events';
+import { fixture, nowSeconds, StripeObject } from '../support/stripe-server';
+import { drained } from '../support/wait';
 
 const DAY = 86_400;
 
@@ -19,56 +20,30 @@ interface SubscriptionRow {
 }
 
 describe('Billing (Stripe)', () => {
-  let stripe: StripeTestServer;
-  let t: TestApp;
+  const billing = useBillingApp();
+  const { t, stripe } = billing;
 
-  beforeAll(async () => {
-    stripe = await StripeTestServer.start();
-    t = await createTestApp(stripeEnv(stripe));
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await stripe?.close();
-  });
-
-  const sql = <T>(query: string, params: unknown[] = []) => t.em().execute(query, params) as Promise<T[]>;
   const userRow = async (id: string) =>
-    (await sql<{ stripe_customer_id: string | null; stripe_product_id: string | null; stripe_price_id: string | null }>(
+    (await t.sql<{ stripe_customer_id: string | null; stripe_product_id: string | null; stripe_price_id: string | null }>(
       'select stripe_customer_id, stripe_product_id, stripe_price_id from users where id = ?',
       [id],
     ))[0];
   const subscriptionRow = async (fan: SignedInUser, creator: SignedInUser) =>
-    (await sql<SubscriptionRow>('select * from subscriptions where subscriber_id = ? and creator_id = ?', [fan.id, creator.id]))[0];
+    (await t.sql<SubscriptionRow>('select * from subscriptions where subscriber_id = ? and creator_id = ?', [fan.id, creator.id]))[0];
   const notes = (user: SignedInUser, type: string) =>
-    sql<{ from_user_id: string; post_id: string | null }>('select from_user_id, post_id from notifications where user_id = ? and type = ?', [user.id, type]);
+    t.sql<{ from_user_id: string; post_id: string | null }>('select from_user_id, post_id from notifications where user_id = ? and type = ?', [user.id, type]);
   const outboxCount = async (type: string, key: string, value: string) =>
-    (await sql<{ n: number }>(`select count(*)::int as n from outbox_events where type = ? and payload->>'${key}' = ?`, [type, value]))[0].n;
+    (await t.sql<{ n: number }>(`select count(*)::int as n from outbox_events where type = ? and payload->>'${key}' = ?`, [type, value]))[0].n;
   const view = (viewer: SignedInUser, postId: string) => as(t, viewer).get(`/posts/${postId}`);
   const locked = async (viewer: SignedInUser, postId: string) => ((await view(viewer, postId).expect(200)).body as PostBody).locked;
-  const processed = (eventId: string) =>
-    waitFor(
-      async () => (await sql<{ processed_at: string | null }>('select processed_at from stripe_events where stripe_event_id = ?', [eventId]))[0]?.processed_at,
-      (at) => !!at,
-    );
-  /** Delivers a signed event, expects `200`, and waits until a worker applied it. */
-  const applied = async (event: StripeObject) => {
-    await deliver(t, event).expect(200);
-    expect(await processed(event.id)).toBeTruthy();
-  };
-
-  const creatorAt = async (cents: number): Promise<SignedInUser> => {
-    const creator = await createSignedInUser(t);
-    await as(t, creator).patch('/me', { subscription_price_cents: cents }).expect(200);
-    return creator;
-  };
+  const applied = (event: StripeObject) => appliedTo(t, event);
+  const creatorAt = (cents: number) => creatorAtIn(t, cents);
 
   /** Checkout, payment, and Stripe's `checkout.session.completed`, applied. */
   const subscribeThroughCheckout = async (fan: SignedInUser, creator: SignedInUser) => {
-    const started = await as(t, fan).post(`/users/${creator.username}/subscription`).expect(201);
-    const { session, subscription } = stripe.completeCheckout(started.body.checkout_session_id);
+    const { session, subscription } = await paySubscription(billing, fan, creator);
     await applied(stripeEvent('checkout.session.completed', session));
-    return { sessionId: session.id as string, subscriptionId: subscription!.id as string };
+    return { sessionId: session.id as string, subscriptionId: subscription.id as string };
   };
 
   describe('creator prices', () => {
@@ -266,27 +241,26 @@ describe('Billing (Stripe)', () => {
       // The same event again (Stripe retries deliveries): nothing more.
       await applied(completed);
       await drained(t);
-      const unlocks = await sql<{ status: string; price_cents: number; stripe_payment_intent_id: string }>(
+      const unlocks = await t.sql<{ status: string; price_cents: number; stripe_payment_intent_id: string }>(
         'select status, price_cents, stripe_payment_intent_id from post_unlocks where user_id = ? and post_id = ?',
         [buyer.id, post.id],
       );
       expect(unlocks).toEqual([{ status: 'paid', price_cents: 300, stripe_payment_intent_id: paymentIntent!.id }]);
       expect(await notes(author, 'post_unlocked')).toEqual([{ from_user_id: buyer.id, post_id: post.id }]);
       expect(await outboxCount('post.unlocked', 'postId', post.id)).toBe(1);
-      expect((await sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id = ?', [completed.id]))[0].n).toBe(1);
+      expect((await t.sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id = ?', [completed.id]))[0].n).toBe(1);
       expectProblem(await as(t, buyer).post(`/posts/${post.id}/unlock`), 409, 'conflict');
 
       await applied(stripeEvent('charge.refunded', stripe.refund(paymentIntent!.id)));
       expect(await locked(buyer, post.id)).toBe(true);
-      expect((await sql<{ status: string }>('select status from post_unlocks where user_id = ? and post_id = ?', [buyer.id, post.id]))[0].status).toBe('refunded');
+      expect((await t.sql<{ status: string }>('select status from post_unlocks where user_id = ? and post_id = ?', [buyer.id, post.id]))[0].status).toBe('refunded');
     });
 
     it('keeps a purchase refunded when the refund arrives before the checkout event', async () => {
       const [author, buyer] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
       const post = await createPost(t, author, { content: 'paid', price_cents: 200 });
-      const started = await as(t, buyer).post(`/posts/${post.id}/unlock`).expect(201);
-      const { session, paymentIntent } = stripe.completeCheckout(started.body.checkout_session_id);
-      await applied(stripeEvent('charge.refunded', stripe.refund(paymentIntent!.id)));
+      const { session, paymentIntent } = await payUnlock(billing, buyer, post.id);
+      await applied(stripeEvent('charge.refunded', stripe.refund(paymentIntent.id)));
       await applied(stripeEvent('checkout.session.completed', session));
       expect(await locked(buyer, post.id)).toBe(true);
     });
@@ -336,16 +310,12 @@ describe('Billing (Stripe)', () => {
     });
 
     it('answers 503 when Stripe cannot be reached, and when Stripe is not configured', async () => {
-      const unreachable = await createTestApp({ ...stripeEnv(stripe), STRIPE_API_BASE: 'http://127.0.0.1:1' });
-      try {
+      await withTestApp({ env: { ...stripeEnv(stripe), STRIPE_API_BASE: 'http://127.0.0.1:1' } }, async (unreachable) => {
         const [creator, fan] = await Promise.all([createSignedInUser(unreachable), createSignedInUser(unreachable)]);
-        await unreachable.em().execute('update users set subscription_price_cents = 500 where id = ?', [creator.id]);
+        await unreachable.sql('update users set subscription_price_cents = 500 where id = ?', [creator.id]);
         expectProblem(await as(unreachable, fan).post(`/users/${creator.username}/subscription`), 503, 'service_unavailable');
-      } finally {
-        await unreachable.close();
-      }
-      const unconfigured = await createTestApp();
-      try {
+      });
+      await withTestApp({}, async (unconfigured) => {
         const [creator, fan] = await Promise.all([createSignedInUser(unconfigured), createSignedInUser(unconfigured)]);
         // Without Stripe a price is only stored; checkout and webhooks are unavailable.
         await as(unconfigured, creator).patch('/me', { subscription_price_cents: 500 }).expect(200);
@@ -353,15 +323,13 @@ describe('Billing (Stripe)', () => {
         const { payload, signature } = sign(stripeEvent('plan.created', {}));
         const res = await unconfigured.http.post(WEBHOOK_PATH).set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload);
         expectProblem(res, 503, 'service_unavailable');
-      } finally {
-        await unconfigured.close();
-      }
+      });
     });
   });
 
   describe('webhook', () => {
     const stored = async (eventId: string) =>
-      (await sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id = ?', [eventId]))[0].n;
+      (await t.sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id = ?', [eventId]))[0].n;
 
     it('refuses a missing, forged, stale or tampered signature with 400 and stores nothing', async () => {
       const event = stripeEvent('customer.created', { id: 'cus_x', object: 'customer' });

@@ -1,8 +1,7 @@
-import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { Actor, drive, MixedWorkload, Outcome } from '../load/workload';
 import { createSignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { HttpClient } from '../support/http-client';
 import { waitFor } from '../support/wait';
 
@@ -15,14 +14,12 @@ const KILLS = 4;
 const ACTIONS_BETWEEN_KILLS = 40;
 
 describe('PostgreSQL connections terminated mid-traffic', () => {
-  let t: TestApp;
+  const t = useTestApp({ env: { RATE_LIMIT_POST_CREATE: '100000/1h' } });
   let client: HttpClient;
   let admin: Client;
 
   beforeAll(async () => {
-    t = await createTestApp({ RATE_LIMIT_POST_CREATE: '100000/1h' });
-    await t.app.listen(0, '127.0.0.1');
-    client = new HttpClient((t.app.getHttpServer().address() as AddressInfo).port);
+    client = new HttpClient(await t.listen());
     admin = new Client({ connectionString: process.env.DATABASE_URL, application_name: 'x18-test-admin' });
     admin.on('error', (error) => console.error(`admin connection: ${error.message}`));
     await admin.connect();
@@ -31,7 +28,6 @@ describe('PostgreSQL connections terminated mid-traffic', () => {
   afterAll(async () => {
     client?.close();
     await admin?.end();
-    await t?.close();
   });
 
   /** Ends every other connection to the run's database: the app's pool, its workers' and the outbox relay's. */

@@ -1,10 +1,9 @@
-import { AddressInfo } from 'node:net';
 import { QueueName } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
 import { EventsProcessor } from '@/modules/notifications/notifications.processors';
 import { Actor, drive, MixedWorkload, Outcome, READS } from '../load/workload';
 import { createSignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { HttpClient } from '../support/http-client';
 import { RedisServer, redisServerAvailable } from '../support/redis-server';
 import { drained, waitFor } from '../support/wait';
@@ -25,23 +24,22 @@ type Phase = 'up' | 'down' | 'back';
 
 describeWithRedis('Redis crashed and restarted mid-traffic', () => {
   let redis: RedisServer;
-  let t: TestApp;
   let client: HttpClient;
 
   beforeAll(async () => {
     redis = await RedisServer.start({ persistent: true });
-    t = await createTestApp({ REDIS_URL: redis.url, RATE_LIMIT_POST_CREATE: '100000/1h' });
-    await t.app.listen(0, '127.0.0.1');
-    client = new HttpClient((t.app.getHttpServer().address() as AddressInfo).port);
   });
-
+  const t = useTestApp({ env: () => ({ REDIS_URL: redis.url, RATE_LIMIT_POST_CREATE: '100000/1h' }) });
+  beforeAll(async () => {
+    client = new HttpClient(await t.listen());
+  });
+  // Declared after the app, so run after it closed (Jest runs hooks in declaration order).
   afterAll(async () => {
     client?.close();
-    await t?.close();
     await redis?.stop();
   });
 
-  const count = async (sql: string, params: unknown[]) => ((await t.em().execute(sql, params)) as { n: number }[])[0].n;
+  const count = async (sql: string, params: unknown[]) => (await t.sql<{ n: number }>(sql, params))[0].n;
 
   it('keeps serving reads and writes while Redis is down, and handles every event exactly once after it is back', async () => {
     const actors: Actor[] = (await Promise.all(Array.from({ length: 6 }, () => createSignedInUser(t)))).map((u) => ({

@@ -1,6 +1,6 @@
 import { createPost, uniqueWord } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { HttpClient, RawResponse } from '../support/http-client';
 import { exitWithin, ServiceProcess, startServiceProcess } from '../support/service-process';
 import { drained, waitFor } from '../support/wait';
@@ -25,20 +25,13 @@ interface Sent {
 }
 
 describe('SIGTERM during a burst of writes', () => {
-  let t: TestApp;
   const processes: ServiceProcess[] = [];
 
-  beforeAll(async () => {
-    // In-process, the API only (no relay, no workers): for arranging and checking; the processes do the work.
-    t = await createTestApp({ APP_ROLE: 'api' });
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await t.close();
   });
-
-  const rows = async <T>(sql: string, params: unknown[] = []) => (await t.em().execute(sql, params)) as T[];
+  // In-process, the API only (no relay, no workers): for arranging and checking; the processes do the work.
+  const t = useTestApp({ env: { APP_ROLE: 'api' } });
 
   it('finishes in-flight requests, refuses later ones cleanly, exits 0, and a new process handles every event once', async () => {
     const actors: SignedInUser[] = await Promise.all(Array.from({ length: 8 }, () => createSignedInUser(t)));
@@ -90,7 +83,7 @@ describe('SIGTERM during a burst of writes', () => {
     expect(sent.filter((s) => s.status === 200 || s.status === 201).length).toBeGreaterThanOrEqual(15);
 
     // Posts: at most once each; exactly once (with the id answered) when the client saw 201; each with one outbox event.
-    const posts = await rows<{ id: string; content: string; events: number }>(
+    const posts = await t.sql<{ id: string; content: string; events: number }>(
       `select p.id, p.content, (select count(*)::int from outbox_events e where e.type = 'post.created' and e.payload->>'postId' = p.id::text) as events
          from posts p where p.content like ?`,
       [`${marker} %`],
@@ -103,13 +96,13 @@ describe('SIGTERM during a burst of writes', () => {
     expect(posts.filter((p) => p.events !== 1)).toEqual([]);
 
     // Likes and follows: a row for every 200, one outbox event per row, counters equal to the rows.
-    const likes = await rows<{ key: string; events: number }>(
+    const likes = await t.sql<{ key: string; events: number }>(
       `select l.user_id || ':' || l.post_id as key,
               (select count(*)::int from outbox_events e where e.type = 'post.liked' and e.payload->>'userId' = l.user_id::text and e.payload->>'postId' = l.post_id::text) as events
          from likes l where l.user_id in (?)`,
       [ids],
     );
-    const follows = await rows<{ key: string; events: number }>(
+    const follows = await t.sql<{ key: string; events: number }>(
       `select f.follower_id || ':' || f.following_id as key,
               (select count(*)::int from outbox_events e where e.type = 'user.followed' and e.payload->>'followerId' = f.follower_id::text and e.payload->>'followingId' = f.following_id::text) as events
          from follows f where f.follower_id in (?)`,
@@ -120,7 +113,7 @@ describe('SIGTERM during a burst of writes', () => {
       expect(sent.filter((s) => s.kind === kind && s.status === 200 && !keys.has(s.key))).toEqual([]);
       expect(list.filter((r) => r.events !== 1)).toEqual([]);
     }
-    const counters = await rows<{ id: string; likes_count: number; n: number }>(
+    const counters = await t.sql<{ id: string; likes_count: number; n: number }>(
       'select p.id, p.likes_count, (select count(*)::int from likes l where l.post_id = p.id) as n from posts p where p.id in (?)',
       [seeds.map((s) => s.id)],
     );
@@ -134,11 +127,11 @@ describe('SIGTERM during a burst of writes', () => {
       ...follows.map((f) => `${f.key.split(':')[1]}:follow`),
     ].sort();
     const delivered = async () =>
-      (await rows<{ key: string }>(`select user_id || ':' || type as key from notifications where user_id in (?)`, [ids])).map((r) => r.key).sort();
+      (await t.sql<{ key: string }>(`select user_id || ':' || type as key from notifications where user_id in (?)`, [ids])).map((r) => r.key).sort();
     await waitFor(delivered, (got) => got.length >= expected.length, 45_000, 200);
     await drained(t);
     expect(await delivered()).toEqual(expected);
-    const [pending] = await rows<{ n: number }>('select count(*)::int as n from outbox_events where dispatched_at is null');
+    const [pending] = await t.sql<{ n: number }>('select count(*)::int as n from outbox_events where dispatched_at is null');
     expect(pending.n).toBe(0);
 
     second.child.kill('SIGTERM');

@@ -5,7 +5,7 @@ import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.e
 import { User } from '@/modules/users/entities/user.entity';
 import { expectProblem } from '../factories/http';
 import { bearer, createUser, keysOf, OWN_USER_KEYS, PASSWORD, uniqueUsername } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { OAuthProvider, UserinfoClaims } from '../support/oauth-provider';
 
 const CALLBACK_URL = 'http://localhost:3000/api/v1/auth/google/callback';
@@ -28,28 +28,25 @@ function googleAccount(overrides: Partial<UserinfoClaims> = {}): UserinfoClaims 
 
 describe('Google sign-in', () => {
   let provider: OAuthProvider;
-  let t: TestApp;
+  beforeAll(async () => {
+    provider = await OAuthProvider.start();
+  });
+  const t = useTestApp({
+    redisScope: 'google',
+    env: () => ({ ...provider.env(CALLBACK_URL), OAUTH_REDIRECT_ALLOWLIST: `${APP_REDIRECT}, ${NATIVE_REDIRECT}` }),
+  });
 
   const countUsers = (where: object) => t.em().count(User, where);
   const identitiesOf = (sub: string) => t.em().find(UserOAuthIdentity, { provider: 'google', providerUserId: sub });
   const exchange = (code: unknown, userAgent = 'jest-exchange') =>
     t.http.post('/api/v1/auth/google/exchange').set('User-Agent', userAgent).send({ code });
 
-  beforeAll(async () => {
-    provider = await OAuthProvider.start();
-    t = await createTestApp({
-      ...provider.env(CALLBACK_URL),
-      OAUTH_REDIRECT_ALLOWLIST: `${APP_REDIRECT}, ${NATIVE_REDIRECT}`,
-      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:google`,
-    });
-  });
-
   afterEach(async () => {
     await provider.reset();
   });
 
+  // Declared after the app, so run after it closed (Jest runs hooks in declaration order).
   afterAll(async () => {
-    await t?.close();
     await provider?.stop();
   });
 
@@ -145,6 +142,14 @@ describe('Google sign-in', () => {
       expect(identity.email).toBe(claims.email!.toLowerCase());
     });
 
+    it("takes Google's email_verified for the new account", async () => {
+      const verified = await signInWithGoogle(googleAccount({ email_verified: true }));
+      expect(verified.body.user.email_verified).toBe(true);
+      const unverified = await signInWithGoogle(googleAccount({ email_verified: false }));
+      expect(unverified.status).toBe(200);
+      expect(unverified.body.user.email_verified).toBe(false);
+    });
+
     it('signs the same Google account in again: same user, no second account or identity', async () => {
       const claims = googleAccount();
       const first = await signInWithGoogle(claims);
@@ -190,8 +195,8 @@ describe('Google sign-in', () => {
   });
 
   describe('an existing password account with the same email', () => {
-    it('is linked when Google verified the email', async () => {
-      const account = await createUser(t);
+    it('is linked when Google verified the email and the account verified it too', async () => {
+      const account = await createUser(t, { emailVerified: true });
       const claims = googleAccount({ email: account.email.toUpperCase(), email_verified: true });
       const res = await signInWithGoogle(claims);
 
@@ -206,6 +211,30 @@ describe('Google sign-in', () => {
 
       const again = await signInWithGoogle(claims);
       expect(again.body.user.id).toBe(account.id);
+    });
+
+    it('is not linked when the account never verified its email (account pre-hijacking): 409, and the victim gets in once it is theirs', async () => {
+      // The attacker registers the victim's address first and keeps the password.
+      const attacker = await t.http
+        .post('/api/v1/auth/register')
+        .send({ username: uniqueUsername('pre'), email: `victim.${randomBytes(4).toString('hex')}@gmail.test`, password: PASSWORD })
+        .expect(201);
+      expect(attacker.body.user.email_verified).toBe(false);
+      const claims = googleAccount({ email: attacker.body.user.email, email_verified: true });
+
+      const res = await signInWithGoogle(claims);
+      expectProblem(res, 409, 'conflict');
+      expect(res.body.errors).toEqual([{ field: 'email', message: expect.stringMatching(/not verified/) }]);
+      expect(res.body.access_token).toBeUndefined();
+      expect(await identitiesOf(claims.sub)).toHaveLength(0);
+      // The attacker's session never reaches anything of the victim's Google sign-in.
+      await t.http.get('/api/v1/me').set('Authorization', bearer(attacker.body.access_token)).expect(200);
+
+      // Once the address is verified (by whoever reads its mail: the victim), Google links to it.
+      await t.em().nativeUpdate(User, { id: attacker.body.user.id }, { emailVerified: true });
+      const linked = await signInWithGoogle(claims);
+      expect(linked.status).toBe(200);
+      expect(linked.body.user.id).toBe(attacker.body.user.id);
     });
 
     it.each([
@@ -354,15 +383,7 @@ describe('Google sign-in', () => {
 });
 
 describe('Google sign-in, not configured', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:google-off` });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ redisScope: 'google-off' });
 
   it('answers 503 service_unavailable on the sign-in routes', async () => {
     expectProblem(await t.http.get('/api/v1/auth/google'), 503, 'service_unavailable');

@@ -1,15 +1,7 @@
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 describe('HTTP basics', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ BODY_LIMIT_BYTES: '4096' });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ env: { BODY_LIMIT_BYTES: '4096' } });
 
   it('answers an unknown route with problem+json not_found', async () => {
     const res = await t.http.get('/api/v1/nothing-here').expect(404);
@@ -66,15 +58,7 @@ describe('HTTP basics', () => {
 });
 
 describe('readiness with Redis down', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
 
   it('answers 503 naming Redis, while liveness stays 200', async () => {
     await t.http.get('/health/live').expect(200);

@@ -1,9 +1,8 @@
-import { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Actor, drive, MixedWorkload, summarize } from '../load/workload';
 import { redisClients } from '../load/probes';
 import { createSignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { HttpClient } from '../support/http-client';
 import { RedisServer, redisServerAvailable } from '../support/redis-server';
 import { drained, waitFor } from '../support/wait';
@@ -20,29 +19,30 @@ const LIMIT = '100000000/1h';
 
 describe('Mixed load, CI-sized', () => {
   let redisServer: RedisServer | undefined;
-  let t: TestApp;
   let client: HttpClient;
   let redis: Redis;
 
   beforeAll(async () => {
     // A private Redis, when there is one, so that its client count is this app's alone.
     redisServer = redisServerAvailable() ? await RedisServer.start() : undefined;
-    t = await createTestApp({
+  });
+  const t = useTestApp({
+    env: () => ({
       ...(redisServer ? { REDIS_URL: redisServer.url } : {}),
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       RATE_LIMIT_POST_CREATE: LIMIT,
       RATE_LIMIT_LOGIN_IP: LIMIT,
       RATE_LIMIT_LOGIN_ACCOUNT: LIMIT,
-    });
-    await t.app.listen(0, '127.0.0.1');
-    client = new HttpClient((t.app.getHttpServer().address() as AddressInfo).port, '127.0.0.1', CONNECTIONS);
+    }),
+  });
+  beforeAll(async () => {
+    client = new HttpClient(await t.listen(), '127.0.0.1', CONNECTIONS);
     redis = new Redis(t.config.redis.url, { maxRetriesPerRequest: 1 });
   });
-
+  // Declared after the app, so run after it closed (Jest runs hooks in declaration order).
   afterAll(async () => {
     client?.close();
     redis?.disconnect();
-    await t?.close();
     await redisServer?.stop();
   });
 

@@ -1,6 +1,5 @@
 import { request as httpRequest } from 'node:http';
 import { readdir } from 'node:fs/promises';
-import { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import type { Test } from 'supertest';
@@ -12,7 +11,7 @@ import { Post } from '@/modules/posts/entities/post.entity';
 import { expectProblem } from '../factories/http';
 import { as, createPost, follow, subscribe, unlock } from '../factories/posts';
 import { bearer, createSignedInUser, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp, withTestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 
 interface MediaBody {
@@ -78,21 +77,12 @@ const binary = (test: Test) =>
   });
 
 describe('Media', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'media', env: { MEDIA_MAX_IMAGE_BYTES: String(MAX_IMAGE), MEDIA_MAX_VIDEO_BYTES: String(MAX_VIDEO) } });
   let alice: SignedInUser;
   let bob: SignedInUser;
 
   beforeAll(async () => {
-    t = await createTestApp({
-      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:media`,
-      MEDIA_MAX_IMAGE_BYTES: String(MAX_IMAGE),
-      MEDIA_MAX_VIDEO_BYTES: String(MAX_VIDEO),
-    });
     [alice, bob] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
-  });
-
-  afterAll(async () => {
-    await t.close();
   });
 
   const auth = (user: SignedInUser) => ({ Authorization: bearer(user.accessToken) });
@@ -207,8 +197,7 @@ describe('Media', () => {
     it('leaves no file and no row when the client goes away mid-upload', async () => {
       const user = await createSignedInUser(t);
       const files = await filesUnder(t.config.media.dir);
-      await t.app.listen(0, '127.0.0.1');
-      const { port } = t.app.getHttpServer().address() as AddressInfo;
+      const port = await t.listen();
       const boundary = 'x18boundary';
       const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`);
       const req = httpRequest({
@@ -269,8 +258,7 @@ describe('Media', () => {
     });
 
     it('counts uploads per user against the media upload limit', async () => {
-      const limited = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:media-limit`, RATE_LIMIT_MEDIA_UPLOAD: '2/30m' });
-      try {
+      await withTestApp({ redisScope: 'media-limit', env: { RATE_LIMIT_MEDIA_UPLOAD: '2/30m' } }, async (limited) => {
         const user = await createSignedInUser(limited);
         const png = await flatImage(10, 10).png().toBuffer();
         const send = () => limited.http.post('/api/v1/media').set(auth(user)).attach('file', png, 'a.png');
@@ -280,9 +268,7 @@ describe('Media', () => {
         const refused = await send();
         expectProblem(refused, 429, 'rate_limited');
         expect(refused.headers['retry-after']).toBeDefined();
-      } finally {
-        await limited.close();
-      }
+      });
     });
   });
 

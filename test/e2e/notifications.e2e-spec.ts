@@ -1,9 +1,8 @@
 import { request as httpRequest } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { bearer, createSignedInUser, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { drained, waitFor } from '../support/wait';
 
 interface Note {
@@ -15,15 +14,7 @@ interface Note {
 }
 
 describe('Notifications', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   const list = async (user: SignedInUser, query = ''): Promise<Note[]> =>
     (await t.http.get(`/api/v1/notifications${query}`).set('Authorization', bearer(user.accessToken)).expect(200)).body.data;
@@ -155,8 +146,7 @@ describe('Notifications', () => {
 
   it('streams a new notification over Server-Sent Events to the signed-in user', async () => {
     const [me, fan] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
-    await t.app.listen(0, '127.0.0.1');
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const port = await t.listen();
     const received = new Promise<string>((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: `/api/v1/streaming/notifications?access_token=${me.accessToken}` }, (res) => {
         expect(res.statusCode).toBe(200);

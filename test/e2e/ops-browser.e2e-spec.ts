@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { QueueName } from '@/common/queue/queue-names';
 import { createAdmin, PASSWORD } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 /** Debian's package; CI installs it (`.ci/run`). Playwright never downloads a browser here. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,19 +25,16 @@ if (!hasChromium) console.log(`ops-browser: SKIPPED, ${CHROMIUM} not found (apt-
 const describeWithBrowser = hasChromium ? describe : describe.skip;
 
 describeWithBrowser('Queue dashboard in a browser', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let baseUrl: string;
   let profileDir: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = `http://127.0.0.1:${await t.listen()}`;
     profileDir = mkdtempSync(join(tmpdir(), 'x18-chromium-'));
   });
 
-  afterAll(async () => {
-    await t?.close();
+  afterAll(() => {
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 

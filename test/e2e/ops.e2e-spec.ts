@@ -3,23 +3,15 @@ import { QueueName } from '@/common/queue/queue-names';
 import { QUEUE_STATES } from '@/common/metrics/metrics.service';
 import { expectProblem } from '../factories/http';
 import { bearer, createAdmin, createSignedInUser, createUser, PASSWORD, signIn } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp, withTestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 
 const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 const QUEUES = Object.values(QueueName);
 
 describe('Ops: queue dashboard and metrics', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    // Its own Redis prefix: the dashboard's Basic sign-ins share the login counters of 127.0.0.1 with other suites.
-    t = await createTestApp({ RATE_LIMIT_LOGIN_IP: '6/1m', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:ops` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  // Its own Redis prefix: the dashboard's Basic sign-ins share the login counters of 127.0.0.1 with other suites.
+  const t = useTestApp({ env: { RATE_LIMIT_LOGIN_IP: '6/1m', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:ops` } });
 
   describe('GET /admin/queues', () => {
     const expectChallenge = (res: Response) => {
@@ -128,16 +120,13 @@ describe('Ops: queue dashboard and metrics', () => {
 
     it('requires the bearer token when METRICS_TOKEN is set', async () => {
       const token = 'metrics-token-0123456789abcdef';
-      const guarded = await createTestApp({ METRICS_TOKEN: token, APP_ROLE: 'api' });
-      try {
+      await withTestApp({ env: { METRICS_TOKEN: token, APP_ROLE: 'api' } }, async (guarded) => {
         const missing = await guarded.http.get('/metrics');
         expectProblem(missing, 401, 'unauthorized');
         expectProblem(await guarded.http.get('/metrics').set('Authorization', bearer('wrong-token-0123456789abcdef')), 401, 'unauthorized');
         const ok = await guarded.http.get('/metrics').set('Authorization', bearer(token)).expect(200);
         expect(ok.text).toContain('bullmq_queue_jobs{');
-      } finally {
-        await guarded.close();
-      }
+      });
     });
   });
 });

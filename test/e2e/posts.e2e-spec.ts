@@ -18,10 +18,10 @@ import {
   uniqueWord,
 } from '../factories/posts';
 import { createAdmin, createSignedInUser, createUser, keysOf, PUBLIC_USER_KEYS, signIn, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 describe('Posts', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'posts' });
   let alice: SignedInUser;
   let bob: SignedInUser;
   let carol: SignedInUser;
@@ -30,12 +30,7 @@ describe('Posts', () => {
   const postsCount = async (userId: string) => (await t.em().findOneOrFail(User, { id: userId })).postsCount;
 
   beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:posts` });
     [alice, bob, carol] = await signedInUsers(t, 3);
-  });
-
-  afterAll(async () => {
-    await t.close();
   });
 
   describe('POST /posts', () => {
@@ -134,7 +129,7 @@ describe('Posts', () => {
       expectProblem(await as(t, alice).post('/posts', { content: 'five', media_ids: five }), 400, 'validation_failed');
       expectProblem(await as(t, alice).post('/posts', { content: 'reused', media_ids: [first.id] }), 422, 'validation_failed');
       expectProblem(await as(t, bob).post('/posts', { content: 'not mine', media_ids: [third.id] }), 422, 'validation_failed');
-      const processing = await createMedia(t, alice, undefined, 'processing');
+      const processing = await createMedia(t, alice, undefined, { status: 'processing' });
       expectProblem(await as(t, alice).post('/posts', { content: 'too early', media_ids: [processing.id] }), 422, 'validation_failed');
       expect(await t.em().count(Post, { content: { $in: ['five', 'reused', 'not mine', 'too early'] } })).toBe(0);
     });

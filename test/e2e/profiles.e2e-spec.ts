@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Media } from '@/modules/media/entities/media.entity';
 import { Follow } from '@/modules/social/entities/follow.entity';
 import { User } from '@/modules/users/entities/user.entity';
-import { expectProblem, ISO_UTC } from '../factories/http';
+import { expectProblem } from '../factories/http';
+import { createMedia } from '../factories/posts';
 import {
   bearer,
   createSignedInUser,
   createUser,
+  freshUserBody,
   keysOf,
   OWN_USER_KEYS,
   PUBLIC_USER_KEYS,
@@ -15,60 +16,21 @@ import {
   TestUser,
   uniqueUsername,
 } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 describe('Profiles', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'profiles' });
 
   const me = (token: string) => t.http.get('/api/v1/me').set('Authorization', bearer(token));
   const patchMe = (token: string, body: object) => t.http.patch('/api/v1/me').set('Authorization', bearer(token)).send(body);
   const stored = (id: string) => t.em().findOneOrFail(User, { id });
-
-  async function createMedia(owner: TestUser, fields: Partial<Pick<Media, 'type' | 'status'>> = {}): Promise<Media> {
-    const em = t.em();
-    const key = `test/${randomUUID()}.jpg`;
-    const media = em.create(Media, {
-      user: em.getReference(User, owner.id),
-      type: fields.type ?? 'image',
-      status: fields.status ?? 'ready',
-      url: `https://media.example.test/${key}`,
-      storageKey: key,
-      mimeType: 'image/jpeg',
-    });
-    await em.flush();
-    return media;
-  }
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:profiles` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
 
   describe('GET /me', () => {
     it('answers the own user object, exactly', async () => {
       const user = await createSignedInUser(t, { verified: true, displayName: 'Grace' });
       const res = await me(user.accessToken).expect(200);
       expect(keysOf(res.body)).toEqual(OWN_USER_KEYS);
-      expect(res.body).toEqual({
-        id: user.id,
-        username: user.username,
-        email: user.email,
-        display_name: 'Grace',
-        bio: null,
-        avatar_url: null,
-        cover_url: null,
-        verified: true,
-        role: 'user',
-        subscription_price_cents: null,
-        currency: 'usd',
-        created_at: expect.stringMatching(ISO_UTC),
-        followers_count: 0,
-        following_count: 0,
-        posts_count: 0,
-      });
+      expect(res.body).toEqual(freshUserBody({ id: user.id, username: user.username, email: user.email, email_verified: false, display_name: 'Grace', verified: true }));
     });
 
     it('answers 401 to anonymous callers', async () => {
@@ -145,8 +107,8 @@ describe('Profiles', () => {
     });
 
     it('sets the avatar and cover from own ready images, and null removes them', async () => {
-      const avatar = await createMedia(user);
-      const cover = await createMedia(user);
+      const avatar = await createMedia(t, user);
+      const cover = await createMedia(t, user);
       const res = await patchMe(user.accessToken, { avatar_media_id: avatar.id, cover_media_id: cover.id }).expect(200);
       expect(res.body).toMatchObject({ avatar_url: avatar.url, cover_url: cover.url });
       const row = await stored(user.id);
@@ -159,7 +121,7 @@ describe('Profiles', () => {
 
     it("refuses a non-existent media id or another user's image with 422 validation_failed", async () => {
       const stranger = await createUser(t);
-      const theirs = await createMedia(stranger);
+      const theirs = await createMedia(t, stranger);
       for (const body of [{ avatar_media_id: randomUUID() }, { avatar_media_id: theirs.id }, { cover_media_id: theirs.id }]) {
         const res = await patchMe(user.accessToken, body);
         expectProblem(res, 422, 'validation_failed');
@@ -171,7 +133,7 @@ describe('Profiles', () => {
 
     it('refuses own media that is still processing, failed, or a video, with 422', async () => {
       for (const fields of [{ status: 'processing' }, { status: 'failed' }, { type: 'video' }] as const) {
-        const media = await createMedia(user, fields);
+        const media = await createMedia(t, user, undefined, fields);
         expectProblem(await patchMe(user.accessToken, { avatar_media_id: media.id }), 422, 'validation_failed');
       }
     });
@@ -190,21 +152,8 @@ describe('Profiles', () => {
       for (const name of [target.username, target.username.toLowerCase(), target.username.toUpperCase()]) {
         const res = await t.http.get(`/api/v1/users/${name}`).expect(200);
         expect(keysOf(res.body)).toEqual(PUBLIC_USER_KEYS);
-        expect(res.body).toEqual({
-          id: target.id,
-          username: target.username,
-          display_name: target.username,
-          bio: null,
-          avatar_url: null,
-          cover_url: null,
-          verified: true,
-          subscription_price_cents: null,
-          currency: 'usd',
-          created_at: expect.stringMatching(ISO_UTC),
-          followers_count: 0,
-          following_count: 0,
-          posts_count: 0,
-        });
+        const { role: _ownViewOnly, ...publicBody } = freshUserBody({ id: target.id, username: target.username, display_name: target.username, verified: true });
+        expect(res.body).toEqual(publicBody);
         expect(res.text).not.toContain(target.email);
       }
     });

@@ -9,7 +9,7 @@ import { Post } from '@/modules/posts/entities/post.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { ApiClient, as, createPost, follow, PageBody, PostBody, signedInUsers, uniqueWord } from '../factories/posts';
 import { SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { QueryCounter, QueryLog } from '../support/query-counter';
 
 const POSTS = 80;
@@ -24,7 +24,8 @@ const ORIGINALS_BASE = Date.UTC(2000, 0, 1);
  * look-up the page of 50 does.
  */
 describe('SQL statements per timeline page', () => {
-  let t: TestApp;
+  // The API role only: no outbox relay or workers querying in the background while we count.
+  const t = useTestApp({ redisScope: 'query-count', env: { APP_ROLE: 'api' } });
   const counter = new QueryCounter();
   let viewer: SignedInUser;
   let heavyViewer: SignedInUser;
@@ -35,8 +36,6 @@ describe('SQL statements per timeline page', () => {
   const interactions: Record<string, { answer: number; action: number }> = {};
 
   beforeAll(async () => {
-    // The API role only: no outbox relay or workers querying in the background while we count.
-    t = await createTestApp({ APP_ROLE: 'api', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:query-count` });
     const [v, heavy, a1, a2, a3] = await signedInUsers(t, 5);
     [viewer, heavyViewer, main] = [v, heavy, a1];
     const extras = await signedInUsers(t, 22);
@@ -59,7 +58,6 @@ describe('SQL statements per timeline page', () => {
       const acts = Object.entries(interactions).map(([route, c]) => `  ${route}: ${c.action} (rendering its answer alone: ${c.answer})`);
       console.info(`SQL statements per page (limit 5 vs 50):\n${lines.join('\n')}\nSQL statements per interaction:\n${acts.join('\n')}`);
     }
-    await t.close();
   });
 
   async function insertFixture(a1: SignedInUser, a2: SignedInUser, a3: SignedInUser, viewers: SignedInUser[]): Promise<string> {

@@ -6,7 +6,7 @@ import { Session } from '@/modules/auth/entities/session.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { expectProblem } from '../factories/http';
 import { createUser, PASSWORD, registration, signIn } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { TestApp, useTestApp } from '../support/app';
 
 /**
  * Small limits, and a Redis prefix of this file's own: counters are per IP, and every request of the run comes
@@ -40,8 +40,9 @@ function expectRateLimited(res: Response, windowSeconds = 60): void {
 }
 
 describe('Rate limits', () => {
-  let a: TestApp;
-  let b: TestApp;
+  // Two API instances on one PostgreSQL and one Redis, as in a scaled-out deployment.
+  const a = useTestApp({ env: ENV });
+  const b = useTestApp({ env: ENV });
 
   const login = (app: TestApp, loginName: string, password = 'wrong-password', forwardedFor?: string) => {
     const req = app.http.post('/api/v1/auth/login');
@@ -50,15 +51,6 @@ describe('Rate limits', () => {
   };
   const register = (app: TestApp, body = registration()) => app.http.post('/api/v1/auth/register').send(body);
   const refresh = (app: TestApp, refreshToken: string) => app.http.post('/api/v1/auth/refresh').send({ refresh_token: refreshToken });
-
-  beforeAll(async () => {
-    // Two API instances on one PostgreSQL and one Redis, as in a scaled-out deployment.
-    [a, b] = await Promise.all([createTestApp(ENV), createTestApp(ENV)]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
 
   beforeEach(async () => {
     // Every test starts with fresh windows: drop this file's counters and blocks.

@@ -4,7 +4,7 @@ import { Referral } from '@/modules/referrals/entities/referral.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { expectProblem, ISO_UTC } from '../factories/http';
 import { bearer, createSignedInUser, createUser, registration, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 const CODE_KEYS = ['code', 'created_at', 'expires_at', 'max_uses', 'uses_count'];
 
@@ -14,7 +14,8 @@ function uniqueCode(prefix = 'REF'): string {
 }
 
 describe('Referrals', () => {
-  let t: TestApp;
+  // Our own Redis prefix: the burst of registrations below spends this file's register limit, nobody else's.
+  const t = useTestApp({ redisScope: 'referrals' });
   let owner: SignedInUser;
 
   const createCode = (token: string, body: object = {}) =>
@@ -24,13 +25,7 @@ describe('Referrals', () => {
   const storedCode = (code: string) => t.em().findOneOrFail(ReferralCode, { code });
 
   beforeAll(async () => {
-    // Our own Redis prefix: the burst of registrations below spends this file's register limit, nobody else's.
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:referrals` });
     owner = await createSignedInUser(t);
-  });
-
-  afterAll(async () => {
-    await t.close();
   });
 
   describe('POST /referral-codes', () => {

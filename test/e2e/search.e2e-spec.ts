@@ -2,7 +2,7 @@ import { DiscoveryRefreshService } from '@/modules/search/discovery-refresh.serv
 import { expectProblem } from '../factories/http';
 import { ApiClient, as, createPost, follow, ids, PageBody, PostBody, signedInUsers, subscribe, uniqueWord, unlock } from '../factories/posts';
 import { createSignedInUser, SignedInUser, uniqueUsername } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 interface UserBody {
   id: string;
@@ -18,15 +18,7 @@ interface HashtagBody {
 }
 
 describe('Search and discovery', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:search` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ redisScope: 'search' });
 
   const search = (client: ApiClient, type: string, q: string, extra = '') =>
     client.get(`/search?type=${type}&q=${encodeURIComponent(q)}${extra}`);

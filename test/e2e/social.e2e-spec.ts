@@ -2,26 +2,18 @@ import { Follow } from '@/modules/social/entities/follow.entity';
 import { expectProblem } from '../factories/http';
 import { allPages, as, createPost, follow, ids, PostBody, scan, signedInUsers, subscribe, suspend, uniqueWord } from '../factories/posts';
 import { keysOf, PUBLIC_USER_KEYS, RELATIONSHIP_KEYS, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 const NONE = { following: false, followed_by: false, blocking: false, blocked_by: false, muting: false, subscribed: false };
 
 describe('Social graph', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'social' });
 
   const profile = (username: string, viewer?: SignedInUser) => as(t, viewer).get(`/users/${username}`);
   const counts = async (user: SignedInUser) => {
     const { followers_count, following_count } = (await profile(user.username).expect(200)).body;
     return { followers_count, following_count };
   };
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:social` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
 
   describe('own profile', () => {
     it('GET /me counts follows and posts; PATCH /me edits show on the public profile and on posts', async () => {

@@ -2,18 +2,10 @@ import { HOME_PROBE_LIMIT } from '@/modules/timelines/timeline-pages';
 import { expectProblem } from '../factories/http';
 import { ApiClient, as, createPost, follow, ids, PageBody, PostBody, scan, signedInUsers, uniqueWord } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 describe('Timelines', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:timelines` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ redisScope: 'timelines' });
 
   /** Creates posts one after the other; answers them newest first, as the lists order them. */
   async function postSeries(authors: SignedInUser[], count: number, content: (i: number) => string = (i) => `post ${i} ${uniqueWord()}`): Promise<PostBody[]> {

@@ -14,7 +14,7 @@ import {
   unlock,
 } from '../factories/posts';
 import { createAdmin, createSignedInUser, signIn, SignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 
 /** The posts of the matrix: every visibility, and every kind of premium. */
 const MATRIX = {
@@ -86,7 +86,7 @@ function expected(viewer: Viewer, key: Key): State {
 }
 
 describe('Visibility and entitlements on every read path', () => {
-  let t: TestApp;
+  const t = useTestApp({ redisScope: 'visibility' });
   let creator: SignedInUser;
   let root: PostBody;
   let tag: string;
@@ -97,7 +97,6 @@ describe('Visibility and entitlements on every read path', () => {
   let replyToFollowers: PostBody;
 
   beforeAll(async () => {
-    t = await createTestApp({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:visibility` });
     creator = await createSignedInUser(t);
     tag = uniqueWord('vis');
     root = await createPost(t, creator, `the root #${tag}`);
@@ -126,10 +125,6 @@ describe('Visibility and entitlements on every read path', () => {
         for (const key of viewer.refunded ?? []) await unlock(t, user, posts[key], 'refunded');
       }),
     );
-  });
-
-  afterAll(async () => {
-    await t.close();
   });
 
   /** The state a rendered post shows, after checking that a locked post leaks nothing and an open one has it all. */

@@ -1,24 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { bearer, createSignedInUser } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 import { startWorkerProcess, untilRunning, WorkerProcess } from '../support/worker-process';
 
 const SUBSCRIBERS = 12_000;
 
 describe('A worker killed in the middle of a fan-out', () => {
-  let t: TestApp;
   const workers: WorkerProcess[] = [];
-
-  beforeAll(async () => {
-    // The API only: in this test, separate worker processes do the work.
-    t = await createTestApp({ APP_ROLE: 'api' });
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    await t.close();
   });
+  // The API only: in this test, separate worker processes do the work.
+  const t = useTestApp({ env: { APP_ROLE: 'api' } });
 
   it('leaves the batch to another worker, which completes it without duplicates', async () => {
     const creator = await createSignedInUser(t);

@@ -149,16 +149,16 @@ export async function unlock(t: TestApp, buyer: TestUser, post: { id: string; pr
   await em.flush();
 }
 
-/** A processed upload, as the media worker would leave it; attached to `postId` when given. */
-export async function createMedia(t: TestApp, owner: TestUser, postId?: string, status: Media['status'] = 'ready'): Promise<Media> {
+/** An upload as the media worker would leave it (processed image unless `fields` say otherwise); attached to `postId` when given. */
+export async function createMedia(t: TestApp, owner: TestUser, postId?: string, fields: Partial<Pick<Media, 'type' | 'status'>> = {}): Promise<Media> {
   const em = t.em();
   const key = `test/${randomUUID()}.jpg`;
   const media = em.create(Media, {
     user: em.getReference(User, owner.id),
     post: postId ? em.getReference(Post, postId) : null,
     position: postId ? 0 : null,
-    type: 'image',
-    status,
+    type: fields.type ?? 'image',
+    status: fields.status ?? 'ready',
     url: `https://media.example.test/${key}`,
     storageKey: key,
     previewKey: `${key}.preview.webp`,

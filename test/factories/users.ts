@@ -3,6 +3,7 @@ import { hashPassword } from '@/common/security/password';
 import { AuthService } from '@/modules/auth/auth.service';
 import { User, UserRole } from '@/modules/users/entities/user.entity';
 import type { TestApp } from '../support/app';
+import { ISO_UTC } from './http';
 
 /** The password of every factory user. */
 export const PASSWORD = 'correct-horse-battery-staple';
@@ -28,6 +29,7 @@ export interface UserOverrides {
   email?: string;
   role?: UserRole;
   verified?: boolean;
+  emailVerified?: boolean;
   suspended?: boolean;
   displayName?: string | null;
   /** `null`: an account without a password (Google sign-in only). */
@@ -57,6 +59,7 @@ export async function createUser(t: TestApp, overrides: UserOverrides = {}): Pro
     displayName: overrides.displayName === undefined ? username : overrides.displayName,
     role: overrides.role ?? 'user',
     verified: overrides.verified ?? false,
+    emailVerified: overrides.emailVerified ?? false,
     suspendedAt: overrides.suspended ? new Date() : null,
   });
   await em.flush();
@@ -96,6 +99,7 @@ export const OWN_USER_KEYS = [
   'id',
   'username',
   'email',
+  'email_verified',
   'display_name',
   'bio',
   'avatar_url',
@@ -110,8 +114,29 @@ export const OWN_USER_KEYS = [
   'posts_count',
 ].sort();
 
-/** A public profile as an anonymous viewer sees it: the own view without `email` and `role`. */
-export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'role');
+/**
+ * The user object of an account nobody has touched yet (no bio, images, price, follows or posts), as `toEqual`
+ * expects it; `fields` give the rest (`id`, `username`, `display_name`, and `email` for the own view).
+ */
+export function freshUserBody(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    bio: null,
+    avatar_url: null,
+    cover_url: null,
+    verified: false,
+    role: 'user',
+    subscription_price_cents: null,
+    currency: 'usd',
+    created_at: expect.stringMatching(ISO_UTC),
+    followers_count: 0,
+    following_count: 0,
+    posts_count: 0,
+    ...fields,
+  };
+}
+
+/** A public profile as an anonymous viewer sees it: the own view without `email`, `email_verified` and `role`. */
+export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'email_verified' && k !== 'role');
 
 export const RELATIONSHIP_KEYS = ['following', 'followed_by', 'blocking', 'blocked_by', 'muting', 'subscribed'].sort();
 

@@ -50,6 +50,14 @@ export class AppConfig {
     s3?: { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string };
   };
   billing: { pastDueGraceDays: number };
+  mail: {
+    /** Undefined: every mail is written as an `.eml` file under `dir` (development). */
+    smtpUrl?: string;
+    from: string;
+    /** The client app's base URL, for the links in mails. */
+    appUrl: string;
+    dir: string;
+  };
   /** `token` set: `GET /metrics` requires `Authorization: Bearer <token>`. */
   metrics: { token?: string };
   rateLimits: {
@@ -59,6 +67,10 @@ export class AppConfig {
     refreshSession: RateLimitRule;
     mediaUpload: RateLimitRule;
     postCreate: RateLimitRule;
+    email: RateLimitRule;
+    passwordReset: RateLimitRule;
+    /** Forgot/reset password per client address: the login-per-IP rule, counted apart. */
+    passwordResetIp: RateLimitRule;
   };
 
   get runsApi(): boolean {

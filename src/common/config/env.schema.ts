@@ -75,6 +75,12 @@ export class EnvSchema {
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_REFRESH_SESSION = '60/5m';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_MEDIA_UPLOAD = '30/30m';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_POST_CREATE = '300/1h';
+  @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_EMAIL = '5/1h';
+  @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_PASSWORD_RESET = '5/1h';
+
+  @ValidateIf(isSet) @Matches(/^smtps?:\/\/.+/, { message: 'must be an smtp:// or smtps:// URL' }) SMTP_URL?: string;
+  @IsString() @MinLength(3) MAIL_FROM = 'X18 <no-reply@localhost>';
+  @ValidateIf(isSet) @IsUrl(URL_OPTS) APP_URL?: string;
 
   @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 1_048_576;
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 25000;
@@ -98,4 +104,5 @@ export const SENSITIVE_VARIABLES: readonly string[] = [
   'GOOGLE_CLIENT_SECRET',
   'S3_SECRET_ACCESS_KEY',
   'METRICS_TOKEN',
+  'SMTP_URL',
 ];

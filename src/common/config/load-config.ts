@@ -161,6 +161,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
         : undefined,
     },
     billing: { pastDueGraceDays: e.PAST_DUE_GRACE_DAYS },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      appUrl: (e.APP_URL ?? publicUrl).replace(/\/$/, ''),
+      dir: join(dataDir, 'mail'),
+    },
     metrics: { token: e.METRICS_TOKEN },
     rateLimits: {
       loginAccount: parseRateLimit(e.RATE_LIMIT_LOGIN_ACCOUNT),
@@ -169,6 +175,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       refreshSession: parseRateLimit(e.RATE_LIMIT_REFRESH_SESSION),
       mediaUpload: parseRateLimit(e.RATE_LIMIT_MEDIA_UPLOAD),
       postCreate: parseRateLimit(e.RATE_LIMIT_POST_CREATE),
+      email: parseRateLimit(e.RATE_LIMIT_EMAIL),
+      passwordReset: parseRateLimit(e.RATE_LIMIT_PASSWORD_RESET),
+      passwordResetIp: parseRateLimit(e.RATE_LIMIT_LOGIN_IP),
     },
   });
   return config;

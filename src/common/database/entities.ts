@@ -1,3 +1,6 @@
+import { AccountDeletion } from '@/modules/accounts/entities/account-deletion.entity';
+import { AccountExport } from '@/modules/accounts/entities/account-export.entity';
+import { AccountToken } from '@/modules/accounts/entities/account-token.entity';
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
 import { AuditEntry } from '@/modules/audit/audit-entry.entity';
@@ -47,4 +50,7 @@ export const ENTITIES = [
   AuditEntry,
   HashtagStat,
   TrendingTag,
+  AccountToken,
+  AccountDeletion,
+  AccountExport,
 ];

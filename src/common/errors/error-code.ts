@@ -9,6 +9,8 @@ export enum ErrorCode {
   UnsupportedMediaType = 'unsupported_media_type',
   RateLimited = 'rate_limited',
   PaymentRequired = 'payment_required',
+  /** An emailed token (verification, password reset) that is unknown, used or expired. */
+  InvalidToken = 'invalid_token',
   /** Not in the contract's list: a dependency (PostgreSQL, Redis, Stripe) is down; retry later. */
   ServiceUnavailable = 'service_unavailable',
   /** Not in the contract's list: an upstream service (Stripe, Google) answered with an error. */
@@ -20,6 +22,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.ValidationFailed]: 400,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.PaymentRequired]: 402,
+  [ErrorCode.InvalidToken]: 400,
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Conflict]: 409,

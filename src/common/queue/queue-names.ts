@@ -1,3 +1,4 @@
+import type { MailRequest } from '@/modules/mail/mail.types';
 import { DomainEvents, DomainEventType } from '../outbox/domain-events';
 
 /** Every BullMQ queue. */
@@ -9,6 +10,8 @@ export enum QueueName {
   Media = 'media',
   /** Trending hashtags and hashtag counts for search, recomputed every 30 s. */
   Discovery = 'discovery',
+  /** Outgoing mail, sent over SMTP (or written as .eml files in development). */
+  Mail = 'mail',
 }
 
 /** Every job, with the queue it runs on. */
@@ -25,6 +28,8 @@ export enum JobName {
   CleanupMedia = 'cleanup-media',
   /** Every 30 s: rewrite `trending_tags`; every 10 minutes `hashtag_stats` too (search module). */
   RefreshDiscovery = 'refresh-discovery',
+  /** One mail; the job id is the `mail.requested` outbox id, which is also the Message-ID. */
+  SendMail = 'send-mail',
 }
 
 export interface RelayedEvent<T extends DomainEventType = DomainEventType> {
@@ -43,6 +48,7 @@ export interface JobPayloads {
   [JobName.ProcessMedia]: { mediaId: string };
   [JobName.CleanupMedia]: Record<string, never>;
   [JobName.RefreshDiscovery]: { withStats: boolean };
+  [JobName.SendMail]: { id: string; mail: MailRequest };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -52,6 +58,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ProcessMedia]: QueueName.Media,
   [JobName.CleanupMedia]: QueueName.Media,
   [JobName.RefreshDiscovery]: QueueName.Discovery,
+  [JobName.SendMail]: QueueName.Mail,
 };
 
 export interface QueueSettings {
@@ -81,4 +88,6 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Media]: { concurrency: 2, attempts: 5, backoffMs: 2000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 60_000 },
   // One small job per 30 s slot; the next slot's job is the retry, so no backoff worth waiting for.
   [QueueName.Discovery]: { concurrency: 1, attempts: 1, backoffMs: 1000, keepCompleted: 20, keepFailed: 100, lockMs: 30_000 },
+  // A mail server that is down must lose nothing: 1 s doubling over 16 attempts waits out ~18 h of outage.
+  [QueueName.Mail]: { concurrency: 4, attempts: 16, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
 };

@@ -2,7 +2,16 @@ import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { RateLimitGuard } from './rate-limit.guard';
 
 /** The named limits of the contract; each is configured by its `RATE_LIMIT_*` variable. */
-export type RateLimitName = 'loginIp' | 'loginAccount' | 'registerIp' | 'refreshSession' | 'mediaUpload' | 'postCreate';
+export type RateLimitName =
+  | 'loginIp'
+  | 'loginAccount'
+  | 'registerIp'
+  | 'refreshSession'
+  | 'mediaUpload'
+  | 'postCreate'
+  | 'email'
+  | 'passwordReset'
+  | 'passwordResetIp';
 
 export const RATE_LIMITS_KEY = 'x18:rate-limits';
 

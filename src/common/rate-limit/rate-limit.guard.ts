@@ -25,7 +25,11 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
   switch (name) {
     case 'loginIp':
     case 'registerIp':
+    case 'passwordResetIp':
       return req.ip;
+    case 'passwordReset':
+      // Per address, as stored (trimmed, lower-cased); a body without one is counted by client address.
+      return typeof body.email === 'string' ? `email:${body.email.trim().toLowerCase()}` : req.ip;
     case 'loginAccount':
       return undefined; // resolved to the account by LoginAccountResolver
     case 'refreshSession':
@@ -33,6 +37,7 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
       return typeof body.refresh_token === 'string' ? body.refresh_token.split('.')[0].slice(0, 64) : req.ip;
     case 'mediaUpload':
     case 'postCreate':
+    case 'email':
       return req.user?.id ?? req.ip;
   }
 }

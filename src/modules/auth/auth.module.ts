@@ -4,6 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
+import { AccountTokensModule } from '@/modules/accounts/tokens/account-tokens.module';
 import { ReferralsModule } from '@/modules/referrals/referrals.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { AccessTokenGuard } from './access-token.guard';
@@ -31,6 +32,7 @@ import { TokensService } from './tokens.service';
     }),
     UsersModule,
     ReferralsModule,
+    AccountTokensModule,
   ],
   controllers: [AuthController, GoogleAuthController],
   providers: [TokensService, SessionsService, AuthService, { provide: APP_GUARD, useClass: AccessTokenGuard }, ...GOOGLE_AUTH_PROVIDERS],

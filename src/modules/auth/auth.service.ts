@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '@/common/security/password';
+import { VerificationMailer } from '@/modules/accounts/tokens/verification-mailer.service';
 import { ReferralsService } from '@/modules/referrals/referrals.service';
 import { toOwnUserResponse } from '@/modules/users/dto/user.response';
 import { User } from '@/modules/users/entities/user.entity';
@@ -17,9 +18,10 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly referrals: ReferralsService,
+    private readonly verification: VerificationMailer,
   ) {}
 
-  /** Account, referral use and session in one transaction: a failed registration leaves nothing behind. */
+  /** Account, referral use, verification mail and session in one transaction: a failed registration leaves nothing behind. */
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
     const passwordHash = await hashPassword(dto.password);
     return this.em.fork().transactional(async (em) => {
@@ -30,6 +32,7 @@ export class AuthService {
         displayName: dto.display_name,
       });
       if (dto.referral_code !== undefined) await this.referrals.redeem(em, dto.referral_code, user);
+      await this.verification.send(em, user, user.email);
       const tokens = await this.sessions.open(em, user, client);
       return { user: toOwnUserResponse(user), ...tokens };
     });

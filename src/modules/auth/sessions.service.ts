@@ -20,7 +20,7 @@ export interface IssuedTokens {
   expires_in: number;
 }
 
-export type RevokeReason = 'logout' | 'revoked' | 'reuse' | 'password_changed' | 'suspended';
+export type RevokeReason = 'logout' | 'revoked' | 'reuse' | 'password_changed' | 'password_reset' | 'suspended' | 'deleted';
 
 const REVOKED = 'revoked';
 /** Rotated secrets remembered per session for reuse detection; a replay of an older one is only refused. */

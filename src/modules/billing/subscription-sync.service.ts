@@ -124,7 +124,7 @@ function isDuplicate(row: Subscription, state: SubscriptionState): boolean {
  * state. Another one: a new subscription replaces a row whose subscription stopped running, but the late news of an
  * ended one never replaces anything.
  */
-function supersedes(row: Subscription, state: SubscriptionState, readAt: Date): boolean {
+export function supersedes(row: Subscription, state: SubscriptionState, readAt: Date): boolean {
   if (row.stripeSubscriptionId === state.stripeSubscriptionId) return !row.stripeStateAt || row.stripeStateAt < readAt;
   if (!row.stripeSubscriptionId) return true;
   return !RUNNING.has(row.status) && !ENDED.has(state.status);

@@ -2,9 +2,9 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
 import { JobHandlersRegistry } from '@/common/queue/job-handlers.registry';
+import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
 import { DomainEvents } from '@/common/outbox/domain-events';
 import { JobName, JobPayloads, QueueName, workerOptions } from '@/common/queue/queue-names';
-import { BlockedSubscriptionsService } from '@/modules/billing/blocked-subscriptions.service';
 import { MediaService } from '@/modules/media/media.service';
 import { NotificationsService } from './notifications.service';
 
@@ -16,7 +16,7 @@ export class EventsProcessor extends WorkerHost {
     private readonly notifications: NotificationsService,
     registry: JobHandlersRegistry,
     private readonly media: MediaService,
-    private readonly blockedSubscriptions: BlockedSubscriptionsService,
+    private readonly handlers: DomainEventHandlers,
   ) {
     super();
     registry.register(JobName.DomainEvent);
@@ -27,10 +27,11 @@ export class EventsProcessor extends WorkerHost {
     switch (job.name) {
       case JobName.DomainEvent: {
         const event = job.data as JobPayloads[JobName.DomainEvent];
+        // Events whose feature registered its own handler (mail, account lifecycle).
+        const handler = this.handlers.handlerFor(event.type);
+        if (handler) return handler(event.payload, event.id);
         // Media's own event: an upload committed, its processing is queued.
         if (event.type === 'media.uploaded') return this.media.onUploaded(event.payload as DomainEvents['media.uploaded']);
-        // Billing's: a block ends paid access between the two at the period end.
-        if (event.type === 'user.blocked') return this.blockedSubscriptions.onBlocked(event.payload as DomainEvents['user.blocked']);
         return this.notifications.handle(event);
       }
       default:

@@ -98,14 +98,6 @@ export class PostAuthoringService {
     });
   }
 
-  /**
-   * A moderator's removal (a report's `remove_post`), in the caller's transaction: the row stays for the audit and the
-   * access policy hides it from everyone, its author included. False when it was already removed.
-   */
-  async removeByModerator(em: EntityManager, id: string): Promise<boolean> {
-    return (await em.nativeUpdate(Post, { id, removedAt: null }, { removedAt: new Date() })) > 0;
-  }
-
   /** Someone else's post: 403 if the actor may see it, else 404 as if it did not exist. */
   private async refuseNonAuthor(actor: AuthUser, id: string): Promise<never> {
     await this.policy.requireVisible(actor, [id]);

@@ -80,6 +80,7 @@ export class PostViewsService {
     const state: ViewerState = { access, liked, reposted, media, originals };
     return rows.map((row) => this.view(row, state)).filter((v): v is PostResponse => v !== undefined);
   }
+
   private view(row: PostRow, state: ViewerState): PostResponse | undefined {
     const access = state.access.get(row.id);
     if (!access?.visible) return undefined;

@@ -12,6 +12,7 @@ import { PostAccessPolicy } from './post-access.policy';
 import { PostAuthoringService } from './post-authoring.service';
 import { PostContentService } from './post-content.service';
 import { PostInteractionsService } from './post-interactions.service';
+import { PostModerationService } from './post-moderation.service';
 import { PostViewsService } from './post-views.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
@@ -24,7 +25,15 @@ import { PostsService } from './posts.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, MediaModule],
   controllers: [PostsController],
-  providers: [PostsService, PostAuthoringService, PostContentService, PostInteractionsService, PostViewsService, PostAccessPolicy],
-  exports: [PostsService, PostViewsService, PostAccessPolicy, PostAuthoringService],
+  providers: [
+    PostsService,
+    PostAuthoringService,
+    PostContentService,
+    PostInteractionsService,
+    PostViewsService,
+    PostAccessPolicy,
+    PostModerationService,
+  ],
+  exports: [PostViewsService, PostAccessPolicy, PostModerationService],
 })
 export class PostsModule {}

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, PageQuery } from '@/common/http/pagination';
-import { PostModerationSummary, toPostModerationSummary } from './dto/post-moderation.dto';
 import { PostResponse, ThreadResponse } from './dto/post.dto';
 import { combine, judgedOf, PostAccessPolicy } from './post-access.policy';
 import { PostViewsService } from './post-views.service';
@@ -19,12 +18,6 @@ export class PostsService {
   async get(viewer: AuthUser | undefined, id: string): Promise<PostResponse> {
     const [post] = await this.policy.requireVisible(viewer, [id]);
     return this.views.one(viewer, post);
-  }
-
-  /** What a moderator sees of reported posts, whatever their visibility, deleted or removed ones included. */
-  async moderationSummaries(ids: string[]): Promise<Map<string, PostModerationSummary>> {
-    const posts = ids.length ? await this.posts.find({ id: { $in: ids } }) : [];
-    return new Map(posts.map((p) => [p.id, toPostModerationSummary(p)]));
   }
 
   async replies(viewer: AuthUser | undefined, id: string, query: PageQuery): Promise<Page<PostResponse>> {

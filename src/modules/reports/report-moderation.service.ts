@@ -5,8 +5,7 @@ import { decodeCursor, Page, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { AdminService } from '@/modules/admin/admin.service';
 import { AuditService } from '@/modules/audit/audit.service';
-import { PostAuthoringService } from '@/modules/posts/post-authoring.service';
-import { PostsService } from '@/modules/posts/posts.service';
+import { PostModerationService } from '@/modules/posts/post-moderation.service';
 import { toUserSummary } from '@/modules/users/dto/user.response';
 import { User } from '@/modules/users/entities/user.entity';
 import { AdminReportResponse, ReportQueueQuery, ResolveReportDto } from './dto/reports.dto';
@@ -22,8 +21,7 @@ import { QueueRow, ReportsRepository } from './reports.repository';
 export class ReportModerationService {
   constructor(
     private readonly reports: ReportsRepository,
-    private readonly posts: PostsService,
-    private readonly authoring: PostAuthoringService,
+    private readonly posts: PostModerationService,
     private readonly admin: AdminService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
@@ -71,7 +69,7 @@ export class ReportModerationService {
   private async applyAction(em: EntityManager, actor: AuthUser, report: Report, dto: ResolveReportDto): Promise<string[]> {
     if (dto.action === 'remove_post') {
       if (!report.targetPost) throw ReportsErrors.noPost();
-      await this.authoring.removeByModerator(em, report.targetPost.id);
+      await this.posts.remove(em, report.targetPost.id);
       this.audit.record(em, actor, { action: 'post.remove', targetUserId: report.targetUser.id, targetPostId: report.targetPost.id, note: dto.note });
     }
     if (dto.action === 'suspend_user') {
@@ -83,7 +81,7 @@ export class ReportModerationService {
 
   private async render(rows: QueueRow[]): Promise<AdminReportResponse[]> {
     const postIds = rows.map((r) => r.report.targetPost?.id).filter((id): id is string => !!id);
-    const posts = await this.posts.moderationSummaries([...new Set(postIds)]);
+    const posts = await this.posts.summaries([...new Set(postIds)]);
     return rows.map(({ report, count }) => ({
       id: report.id,
       reporter: toUserSummary(report.reporter.getEntity()),

@@ -17,7 +17,12 @@ export interface NewUser {
   passwordHash: string | null;
   displayName?: string | null;
   verified?: boolean;
+  /** Google sign-up takes Google's word; a registration starts unverified. */
+  emailVerified?: boolean;
 }
+
+/** A deleted account's username is given out again after this long. */
+export const USERNAME_RESERVED_DAYS = 30;
 
 @Injectable()
 export class UsersService {
@@ -31,6 +36,7 @@ export class UsersService {
   /** Creates an account inside the caller's transaction; a taken username or email is `409`. */
   async create(em: EntityManager, data: NewUser): Promise<User> {
     const email = normalizeEmail(data.email);
+    await this.releaseReservedUsername(em, data.username);
     const existing = await em.getRepository(User).findOne(
       { $or: [{ email }, { [raw('lower(username)')]: data.username.toLowerCase() }] },
       { fields: ['id', 'email'] },
@@ -42,6 +48,7 @@ export class UsersService {
       passwordHash: data.passwordHash,
       displayName: data.displayName ?? data.username,
       verified: data.verified ?? false,
+      emailVerified: data.emailVerified ?? false,
     });
     try {
       await em.flush();
@@ -53,6 +60,18 @@ export class UsersService {
       throw error;
     }
     return user;
+  }
+
+  /**
+   * A deleted account holds its username for USERNAME_RESERVED_DAYS; after that, the first registration that wants
+   * the name renames the tombstone (`deleted_<id>`, outside the username pattern, so nobody can ask for it).
+   */
+  private async releaseReservedUsername(em: EntityManager, username: string): Promise<void> {
+    await em.execute(
+      `update users set username = 'deleted_' || replace(id::text, '-', '')
+        where lower(username) = ? and deleted_at < now() - make_interval(days => ?)`,
+      [username.toLowerCase(), USERNAME_RESERVED_DAYS],
+    );
   }
 
   findForLogin(login: string): Promise<User | null> {

@@ -24,8 +24,9 @@ function isRace(error: unknown): boolean {
 
 /**
  * Which account a Google sign-in opens: the one linked to the Google account; else the account with that email,
- * linked now, but only when Google says it verified the email (never take over an account on an unverified one);
- * else a new account without a password.
+ * linked now, but only when both sides verified the email: Google (never take over an account on an email Google
+ * has not checked) and the account (else whoever registered `victim@…` first, and holds its password, would share
+ * the account the victim then signs into: account pre-hijacking); else a new account without a password.
  */
 @Injectable()
 export class GoogleAccountsService {
@@ -69,6 +70,7 @@ export class GoogleAccountsService {
     const existing = await em.getRepository(User).findByEmail(email);
     if (existing) {
       if (!profile.emailVerified) throw GoogleAuthErrors.unverifiedEmail();
+      if (!existing.emailVerified) throw GoogleAuthErrors.unverifiedLocalEmail();
       return existing;
     }
     return this.users.create(em, {
@@ -79,6 +81,7 @@ export class GoogleAccountsService {
       displayName: profile.name && Array.from(profile.name).slice(0, DISPLAY_NAME_MAX).join(''),
       // Our `verified` is the blue check, not a verified email.
       verified: false,
+      emailVerified: profile.emailVerified,
     });
   }
 

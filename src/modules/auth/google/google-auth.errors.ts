@@ -24,5 +24,12 @@ export const GoogleAuthErrors = {
       { errors: [{ field: 'email', message: 'already taken; not verified by Google' }] },
     ),
   badChallenge: (detail: string) => AppException.unprocessable(detail, 'code_challenge'),
+  /** Pre-hijack guard: the account with this email never proved it owns the address, so Google may not open it. */
+  unverifiedLocalEmail: () =>
+    new AppException(
+      ErrorCode.Conflict,
+      'An account already uses this email but has not verified it, so it cannot be linked to Google: sign in with its password and verify the email, or reset its password by mail',
+      { errors: [{ field: 'email', message: 'already taken by an account whose email is not verified' }] },
+    ),
   invalidCode: () => new AppException(ErrorCode.Unauthorized, 'The sign-in code is unknown, expired or already used'),
 };

@@ -26,10 +26,6 @@ export class PostsRepository extends EntityRepository<Post> {
     return this.rows(`select ${POST_COLUMNS} ${POST_FROM} where p.id in (?) and ${POST_LIVE}`, [ids]);
   }
 
-  async findRow(id: string): Promise<PostRow | undefined> {
-    return (await this.findRows([id]))[0];
-  }
-
   /** Direct replies, oldest first, over `posts_reply_created_idx`. */
   repliesPage(postId: string, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = cursor ? { sql: 'and (p.created_at, p.id) > (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };

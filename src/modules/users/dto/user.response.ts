@@ -33,6 +33,7 @@ export class PublicUserResponse {
 /** The own view (`GET /me`, auth answers, admin answers): the public profile plus the email and the role. */
 export class OwnUserResponse extends PublicUserResponse {
   @ApiProperty({ format: 'email' }) email: string;
+  @ApiProperty({ description: 'Whether the owner confirmed `email` (a verification link, or Google said so)' }) email_verified: boolean;
   /** Not on public profiles: who the admins are is nobody else's business (and a target list for guessing). */
   @ApiProperty({ enum: ['user', 'admin'] }) role: string;
 }
@@ -66,7 +67,7 @@ export function toPublicUserResponse(user: User, relationship?: RelationshipResp
 }
 
 export function toOwnUserResponse(user: User): OwnUserResponse {
-  return { ...toPublicUserResponse(user), email: user.email, role: user.role };
+  return { ...toPublicUserResponse(user), email: user.email, email_verified: user.emailVerified, role: user.role };
 }
 
 export function toUserSummary(user: Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'verified'>): UserSummaryResponse {

@@ -33,6 +33,7 @@ export class User {
   [OptionalProps]?:
     | 'id'
     | 'verified'
+    | 'emailVerified'
     | 'role'
     | 'currency'
     | 'followersCount'
@@ -87,8 +88,20 @@ export class User {
   @Property({ type: 'string', length: 3, default: 'usd' })
   currency: string = 'usd';
 
+  /** The owner proved they read mail at `email` (a verification link, or Google said so). */
+  @Property({ type: 'boolean', default: false })
+  emailVerified: boolean = false;
+
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   suspendedAt?: Date | null;
+
+  /**
+   * Set when the owner deleted the account (`DELETE /me`). The row stays as an anonymous tombstone: it holds the
+   * username for 30 days and keeps payment records pointing somewhere. A deleted account is also suspended, so
+   * every read path that hides suspended accounts hides it with no second rule.
+   */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  deletedAt?: Date | null;
 
   @Property({ type: 'string', length: 255, nullable: true, unique: 'users_stripe_customer_id_unique' })
   stripeCustomerId?: string | null;

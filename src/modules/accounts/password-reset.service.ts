@@ -1,0 +1,81 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AppConfig } from '@/common/config/app-config';
+import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { hashPassword } from '@/common/security/password';
+import { SessionsService } from '@/modules/auth/sessions.service';
+import { MailService } from '@/modules/mail/mail.service';
+import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
+import { normalizeEmail } from '@/modules/users/user-identity';
+import { AccountsErrors } from './accounts.errors';
+import { ResetPasswordDto } from './dto/accounts.dto';
+import { AccountTokensService } from './tokens/account-tokens.service';
+
+const PASSWORD_MIN = 10;
+
+/**
+ * Forgot/reset password. The request only records the address (outbox); the worker looks it up and mails a link.
+ * So the answer and its timing are the same whether an account uses the address or not: no enumeration.
+ */
+@Injectable()
+export class PasswordResetService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+    private readonly lifecycle: UserLifecycleService,
+    private readonly tokens: AccountTokensService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async forgot(email: string): Promise<void> {
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      this.outbox.record(em, 'password_reset.requested', { email: normalizeEmail(email) });
+    });
+  }
+
+  /** Sets the password (a first one for a Google-only account) and revokes every session at once. */
+  async reset(dto: ResetPasswordDto): Promise<void> {
+    if (dto.new_password.length < PASSWORD_MIN) throw AccountsErrors.passwordTooShort();
+    const passwordHash = await hashPassword(dto.new_password);
+    const userId = await this.em.fork().transactional(async (em: EntityManager) => {
+      const used = await this.tokens.consume(em, ['reset_password'], dto.token);
+      if (!used) throw AccountsErrors.invalidToken();
+      await this.lifecycle.setPassword(em, used.userId, passwordHash);
+      return used.userId;
+    });
+    await this.sessions.revokeAllForUser(userId, 'password_reset');
+  }
+}
+
+/** The worker's side of a forgot-password request: a link when an active account uses the address, nothing otherwise. */
+@Injectable()
+export class ResetLinkMailer implements OnModuleInit {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly handlers: DomainEventHandlers,
+    private readonly lifecycle: UserLifecycleService,
+    private readonly tokens: AccountTokensService,
+    private readonly mail: MailService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.handlers.on('password_reset.requested', ({ email }) => this.mailLink(email));
+  }
+
+  /** A newer link voids older ones. */
+  async mailLink(email: string): Promise<void> {
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      const user = await this.lifecycle.findActiveByEmail(em, email);
+      if (!user) return;
+      const token = await this.tokens.issue(em, user.id, 'reset_password');
+      this.mail.request(em, {
+        to: user.email,
+        template: 'reset-password',
+        values: { name: user.displayName ?? user.username, username: user.username },
+        link: `${this.config.mail.appUrl}/reset-password?token=${token}`,
+      });
+    });
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { AccountToken } from '../entities/account-token.entity';
+import { AccountTokensService } from './account-tokens.service';
+import { VerificationMailer } from './verification-mailer.service';
+
+/** Mailed tokens; a module of its own so that registration (auth) and the account routes (accounts) share it. */
+@Module({
+  imports: [MikroOrmModule.forFeature([AccountToken])],
+  providers: [AccountTokensService, VerificationMailer],
+  exports: [AccountTokensService, VerificationMailer],
+})
+export class AccountTokensModule {}

@@ -1,0 +1,43 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { registration } from '../factories/users';
+import { createTestApp, TestApp } from '../support/app';
+import { waitFor } from '../support/wait';
+
+describe('Mail without SMTP_URL (development)', () => {
+  let t: TestApp;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'x18-dev-mail-'));
+    t = await createTestApp({ DATA_DIR: dataDir, SMTP_URL: '', APP_URL: 'http://localhost:5173', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:dev-mail` });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('writes each mail as an .eml file under $DATA_DIR/mail/ whose link verifies the address', async () => {
+    const body = registration();
+    await t.http.post('/api/v1/auth/register').send(body).expect(201);
+
+    const mailDir = join(dataDir, 'mail');
+    const files = await waitFor(
+      () => readdir(mailDir).catch(() => [] as string[]),
+      (names) => names.some((name) => name.endsWith('.eml')),
+    );
+    const emls = files.filter((name) => name.endsWith('.eml'));
+    expect(emls).toHaveLength(1);
+    const mail = await simpleParser(await readFile(join(mailDir, emls[0])));
+    expect(mail.to).toMatchObject({ text: String(body.email) });
+    expect(typeof mail.html).toBe('string');
+    const link = /http:\/\/localhost:5173\/verify-email\?token=([A-Za-z0-9_-]{43})/.exec(mail.text ?? '');
+    expect(link).not.toBeNull();
+
+    const verified = await t.http.post('/api/v1/auth/email/verify').send({ token: link![1] }).expect(200);
+    expect(verified.body).toMatchObject({ email: body.email, email_verified: true });
+  });
+});
