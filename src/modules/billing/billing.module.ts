@@ -56,7 +56,7 @@ export class BillingModule {
         StripeEventsSweeper,
         ...(config.runsWorkers ? [BillingProcessor] : []),
       ],
-      exports: [CREATOR_PRICING, BlockedSubscriptionsService],
+      exports: [CREATOR_PRICING],
     };
   }
 }

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
 import { DomainEvents } from '@/common/outbox/domain-events';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { StripeClient } from './stripe/stripe.client';
@@ -10,14 +11,19 @@ import { RUNNING, SubscriptionSyncService } from './subscription-sync.service';
  * with a cancellation by the subscriber; nothing is refunded). Runs from the outbox event: a Stripe outage only delays it.
  */
 @Injectable()
-export class BlockedSubscriptionsService {
+export class BlockedSubscriptionsService implements OnModuleInit {
   private readonly logger = new Logger(BlockedSubscriptionsService.name);
 
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
     private readonly sync: SubscriptionSyncService,
     private readonly stripe: StripeClient,
+    private readonly handlers: DomainEventHandlers,
   ) {}
+
+  onModuleInit(): void {
+    this.handlers.on('user.blocked', (payload) => this.onBlocked(payload));
+  }
 
   async onBlocked({ blockerId, blockedId }: DomainEvents['user.blocked']): Promise<void> {
     for (const [subscriberId, creatorId] of [
