@@ -4,6 +4,7 @@
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+import { moduleBoundaries } from './eslint/module-boundaries.mjs';
 
 export default defineConfig(
   {
@@ -38,4 +39,6 @@ export default defineConfig(
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
   },
+  // Module boundaries: imports only through a module's public API, no writes to its tables (docs/module-boundaries.md).
+  ...moduleBoundaries(),
 );

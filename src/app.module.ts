@@ -42,6 +42,10 @@ const FEATURES = [
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    // The composition root binds each consumer's ports to the modules that implement them (users.ports.ts,
+    // billing.ports.ts), so no feature imports a module that imports it back. One object, imported twice, is one
+    // instance. See docs/module-boundaries.md.
+    const billing = BillingModule.forRoot(config, [PostsModule, SocialModule]);
     return {
       module: AppModule,
       imports: [
@@ -55,12 +59,13 @@ export class AppModule {
         IdempotencyModule,
         HealthModule,
         ...FEATURES,
+        UsersModule.forRoot([MediaModule, billing]),
         NotificationsModule.forRoot(config),
-        BillingModule.forRoot(config),
+        billing,
         MediaModule.forRoot(config),
         SearchModule.forRoot(config),
         MailModule.forRoot(config),
-        AccountsModule.forRoot(config),
+        AccountsModule.forRoot(config, [AuthModule]),
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };

@@ -3,20 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { registration } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 
 describe('Mail without SMTP_URL (development)', () => {
-  let t: TestApp;
   let dataDir: string;
-
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'x18-dev-mail-'));
-    t = await createTestApp({ DATA_DIR: dataDir, SMTP_URL: '', APP_URL: 'http://localhost:5173', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:dev-mail` });
   });
-
+  const t = useTestApp({ redisScope: 'dev-mail', env: () => ({ DATA_DIR: dataDir, SMTP_URL: '', APP_URL: 'http://localhost:5173' }) });
+  // Declared after the app, so run after it closed (Jest runs hooks in declaration order).
   afterAll(async () => {
-    await t?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@ import { AccountToken } from '@/modules/accounts/entities/account-token.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { expectProblem, problemShape } from '../factories/http';
 import { bearer, createSignedInUser, createUser, emailFor, PASSWORD, registration, signIn, uniqueUsername } from '../factories/users';
-import { createTestApp, TestApp } from '../support/app';
+import { useTestApp, withTestApp } from '../support/app';
 import { TestSmtpServer } from '../support/smtp-server';
 
 const APP_URL = 'https://app.example.test';
@@ -11,7 +11,14 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 describe('Email and the account lifecycle: mail, verification, reset, email change', () => {
   let smtp: TestSmtpServer;
-  let t: TestApp;
+  beforeAll(async () => {
+    smtp = await TestSmtpServer.start();
+  });
+  const t = useTestApp({ redisScope: 'accounts-email', env: () => ({ SMTP_URL: smtp.url, MAIL_FROM, APP_URL }) });
+  // Declared after the app, so run after it closed (Jest runs hooks in declaration order).
+  afterAll(async () => {
+    await smtp?.stop().catch(() => undefined);
+  });
 
   const api = (path: string) => `/api/v1${path}`;
   const me = (token: string) => t.http.get(api('/me')).set('Authorization', bearer(token));
@@ -28,21 +35,6 @@ describe('Email and the account lifecycle: mail, verification, reset, email chan
     const mail = await smtp.next(String(body.email), before + 1);
     return { body, res, mail };
   }
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    t = await createTestApp({
-      SMTP_URL: smtp.url,
-      MAIL_FROM,
-      APP_URL,
-      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:accounts-email`,
-    });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop().catch(() => undefined);
-  });
 
   describe('POST /auth/register, POST /auth/email/verify', () => {
     it('mails a verification link (text and HTML, From MAIL_FROM); the link verifies the address once', async () => {
@@ -188,15 +180,12 @@ describe('Email and the account lifecycle: mail, verification, reset, email chan
       for (let i = 0; i < 5; i++) await forgot(` ${email.toUpperCase()} `).expect(202);
       expectProblem(await forgot(email), 429, 'rate_limited');
 
-      const perIp = await createTestApp({ SMTP_URL: smtp.url, APP_ROLE: 'api', RATE_LIMIT_LOGIN_IP: '3/5m', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:accounts-ip` });
-      try {
+      await withTestApp({ redisScope: 'accounts-ip', env: { SMTP_URL: smtp.url, APP_ROLE: 'api', RATE_LIMIT_LOGIN_IP: '3/5m' } }, async (perIp) => {
         for (let i = 0; i < 3; i++) await perIp.http.post(api('/auth/password/forgot')).send({ email: emailFor(uniqueUsername('ip')) }).expect(202);
         const limited = await perIp.http.post(api('/auth/password/forgot')).send({ email: emailFor(uniqueUsername('ip')) });
         expectProblem(limited, 429, 'rate_limited');
         expect(problemShape(limited)).toMatchObject({ code: 'rate_limited' });
-      } finally {
-        await perIp.close();
-      }
+      });
     });
   });
 

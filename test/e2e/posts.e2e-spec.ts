@@ -477,10 +477,15 @@ describe('Posts', () => {
 
     it('20 parallel reposts by one user count once', async () => {
       const post = await createPost(t, alice, 'hammered repost');
+      const before = await postsCount(carol.id);
       const answers = await Promise.all(Array.from({ length: 20 }, () => as(t, carol).post(`/posts/${post.id}/repost`)));
       expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect((await getPost(post.id).expect(200)).body.reposts_count).toBe(1);
       expect(await t.em().count(Post, { repostOf: post.id, deletedAt: null })).toBe(1);
+      // The reposter's posts_count (users') moves once, in the transaction that inserted the repost.
+      expect(await postsCount(carol.id)).toBe(before + 1);
+      await Promise.all(Array.from({ length: 20 }, () => as(t, carol).delete(`/posts/${post.id}/repost`).expect(200)));
+      expect(await postsCount(carol.id)).toBe(before);
     });
 
     it("a repost reaches the reposter's followers' home timeline with repost_of filled", async () => {

@@ -90,6 +90,22 @@ describe('Social graph', () => {
       expect(await counts(b)).toEqual({ followers_count: 0, following_count: 0 });
     });
 
+    it('users following each other all at once: exact counters, no deadlock (both rows move in one UPDATE)', async () => {
+      const crowd = await signedInUsers(t, 8);
+      const pairs = crowd.flatMap((a) => crowd.filter((b) => b !== a).map((b) => [a, b] as const));
+      const answers = await Promise.all(pairs.map(([a, b]) => as(t, a).post(`/users/${b.username}/follow`)));
+      expect(answers.map((r) => r.status)).toEqual(Array(pairs.length).fill(200));
+      for (const user of crowd) expect(await counts(user)).toEqual({ followers_count: 7, following_count: 7 });
+
+      const [blocker, ...others] = crowd;
+      await Promise.all([
+        as(t, blocker).post(`/users/${others[0].username}/block`).expect(200),
+        ...others.slice(1).map((other) => as(t, other).delete(`/users/${blocker.username}/follow`).expect(200)),
+      ]);
+      expect(await counts(blocker)).toEqual({ followers_count: 0, following_count: 6 });
+      expect(await counts(others[0])).toEqual({ followers_count: 6, following_count: 6 });
+    });
+
     it('relationship.subscribed follows an active subscription', async () => {
       const [fan, creator, former] = await signedInUsers(t, 3);
       await subscribe(t, fan, creator);

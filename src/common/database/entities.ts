@@ -3,7 +3,7 @@ import { AccountExport } from '@/modules/accounts/entities/account-export.entity
 import { AccountToken } from '@/modules/accounts/entities/account-token.entity';
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
-import { AuditEntry } from '@/modules/audit/audit-entry.entity';
+import { AuditEntry } from '@/modules/audit/entities/audit-entry.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';

@@ -1,14 +1,14 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { hashPassword } from '@/common/security/password';
-import { SessionsService } from '@/modules/auth/sessions.service';
 import { MailService } from '@/modules/mail/mail.service';
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
 import { normalizeEmail } from '@/modules/users/user-identity';
 import { AccountsErrors } from './accounts.errors';
+import { SESSION_REVOCATION, SessionRevocation } from './accounts.ports';
 import { ResetPasswordDto } from './dto/accounts.dto';
 import { AccountTokensService } from './tokens/account-tokens.service';
 
@@ -25,7 +25,7 @@ export class PasswordResetService {
     private readonly outbox: OutboxService,
     private readonly lifecycle: UserLifecycleService,
     private readonly tokens: AccountTokensService,
-    private readonly sessions: SessionsService,
+    @Inject(SESSION_REVOCATION) private readonly sessions: SessionRevocation,
   ) {}
 
   async forgot(email: string): Promise<void> {

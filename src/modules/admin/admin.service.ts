@@ -32,7 +32,7 @@ export class AdminService {
 
   async verify(actor: AuthUser, username: string): Promise<OwnUserResponse> {
     const user = await this.moderate(username, async (em, target) => {
-      target.verified = true;
+      this.users.moderateIn(em, target, { verified: true });
       this.audit.record(em, actor, { action: 'user.verify', targetUserId: target.id });
     });
     return toOwnUserResponse(user);
@@ -53,9 +53,14 @@ export class AdminService {
    */
   async suspendIn(em: EntityManager, actor: AuthUser, user: User, note?: string | null): Promise<string[]> {
     if (user.id === actor.id) throw AppException.unprocessable('Admins cannot suspend themselves', 'username');
-    user.suspendedAt ??= new Date();
+    this.users.moderateIn(em, user, { suspendedAt: user.suspendedAt ?? new Date() });
     this.audit.record(em, actor, { action: 'user.suspend', targetUserId: user.id, note });
     return this.sessions.revokeAllForUserIn(em, user.id, 'suspended');
+  }
+
+  /** `suspendIn` for an account known by id (a report's `suspend_user`). */
+  async suspendByIdIn(em: EntityManager, actor: AuthUser, userId: string, note?: string | null): Promise<string[]> {
+    return this.suspendIn(em, actor, await this.users.getById(em, userId), note);
   }
 
   /** After a committed `suspendIn`: the suspended user's tokens stop working at once. */
@@ -65,7 +70,7 @@ export class AdminService {
 
   async unsuspend(actor: AuthUser, username: string): Promise<OwnUserResponse> {
     const user = await this.moderate(username, async (em, target) => {
-      target.suspendedAt = null;
+      this.users.moderateIn(em, target, { suspendedAt: null });
       this.audit.record(em, actor, { action: 'user.unsuspend', targetUserId: target.id });
     });
     return toOwnUserResponse(user);
@@ -75,7 +80,7 @@ export class AdminService {
     const user = await this.moderate(username, async (em, target) => {
       if (target.id === actor.id && role !== 'admin') throw AppException.unprocessable('Admins cannot demote themselves', 'role');
       const before = target.role;
-      target.role = role;
+      this.users.moderateIn(em, target, { role });
       this.audit.record(em, actor, { action: 'user.role', targetUserId: target.id, note: `${before} → ${role}` });
     });
     await this.sessions.forgetUser(user.id);

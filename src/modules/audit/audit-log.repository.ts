@@ -1,7 +1,7 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 import { NEWEST_FIRST, olderThan } from '@/common/database/keyset';
 import { Keyset } from '@/common/http/pagination';
-import { AuditEntry } from './audit-entry.entity';
+import { AuditEntry } from './entities/audit-entry.entity';
 
 export class AuditLogRepository extends EntityRepository<AuditEntry> {
   /** Newest first over `audit_log_created_idx`, with the users and posts named, in one query. */

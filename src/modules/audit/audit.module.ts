@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { AuditEntry } from './audit-entry.entity';
+import { AuditEntry } from './entities/audit-entry.entity';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
 

@@ -4,7 +4,7 @@ import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
 import { Post } from '@/modules/posts/entities/post.entity';
 import { User } from '@/modules/users/entities/user.entity';
-import { AuditEntry, AuditAction } from './audit-entry.entity';
+import { AuditEntry, AuditAction } from './entities/audit-entry.entity';
 import { AuditLogRepository } from './audit-log.repository';
 import { AuditEntryResponse, toAuditEntryResponse } from './dto/audit.dto';
 

@@ -4,6 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
+import { SESSION_REVOCATION, SessionRevocation } from '@/modules/accounts/accounts.ports';
 import { AccountTokensModule } from '@/modules/accounts/tokens/account-tokens.module';
 import { ReferralsModule } from '@/modules/referrals/referrals.module';
 import { UsersModule } from '@/modules/users/users.module';
@@ -35,7 +36,15 @@ import { TokensService } from './tokens.service';
     AccountTokensModule,
   ],
   controllers: [AuthController, GoogleAuthController],
-  providers: [TokensService, SessionsService, AuthService, { provide: APP_GUARD, useClass: AccessTokenGuard }, ...GOOGLE_AUTH_PROVIDERS],
-  exports: [SessionsService, AuthService, TokensService],
+  providers: [
+    TokensService,
+    SessionsService,
+    AuthService,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+    ...GOOGLE_AUTH_PROVIDERS,
+    // Accounts' port, bound by the app root (AccountsModule.forRoot).
+    { provide: SESSION_REVOCATION, useFactory: (sessions: SessionsService): SessionRevocation => sessions, inject: [SessionsService] },
+  ],
+  exports: [SessionsService, AuthService, TokensService, SESSION_REVOCATION],
 })
 export class AuthModule {}

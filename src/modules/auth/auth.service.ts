@@ -71,8 +71,7 @@ export class AuthService {
   async changePassword(actor: AuthUser, dto: ChangePasswordDto): Promise<void> {
     const user = await this.users.getWithPassword(actor.id);
     if (!user.passwordHash || !(await verifyPassword(user.passwordHash, dto.current_password))) throw AuthErrors.wrongCurrentPassword();
-    user.passwordHash = await hashPassword(dto.new_password);
-    await this.em.flush();
+    await this.users.setPasswordHash(user, await hashPassword(dto.new_password));
     await this.sessions.revokeAllForUser(actor.id, 'password_changed', actor.sessionId);
   }
 

@@ -11,9 +11,9 @@ import {
 } from '@nestjs/swagger';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser } from '@/common/auth/auth.decorators';
+import { IdParam } from '@/common/http/id.param';
 import { PageQuery } from '@/common/http/pagination';
 import { IdempotencyInterceptor } from '@/common/idempotency/idempotency.interceptor';
-import { PostIdParam } from '@/modules/posts/dto/post.dto';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { CheckoutResponse, SubscriptionPageResponse, SubscriptionResponse } from './dto/billing.dto';
 import { SubscriptionsService } from './subscriptions.service';
@@ -70,7 +70,7 @@ export class BillingController {
   @ApiNotFoundResponse({ description: 'No such post, or not visible to you' })
   @ApiConflictResponse({ description: 'Already unlocked' })
   @ApiUnprocessableEntityResponse({ description: 'Your own post, or a post without a price' })
-  unlock(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam, @Headers('idempotency-key') key?: string) {
+  unlock(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
     return this.unlocks.start(actor, id, key);
   }
 }

@@ -1,10 +1,8 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
-import { PostsModule } from '@/modules/posts/posts.module';
-import { SocialModule } from '@/modules/social/social.module';
-import { CREATOR_PRICING } from '@/modules/users/creator-pricing';
 import { UsersModule } from '@/modules/users/users.module';
+import { CREATOR_PRICING } from '@/modules/users/users.ports';
 import { BillingController } from './billing.controller';
 import { BillingProcessor } from './billing.processor';
 import { BlockedSubscriptionsService } from './blocked-subscriptions.service';
@@ -28,16 +26,19 @@ import { UnlocksService } from './unlocks.service';
 
 /**
  * Stripe: checkout, subscriptions, the webhook and the worker that applies its events (processors only where workers
- * run), and the creator pricing PATCH /me uses through `CREATOR_PRICING`, provided globally so that users need not
- * import billing (billing imports users). Entitlements, which every visibility check reads, are EntitlementsModule.
+ * run). Exports users' `CREATOR_PRICING` port (the price PATCH /me sets). Entitlements, which every visibility check
+ * reads, are EntitlementsModule.
  */
 @Module({})
 export class BillingModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * `ports`: modules exporting the tokens of billing.ports.ts (`POSTS_FOR_SALE` from posts, `BLOCK_CHECK` from
+   * social). The app root passes them, so billing imports neither feature (they import billing's entitlements).
+   */
+  static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: BillingModule,
-      global: true,
-      imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent]), EntitlementsModule, UsersModule, PostsModule, SocialModule],
+      imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent]), EntitlementsModule, UsersModule, ...ports],
       controllers: config.runsApi ? [BillingController, StripeWebhookController] : [],
       providers: [
         StripeClient,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { AppConfig } from '@/common/config/app-config';
-import { PostRow } from '@/modules/posts/post-row';
 import { User } from '@/modules/users/entities/user.entity';
+import { UsersService } from '@/modules/users/users.service';
+import { PostForSale } from './billing.ports';
 import { CreatorPricingService } from './creator-pricing.service';
 import { CheckoutResponse } from './dto/billing.dto';
 import { OpenCheckouts } from './open-checkouts';
@@ -15,7 +15,7 @@ export class CheckoutService {
   constructor(
     private readonly stripe: StripeClient,
     private readonly pricing: CreatorPricingService,
-    private readonly em: EntityManager,
+    private readonly users: UsersService,
     private readonly config: AppConfig,
     private readonly openCheckouts: OpenCheckouts,
   ) {}
@@ -32,14 +32,14 @@ export class CheckoutService {
     });
   }
 
-  async unlock(buyer: User, post: PostRow, idempotencyKey?: string): Promise<CheckoutResponse> {
+  async unlock(buyer: User, post: PostForSale, idempotencyKey?: string): Promise<CheckoutResponse> {
     const metadata = { post_id: post.id, user_id: buyer.id };
     return this.session(buyer, `unlock:${buyer.id}:${post.id}`, idempotencyKey, {
       mode: 'payment',
       line_items: [
         {
           quantity: 1,
-          price_data: { currency: post.currency, unit_amount: post.price_cents!, product_data: { name: `Post by @${post.author_username}` } },
+          price_data: { currency: post.currency, unit_amount: post.priceCents!, product_data: { name: `Post by @${post.authorUsername}` } },
         },
       ],
       metadata,
@@ -75,9 +75,6 @@ export class CheckoutService {
     const created = await this.stripe.call('create a customer', (stripe) =>
       stripe.customers.create({ email: user.email, metadata: { user_id: user.id } }, { idempotencyKey: `x18-customer:${user.id}` }),
     );
-    await this.em.nativeUpdate(User, { id: user.id, stripeCustomerId: null }, { stripeCustomerId: created.id });
-    const stored = await this.em.fork().findOneOrFail(User, { id: user.id }, { fields: ['stripeCustomerId'] });
-    user.stripeCustomerId = stored.stripeCustomerId;
-    return stored.stripeCustomerId!;
+    return this.users.recordStripeCustomer(user, created.id);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { CreatorPricing } from '@/modules/users/creator-pricing';
 import { User } from '@/modules/users/entities/user.entity';
+import { CreatorPricing } from '@/modules/users/users.ports';
+import { UsersService } from '@/modules/users/users.service';
 import { StripeClient } from './stripe/stripe.client';
 
 /**
@@ -13,16 +13,13 @@ import { StripeClient } from './stripe/stripe.client';
 export class CreatorPricingService implements CreatorPricing {
   constructor(
     private readonly stripe: StripeClient,
-    private readonly em: EntityManager,
+    private readonly users: UsersService,
   ) {}
 
-  async setPrice(user: User, cents: number | null): Promise<void> {
-    const unchanged = cents === user.subscriptionPriceCents && (cents === null || !!user.stripePriceId || !this.stripe.configured);
-    if (unchanged) return;
-    user.subscriptionPriceCents = cents;
-    user.stripePriceId = null;
+  /** For PATCH /me (users' `CREATOR_PRICING` port). */
+  async priceFor(creator: User, cents: number): Promise<string | null> {
     // Without Stripe (development) only the amount is kept; checkout creates the price once Stripe is configured.
-    if (cents !== null && this.stripe.configured) user.stripePriceId = await this.createPrice(user, cents);
+    return this.stripe.configured ? this.createPrice(creator, cents) : null;
   }
 
   /** The Stripe price of the creator's current amount (created now when the amount was set without Stripe). */
@@ -31,8 +28,7 @@ export class CreatorPricingService implements CreatorPricing {
     const cents = creator.subscriptionPriceCents!;
     const priceId = await this.createPrice(creator, cents);
     // Only if the amount is still the one priced: a concurrent PATCH /me wins.
-    await this.em.nativeUpdate(User, { id: creator.id, subscriptionPriceCents: cents, stripePriceId: null }, { stripePriceId: priceId });
-    creator.stripePriceId = priceId;
+    await this.users.recordStripePrice(creator, cents, priceId);
     return priceId;
   }
 
@@ -56,8 +52,7 @@ export class CreatorPricingService implements CreatorPricing {
       ),
     );
     // Stored at once (the price may still fail): a retry finds it instead of creating another after Stripe's 24 h.
-    await this.em.nativeUpdate(User, { id: user.id, stripeProductId: null }, { stripeProductId: product.id });
-    user.stripeProductId = product.id;
+    await this.users.recordStripeProduct(user, product.id);
     return product.id;
   }
 }

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
+import { UsersService } from '@/modules/users/users.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
 import { ACCESS_STATUSES } from './entitlements/subscriber-access';
@@ -31,6 +32,7 @@ export class SubscriptionSyncService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly outbox: OutboxService,
     private readonly em: EntityManager,
+    private readonly users: UsersService,
     private readonly duplicates: DuplicatePaymentsService,
   ) {}
 
@@ -100,17 +102,12 @@ export class SubscriptionSyncService {
   /** Our users from the metadata checkout set, else the hints, else the customer and the creator's product. */
   private async pair(em: EntityManager, remote: Stripe.Subscription, hints: Partial<SubscriptionPair>): Promise<SubscriptionPair | null> {
     const meta = pairFromMetadata(remote.metadata);
-    const subscriberId = meta.subscriberId ?? hints.subscriberId ?? (await this.userId(em, { stripeCustomerId: idOf(remote.customer) }));
+    const subscriberId = meta.subscriberId ?? hints.subscriberId ?? (await this.users.findIdByStripeRef(em, { stripeCustomerId: idOf(remote.customer) }));
     const product = idOf(remote.items?.data?.[0]?.price?.product);
-    const creatorId = meta.creatorId ?? hints.creatorId ?? (await this.userId(em, { stripeProductId: product }));
+    const creatorId = meta.creatorId ?? hints.creatorId ?? (await this.users.findIdByStripeRef(em, { stripeProductId: product }));
     if (!isUuid(subscriberId) || !isUuid(creatorId) || subscriberId === creatorId) return null;
-    const found = await em.count(User, { id: { $in: [subscriberId, creatorId] } });
+    const found = await this.users.countExisting(em, [subscriberId, creatorId]);
     return found === 2 ? { subscriberId, creatorId } : null;
-  }
-
-  private async userId(em: EntityManager, where: { stripeCustomerId: string | null } | { stripeProductId: string | null }): Promise<string | undefined> {
-    if (!Object.values(where)[0]) return undefined;
-    return (await em.findOne(User, where, { fields: ['id'] }))?.id;
   }
 }
 

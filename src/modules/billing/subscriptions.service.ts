@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
-import { SocialService } from '@/modules/social/social.service';
 import { UsersService } from '@/modules/users/users.service';
 import { BillingErrors } from './billing.errors';
+import { BLOCK_CHECK, BlockCheck } from './billing.ports';
 import { CheckoutService } from './checkout.service';
 import { CheckoutResponse, SubscriptionResponse, toSubscriptionResponse } from './dto/billing.dto';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
@@ -14,7 +14,7 @@ import { RUNNING, SubscriptionSyncService } from './subscription-sync.service';
 export class SubscriptionsService {
   constructor(
     private readonly users: UsersService,
-    private readonly social: SocialService,
+    @Inject(BLOCK_CHECK) private readonly blocks: BlockCheck,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly checkout: CheckoutService,
     private readonly sync: SubscriptionSyncService,
@@ -24,7 +24,7 @@ export class SubscriptionsService {
     const creator = await this.users.getActiveByUsername(username);
     if (creator.id === actor.id) throw BillingErrors.selfSubscription();
     if (creator.subscriptionPriceCents == null) throw BillingErrors.noPrice();
-    if (await this.social.isBlockedEitherWay(actor.id, creator.id)) throw BillingErrors.blocked();
+    if (await this.blocks.isBlockedEitherWay(actor.id, creator.id)) throw BillingErrors.blocked();
     const existing = await this.subscriptions.findPair(actor.id, creator.id);
     if (existing && RUNNING.has(existing.status)) throw BillingErrors.alreadySubscribed();
     return this.checkout.subscription(await this.users.getActive(actor.id), creator, idempotencyKey);

@@ -1,8 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { Post } from '@/modules/posts/entities/post.entity';
+import { POSTS_FOR_SALE, PostsForSale } from './billing.ports';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { PostUnlocksRepository } from './repositories/post-unlocks.repository';
 import { StripeClient } from './stripe/stripe.client';
@@ -20,6 +20,7 @@ export class UnlockPaymentsService {
     private readonly unlocks: PostUnlocksRepository,
     private readonly outbox: OutboxService,
     private readonly stripe: StripeClient,
+    @Inject(POSTS_FOR_SALE) private readonly posts: PostsForSale,
     private readonly duplicates: DuplicatePaymentsService,
   ) {}
 
@@ -81,8 +82,8 @@ export class UnlockPaymentsService {
    */
   private async authorOf(em: EntityManager, postId: string | undefined, userId: string | null | undefined): Promise<string | null> {
     if (!isUuid(postId) || !isUuid(userId)) return null;
-    const post = await em.findOne(Post, { id: postId, deletedAt: null }, { fields: ['author'] });
-    if (!post) this.logger.warn(`payment for post ${postId} skipped: the post is gone`);
-    return post?.author.id ?? null;
+    const authorId = await this.posts.liveAuthorId(em, postId);
+    if (!authorId) this.logger.warn(`payment for post ${postId} skipped: the post is gone`);
+    return authorId;
   }
 }

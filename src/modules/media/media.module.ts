@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
+import { PROFILE_IMAGES, ProfileImages } from '@/modules/users/users.ports';
 import { Media } from './entities/media.entity';
 import { MediaCleanupService } from './media-cleanup.service';
 import { MediaFilesController } from './media-files.controller';
@@ -14,20 +15,27 @@ import { MediaService } from './media.service';
 import { mediaStorageProvider } from './storage/storage.provider';
 
 /**
- * What other features use (posts render media, profiles take avatars, the events processor relays uploads).
- * Imported as is by those modules; the app imports `MediaModule.forRoot(config)`, which adds the routes and workers.
+ * What other features use (posts render media, the events processor relays uploads) and users' `PROFILE_IMAGES`
+ * port (avatars and covers). Imported as is by those modules; the app imports `MediaModule.forRoot(config)`, which
+ * adds the routes and workers.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([Media])],
-  providers: [MediaService, MediaUrlSigner, mediaStorageProvider],
-  exports: [MediaService, MediaUrlSigner, mediaStorageProvider, MikroOrmModule],
+  providers: [
+    MediaService,
+    MediaUrlSigner,
+    mediaStorageProvider,
+    { provide: PROFILE_IMAGES, useFactory: (media: MediaService): ProfileImages => media, inject: [MediaService] },
+  ],
+  exports: [MediaService, MediaUrlSigner, mediaStorageProvider, PROFILE_IMAGES],
 })
 export class MediaModule {
   /** Routes where the API runs, processors where workers run (`APP_ROLE`), as `NotificationsModule.forRoot`. */
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: MediaFeatureModule,
-      imports: [MediaModule],
+      // Its own ORM feature: MediaModule does not export media's repository to the modules importing it.
+      imports: [MediaModule, MikroOrmModule.forFeature([Media])],
       controllers: config.runsApi ? [MediaController, MediaFilesController] : [],
       providers: [
         ...(config.runsApi ? [MediaUploadService, MediaFilesService] : []),

@@ -4,6 +4,7 @@ import { AuthUser } from '@/common/auth/auth-user';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { MediaService } from '@/modules/media/media.service';
 import { User } from '@/modules/users/entities/user.entity';
+import { UsersService } from '@/modules/users/users.service';
 import { CreatePostDto } from './dto/post.dto';
 import { Post } from './entities/post.entity';
 import { PostAccessPolicy } from './post-access.policy';
@@ -19,13 +20,18 @@ import { PostsRepository } from './repositories/posts.repository';
 @Injectable()
 export class PostAuthoringService {
   constructor(
-    private readonly em: EntityManager,
     private readonly posts: PostsRepository,
     private readonly policy: PostAccessPolicy,
     private readonly content: PostContentService,
     private readonly media: MediaService,
     private readonly outbox: OutboxService,
+    private readonly users: UsersService,
   ) {}
+
+  /** A new transaction; the repository's entity manager is the app's one (no seventh dependency for it). */
+  private transactional<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.posts.getEntityManager().fork().transactional(work);
+  }
 
   async create(actor: AuthUser, dto: CreatePostDto): Promise<string> {
     const content = dto.content ?? '';
@@ -35,7 +41,7 @@ export class PostAuthoringService {
     const rendered = await this.content.render(content);
     const isPremium = dto.is_premium === true || dto.price_cents !== undefined;
 
-    return this.em.fork().transactional(async (em: EntityManager) => {
+    return this.transactional(async (em) => {
       const post = em.create(Post, {
         author: em.getReference(User, actor.id),
         content,
@@ -51,7 +57,8 @@ export class PostAuthoringService {
       await this.media.attachToPost(em, actor.id, post.id, dto.media_ids ?? []);
       await em.flush();
       await this.content.tag(em, post.id, post.createdAt, rendered.hashtags, post.preview ?? null);
-      await this.posts.bumpCounters(em, actor.id, parent?.id, 1);
+      await this.users.adjustPostsCount(em, actor.id, 1);
+      await this.posts.bumpReplies(em, parent?.id, 1);
       this.recordCreated(em, post, actor.id, parent, rendered.mentionedIds);
       return post.id;
     });
@@ -73,7 +80,7 @@ export class PostAuthoringService {
     if (post.author.id !== actor.id) await this.refuseNonAuthor(actor, id);
     if (post.repostOf) throw PostsErrors.repostNotEditable();
     const rendered = await this.content.render(content);
-    await this.em.fork().transactional(async (em: EntityManager) => {
+    await this.transactional(async (em) => {
       await em.nativeUpdate(Post, { id }, {
         content,
         contentHtml: rendered.html,
@@ -90,10 +97,11 @@ export class PostAuthoringService {
     const post = await this.posts.findOne({ id, deletedAt: null });
     if (!post) throw PostsErrors.notFound();
     if (post.author.id !== actor.id && actor.role !== 'admin') await this.refuseNonAuthor(actor, id);
-    await this.em.fork().transactional(async (em: EntityManager) => {
+    await this.transactional(async (em) => {
       const deleted = await em.nativeUpdate(Post, { id, deletedAt: null }, { deletedAt: new Date() });
       if (!deleted) return; // a concurrent delete won
-      await this.posts.bumpCounters(em, post.author.id, post.replyTo?.id, -1);
+      await this.users.adjustPostsCount(em, post.author.id, -1);
+      await this.posts.bumpReplies(em, post.replyTo?.id, -1);
       if (post.repostOf) await em.execute('update posts set retweets_count = greatest(retweets_count - 1, 0) where id = ?', [post.repostOf.id]);
     });
   }

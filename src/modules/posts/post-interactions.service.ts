@@ -13,8 +13,9 @@ import { PostsErrors } from './posts.errors';
 import { PostsRepository } from './repositories/posts.repository';
 
 /**
- * Likes and reposts: idempotent, counted once per user by unique indexes, counters moved in the same statement.
- * Each checks the post once with the policy (no rendering) and renders only its answer.
+ * Likes and reposts: idempotent, counted once per user by unique indexes, the post's counters moved in the same
+ * statement and the reposter's `posts_count` (users') in the same transaction. Each checks the post once with the
+ * policy (no rendering) and renders only its answer.
  */
 @Injectable()
 export class PostInteractionsService {
@@ -56,7 +57,9 @@ export class PostInteractionsService {
     if (post.row.visibility !== 'public') throw PostsErrors.notRepostable();
     await this.em.fork().transactional(async (em: EntityManager) => {
       const repostId = v7();
-      if ((await this.posts.addRepost(em, repostId, actor.id, postId)) && authorId !== actor.id) {
+      if (!(await this.posts.addRepost(em, repostId, actor.id, postId))) return;
+      await this.users.adjustPostsCount(em, actor.id, 1);
+      if (authorId !== actor.id) {
         this.outbox.record(em, 'post.reposted', { postId, repostId, userId: actor.id, authorId });
       }
     });
@@ -65,7 +68,9 @@ export class PostInteractionsService {
 
   async unrepost(actor: AuthUser, id: string): Promise<PostResponse> {
     const post = await this.target(actor, id);
-    await this.posts.removeRepost(this.em, actor.id, post.row.id);
+    await this.em.fork().transactional(async (em: EntityManager) => {
+      if (await this.posts.removeRepost(em, actor.id, post.row.id)) await this.users.adjustPostsCount(em, actor.id, -1);
+    });
     return this.views.answer(actor, post);
   }
 

@@ -1,3 +1,4 @@
+import { extractEntities } from './post-content';
 import { Visibility } from './entities/post.entity';
 
 /**
@@ -42,3 +43,8 @@ export const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply
 export const POST_FROM = 'from posts p join users u on u.id = p.user_id';
 /** A post anyone may still be shown: not deleted, its author not suspended. */
 export const POST_LIVE = 'p.deleted_at is null and u.suspended_at is null';
+
+/** Whether `tag` (lower-case, no `#`) is one of the hashtags of the post's teaser: what places a locked post under a tag. */
+export function previewHasTag(row: Pick<PostRow, 'preview'>, tag: string): boolean {
+  return !!row.preview && extractEntities(row.preview).hashtags.includes(tag);
+}

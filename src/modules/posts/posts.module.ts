@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { POSTS_FOR_SALE } from '@/modules/billing/billing.ports';
 import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { SocialModule } from '@/modules/social/social.module';
@@ -12,10 +13,10 @@ import { PostAccessPolicy } from './post-access.policy';
 import { PostAuthoringService } from './post-authoring.service';
 import { PostContentService } from './post-content.service';
 import { PostInteractionsService } from './post-interactions.service';
-import { PostModerationService } from './post-moderation.service';
 import { PostViewsService } from './post-views.service';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
+import { PostsForSaleAdapter } from './posts-for-sale.adapter';
 
 /**
  * Posts: reads by id, threads, writing and interactions, and the access policy every read path asks. Exports the
@@ -32,8 +33,9 @@ import { PostsService } from './posts.service';
     PostInteractionsService,
     PostViewsService,
     PostAccessPolicy,
-    PostModerationService,
+    // Billing's port, bound by the app root (BillingModule.forRoot).
+    { provide: POSTS_FOR_SALE, useClass: PostsForSaleAdapter },
   ],
-  exports: [PostViewsService, PostAccessPolicy, PostModerationService],
+  exports: [PostsService, PostViewsService, PostAccessPolicy, POSTS_FOR_SALE],
 })
 export class PostsModule {}

@@ -5,7 +5,7 @@ import { decodeCursor, Page, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { AdminService } from '@/modules/admin/admin.service';
 import { AuditService } from '@/modules/audit/audit.service';
-import { PostModerationService } from '@/modules/posts/post-moderation.service';
+import { PostsService } from '@/modules/posts/posts.service';
 import { toUserSummary } from '@/modules/users/dto/user.response';
 import { User } from '@/modules/users/entities/user.entity';
 import { AdminReportResponse, ReportQueueQuery, ResolveReportDto } from './dto/reports.dto';
@@ -21,7 +21,7 @@ import { QueueRow, ReportsRepository } from './reports.repository';
 export class ReportModerationService {
   constructor(
     private readonly reports: ReportsRepository,
-    private readonly posts: PostModerationService,
+    private readonly posts: PostsService,
     private readonly admin: AdminService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
@@ -69,19 +69,18 @@ export class ReportModerationService {
   private async applyAction(em: EntityManager, actor: AuthUser, report: Report, dto: ResolveReportDto): Promise<string[]> {
     if (dto.action === 'remove_post') {
       if (!report.targetPost) throw ReportsErrors.noPost();
-      await this.posts.remove(em, report.targetPost.id);
+      await this.posts.removeByModerator(em, report.targetPost.id);
       this.audit.record(em, actor, { action: 'post.remove', targetUserId: report.targetUser.id, targetPostId: report.targetPost.id, note: dto.note });
     }
     if (dto.action === 'suspend_user') {
-      const target = await em.findOneOrFail(User, { id: report.targetUser.id });
-      return this.admin.suspendIn(em, actor, target, dto.note);
+      return this.admin.suspendByIdIn(em, actor, report.targetUser.id, dto.note);
     }
     return [];
   }
 
   private async render(rows: QueueRow[]): Promise<AdminReportResponse[]> {
     const postIds = rows.map((r) => r.report.targetPost?.id).filter((id): id is string => !!id);
-    const posts = await this.posts.summaries([...new Set(postIds)]);
+    const posts = await this.posts.moderationSummaries([...new Set(postIds)]);
     return rows.map(({ report, count }) => ({
       id: report.id,
       reporter: toUserSummary(report.reporter.getEntity()),

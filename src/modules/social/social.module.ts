@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { BLOCK_CHECK, BlockCheck } from '@/modules/billing/billing.ports';
 import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { Block } from './entities/block.entity';
@@ -11,7 +12,11 @@ import { SocialService } from './social.service';
 @Module({
   imports: [MikroOrmModule.forFeature([Follow, Block, Mute]), UsersModule, EntitlementsModule],
   controllers: [SocialController],
-  providers: [SocialService],
-  exports: [SocialService],
+  providers: [
+    SocialService,
+    // Billing's port, bound by the app root (BillingModule.forRoot).
+    { provide: BLOCK_CHECK, useFactory: (social: SocialService): BlockCheck => social, inject: [SocialService] },
+  ],
+  exports: [SocialService, BLOCK_CHECK],
 })
 export class SocialModule {}

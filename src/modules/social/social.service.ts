@@ -71,9 +71,9 @@ export class SocialService {
     if (target.id === actor.id) throw SocialErrors.self('follow');
     if (await this.blocks.isBlockedEitherWay(actor.id, target.id)) throw SocialErrors.blocked();
     await this.em.fork().transactional(async (em) => {
-      if (await this.follows.follow(em, actor.id, target.id)) {
-        this.outbox.record(em, 'user.followed', { followerId: actor.id, followingId: target.id });
-      }
+      if (!(await this.follows.follow(em, actor.id, target.id))) return;
+      await this.users.adjustFollowCounts(em, actor.id, target.id, 1);
+      this.outbox.record(em, 'user.followed', { followerId: actor.id, followingId: target.id });
     });
     return this.relationship(actor.id, target.id);
   }
@@ -81,7 +81,7 @@ export class SocialService {
   async unfollow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
     const target = await this.users.getActiveByUsername(username);
     if (target.id === actor.id) throw SocialErrors.self('unfollow');
-    await this.em.fork().transactional((em) => this.follows.unfollow(em, actor.id, target.id));
+    await this.em.fork().transactional((em) => this.removeFollow(em, actor.id, target.id));
     return this.relationship(actor.id, target.id);
   }
 
@@ -94,12 +94,17 @@ export class SocialService {
     if (target.id === actor.id) throw SocialErrors.self('block');
     await this.em.fork().transactional(async (em: EntityManager) => {
       await this.blocks.block(em, actor.id, target.id);
-      await this.follows.unfollow(em, actor.id, target.id);
-      await this.follows.unfollow(em, target.id, actor.id);
+      await this.removeFollow(em, actor.id, target.id);
+      await this.removeFollow(em, target.id, actor.id);
       // Billing ends paid access between the two at the period end (a repeat block only re-checks that).
       this.outbox.record(em, 'user.blocked', { blockerId: actor.id, blockedId: target.id });
     });
     return this.relationship(actor.id, target.id);
+  }
+
+  /** In the caller's transaction: the follow goes, and the users' counters move only if it existed. */
+  private async removeFollow(em: EntityManager, followerId: string, followingId: string): Promise<void> {
+    if (await this.follows.unfollow(em, followerId, followingId)) await this.users.adjustFollowCounts(em, followerId, followingId, -1);
   }
 
   async unblock(actor: AuthUser, username: string): Promise<RelationshipResponse> {

@@ -4,23 +4,23 @@ import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser } from '@/common/auth/auth.decorators';
 import { OwnUserResponse } from './dto/user.response';
 import { UpdateMeDto } from './dto/update-me.dto';
-import { UsersService } from './users.service';
+import { ProfileService } from './profile.service';
 
 @ApiTags('profiles')
 @ApiBearerAuth()
 @Controller()
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(private readonly profiles: ProfileService) {}
 
   @Get('me')
   @ApiOkResponse({ type: OwnUserResponse })
   me(@CurrentUser() actor: AuthUser) {
-    return this.users.getOwn(actor);
+    return this.profiles.getOwn(actor);
   }
 
   @Patch('me')
   @ApiOkResponse({ type: OwnUserResponse })
   updateMe(@CurrentUser() actor: AuthUser, @Body() dto: UpdateMeDto) {
-    return this.users.updateOwn(actor, dto);
+    return this.profiles.updateOwn(actor, dto);
   }
 }

@@ -1,11 +1,6 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { raw } from '@mikro-orm/core';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { AuthUser } from '@/common/auth/auth-user';
-import { MediaService } from '@/modules/media/media.service';
-import { CREATOR_PRICING, CreatorPricing } from './creator-pricing';
-import { OwnUserResponse, toOwnUserResponse } from './dto/user.response';
-import { UpdateMeDto } from './dto/update-me.dto';
 import { User } from './entities/user.entity';
 import { normalizeEmail } from './user-identity';
 import { UsersErrors } from './users.errors';
@@ -24,14 +19,14 @@ export interface NewUser {
 /** A deleted account's username is given out again after this long. */
 export const USERNAME_RESERVED_DAYS = 30;
 
+/**
+ * The `users` table's writer (with UserLifecycleService for the account lifecycle): accounts are created, changed and
+ * counted here, whichever feature causes it (auth, admin, posts, social, billing). Methods taking an `em` run in the
+ * caller's transaction, so a counter moves with the row that counts it. See docs/module-boundaries.md.
+ */
 @Injectable()
 export class UsersService {
-  constructor(
-    private readonly users: UsersRepository,
-    private readonly media: MediaService,
-    /** Billing's (Stripe product and price); absent, the price is only stored. */
-    @Optional() @Inject(CREATOR_PRICING) private readonly pricing?: CreatorPricing,
-  ) {}
+  constructor(private readonly users: UsersRepository) {}
 
   /** Creates an account inside the caller's transaction; a taken username or email is `409`. */
   async create(em: EntityManager, data: NewUser): Promise<User> {
@@ -119,7 +114,7 @@ export class UsersService {
     return user;
   }
 
-  /** Flushes changes made to users loaded in this request. */
+  /** Flushes changes the users module made to users loaded in this request (ProfileService). */
   save(): Promise<void> {
     return this.users.getEntityManager().flush();
   }
@@ -130,43 +125,97 @@ export class UsersService {
     return user;
   }
 
-  async getOwn(actor: AuthUser): Promise<OwnUserResponse> {
-    return toOwnUserResponse(await this.getActive(actor.id));
+  /** A user by id, suspended or not; undefined when gone. */
+  async findById(userId: string): Promise<User | undefined> {
+    return (await this.users.getEntityManager().fork().findOne(User, { id: userId })) ?? undefined;
   }
 
-  async updateOwn(actor: AuthUser, dto: UpdateMeDto): Promise<OwnUserResponse> {
-    const user = await this.getActive(actor.id);
-    if (dto.display_name !== undefined) user.displayName = dto.display_name;
-    if (dto.bio !== undefined) user.bio = dto.bio;
-    await this.applyProfileImages(user, dto);
-    // Last: nothing is created at Stripe for a request that fails validation.
-    if (dto.subscription_price_cents !== undefined) await this.applyPrice(user, dto.subscription_price_cents);
-    await this.users.getEntityManager().flush();
-    return toOwnUserResponse(user);
+  /** By normalised email, in the caller's transaction (Google sign-in links an existing account). */
+  async findByEmail(em: EntityManager, email: string): Promise<User | null> {
+    return em.getRepository(User).findByEmail(email);
   }
 
-  private async applyPrice(user: User, cents: number | null): Promise<void> {
-    if (this.pricing) await this.pricing.setPrice(user, cents);
-    else user.subscriptionPriceCents = cents;
+  /** Of `candidates`, the usernames taken case-insensitively (lower-cased), in the caller's transaction. */
+  async takenUsernames(em: EntityManager, candidates: string[]): Promise<Set<string>> {
+    const taken = await em
+      .getRepository(User)
+      .find({ [raw('lower(username)')]: { $in: candidates.map((c) => c.toLowerCase()) } }, { fields: ['username'] });
+    return new Set(taken.map((user) => user.username.toLowerCase()));
   }
 
-  private async applyProfileImages(user: User, dto: UpdateMeDto): Promise<void> {
-    for (const [field, media, url] of [
-      ['avatar_media_id', 'avatarMedia', 'avatarUrl'],
-      ['cover_media_id', 'coverMedia', 'coverUrl'],
-    ] as const) {
-      const id = dto[field];
-      if (id === undefined) continue;
-      if (id === null) {
-        user[media] = null;
-        user[url] = null;
-        continue;
-      }
-      const found = await this.media.findOwnReadyImage(user.id, id);
-      if (!found) throw UsersErrors.mediaNotUsable(field);
-      user[media] = this.users.getEntityManager().getReference('Media', id) as User['avatarMedia'];
-      user[url] = found.url;
-    }
+  /** How many of `ids` are accounts, in the caller's transaction. */
+  countExisting(em: EntityManager, ids: string[]): Promise<number> {
+    return em.count(User, { id: { $in: ids } });
   }
 
+  /** The account holding a Stripe customer or product (none for a null id), in the caller's transaction. */
+  async findIdByStripeRef(em: EntityManager, ref: { stripeCustomerId: string | null } | { stripeProductId: string | null }): Promise<string | undefined> {
+    if (!Object.values(ref)[0]) return undefined;
+    return (await em.findOne(User, ref, { fields: ['id'] }))?.id;
+  }
+
+  // Writes other features cause. Each changes only the columns it names, in one statement.
+
+  /** Moderation (admin): the blue check, suspension and role. */
+  /** A moderator's change to `user` (loaded in `em`), committed by the caller's transaction with its audit entry. */
+  moderateIn(em: EntityManager, user: User, changes: Partial<Pick<User, 'verified' | 'suspendedAt' | 'role'>>): void {
+    em.assign(user, changes);
+  }
+
+  async moderate(user: User, changes: Partial<Pick<User, 'verified' | 'suspendedAt' | 'role'>>): Promise<void> {
+    this.users.getEntityManager().assign(user, changes);
+    await this.save();
+  }
+
+  async setPasswordHash(user: User, passwordHash: string): Promise<void> {
+    user.passwordHash = passwordHash;
+    await this.save();
+  }
+
+  /**
+   * Moves `posts_count` in the caller's transaction, as the statement that created or deleted the post: the row lock
+   * of the increment serialises concurrent posts, so the counter stays exact; it never goes below zero.
+   */
+  async adjustPostsCount(em: EntityManager, userId: string, delta: 1 | -1): Promise<void> {
+    await em.execute('update users set posts_count = greatest(posts_count + ?, 0) where id = ?', [delta, userId]);
+  }
+
+  /**
+   * Moves `following_count` of the follower and `followers_count` of the followed in one statement, in the caller's
+   * transaction (the one that inserted or deleted the follow). One UPDATE locks both rows in index order, so a
+   * follow and the reverse follow at the same moment cannot deadlock.
+   */
+  async adjustFollowCounts(em: EntityManager, followerId: string, followingId: string, delta: 1 | -1): Promise<void> {
+    await em.execute(
+      `update users set following_count = greatest(following_count + case when id = ? then ? else 0 end, 0),
+                        followers_count = greatest(followers_count + case when id = ? then ? else 0 end, 0)
+        where id in (?, ?)`,
+      [followerId, delta, followingId, delta, followerId, followingId],
+    );
+  }
+
+  /**
+   * Billing's Stripe references. Each is stored only if none is yet (or, for the price, only while the amount is
+   * still the one priced: a concurrent PATCH /me wins); racing requests keep whichever was stored first. The entity
+   * passed is updated to what is stored.
+   */
+  async recordStripeCustomer(user: User, customerId: string): Promise<string> {
+    const em = this.users.getEntityManager();
+    await em.nativeUpdate(User, { id: user.id, stripeCustomerId: null }, { stripeCustomerId: customerId });
+    const stored = await em.fork().findOneOrFail(User, { id: user.id }, { fields: ['stripeCustomerId'] });
+    user.stripeCustomerId = stored.stripeCustomerId;
+    return stored.stripeCustomerId!;
+  }
+
+  async recordStripeProduct(user: User, productId: string): Promise<void> {
+    await this.users.getEntityManager().nativeUpdate(User, { id: user.id, stripeProductId: null }, { stripeProductId: productId });
+    user.stripeProductId = productId;
+  }
+
+  async recordStripePrice(user: User, cents: number, priceId: string): Promise<void> {
+    await this.users
+      .getEntityManager()
+      .nativeUpdate(User, { id: user.id, subscriptionPriceCents: cents, stripePriceId: null }, { stripePriceId: priceId });
+    user.stripePriceId = priceId;
+  }
 }

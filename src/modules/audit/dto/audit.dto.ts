@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { toUserSummary, UserSummaryResponse } from '@/modules/users/dto/user.response';
-import { AUDIT_ACTIONS, AuditEntry } from '../audit-entry.entity';
+import { AUDIT_ACTIONS, AuditEntry } from '../entities/audit-entry.entity';
 
 export class AuditEntryResponse {
   @ApiProperty({ format: 'uuid' }) id: string;

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { raw } from '@mikro-orm/core';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { AppException } from '@/common/errors/app.exception';
@@ -48,7 +47,7 @@ export class GoogleAccountsService {
 
   /** The account a one-time sign-in code was issued for; undefined when it no longer exists. */
   async findUser(userId: string): Promise<User | undefined> {
-    return (await this.em.fork().findOne(User, { id: userId })) ?? undefined;
+    return this.users.findById(userId);
   }
 
   /** A suspended account is refused before anything is written: the transaction rolls back. */
@@ -67,7 +66,7 @@ export class GoogleAccountsService {
   private async findOrCreateUser(em: EntityManager, profile: GoogleProfile): Promise<User> {
     if (!profile.email) throw GoogleAuthErrors.noEmail();
     const email = normalizeEmail(profile.email);
-    const existing = await em.getRepository(User).findByEmail(email);
+    const existing = await this.users.findByEmail(em, email);
     if (existing) {
       if (!profile.emailVerified) throw GoogleAuthErrors.unverifiedEmail();
       if (!existing.emailVerified) throw GoogleAuthErrors.unverifiedLocalEmail();
@@ -89,10 +88,7 @@ export class GoogleAccountsService {
   private async freeUsername(em: EntityManager, profile: GoogleProfile): Promise<string> {
     const base = usernameBase(profile);
     const candidates = [base, ...[4, 4, 4, 6, 6, 6, 8, 8].map((digits) => usernameWithDigits(base, digits))];
-    const taken = await em
-      .getRepository(User)
-      .find({ [raw('lower(username)')]: { $in: candidates.map((c) => c.toLowerCase()) } }, { fields: ['username'] });
-    const takenLower = new Set(taken.map((user) => user.username.toLowerCase()));
+    const takenLower = await this.users.takenUsernames(em, candidates);
     const free = candidates.find((candidate) => !takenLower.has(candidate.toLowerCase()));
     if (!free) throw new Error(`no free username found for "${base}"`);
     return free;

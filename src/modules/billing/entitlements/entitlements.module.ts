@@ -6,8 +6,8 @@ import { EntitlementsService } from './entitlements.service';
 
 /**
  * Billing's read side: who may see whose paid content. Imported by every feature with a visibility check (posts,
- * timelines, social, notifications); it imports none of them, so BillingModule can import those features without a
- * cycle. It exports its service only: billing's repositories stay inside billing.
+ * timelines, social, notifications); it imports none of them, and billing reaches those features only through its
+ * ports (billing.ports.ts), so there is no cycle. It exports its service only: billing's repositories stay inside.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([Subscription, PostUnlock])],

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IdParam } from '@/common/http/id.param';
 
 export class UpdateMediaDto {
   @ApiPropertyOptional({ maxLength: 1500, nullable: true, description: 'null removes the description' })
@@ -19,8 +20,4 @@ export class UploadMediaDto {
   alt_text?: string;
 }
 
-export class MediaIdParam {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'id must be a UUID' })
-  id: string;
-}
+export class MediaIdParam extends IdParam {}

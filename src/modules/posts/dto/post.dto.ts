@@ -1,5 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { IdParam } from '@/common/http/id.param';
 import { LockedMediaResponse, MediaResponse, PostMediaResponse } from '@/modules/media/dto/media.response';
 import { UserSummaryResponse } from '@/modules/users/dto/user.response';
 import { VISIBILITIES, Visibility } from '../entities/post.entity';
@@ -56,11 +57,7 @@ export class UpdatePostDto {
   content: string;
 }
 
-export class PostIdParam {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'id must be a UUID' })
-  id: string;
-}
+export class PostIdParam extends IdParam {}
 
 @ApiExtraModels(MediaResponse, LockedMediaResponse)
 export class PostResponse {

@@ -77,7 +77,8 @@ export class PostsRepository extends EntityRepository<Post> {
     return new Set(rows.map((r) => r.id));
   }
 
-  // Writes: counters move in the statement that changes the row, never read-modify-write.
+  // Writes: counters move in the statement that changes the row, never read-modify-write. The author's `posts_count`
+  // is the users module's column: callers move it through UsersService in the same transaction.
   // `created_at` is written from a JS Date (millisecond precision), as for every entity-created row: a keyset cursor
   // carries a JS Date, so a microsecond `now()` would make rows within the same millisecond skip between pages.
 
@@ -100,14 +101,13 @@ export class PostsRepository extends EntityRepository<Post> {
     return rows.length > 0;
   }
 
-  /** Inserts a repost row; false when the user already reposted it. */
+  /** Inserts a repost row and counts it on the original; false when the user already reposted it. */
   async addRepost(em: EntityManager, id: string, userId: string, postId: string): Promise<boolean> {
     const rows = await em.execute(
       `with ins as (insert into posts (id, user_id, content, repost_of_id, visibility, created_at, updated_at)
                     values (?, ?, '', ?, 'public', ?, ?)
                     on conflict (user_id, repost_of_id) where repost_of_id is not null and deleted_at is null do nothing
-                    returning repost_of_id, user_id),
-       a as (update users set posts_count = posts_count + 1 where id in (select user_id from ins))
+                    returning repost_of_id)
        update posts set retweets_count = retweets_count + 1 where id in (select repost_of_id from ins) returning id`,
       [id, userId, postId, new Date(), new Date()],
     );
@@ -116,16 +116,14 @@ export class PostsRepository extends EntityRepository<Post> {
 
   async removeRepost(em: EntityManager, userId: string, postId: string): Promise<boolean> {
     const rows = await em.execute(
-      `with del as (delete from posts where user_id = ? and repost_of_id = ? and deleted_at is null returning repost_of_id, user_id),
-       a as (update users set posts_count = greatest(posts_count - 1, 0) where id in (select user_id from del))
+      `with del as (delete from posts where user_id = ? and repost_of_id = ? and deleted_at is null returning repost_of_id)
        update posts set retweets_count = greatest(retweets_count - 1, 0) where id in (select repost_of_id from del) returning id`,
       [userId, postId],
     );
     return rows.length > 0;
   }
 
-  async bumpCounters(em: EntityManager, authorId: string, parentId: string | null | undefined, delta: 1 | -1): Promise<void> {
-    await em.execute('update users set posts_count = greatest(posts_count + ?, 0) where id = ?', [delta, authorId]);
+  async bumpReplies(em: EntityManager, parentId: string | null | undefined, delta: 1 | -1): Promise<void> {
     if (parentId) await em.execute('update posts set replies_count = greatest(replies_count + ?, 0) where id = ?', [delta, parentId]);
   }
 

@@ -46,29 +46,21 @@ export class FollowsRepository extends EntityRepository<Follow> {
   }
 
   /**
-   * Inserts the follow and moves both counters in one statement; false when it already existed. `created_at` comes
-   * from a JS Date (millisecond precision) like the keyset cursors of the followers/following pages: a microsecond
-   * `now()` would make follows within the same millisecond skip between pages.
+   * Inserts the follow; false when it already existed (the users' counters are the caller's, moved only on true).
+   * `created_at` comes from a JS Date (millisecond precision) like the keyset cursors of the followers/following
+   * pages: a microsecond `now()` would make follows within the same millisecond skip between pages.
    */
   async follow(em: EntityManager, followerId: string, followingId: string): Promise<boolean> {
     const rows = await em.execute(
-      `with ins as (
-         insert into follows (id, follower_id, following_id, created_at) values (?, ?, ?, ?)
-         on conflict (follower_id, following_id) do nothing returning follower_id, following_id),
-       a as (update users set following_count = following_count + 1 where id in (select follower_id from ins))
-       update users set followers_count = followers_count + 1 where id in (select following_id from ins) returning id`,
+      `insert into follows (id, follower_id, following_id, created_at) values (?, ?, ?, ?)
+       on conflict (follower_id, following_id) do nothing returning id`,
       [v7(), followerId, followingId, new Date()],
     );
     return rows.length > 0;
   }
 
   async unfollow(em: EntityManager, followerId: string, followingId: string): Promise<boolean> {
-    const rows = await em.execute(
-      `with del as (delete from follows where follower_id = ? and following_id = ? returning follower_id, following_id),
-       a as (update users set following_count = greatest(following_count - 1, 0) where id in (select follower_id from del))
-       update users set followers_count = greatest(followers_count - 1, 0) where id in (select following_id from del) returning id`,
-      [followerId, followingId],
-    );
+    const rows = await em.execute('delete from follows where follower_id = ? and following_id = ? returning id', [followerId, followingId]);
     return rows.length > 0;
   }
 

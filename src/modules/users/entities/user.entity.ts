@@ -1,6 +1,7 @@
 import { Check, Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
 import { v7 } from 'uuid';
-import { Media } from '@/modules/media/entities/media.entity';
+// Type only: the relations name 'Media', so loading users never loads the media module (see docs/module-boundaries.md).
+import type { Media } from '@/modules/media/entities/media.entity';
 import { UsersRepository } from '../users.repository';
 
 export const USER_ROLES = ['user', 'admin'] as const;
@@ -69,10 +70,10 @@ export class User {
   @Property({ type: 'string', length: 500, nullable: true })
   coverUrl?: string | null;
 
-  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null', index: 'users_avatar_media_idx' })
+  @ManyToOne('Media', { ref: true, nullable: true, deleteRule: 'set null', index: 'users_avatar_media_idx' })
   avatarMedia?: Ref<Media> | null;
 
-  @ManyToOne(() => Media, { ref: true, nullable: true, deleteRule: 'set null', index: 'users_cover_media_idx' })
+  @ManyToOne('Media', { ref: true, nullable: true, deleteRule: 'set null', index: 'users_cover_media_idx' })
   coverMedia?: Ref<Media> | null;
 
   @Property({ type: 'boolean', default: false })

@@ -2,7 +2,7 @@ import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, Pr
 import { v7 } from 'uuid';
 import { Post } from '@/modules/posts/entities/post.entity';
 import { User } from '@/modules/users/entities/user.entity';
-import { AuditLogRepository } from './audit-log.repository';
+import { AuditLogRepository } from '../audit-log.repository';
 
 export const AUDIT_ACTIONS = ['user.verify', 'user.suspend', 'user.unsuspend', 'user.role', 'report.resolve', 'post.remove'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,0 +1,26 @@
+import { User } from './entities/user.entity';
+
+/**
+ * What users need from features that depend on users themselves. Users defines the interfaces and the tokens; the
+ * features implement them and the app root binds them (`UsersModule.forRoot`), so users imports neither module and
+ * no module cycle, `forwardRef` or global provider is needed. See docs/module-boundaries.md.
+ */
+
+/** Setting a creator's subscription price beyond the column: billing implements it (a Stripe product and price). */
+export interface CreatorPricing {
+  /**
+   * The provider's price for `cents` a month from `creator` (created when needed), or null when prices are created
+   * later (no provider configured). Called only when the amount or its price changes; users stores the result.
+   */
+  priceFor(creator: User, cents: number): Promise<string | null>;
+}
+
+export const CREATOR_PRICING = Symbol('CreatorPricing');
+
+/** An image a user may take as avatar or cover: media implements it. */
+export interface ProfileImages {
+  /** The user's own processed image with this id and its URL, or null when it is not one. */
+  findOwnReadyImage(userId: string, mediaId: string): Promise<{ id: string; url: string } | null>;
+}
+
+export const PROFILE_IMAGES = Symbol('ProfileImages');
