@@ -300,7 +300,6 @@ async function createPost(viewer: Viewer, body: Row): Promise<Row> {
       await q('insert into post_hashtags (post_id, hashtag_id, created_at) select $1, id, $2 from hashtags where name = any($3::text[]) on conflict do nothing', [id, now, entities.hashtags], client);
     }
     await q('update users set posts_count = greatest(posts_count + 1, 0) where id = $1', [viewer.id], client);
-    await outbox(client, 'post.created', { postId: id, authorId: viewer.id });
     if (isPremium) await outbox(client, 'premium_post.published', { postId: id, authorId: viewer.id });
   });
   return (await getVisible(viewer, id)).view;

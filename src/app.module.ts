@@ -54,7 +54,7 @@ export class AppModule {
         RedisModule,
         QueueModule.forRoot(config),
         RateLimitModule,
-        OutboxModule,
+        OutboxModule.forRoot(config),
         MetricsModule,
         IdempotencyModule,
         HealthModule,

@@ -1,6 +1,6 @@
 import { QueueName } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
-import { EventsProcessor } from '@/modules/notifications/notifications.processors';
+import { outboxProcessor } from '@/common/outbox/outbox.processor';
 import { Actor, drive, MixedWorkload, Outcome, READS } from '../load/workload';
 import { createSignedInUser } from '../factories/users';
 import { useTestApp } from '../support/app';
@@ -59,7 +59,7 @@ describeWithRedis('Redis crashed and restarted mid-traffic', () => {
     };
     const pendingOutbox = () => count('select count(*)::int as n from outbox_events where dispatched_at is null', []);
     const events = t.app.get(QueueService).queue(QueueName.Events);
-    const worker = t.app.get(EventsProcessor).worker;
+    const worker = t.app.get(outboxProcessor(QueueName.Events)).worker;
 
     // Up: events are relayed into the queue, where they wait (the worker is paused) when Redis dies.
     await worker.pause(true);

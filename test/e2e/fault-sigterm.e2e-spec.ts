@@ -8,7 +8,7 @@ import { drained, waitFor } from '../support/wait';
 /**
  * SIGTERM reaches a real service process (APP_ROLE=all: HTTP, relay and workers) in the middle of a burst of writes.
  * Requests already in flight complete; later ones are refused (503, or no connection), never half-applied: each post
- * exists at most once, with its outbox event, and exactly once when the client saw 201. The process exits 0 (it
+ * exists at most once, with its outbox event (each mentions someone), and exactly once when the client saw 201. The process exits 0 (it
  * exits 1 when it overruns SHUTDOWN_TIMEOUT_MS), and a new process relays and handles every event exactly once.
  */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -53,7 +53,8 @@ describe('SIGTERM during a burst of writes', () => {
       }
     };
     const post = (i: number, wave: number) => {
-      const key = `${marker} w${wave} n${i}`;
+      // A mention gives each post an event (`post.mentioned`): a plain post records none, nothing subscribes to it.
+      const key = `${marker} w${wave} n${i} @${actors[(i + 1) % actors.length].username}`;
       return record({ kind: 'post', key }, client.json('POST', '/api/v1/posts', { content: key }, actors[i % actors.length].accessToken));
     };
     const burst: Promise<void>[] = [];
@@ -84,7 +85,7 @@ describe('SIGTERM during a burst of writes', () => {
 
     // Posts: at most once each; exactly once (with the id answered) when the client saw 201; each with one outbox event.
     const posts = await t.sql<{ id: string; content: string; events: number }>(
-      `select p.id, p.content, (select count(*)::int from outbox_events e where e.type = 'post.created' and e.payload->>'postId' = p.id::text) as events
+      `select p.id, p.content, (select count(*)::int from outbox_events e where e.type = 'post.mentioned' and e.payload->>'postId' = p.id::text) as events
          from posts p where p.content like ?`,
       [`${marker} %`],
     );
@@ -125,13 +126,14 @@ describe('SIGTERM during a burst of writes', () => {
     const expected = [
       ...likes.map((l) => `${seeds.find((s) => s.id === l.key.split(':')[1])!.author.id}:like`),
       ...follows.map((f) => `${f.key.split(':')[1]}:follow`),
+      ...posts.map((p) => `${actors.find((a) => p.content.endsWith(`@${a.username}`))!.id}:mention`),
     ].sort();
     const delivered = async () =>
       (await t.sql<{ key: string }>(`select user_id || ':' || type as key from notifications where user_id in (?)`, [ids])).map((r) => r.key).sort();
     await waitFor(delivered, (got) => got.length >= expected.length, 45_000, 200);
     await drained(t);
     expect(await delivered()).toEqual(expected);
-    const [pending] = await t.sql<{ n: number }>('select count(*)::int as n from outbox_events where dispatched_at is null');
+    const [pending] = await t.sql<{ n: number }>('select count(*)::int as n from outbox_events where handled_at is null');
     expect(pending.n).toBe(0);
 
     second.child.kill('SIGTERM');

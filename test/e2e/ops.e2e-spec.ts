@@ -106,6 +106,7 @@ describe('Ops: queue dashboard and metrics', () => {
         for (const state of QUEUE_STATES) expect(text).toMatch(new RegExp(`^bullmq_queue_jobs\\{queue="${queue}",state="${state}"\\} \\d+$`, 'm'));
       }
       expect(text).toMatch(/^outbox_lag_seconds \d+(\.\d+)?(e[-+]?\d+)?$/m);
+      expect(text).toMatch(/^outbox_unhandled_seconds \d+(\.\d+)?(e[-+]?\d+)?$/m);
       expect(text).toMatch(/^process_cpu_user_seconds_total /m);
     });
 

@@ -12,6 +12,7 @@ import { loadConfig } from '@/common/config/load-config';
 import { buildOrmOptions } from '@/common/database/orm-options';
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
+import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
@@ -387,8 +388,11 @@ describe('Database schema', () => {
     it('stores outbox events and idempotency keys', async () => {
       const em1 = em();
       const user = newUser(em1);
-      const first = em1.create(OutboxEvent, { type: 'post.created', payload: { postId: 'a' } });
-      const second = em1.create(OutboxEvent, { type: 'post.created', payload: { postId: 'b' } });
+      // Already handled: the suites sharing this database must not see them as work for the relay.
+      const handled = { dispatchedAt: new Date(), handledAt: new Date() };
+      const first = em1.create(OutboxEvent, { type: 'post.liked', payload: { postId: 'a' }, ...handled });
+      const second = em1.create(OutboxEvent, { type: 'post.liked', payload: { postId: 'b' }, ...handled });
+      em1.create(OutboxReceipt, { event: first, subscriber: 'notifications' });
       const key = em1.create(IdempotencyKey, {
         user,
         key: `idem-${suffix()}`,
@@ -404,7 +408,9 @@ describe('Database schema', () => {
       const em2 = em();
       const events = await em2.getRepository(OutboxEvent).find({ id: [first.id, second.id] }, { orderBy: { id: 'asc' } });
       expect(events.map((e) => e.payload)).toEqual([{ postId: 'a' }, { postId: 'b' }]);
-      expect(events[0]).toMatchObject({ attempts: 0, dispatchedAt: null, lastError: null });
+      expect(events[0]).toMatchObject({ attempts: 0, handledAt: expect.any(Date), lastError: null });
+      const receipts = await em2.getRepository(OutboxReceipt).find({ event: { $in: [first.id, second.id] } });
+      expect(receipts.map((r) => [r.event.id, r.subscriber, r.handledAt instanceof Date])).toEqual([[first.id, 'notifications', true]]);
       expect(await em2.getRepository(IdempotencyKey).findByUserAndKey(user.id, key.key)).toMatchObject({
         id: key.id,
         responseStatus: 201,

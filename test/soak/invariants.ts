@@ -171,10 +171,15 @@ export async function checkInvariants(db: Client, inputs: InvariantInputs): Prom
   return rows;
 }
 
-/** What still moves: events not relayed, Stripe events not applied, uploads processing. 0 when quiet. */
+/**
+ * What still moves: events not relayed, events without every handler's receipt (once the outbox has receipts),
+ * Stripe events not applied, uploads processing. All 0 when quiet.
+ */
 export async function pendingWork(db: Client): Promise<Record<string, number>> {
+  const receipts = await one(db, `select count(*) from information_schema.columns where table_name = 'outbox_events' and column_name = 'handled_at'`);
   const { rows: [r] } = await db.query<Record<string, string>>(
     `select (select count(*) from outbox_events where dispatched_at is null) as outbox,
+            ${receipts ? '(select count(*) from outbox_events where handled_at is null)' : '0'} as unhandled,
             (select count(*) from stripe_events where processed_at is null) as stripe,
             (select count(*) from media where status = 'processing') as media,
             (select count(*) from notifications) as notifications`,

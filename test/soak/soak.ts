@@ -111,7 +111,7 @@ async function seedSubscribers(db: Client, creatorId: string, count: number): Pr
   );
 }
 
-/** Waits until nothing moves: no event waiting, no upload processing, notifications steady for 5 s. */
+/** Waits until nothing moves: no event waiting or unhandled, no upload processing, notifications steady for 5 s. */
 async function quiesce(db: Client): Promise<Record<string, number>> {
   const deadline = Date.now() + QUIET_TIMEOUT_MS;
   let last = '';
@@ -123,7 +123,7 @@ async function quiesce(db: Client): Promise<Record<string, number>> {
       last = key;
       steadySince = Date.now();
     }
-    const idle = pending.outbox === 0 && pending.stripe === 0 && pending.media === 0;
+    const idle = pending.outbox === 0 && pending.unhandled === 0 && pending.stripe === 0 && pending.media === 0;
     if ((idle && Date.now() - steadySince >= 5000) || Date.now() > deadline) return pending;
     await sleep(500);
   }
@@ -158,6 +158,9 @@ async function main(): Promise<number> {
     RATE_LIMIT_REFRESH_SESSION: LIMIT,
     RATE_LIMIT_MEDIA_UPLOAD: LIMIT,
     RATE_LIMIT_POST_CREATE: LIMIT,
+    // Events still without every handler's receipt (a Redis restarted empty lost their jobs) are sent again after
+    // this: short, so that the run settles within its quiet period.
+    OUTBOX_RESEND_AFTER: '20s',
   };
   // Workers log at info: `untilRunning` waits for their "running as worker" line.
   const startWorker = () => startWorkerProcess({ ...env, APP_ROLE: 'worker', LOG_LEVEL: 'info' });

@@ -9,12 +9,12 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
   return value;
 }
 
-/** Waits until the outbox is relayed and every queue is idle: every event so far has been handled. */
+/** Waits until every outbox event has every receipt and every queue is idle: every event so far has been handled. */
 export async function drained(t: { app: { get<T>(token: new (...args: never[]) => T): T }; em(): { execute(sql: string): Promise<unknown[]> } }): Promise<void> {
   const { QueueService } = await import('@/common/queue/queue.service');
   const queues = t.app.get(QueueService).all();
   const busy = async () => {
-    const [pending] = (await t.em().execute('select count(*)::int as n from outbox_events where dispatched_at is null')) as { n: number }[];
+    const [pending] = (await t.em().execute('select count(*)::int as n from outbox_events where handled_at is null')) as { n: number }[];
     const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
     return pending.n + counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
   };

@@ -50,6 +50,8 @@ export class AppConfig {
     s3?: { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string };
   };
   billing: { pastDueGraceDays: number };
+  /** Events not handled by every subscriber this long after they were sent are sent again. */
+  outbox: { resendAfterSeconds: number };
   mail: {
     /** Undefined: every mail is written as an `.eml` file under `dir` (development). */
     smtpUrl?: string;

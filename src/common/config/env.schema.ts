@@ -84,6 +84,8 @@ export class EnvSchema {
 
   @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 1_048_576;
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 25000;
+  /** An outbox event without every subscriber's receipt this long after it was sent is sent again (docs/events.md). */
+  @Matches(/^[1-9]\d*[smh]?$/, { message: 'must be a positive duration like 90, 5m or 1h' }) OUTBOX_RESEND_AFTER = '5m';
   @ValidateIf(isSet) @MinLength(16, { message: 'must be at least 16 characters' }) METRICS_TOKEN?: string;
   /** Hop count, or comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed (checked in loadConfig). */
   @IsOptional() @IsString() TRUST_PROXY?: string;

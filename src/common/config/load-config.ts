@@ -161,6 +161,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         : undefined,
     },
     billing: { pastDueGraceDays: e.PAST_DUE_GRACE_DAYS },
+    outbox: { resendAfterSeconds: parseDurationSeconds(e.OUTBOX_RESEND_AFTER) },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -4,6 +4,7 @@ import { AccountToken } from '@/modules/accounts/entities/account-token.entity';
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
 import { AuditEntry } from '@/modules/audit/entities/audit-entry.entity';
+import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
@@ -45,6 +46,7 @@ export const ENTITIES = [
   ReferralCode,
   Referral,
   OutboxEvent,
+  OutboxReceipt,
   IdempotencyKey,
   Report,
   AuditEntry,

@@ -73,6 +73,12 @@ export class MetricsService {
       registers: [this.registry],
       collect: () => this.collect(outboxLag, 'outbox lag', async () => outboxLag.set(await this.outbox.lagSeconds())),
     });
+    const outboxUnhandled: Gauge = new Gauge({
+      name: 'outbox_unhandled_seconds',
+      help: 'Age of the oldest outbox event sent to the queues but not yet handled by every subscriber (0 when none)',
+      registers: [this.registry],
+      collect: () => this.collect(outboxUnhandled, 'outbox unhandled', async () => outboxUnhandled.set(await this.outbox.unhandledSeconds())),
+    });
   }
 
   get contentType(): string {

@@ -1,24 +1,30 @@
 import type { MailRequest } from '@/modules/mail/mail.types';
 
-/** Every domain event and its payload. Written to the outbox in the transaction of the change it describes. */
+/**
+ * Every domain event and its payload. An event is written to the outbox in the transaction of the change it describes,
+ * and only if some module subscribes to it (`@OnDomainEvent`): a worker refuses to start when a type has no subscriber.
+ */
 export interface DomainEvents {
   'user.followed': { followerId: string; followingId: string };
-  'post.created': { postId: string; authorId: string };
   'post.liked': { postId: string; userId: string; authorId: string };
   'post.replied': { postId: string; replyId: string; userId: string; authorId: string };
   'post.mentioned': { postId: string; userId: string; mentionedUserIds: string[] };
   'post.reposted': { postId: string; repostId: string; userId: string; authorId: string };
   'premium_post.published': { postId: string; authorId: string };
+  /** The next batch of a premium post's subscriber fan-out, recorded by the batch before it. */
+  'premium_post.fan_out_continued': { postId: string; authorId: string; afterSubscriberId: string };
   'subscription.activated': { subscriptionId: string; subscriberId: string; creatorId: string };
   'post.unlocked': { postId: string; userId: string; authorId: string };
   'media.uploaded': { mediaId: string; userId: string };
-  /** A mail to send; the mail module queues it on the `mail` queue. */
+  /** A verified Stripe webhook event, stored in `stripe_events` in the same transaction. */
+  'stripe.event_received': { stripeEventId: string };
+  /** A mail to send, sent by the mail module on the `mail` queue; the event id is its Message-ID. */
   'mail.requested': MailRequest;
-  /** Someone asked for a reset link for this (normalised) address: looked up by the worker, so the request's time never depends on the answer. */
+  /**
+   * Someone asked for a reset link for this (normalised) address: looked up by the worker, so the request's time never
+   * depends on the answer.
+   */
   'password_reset.requested': { email: string };
-  /** The account was deactivated; the worker cancels its Stripe subscriptions and erases its data. */
-  'account.deleted': { userId: string };
-  'export.requested': { exportId: string; userId: string };
   /** Reports on one target resolved together; every reporter is told (`report_resolved`). */
   'report.resolved': { reports: { reportId: string; reporterId: string }[]; postId: string | null };
   /** `blockerId` blocked `blockedId`: paid access between them ends at the period end (billing). */
@@ -26,3 +32,25 @@ export interface DomainEvents {
 }
 
 export type DomainEventType = keyof DomainEvents;
+
+/** One event as a handler sees it: `type` narrows `payload` in a `switch`. */
+export type DomainEvent<T extends DomainEventType = DomainEventType> = { [K in T]: { type: K; payload: DomainEvents[K] } }[T];
+
+/** Every type at run time, for the start-up check; `satisfies` keeps it equal to the map above. */
+export const DOMAIN_EVENT_TYPES = Object.keys({
+  'user.followed': true,
+  'post.liked': true,
+  'post.replied': true,
+  'post.mentioned': true,
+  'post.reposted': true,
+  'premium_post.published': true,
+  'premium_post.fan_out_continued': true,
+  'subscription.activated': true,
+  'post.unlocked': true,
+  'media.uploaded': true,
+  'stripe.event_received': true,
+  'mail.requested': true,
+  'password_reset.requested': true,
+  'report.resolved': true,
+  'user.blocked': true,
+} satisfies Record<DomainEventType, true>) as DomainEventType[];

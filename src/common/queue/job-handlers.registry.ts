@@ -1,23 +1,23 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { JOB_QUEUE, JobName } from './queue-names';
+import { DirectJob, JOB_QUEUE } from './queue-names';
 
 /**
- * Processors declare the jobs they handle; a worker refuses to start when a job has no handler,
- * instead of letting such jobs fail one by one in production.
+ * Processors declare the direct jobs they handle; a worker refuses to start when a job has no handler, instead of
+ * letting such jobs fail one by one in production. (Outbox events have their own check: `OutboxSubscribers`.)
  */
 @Injectable()
 export class JobHandlersRegistry implements OnApplicationBootstrap {
-  private readonly handled = new Set<JobName>();
+  private readonly handled = new Set<DirectJob>();
 
   constructor(private readonly config: AppConfig) {}
 
-  register(...jobs: JobName[]): void {
+  register(...jobs: DirectJob[]): void {
     for (const job of jobs) this.handled.add(job);
   }
 
-  missing(): JobName[] {
-    return (Object.keys(JOB_QUEUE) as JobName[]).filter((job) => !this.handled.has(job));
+  missing(): DirectJob[] {
+    return (Object.keys(JOB_QUEUE) as DirectJob[]).filter((job) => !this.handled.has(job));
   }
 
   onApplicationBootstrap(): void {

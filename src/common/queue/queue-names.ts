@@ -1,64 +1,59 @@
-import type { MailRequest } from '@/modules/mail/mail.types';
 import { DomainEvents, DomainEventType } from '../outbox/domain-events';
 
 /** Every BullMQ queue. */
 export enum QueueName {
+  /** Outbox events whose handlers are quick database work (notifications). */
   Events = 'events',
+  /** The premium posts' subscriber fan-out, in batches. */
   Notifications = 'notifications',
   /** Verified Stripe webhook events, applied to subscriptions and unlocks. */
   Billing = 'billing',
+  /** Upload processing and the hourly clean-up. */
   Media = 'media',
   /** Trending hashtags and hashtag counts for search, recomputed every 30 s. */
   Discovery = 'discovery',
-  /** Outgoing mail, sent over SMTP (or written as .eml files in development). */
+  /** Outgoing mail (`mail.requested` events), sent over SMTP or written as .eml files in development. */
   Mail = 'mail',
 }
 
-/** Every job, with the queue it runs on. */
+/** Every job. */
 export enum JobName {
-  /** A domain event relayed from the outbox. */
+  /** One outbox event for one of its subscribers, on the queue that subscriber chose (`@OnDomainEvent`). */
   DomainEvent = 'domain-event',
-  /** One batch of `subscribed_post` notifications for a creator's subscribers. */
-  FanOutSubscribedPost = 'fan-out-subscribed-post',
-  /** One stored Stripe event (`stripe_events`), applied once; the job id is the Stripe event id. */
-  ApplyStripeEvent = 'apply-stripe-event',
-  /** Re-encode an uploaded image (or probe a video) and mark it ready or failed. */
-  ProcessMedia = 'process-media',
-  /** Hourly: delete never-attached uploads and files of deleted posts; re-enqueue stuck processing. */
+  /** Hourly: delete never-attached uploads and files of deleted posts. */
   CleanupMedia = 'cleanup-media',
   /** Every 30 s: rewrite `trending_tags`; every 10 minutes `hashtag_stats` too (search module). */
   RefreshDiscovery = 'refresh-discovery',
-  /** One mail; the job id is the `mail.requested` outbox id, which is also the Message-ID. */
-  SendMail = 'send-mail',
 }
 
-export interface RelayedEvent<T extends DomainEventType = DomainEventType> {
-  /** The outbox row id: also the BullMQ job id, so a re-relayed event is not queued twice. */
+/**
+ * The job of one outbox event for one subscriber. The job id is `<event id>.<subscriber>`: relaying or re-sending an
+ * event whose job is still in Redis queues nothing twice.
+ */
+export interface EventJob<T extends DomainEventType = DomainEventType> {
+  /** The outbox row id. */
   id: string;
   type: T;
   payload: DomainEvents[T];
   createdAt: string;
+  /** The subscriber that runs this job, by its stable name (`@OnDomainEvent({ subscriber })`). */
+  subscriber: string;
 }
+
+/** Jobs enqueued directly (`QueueService.enqueue`); events reach the queues only through the outbox relay. */
+export type DirectJob = Exclude<JobName, JobName.DomainEvent>;
 
 /** Typed payloads: `QueueService.enqueue(name, data)` only accepts the payload of its job. */
 export interface JobPayloads {
-  [JobName.DomainEvent]: RelayedEvent;
-  [JobName.FanOutSubscribedPost]: { postId: string; authorId: string; afterSubscriberId: string | null };
-  [JobName.ApplyStripeEvent]: { stripeEventId: string };
-  [JobName.ProcessMedia]: { mediaId: string };
+  [JobName.DomainEvent]: EventJob;
   [JobName.CleanupMedia]: Record<string, never>;
   [JobName.RefreshDiscovery]: { withStats: boolean };
-  [JobName.SendMail]: { id: string; mail: MailRequest };
 }
 
-export const JOB_QUEUE: Record<JobName, QueueName> = {
-  [JobName.DomainEvent]: QueueName.Events,
-  [JobName.FanOutSubscribedPost]: QueueName.Notifications,
-  [JobName.ApplyStripeEvent]: QueueName.Billing,
-  [JobName.ProcessMedia]: QueueName.Media,
+/** The queue of each direct job (events run on the queue their subscriber chose). */
+export const JOB_QUEUE: Record<DirectJob, QueueName> = {
   [JobName.CleanupMedia]: QueueName.Media,
   [JobName.RefreshDiscovery]: QueueName.Discovery,
-  [JobName.SendMail]: QueueName.Mail,
 };
 
 export interface QueueSettings {

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import { JobsOptions, Queue } from 'bullmq';
-import { JOB_QUEUE, JobName, JobPayloads, QUEUE_SETTINGS, QueueName } from './queue-names';
+import { DirectJob, JOB_QUEUE, JobPayloads, QUEUE_SETTINGS, QueueName } from './queue-names';
 
 /** Type-checked enqueueing with each queue's retry and retention policy. Every `QueueName` is registered. */
 @Injectable()
@@ -25,7 +25,8 @@ export class QueueService implements OnModuleInit {
     return [...this.queues.values()];
   }
 
-  async enqueue<J extends JobName>(name: J, data: JobPayloads[J], options: JobsOptions = {}): Promise<void> {
+  /** Jobs that carry a user's data do not come here: they are outbox events (docs/events.md). */
+  async enqueue<J extends DirectJob>(name: J, data: JobPayloads[J], options: JobsOptions = {}): Promise<void> {
     const queueName = JOB_QUEUE[name];
     const settings = QUEUE_SETTINGS[queueName];
     await this.queue(queueName).add(name, data, {

@@ -1,7 +1,8 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
-import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
+import { DomainEvent } from '@/common/outbox/domain-events';
+import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { hashPassword } from '@/common/security/password';
 import { MailService } from '@/modules/mail/mail.service';
@@ -48,25 +49,24 @@ export class PasswordResetService {
   }
 }
 
-/** The worker's side of a forgot-password request: a link when an active account uses the address, nothing otherwise. */
+/**
+ * The worker's side of a forgot-password request: a link when an active account uses the address, nothing otherwise.
+ * The token, the `mail.requested` event and the receipt commit together: one link per request.
+ */
 @Injectable()
-export class ResetLinkMailer implements OnModuleInit {
+export class ResetLinkMailer {
   constructor(
-    private readonly em: EntityManager,
-    private readonly handlers: DomainEventHandlers,
     private readonly lifecycle: UserLifecycleService,
     private readonly tokens: AccountTokensService,
     private readonly mail: MailService,
     private readonly config: AppConfig,
   ) {}
 
-  onModuleInit(): void {
-    this.handlers.on('password_reset.requested', ({ email }) => this.mailLink(email));
-  }
-
   /** A newer link voids older ones. */
-  async mailLink(email: string): Promise<void> {
-    await this.em.fork().transactional(async (em: EntityManager) => {
+  @OnDomainEvent('password_reset.requested', { subscriber: 'accounts.reset-link' })
+  async onRequested(event: DomainEvent<'password_reset.requested'>, context: EventContext): Promise<void> {
+    const { email } = event.payload;
+    await context.transaction(async (em: EntityManager) => {
       const user = await this.lifecycle.findActiveByEmail(em, email);
       if (!user) return;
       const token = await this.tokens.issue(em, user.id, 'reset_password');

@@ -1,10 +1,11 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
+import { outboxProcessor } from '@/common/outbox/outbox.processor';
+import { QueueName } from '@/common/queue/queue-names';
 import { UsersModule } from '@/modules/users/users.module';
 import { CREATOR_PRICING } from '@/modules/users/users.ports';
 import { BillingController } from './billing.controller';
-import { BillingProcessor } from './billing.processor';
 import { BlockedSubscriptionsService } from './blocked-subscriptions.service';
 import { CheckoutService } from './checkout.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
@@ -15,7 +16,6 @@ import { PostUnlock } from './entities/post-unlock.entity';
 import { StripeEvent } from './entities/stripe-event.entity';
 import { Subscription } from './entities/subscription.entity';
 import { StripeEventApplier } from './stripe-event-applier.service';
-import { StripeEventsSweeper } from './stripe-events.sweeper';
 import { StripeWebhookController } from './stripe-webhook.controller';
 import { StripeWebhookService } from './stripe-webhook.service';
 import { StripeClient } from './stripe/stripe.client';
@@ -25,9 +25,9 @@ import { UnlockPaymentsService } from './unlock-payments.service';
 import { UnlocksService } from './unlocks.service';
 
 /**
- * Stripe: checkout, subscriptions, the webhook and the worker that applies its events (processors only where workers
- * run). Exports users' `CREATOR_PRICING` port (the price PATCH /me sets). Entitlements, which every visibility check
- * reads, are EntitlementsModule.
+ * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
+ * whose processor runs only where workers run). Exports users' `CREATOR_PRICING` port (the price PATCH /me sets).
+ * Entitlements, which every visibility check reads, are EntitlementsModule.
  */
 @Module({})
 export class BillingModule {
@@ -54,8 +54,7 @@ export class BillingModule {
         UnlockPaymentsService,
         StripeWebhookService,
         StripeEventApplier,
-        StripeEventsSweeper,
-        ...(config.runsWorkers ? [BillingProcessor] : []),
+        ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],
       exports: [CREATOR_PRICING],
     };

@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
-import { DomainEvents } from '@/common/outbox/domain-events';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainEvent } from '@/common/outbox/domain-events';
+import { OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
+import { QueueName } from '@/common/queue/queue-names';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { StripeClient } from './stripe/stripe.client';
 import { RUNNING, SubscriptionSyncService } from './subscription-sync.service';
@@ -11,21 +12,19 @@ import { RUNNING, SubscriptionSyncService } from './subscription-sync.service';
  * with a cancellation by the subscriber; nothing is refunded). Runs from the outbox event: a Stripe outage only delays it.
  */
 @Injectable()
-export class BlockedSubscriptionsService implements OnModuleInit {
+export class BlockedSubscriptionsService {
   private readonly logger = new Logger(BlockedSubscriptionsService.name);
 
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
     private readonly sync: SubscriptionSyncService,
     private readonly stripe: StripeClient,
-    private readonly handlers: DomainEventHandlers,
   ) {}
 
-  onModuleInit(): void {
-    this.handlers.on('user.blocked', (payload) => this.onBlocked(payload));
-  }
-
-  async onBlocked({ blockerId, blockedId }: DomainEvents['user.blocked']): Promise<void> {
+  /** Idempotent: a subscription already set to cancel is skipped, and Stripe's answer to a repeat is the same. */
+  @OnDomainEvent('user.blocked', { subscriber: 'billing.block', queue: QueueName.Billing })
+  async onBlocked(event: DomainEvent<'user.blocked'>): Promise<void> {
+    const { blockerId, blockedId } = event.payload;
     for (const [subscriberId, creatorId] of [
       [blockedId, blockerId],
       [blockerId, blockedId],

@@ -1,28 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
+import { DomainEvent } from '@/common/outbox/domain-events';
+import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
+import { QueueName } from '@/common/queue/queue-names';
 import { StripeEventsRepository } from './repositories/stripe-events.repository';
 import { idOf, invoiceSubscriptionId } from './stripe/stripe-objects';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { UnlockPaymentsService } from './unlock-payments.service';
 
 /**
- * Applies one stored Stripe event, once: the event row is locked, its effects and `processed_at` commit together, so a
- * redelivered or re-queued event finds it processed and changes nothing. A failure rolls the effects back, keeps the
- * error on the row (`last_error`, `attempts`) and rethrows for the queue's retries.
+ * Applies one stored Stripe event, once: the event row is locked, its effects, `processed_at` and the outbox receipt
+ * commit together, so a redelivered or re-sent event finds it processed and changes nothing. A failure rolls the
+ * effects back, keeps the error on the row (`last_error`, `attempts`) and rethrows for the queue's retries.
  */
 @Injectable()
 export class StripeEventApplier {
   constructor(
-    private readonly em: EntityManager,
     private readonly events: StripeEventsRepository,
     private readonly subscriptions: SubscriptionSyncService,
     private readonly unlocks: UnlockPaymentsService,
   ) {}
 
-  async apply(stripeEventId: string): Promise<void> {
+  @OnDomainEvent('stripe.event_received', { subscriber: 'billing.apply-stripe-event', queue: QueueName.Billing })
+  async apply(event: DomainEvent<'stripe.event_received'>, context: EventContext): Promise<void> {
+    const { stripeEventId } = event.payload;
     try {
-      await this.em.fork().transactional(async (em: EntityManager) => {
+      await context.transaction(async (em) => {
         const stored = await this.events.lockUnprocessed(em, stripeEventId);
         if (!stored) return;
         await this.dispatch(em, stored.payload as unknown as Stripe.Event);

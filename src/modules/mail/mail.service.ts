@@ -1,10 +1,10 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
-import { DomainEventHandlers } from '@/common/outbox/domain-event-handlers';
+import { DomainEvent } from '@/common/outbox/domain-events';
+import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { JobName } from '@/common/queue/queue-names';
-import { QueueService } from '@/common/queue/queue.service';
+import { QueueName } from '@/common/queue/queue-names';
 import { decrypt, encrypt } from '@/common/security/encryption';
 import { MailTemplates } from './mail-templates';
 import { MailTransport } from './mail-transport';
@@ -19,27 +19,19 @@ export interface NewMail {
 }
 
 /**
- * Mail is recorded in the caller's transaction (outbox `mail.requested`), moved to the `mail` queue by the events
- * worker, and sent by the mail worker: a request never waits for SMTP, and a mail server that is down loses nothing.
+ * Mail is recorded in the caller's transaction (outbox `mail.requested`), relayed to the `mail` queue, and sent by a
+ * worker: a request never waits for SMTP, and a mail server that is down, or a Redis that lost the job, loses nothing
+ * (the relay sends an event again until its receipt exists).
  */
 @Injectable()
-export class MailService implements OnModuleInit {
+export class MailService {
   private readonly templates = new MailTemplates();
 
   constructor(
     private readonly outbox: OutboxService,
-    private readonly queues: QueueService,
     private readonly transport: MailTransport,
-    private readonly handlers: DomainEventHandlers,
     private readonly config: AppConfig,
   ) {}
-
-  onModuleInit(): void {
-    this.handlers.on('mail.requested', (mail, eventId) =>
-      // The outbox id as job id: an event delivered twice queues its mail once.
-      this.queues.enqueue(JobName.SendMail, { id: eventId, mail }, { jobId: `mail-${eventId}` }),
-    );
-  }
 
   /** Records a mail to send once the caller's transaction commits. */
   request(em: EntityManager, mail: NewMail): void {
@@ -48,7 +40,15 @@ export class MailService implements OnModuleInit {
     this.outbox.record(em, 'mail.requested', request);
   }
 
-  /** The mail worker's step: render and hand to the transport. A transport error fails the job, which is retried. */
+  /**
+   * The worker's step: render and hand to the transport; a transport error fails the job, which is retried. The receipt
+   * follows the send, so a crash in between sends again: the event id is the Message-ID, for receivers to spot it.
+   */
+  @OnDomainEvent('mail.requested', { subscriber: 'mail.send', queue: QueueName.Mail })
+  async onRequested(event: DomainEvent<'mail.requested'>, context: EventContext): Promise<void> {
+    await this.send(context.eventId, event.payload);
+  }
+
   async send(id: string, mail: MailRequest): Promise<void> {
     const link = mail.sealed ? (JSON.parse(decrypt(mail.sealed, this.config.auth.encryptionKey)) as { link: string }).link : undefined;
     const rendered = this.templates.render(mail.template, { ...mail.values, ...(link ? { link } : {}) });

@@ -1,6 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JobName } from '@/common/queue/queue-names';
-import { QueueService } from '@/common/queue/queue.service';
 import { previewKeyOf, uploadKeyOf } from './media-keys';
 import { DeletedMediaFiles, MediaRepository } from './media.repository';
 import { MEDIA_STORAGE, MediaStorage } from './storage/media-storage';
@@ -9,18 +7,16 @@ const BATCH = 500;
 /** Bounded work per run: what is left waits for the next hourly run. */
 const MAX_BATCHES = 20;
 export const UNATTACHED_TTL_MS = 24 * 60 * 60 * 1000;
-const STUCK_AFTER_MS = 10 * 60 * 1000;
 
 export interface CleanupReport {
   unattached: number;
   ofDeletedPosts: number;
-  requeued: number;
 }
 
 /**
  * The hourly media clean-up: uploads never attached within 24 h and media of deleted posts lose their row, then
  * their files (row first: a file without a row is only litter, a row without its file would be a broken post).
- * Avatars and covers are kept. Uploads stuck in `processing` (their job lost) are queued again.
+ * Avatars and covers are kept. (An upload whose processing job was lost is the outbox's to re-send, not ours.)
  */
 @Injectable()
 export class MediaCleanupService {
@@ -29,19 +25,14 @@ export class MediaCleanupService {
   constructor(
     private readonly media: MediaRepository,
     @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
-    private readonly queues: QueueService,
   ) {}
 
   async run(now = new Date()): Promise<CleanupReport> {
     const cutoff = new Date(now.getTime() - UNATTACHED_TTL_MS);
     const unattached = await this.drain(() => this.media.deleteUnattachedBefore(cutoff, BATCH));
     const ofDeletedPosts = await this.drain(() => this.media.deleteOfDeletedPosts(BATCH));
-    const stuck = await this.media.findStuckProcessing(new Date(now.getTime() - STUCK_AFTER_MS), BATCH);
-    for (const mediaId of stuck) {
-      await this.queues.enqueue(JobName.ProcessMedia, { mediaId }, { jobId: `process-media-${mediaId}` });
-    }
-    const report = { unattached, ofDeletedPosts, requeued: stuck.length };
-    if (unattached || ofDeletedPosts || stuck.length) this.logger.log(`media clean-up: ${JSON.stringify(report)}`);
+    const report = { unattached, ofDeletedPosts };
+    if (unattached || ofDeletedPosts) this.logger.log(`media clean-up: ${JSON.stringify(report)}`);
     return report;
   }
 

@@ -2,15 +2,16 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
+import { OutboxDispatcher } from '@/common/outbox/outbox-dispatcher';
+import { OutboxSubscribers } from '@/common/outbox/outbox-subscribers';
 import { JobHandlersRegistry } from '@/common/queue/job-handlers.registry';
-import { JobName, JobPayloads, QueueName, workerOptions } from '@/common/queue/queue-names';
+import { EventJob, JobName, QueueName, workerOptions } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
 import { MediaCleanupService } from './media-cleanup.service';
-import { MediaProcessingService } from './media-processing.service';
 
 const CLEANUP_EVERY_MS = 60 * 60 * 1000;
 
-/** Media processing and the hourly clean-up. Worker role only. */
+/** Upload processing (the `media.uploaded` events of `MediaProcessingService`) and the hourly clean-up. Worker role only. */
 @Processor(QueueName.Media, workerOptions(QueueName.Media))
 export class MediaProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MediaProcessor.name);
@@ -18,13 +19,15 @@ export class MediaProcessor extends WorkerHost implements OnApplicationBootstrap
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly processing: MediaProcessingService,
+    private readonly dispatcher: OutboxDispatcher,
     private readonly cleanup: MediaCleanupService,
     private readonly queues: QueueService,
     registry: JobHandlersRegistry,
+    subscribers: OutboxSubscribers,
   ) {
     super();
-    registry.register(JobName.ProcessMedia, JobName.CleanupMedia);
+    registry.register(JobName.CleanupMedia);
+    subscribers.serve(QueueName.Media);
   }
 
   /**
@@ -51,24 +54,12 @@ export class MediaProcessor extends WorkerHost implements OnApplicationBootstrap
   @CreateRequestContext()
   async process(job: Job): Promise<unknown> {
     switch (job.name) {
-      case JobName.ProcessMedia:
-        return this.processMedia(job as Job<JobPayloads[JobName.ProcessMedia]>);
+      case JobName.DomainEvent:
+        return this.dispatcher.dispatch(job as Job<EventJob>);
       case JobName.CleanupMedia:
         return this.cleanup.run();
       default:
         throw new Error(`unknown job ${job.name} on ${QueueName.Media}`);
-    }
-  }
-
-  /** Transient failures (storage, database) retry with backoff; after the last attempt the media is `failed`. */
-  private async processMedia(job: Job<JobPayloads[JobName.ProcessMedia]>): Promise<unknown> {
-    try {
-      return await this.processing.process(job.data.mediaId);
-    } catch (error) {
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        await this.processing.markFailed(job.data.mediaId, `processing failed after ${job.attemptsMade + 1} attempts: ${(error as Error).message}`);
-      }
-      throw error;
     }
   }
 }

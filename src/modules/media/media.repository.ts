@@ -1,4 +1,4 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { Media } from './entities/media.entity';
 
 /** A media row as the file route needs it, with whether its bytes may be served without a signature. */
@@ -13,6 +13,11 @@ export interface ServableMedia {
   /** A live, public, non-premium post of an active author, or the owner's avatar or cover. */
   is_public: boolean;
 }
+
+/** What processing an upload found: `ready` with its dimensions and preview, or `failed` with the reason. */
+export type ProcessedMedia = { status: 'ready' | 'failed'; failureReason: string | null } & Partial<
+  Pick<Media, 'width' | 'height' | 'size' | 'previewKey' | 'blurhash'>
+>;
 
 /** Files of a deleted media row, for the storage clean-up that follows. */
 export interface DeletedMediaFiles {
@@ -70,17 +75,8 @@ export class MediaRepository extends EntityRepository<Media> {
     );
   }
 
-  /** Uploads still `processing` since before `cutoff` (their job was lost): unattached by definition. */
-  async findStuckProcessing(cutoff: Date, limit: number): Promise<string[]> {
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(
-      `select id from media where post_id is null and status = 'processing' and created_at < ? order by created_at limit ?`,
-      [cutoff, limit],
-    );
-    return rows.map((r) => r.id);
-  }
-
-  /** Marks a media `failed` unless it already left `processing`. */
-  async markFailed(id: string, reason: string): Promise<void> {
-    await this.getEntityManager().fork().nativeUpdate(Media, { id, status: 'processing' }, { status: 'failed', failureReason: reason.slice(0, 500) });
+  /** Writes a processing outcome in the caller's transaction, unless the media already left `processing`. */
+  async settle(em: EntityManager, id: string, outcome: ProcessedMedia): Promise<void> {
+    await em.nativeUpdate(Media, { id, status: 'processing' }, { ...outcome, updatedAt: new Date() });
   }
 }

@@ -2,9 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { AppException } from '@/common/errors/app.exception';
-import { DomainEvents } from '@/common/outbox/domain-events';
-import { JobName } from '@/common/queue/queue-names';
-import { QueueService } from '@/common/queue/queue.service';
 import { UpdateMediaDto } from './dto/media.dto';
 import { MediaResponse, PostMediaResponse, toLockedMediaResponse, toMediaResponse } from './dto/media.response';
 import { Media } from './entities/media.entity';
@@ -20,7 +17,6 @@ export class MediaService {
   constructor(
     private readonly media: MediaRepository,
     private readonly urls: MediaUrlSigner,
-    private readonly queues: QueueService,
   ) {}
 
   /**
@@ -79,11 +75,6 @@ export class MediaService {
     if (dto.alt_text !== undefined) media.altText = dto.alt_text?.trim() ? dto.alt_text : null;
     await this.media.getEntityManager().flush();
     return this.ownView(media);
-  }
-
-  /** A committed upload (relayed from the outbox): queue its processing. The job id makes a redelivery harmless. */
-  async onUploaded(event: DomainEvents['media.uploaded']): Promise<void> {
-    await this.queues.enqueue(JobName.ProcessMedia, { mediaId: event.mediaId }, { jobId: `process-media-${event.mediaId}` });
   }
 
   private async findOwn(actor: AuthUser, id: string): Promise<Media> {

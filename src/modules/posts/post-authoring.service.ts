@@ -65,7 +65,6 @@ export class PostAuthoringService {
   }
 
   private recordCreated(em: EntityManager, post: Post, authorId: string, parent: PostRow | undefined, mentionedIds: string[]): void {
-    this.outbox.record(em, 'post.created', { postId: post.id, authorId });
     if (parent && parent.user_id !== authorId) {
       this.outbox.record(em, 'post.replied', { postId: parent.id, replyId: post.id, userId: authorId, authorId: parent.user_id });
     }

@@ -11,14 +11,15 @@ export class StripeEventsRepository extends EntityRepository<StripeEvent> {
     return this.findOne({ stripeEventId });
   }
 
-  /** Stores a verified event once: a redelivery is a no-op (`ON CONFLICT DO NOTHING`). */
-  async insertIfNew(event: Stripe.Event): Promise<void> {
-    await this.getEntityManager().execute(
+  /** Stores a verified event once, in the caller's transaction; false for a redelivery (`ON CONFLICT DO NOTHING`). */
+  async insertIfNew(em: EntityManager, event: Stripe.Event): Promise<boolean> {
+    const rows = await em.execute(
       `insert into stripe_events (id, stripe_event_id, type, payload, stripe_created_at, received_at, attempts)
        values (?, ?, ?, ?::jsonb, to_timestamp(?), now(), 0)
-       on conflict (stripe_event_id) do nothing`,
+       on conflict (stripe_event_id) do nothing returning id`,
       [v7(), event.id, event.type, JSON.stringify(event), event.created],
     );
+    return rows.length > 0;
   }
 
   /** The stored event, locked for this transaction, unless it was applied already (or is unknown). */
@@ -35,19 +36,5 @@ export class StripeEventsRepository extends EntityRepository<StripeEvent> {
       'update stripe_events set attempts = attempts + 1, last_error = ? where stripe_event_id = ? and processed_at is null',
       [message.slice(0, LAST_ERROR_MAX), stripeEventId],
     );
-  }
-
-  /**
-   * Events stored but never attempted by a worker, oldest first (over `stripe_events_unprocessed_idx`): their job was
-   * never queued (Redis was down when they arrived) or still waits. Attempted ones have a job that retries or stays failed.
-   */
-  async neverAttempted(olderThanSeconds: number, limit: number): Promise<string[]> {
-    const rows = await this.getEntityManager().execute<{ stripe_event_id: string }[]>(
-      `select stripe_event_id from stripe_events
-        where processed_at is null and attempts = 0 and received_at < now() - make_interval(secs => ?)
-        order by received_at limit ?`,
-      [olderThanSeconds, limit],
-    );
-    return rows.map((r) => r.stripe_event_id);
   }
 }
