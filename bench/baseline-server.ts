@@ -403,6 +403,7 @@ async function searchPosts(viewer: string, text: string, cursor: string | undefi
   if (parsed.tags.length) throw new HttpError(400, 'validation_failed');
   if (parsed.authors.length > 1 || (!parsed.text && !parsed.authors.length)) return [];
   const newest = cursor ? new Date(Buffer.from(cursor, 'base64url').toString('utf8').split('|')[0]) : new Date();
+  if (!parsed.authors.length && /^[\p{L}\p{N}]+$/u.test(parsed.text.trim())) return searchPostsQuery(viewer, parsed, cursor, limit, undefined);
   let rows: Row[] = [];
   for (const days of [...SEARCH_WINDOWS_DAYS, undefined]) {
     rows = await searchPostsQuery(viewer, parsed, cursor, limit, days === undefined ? undefined : new Date(newest.getTime() - days * 86_400_000));

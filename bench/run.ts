@@ -24,6 +24,7 @@ import { measureFanOut, measureNotificationBatches, waitForIdleQueues } from './
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'x18bench';
 
 const USAGE = `Benchmarks the service against a bare node:http + pg baseline on a seeded database.
 
@@ -36,7 +37,7 @@ medians. Then: premium-post fan-out time and notification batch rate. Results: b
 
 The database: --database-url, else DATABASE_URL, else the database x18_bench on the local PostgreSQL
 (postgres@127.0.0.1:5432, created if missing), else x18_bench on the embedded PostgreSQL. Redis: REDIS_URL,
-keys under the prefix x18bench.`;
+keys under the prefix BENCH_REDIS_PREFIX (default x18bench: give parallel benches on one Redis their own).`;
 
 const args = parseArgs(
   process.argv.slice(2),
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
       ...process.env,
       NODE_ENV: 'production',
       DATABASE_URL: target.url,
-      REDIS_PREFIX: 'x18bench',
+      REDIS_PREFIX: REDIS_PREFIX,
       JWT_SECRET: randomBytes(32).toString('hex'),
       ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       JWT_ACCESS_TTL: '2h',
@@ -359,7 +360,7 @@ async function main(): Promise<void> {
       const tokens: string[] = [];
       for (const name of sample) tokens.push((await login(name)).token);
       log('waiting for the write benchmarks\' notifications to drain…');
-      const drainedMs = await waitForIdleQueues(db, config.redis.url, 'x18bench');
+      const drainedMs = await waitForIdleQueues(db, config.redis.url, REDIS_PREFIX);
       log(`queues idle after ${(drainedMs / 1000).toFixed(1)} s`);
       log('fan-out: a premium post by the big creator…');
       const fanOut = await measureFanOut(api, db, creator, tokens, config.billing.pastDueGraceDays);

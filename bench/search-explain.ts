@@ -18,8 +18,11 @@ import { DEMO_ACCOUNTS } from '../scripts/lib/demo-graph';
 
 const args = parseArgs(process.argv.slice(2), [{ name: 'database-url', value: 'string', help: 'postgres:// URL of the seeded database' }], 'EXPLAIN of the search queries');
 
-/** An EntityManager that keeps each read's plan and still answers its rows, so the repositories run unchanged. */
-function explaining(em: EntityManager, plans: string[][]): EntityManager {
+/**
+ * An EntityManager that keeps each statement's plan and, for reads, still answers the rows (so the repositories run
+ * unchanged). Writes (`answer: false`) run once, under EXPLAIN ANALYZE.
+ */
+function explaining(em: EntityManager, plans: string[][], answer = true): EntityManager {
   return new Proxy(em, {
     get(target, prop, receiver) {
       if (prop === 'isInTransaction') return () => false;
@@ -27,7 +30,7 @@ function explaining(em: EntityManager, plans: string[][]): EntityManager {
         return async (sql: string, params: unknown[]) => {
           const rows = await target.execute<{ 'QUERY PLAN': string }[]>(`explain (analyze, buffers) ${sql}`, params);
           plans.push(rows.map((r) => r['QUERY PLAN']));
-          return target.execute(sql, params);
+          return answer ? target.execute(sql, params) : [];
         };
       }
       return Reflect.get(target, prop, receiver);
@@ -68,12 +71,14 @@ async function main(): Promise<void> {
   }
   const refresh = orm.em.fork();
   await refresh.begin();
+  await refresh.execute('set local jit = off'); // as DiscoveryRefreshService does
   try {
     const plans: string[][] = [];
     const repo = new DiscoveryRepository(refresh);
     for (const [title, run] of [
-      ['discovery job: trending_tags', () => repo.refreshTrending(explaining(refresh, plans))],
-      ['discovery job: hashtag_stats', () => repo.refreshHashtagStats(explaining(refresh, plans))],
+      ['discovery job, every 30 s: trending_tags', () => repo.refreshTrending(explaining(refresh, plans, false))],
+      ['discovery job, every 30 s: hashtag_stats touched from the last 24 hours', () => repo.touchRecentHashtags(explaining(refresh, plans, false))],
+      ['discovery job, hourly: hashtag_stats rebuilt', () => repo.refreshHashtagStats(explaining(refresh, plans, false))],
     ] as const) {
       plans.length = 0;
       await run();

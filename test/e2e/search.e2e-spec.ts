@@ -26,7 +26,7 @@ describe('Search and discovery', () => {
     (await search(as(t, viewer), 'posts', q, '&limit=100').expect(200)).body.data;
   const findUsers = async (viewer: SignedInUser | undefined, q: string): Promise<UserBody[]> =>
     (await search(as(t, viewer), 'users', q, '&limit=100').expect(200)).body.data;
-  const refresh = () => t.app.get(DiscoveryRefreshService, { strict: false }).refresh({ withStats: true });
+  const refresh = (withStats = true) => t.app.get(DiscoveryRefreshService, { strict: false }).refresh({ withStats });
   const act = async (actor: SignedInUser, verb: 'block' | 'mute', target: SignedInUser) =>
     as(t, actor).post(`/users/${target.username}/${verb}`).expect(200);
 
@@ -76,24 +76,28 @@ describe('Search and discovery', () => {
       expect(res.body).toEqual({ data: [], next_cursor: null });
     });
 
-    it('pages by cursor without repeating or skipping while posts arrive', async () => {
+    it.each([
+      ['one word (planned as is)', (w: string) => w],
+      ['two words (time windows before the cursor)', (w: string) => `${w} item`],
+    ])('pages by cursor without repeating or skipping while posts arrive: %s', async (_, query) => {
       const [author, viewer] = await signedInUsers(t, 2);
       const w = uniqueWord();
+      const q = query(w);
       const old: PostBody[] = [];
-      for (let i = 0; i < 7; i++) old.unshift(await createPost(t, author, `${w} number ${i}`));
+      for (let i = 0; i < 7; i++) old.unshift(await createPost(t, author, `${w} item number ${i}`));
 
-      const first = await search(as(t, viewer), 'posts', w, '&limit=3').expect(200);
+      const first = await search(as(t, viewer), 'posts', q, '&limit=3').expect(200);
       expect(first.headers.link).toMatch(/rel="next"/);
-      const arrived = [await createPost(t, author, `${w} late one`), await createPost(t, author, `${w} late two`)];
+      const arrived = [await createPost(t, author, `${w} item late one`), await createPost(t, author, `${w} item late two`)];
       const seen: PostBody[] = [...first.body.data];
       let cursor: string | null = first.body.next_cursor;
       while (cursor) {
-        const page = (await search(as(t, viewer), 'posts', w, `&limit=3&cursor=${cursor}`).expect(200)).body as PageBody;
+        const page = (await search(as(t, viewer), 'posts', q, `&limit=3&cursor=${cursor}`).expect(200)).body as PageBody;
         seen.push(...page.data);
         cursor = page.next_cursor;
       }
       expect(seen.map((p) => p.id)).toEqual(old.map((p) => p.id));
-      expect(ids({ data: await findPosts(viewer, w) }).slice(0, 2)).toEqual(arrived.map((p) => p.id).reverse());
+      expect(ids({ data: await findPosts(viewer, q) }).slice(0, 2)).toEqual(arrived.map((p) => p.id).reverse());
     });
 
     describe('never finds what the viewer may not read', () => {
@@ -215,7 +219,7 @@ describe('Search and discovery', () => {
       await createPost(t, b, `#${prefix}big two`);
       await createPost(t, a, `#${prefix}small`);
       await createPost(t, a, { content: `#${prefix}private`, visibility: 'followers' });
-      await refresh();
+      await refresh(false); // the 30-second refresh: new tags appear without waiting for the hourly rebuild
 
       const res = await search(as(t), 'hashtags', `#${prefix.toUpperCase()}`).expect(200);
       const tags = res.body.data as HashtagBody[];
@@ -226,6 +230,9 @@ describe('Search and discovery', () => {
       const second = await search(as(t), 'hashtags', prefix, `&limit=1&cursor=${first.body.next_cursor}`).expect(200);
       expect([...first.body.data, ...second.body.data].map((h: HashtagBody) => h.name)).toEqual([`${prefix}big`, `${prefix}small`]);
       expect(second.body.next_cursor).toBeNull();
+
+      await refresh(true); // the hourly rebuild agrees
+      expect((await search(as(t), 'hashtags', prefix).expect(200)).body.data).toEqual(tags);
     });
   });
 

@@ -10,7 +10,7 @@ export enum QueueName {
   Billing = 'billing',
   /** Upload processing and the hourly clean-up. */
   Media = 'media',
-  /** Trending hashtags and hashtag counts for search, recomputed every 30 s. */
+  /** Trending hashtags and hashtag counts for search (`refresh-discovery`, every 30 s). */
   Discovery = 'discovery',
   /** Outgoing mail (`mail.requested` events), sent over SMTP or written as .eml files in development. */
   Mail = 'mail',
@@ -22,7 +22,7 @@ export enum JobName {
   DomainEvent = 'domain-event',
   /** Hourly: delete never-attached uploads and files of deleted posts. */
   CleanupMedia = 'cleanup-media',
-  /** Every 30 s: rewrite `trending_tags`; every 10 minutes `hashtag_stats` too (search module). */
+  /** Every 30 s: rewrite `trending_tags` and touch `hashtag_stats`; hourly, rebuild `hashtag_stats` (search module). */
   RefreshDiscovery = 'refresh-discovery',
 }
 

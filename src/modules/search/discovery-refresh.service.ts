@@ -18,6 +18,7 @@ export class DiscoveryRefreshService {
       await em.execute('set local jit = off');
       const trending = await this.discovery.refreshTrending(em);
       if (options.withStats) await this.discovery.refreshHashtagStats(em);
+      else await this.discovery.touchRecentHashtags(em);
       return { trending };
     });
   }

@@ -9,8 +9,8 @@ import { DiscoveryRefreshService } from './discovery-refresh.service';
 
 /** `GET /tags/trending` promises data at most a minute old: refreshed every 30 s, so a missed slot still keeps it. */
 export const DISCOVERY_EVERY_MS = 30_000;
-/** Hashtag counts for search are a heavier pass (docs/search.md): every 20th slot, and at start. */
-const STATS_EVERY_SLOTS = 20;
+/** Exact hashtag counts for search are a heavier pass (docs/search.md): hourly, and at start. */
+const STATS_EVERY_SLOTS = 120;
 
 /** The discovery refresh. Worker role only. */
 @Processor(QueueName.Discovery, workerOptions(QueueName.Discovery))

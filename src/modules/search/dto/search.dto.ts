@@ -44,7 +44,7 @@ export class SuggestionsQuery extends LimitQuery(40, 20) {}
 
 export class HashtagResponse {
   @ApiProperty({ description: 'Lower-case, without the #' }) name: string;
-  @ApiProperty({ description: 'Live public posts with the tag (refreshed every 30 s)' }) posts_count: number;
+  @ApiProperty({ description: 'Live public, non-premium posts with the tag: exact after the hourly rebuild, raised every 30 s in between' }) posts_count: number;
   @ApiProperty({ format: 'date-time' }) last_used_at: string;
 }
 

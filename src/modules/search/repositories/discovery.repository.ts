@@ -44,7 +44,8 @@ export class DiscoveryRepository {
 
   /**
    * Rewrites `hashtag_stats`: every hashtag's public uses and its latest. A pass over `post_hashtags` joined to
-   * `posts` (seconds at 1M posts), hence run every 10 minutes only (DiscoveryProcessor).
+   * `posts` (seconds at 1M posts), hence run hourly only (DiscoveryProcessor); `touchRecentHashtags` keeps new tags
+   * and `last_used_at` current in between.
    */
   async refreshHashtagStats(em: EntityManager): Promise<void> {
     await em.execute('delete from hashtag_stats');
@@ -56,6 +57,23 @@ export class DiscoveryRepository {
                 where ${PUBLIC_USE}
                 group by ph.hashtag_id) s
          join hashtags h on h.id = s.hashtag_id`,
+    );
+  }
+
+  /**
+   * Between full rebuilds: every hashtag with public uses in the last 24 hours gets a row (a new tag shows up within a
+   * refresh), its `last_used_at` moves on, and its count is at least those 24 hours' uses. The trending window's cost.
+   */
+  async touchRecentHashtags(em: EntityManager): Promise<void> {
+    await em.execute(
+      `insert into hashtag_stats (hashtag_id, name, posts_count, last_used_at)
+       select h.id, h.name, count(*)::int, max(ph.created_at)
+         from post_hashtags ph join posts p on p.id = ph.post_id join users u on u.id = p.user_id join hashtags h on h.id = ph.hashtag_id
+        where ph.created_at > now() - interval '24 hours' and ph.created_at <= now() and ${PUBLIC_USE}
+        group by h.id, h.name
+       on conflict (hashtag_id) do update
+         set posts_count = greatest(hashtag_stats.posts_count, excluded.posts_count),
+             last_used_at = greatest(hashtag_stats.last_used_at, excluded.last_used_at)`,
     );
   }
 

@@ -27,6 +27,15 @@ export interface HashtagHit {
  */
 export const SEARCH_WINDOWS_DAYS = [3, 30, 180];
 
+/**
+ * One plain word and nothing else: PostgreSQL's statistics on `search_vector` know how common a single word is, so it
+ * picks well between walking `created_at` (a common word) and the GIN index (a rare one); a window would only tempt
+ * it into intersecting the whole GIN posting list of a common word with the window.
+ */
+function singleWord(q: PostsQuery): boolean {
+  return !q.authors.length && /^[\p{L}\p{N}]+$/u.test(q.text.trim());
+}
+
 /** Who is searching, with entitlements' subscriber-access predicate for them (`EntitlementsService.subscriberAccessSql`). */
 export interface Searcher {
   id: string;
@@ -48,12 +57,13 @@ export class SearchRepository {
 
   /**
    * Posts matching every part of `q`, newest first. With a hashtag the walk follows that tag's uses
-   * (`post_hashtags_tag_created_idx`). Otherwise the query runs over growing time windows before the cursor (see
-   * SEARCH_WINDOWS_DAYS): the first window holding a full page answers, and its rows are the newest matches overall.
+   * (`post_hashtags_tag_created_idx`); a single word goes to the planner as is (see singleWord). Otherwise the query
+   * runs over growing time windows before the cursor (see SEARCH_WINDOWS_DAYS): the first window holding a full page
+   * answers, and its rows are the newest matches overall.
    */
   async posts(searcher: Searcher | undefined, q: PostsQuery, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     if (q.authors.length > 1) return [];
-    if (q.tags.length) return this.run<PostRow>(this.postsQuery(searcher, q, cursor, limit, undefined));
+    if (q.tags.length || singleWord(q)) return this.run<PostRow>(this.postsQuery(searcher, q, cursor, limit, undefined));
     const newest = cursor?.at ?? new Date();
     let rows: PostRow[] = [];
     for (const days of [...SEARCH_WINDOWS_DAYS, undefined]) {
