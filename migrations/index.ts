@@ -3,6 +3,7 @@ import { Migration20261125150000_uuid_v7_function } from './Migration20261125150
 import { Migration20261201000000_media_profile_indexes } from './Migration20261201000000_media_profile_indexes';
 import { Migration20261203030000_outbox_receipts } from './Migration20261203030000_outbox_receipts';
 import { Migration20261203050000_account_lifecycle } from './Migration20261203050000_account_lifecycle';
+import { Migration20261203060000_trust_and_safety } from './Migration20261203060000_trust_and_safety';
 import { Migration20261203070000_search } from './Migration20261203070000_search';
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261201000000_media_profile_indexes', class: Migration20261201000000_media_profile_indexes },
   { name: 'Migration20261203030000_outbox_receipts', class: Migration20261203030000_outbox_receipts },
   { name: 'Migration20261203050000_account_lifecycle', class: Migration20261203050000_account_lifecycle },
+  { name: 'Migration20261203060000_trust_and_safety', class: Migration20261203060000_trust_and_safety },
   { name: 'Migration20261203070000_search', class: Migration20261203070000_search },
 ];

@@ -13,6 +13,7 @@ import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RedisModule } from './common/redis/redis.module';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminModule } from './modules/admin/admin.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { HealthModule } from './modules/health/health.module';
@@ -21,12 +22,23 @@ import { MediaModule } from './modules/media/media.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { PostsModule } from './modules/posts/posts.module';
 import { ReferralsModule } from './modules/referrals/referrals.module';
+import { ReportsModule } from './modules/reports/reports.module';
 import { SearchModule } from './modules/search/search.module';
 import { SocialModule } from './modules/social/social.module';
 import { TimelinesModule } from './modules/timelines/timelines.module';
 import { UsersModule } from './modules/users/users.module';
 
-const FEATURES = [AuthModule, UsersModule, PostsModule, TimelinesModule, SocialModule, ReferralsModule, AdminModule];
+const FEATURES = [
+  AuthModule,
+  UsersModule,
+  PostsModule,
+  TimelinesModule,
+  SocialModule,
+  ReferralsModule,
+  AdminModule,
+  AuditModule,
+  ReportsModule,
+];
 
 @Module({})
 export class AppModule {

@@ -42,6 +42,8 @@ function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
   return new FastifyAdapter({
     loggerInstance: pino,
     bodyLimit: config.http.bodyLimitBytes,
+    // Unset: `request.ip` is the peer; per-IP limits, sessions' `ip` and /metrics's loopback check all read it.
+    ...(config.http.trustProxy !== undefined ? { trustProxy: config.http.trustProxy } : {}),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -50,13 +50,23 @@ describe('Google sign-in', () => {
     await provider?.stop();
   });
 
+  /** The binding cookie each flow's browser holds, by the callback URL it is sent back to. */
+  const browsers = new Map<string, string>();
+  /** The browser following the provider's redirect back: our callback, with that browser's cookie. */
+  const returnTo = (callback: string) => {
+    const cookie = browsers.get(callback);
+    return cookie ? t.http.get(callback).set('Cookie', cookie) : t.http.get(callback);
+  };
+
   /** GET /auth/google, then the provider's consent page over real HTTP: answers the callback URL it sends the browser to. */
   async function consent(query: Record<string, string> = {}): Promise<string> {
     const start = await t.http.get('/api/v1/auth/google').query(query).expect(302);
+    const cookie = String(start.headers['set-cookie']).split(';')[0];
     const authorize = new URL(start.headers.location);
     const back = await request(provider.url).get(`${authorize.pathname}${authorize.search}`).redirects(0).expect(302);
     const callback = new URL(back.headers.location);
     expect(`${callback.origin}${callback.pathname}`).toBe(CALLBACK_URL);
+    browsers.set(`${callback.pathname}${callback.search}`, cookie);
     return `${callback.pathname}${callback.search}`;
   }
 
@@ -64,7 +74,7 @@ describe('Google sign-in', () => {
   async function signInWithGoogle(claims: UserinfoClaims, query: Record<string, string> = {}): Promise<Response> {
     await provider.nextUserinfo(claims);
     await provider.nextIdTokenClaims({ sub: claims.sub, email: claims.email });
-    return t.http.get(await consent(query)).set('User-Agent', 'jest-google');
+    return returnTo(await consent(query)).set('User-Agent', 'jest-google');
   }
 
   describe('GET /auth/google', () => {
@@ -167,7 +177,7 @@ describe('Google sign-in', () => {
       const callbacks = [await consent(), await consent()];
       await provider.nextUserinfo(claims);
       await provider.nextUserinfo(claims);
-      const [a, b] = await Promise.all(callbacks.map((callback) => t.http.get(callback)));
+      const [a, b] = await Promise.all(callbacks.map((callback) => returnTo(callback)));
 
       expect([a.status, b.status]).toEqual([200, 200]);
       expect(b.body.user.id).toBe(a.body.user.id);
@@ -292,9 +302,9 @@ describe('Google sign-in', () => {
     it('works once: a replayed callback is 401 unauthorized', async () => {
       await provider.nextUserinfo(googleAccount());
       const callback = await consent();
-      await t.http.get(callback).expect(200);
+      await returnTo(callback).expect(200);
 
-      expectProblem(await t.http.get(callback), 401, 'unauthorized');
+      expectProblem(await returnTo(callback), 401, 'unauthorized');
     });
 
     it('refuses a forged, missing or malformed state: 401 unauthorized', async () => {
@@ -313,27 +323,27 @@ describe('Google sign-in', () => {
       const callback = await consent();
       expect(callback).toContain('error=access_denied');
 
-      expectProblem(await t.http.get(callback), 401, 'unauthorized');
+      expectProblem(await returnTo(callback), 401, 'unauthorized');
     });
   });
 
   describe('provider failures', () => {
     it('answers 401 unauthorized when Google rejects the authorization code', async () => {
       await provider.nextTokenError(400, 'invalid_grant');
-      expectProblem(await t.http.get(await consent()), 401, 'unauthorized');
+      expectProblem(await returnTo(await consent()), 401, 'unauthorized');
     });
 
     it('answers 502 bad_gateway when Google fails to answer', async () => {
       await provider.nextTokenError(500, 'server_error');
-      expectProblem(await t.http.get(await consent()), 502, 'bad_gateway');
+      expectProblem(await returnTo(await consent()), 502, 'bad_gateway');
 
       await provider.nextUserinfoError(503);
-      expectProblem(await t.http.get(await consent()), 502, 'bad_gateway');
+      expectProblem(await returnTo(await consent()), 502, 'bad_gateway');
     });
 
     it('answers 502 bad_gateway when the userinfo has no subject', async () => {
       await provider.nextUserinfo({ sub: '', email: 'nobody@gmail.test' });
-      expectProblem(await t.http.get(await consent()), 502, 'bad_gateway');
+      expectProblem(await returnTo(await consent()), 502, 'bad_gateway');
     });
   });
 

@@ -103,7 +103,8 @@ describe('SQL statements per timeline page', () => {
         visibility: kind === 0 && i % 16 === 8 ? 'followers' : 'public',
         isPremium: kind !== 0,
         priceCents: kind === 2 ? 500 : null,
-        preview: kind !== 0 ? `teaser ${i}` : null,
+        // The tag in the teaser too: a locked post is listed under a tag only by its preview's tags.
+        preview: kind !== 0 ? `teaser ${i} #${tag}` : null,
         likesCount: kind === 0 ? viewers.length : 0,
         createdAt: at,
       });

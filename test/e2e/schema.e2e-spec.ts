@@ -247,7 +247,7 @@ describe('Database schema', () => {
 
       const found = await em().getRepository(Notification).findOneOrFail(notification.id);
       expect(found).toMatchObject({ type: 'like', read: false, dedupeKey: `like:${from.id}:${post.id}` });
-      expect([found.user.id, found.fromUser.id, found.post?.id]).toEqual([to.id, from.id, post.id]);
+      expect([found.user.id, found.fromUser?.id, found.post?.id]).toEqual([to.id, from.id, post.id]);
     });
 
     it('stores media', async () => {

@@ -4,7 +4,7 @@ import { allPages, as, createPost, follow, ids, PostBody, scan, signedInUsers, s
 import { keysOf, PUBLIC_USER_KEYS, RELATIONSHIP_KEYS, SignedInUser } from '../factories/users';
 import { useTestApp } from '../support/app';
 
-const NONE = { following: false, followed_by: false, blocking: false, muting: false, subscribed: false };
+const NONE = { following: false, followed_by: false, blocking: false, blocked_by: false, muting: false, subscribed: false };
 
 describe('Social graph', () => {
   const t = useTestApp({ redisScope: 'social' });
@@ -174,7 +174,7 @@ describe('Social graph', () => {
       expect(await counts(b)).toEqual({ followers_count: 0, following_count: 0 });
       expect(await t.em().count(Follow, { $or: [{ follower: a.id }, { follower: b.id }] })).toBe(0);
       expect((await profile(b.username, a).expect(200)).body.relationship).toEqual({ ...NONE, blocking: true });
-      expect((await profile(a.username, b).expect(200)).body.relationship).toEqual(NONE);
+      expect((await profile(a.username, b).expect(200)).body.relationship).toEqual({ ...NONE, blocked_by: true });
 
       // Neither side can follow the other while the block stands.
       expectProblem(await as(t, b).post(`/users/${a.username}/follow`), 403, 'forbidden');

@@ -135,10 +135,10 @@ export function freshUserBody(fields: Record<string, unknown>): Record<string, u
   };
 }
 
-/** A public profile as an anonymous viewer sees it: the own view without `email`. */
-export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'email_verified');
+/** A public profile as an anonymous viewer sees it: the own view without `email`, `email_verified` and `role`. */
+export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'email_verified' && k !== 'role');
 
-export const RELATIONSHIP_KEYS = ['following', 'followed_by', 'blocking', 'muting', 'subscribed'].sort();
+export const RELATIONSHIP_KEYS = ['following', 'followed_by', 'blocking', 'blocked_by', 'muting', 'subscribed'].sort();
 
 export function keysOf(value: object): string[] {
   return Object.keys(value).sort();

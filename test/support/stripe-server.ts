@@ -91,6 +91,10 @@ export class StripeTestServer {
   readonly sessions = new Map<string, StripeObject>();
   readonly subscriptions = new Map<string, StripeObject>();
   readonly paymentIntents = new Map<string, StripeObject>();
+  /** Refunds the app asked for (`POST /v1/refunds`). */
+  readonly refunds: StripeObject[] = [];
+  /** The payment intent that paid each subscription's first invoice, by invoice id. */
+  private readonly invoicePayments = new Map<string, string>();
   /** What a session was created with beyond its own fields (`line_items`, `subscription_data`, `payment_intent_data`). */
   private readonly sessionParams = new Map<string, StripeObject>();
   private readonly replays = new Map<string, Answer>();
@@ -139,7 +143,8 @@ export class StripeTestServer {
     if (session.mode === 'subscription') {
       const price = this.prices.get(params.line_items[0].price)!;
       const subscription = this.newSubscription(session.customer, price, params.subscription_data?.metadata ?? {}, options);
-      Object.assign(session, { subscription: subscription.id, invoice: stripeId('in') });
+      Object.assign(session, { subscription: subscription.id, invoice: subscription.latest_invoice });
+      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}).id);
       return { session: clone(session), subscription: clone(subscription) };
     }
     const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {});
@@ -279,7 +284,9 @@ export class StripeTestServer {
       failure.left--;
       return failure.answer;
     }
-    const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents)(?:\/([^/]+))?$/.exec(path) ?? [];
+    const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
+    if (method === 'POST' && !id && resource === 'refunds') return this.createRefund(body);
+    if (method === 'GET' && !id && resource === 'invoice_payments') return [200, this.listInvoicePayments(body)];
     if (method === 'POST' && !id) {
       if (resource === 'customers') return [200, this.createCustomer(body)];
       if (resource === 'products') return [200, this.createProduct(body)];
@@ -294,6 +301,22 @@ export class StripeTestServer {
       if (method === 'DELETE') return this.cancelFromApi(id);
     }
     return stripeError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` });
+  }
+
+  private createRefund(body: StripeObject): Answer {
+    const intent = this.paymentIntents.get(body.payment_intent);
+    if (!intent) return missing('payment_intent', body.payment_intent);
+    const refund = { ...fixture('refund'), id: stripeId('re'), amount: intent.amount, currency: intent.currency, payment_intent: intent.id, charge: intent.latest_charge, reason: body.reason ?? null, status: 'succeeded', created: nowSeconds() };
+    this.refunds.push(refund);
+    return [200, clone(refund)];
+  }
+
+  private listInvoicePayments(query: StripeObject): StripeObject {
+    const intent = this.invoicePayments.get(query.invoice);
+    const data = intent
+      ? [{ id: stripeId('inpay'), object: 'invoice_payment', invoice: query.invoice, status: 'paid', is_default: true, payment: { type: 'payment_intent', payment_intent: intent } }]
+      : [];
+    return { object: 'list', data, has_more: false, url: '/v1/invoice_payments' };
   }
 
   private found(map: Map<string, StripeObject>, what: string, id: string): Answer {

@@ -8,7 +8,18 @@ export class AppConfig {
   role: AppRole;
   dataDir: string;
   logLevel: string;
-  http: { port: number; host: string; bodyLimitBytes: number; shutdownTimeoutMs: number; publicUrl: string };
+  http: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+    publicUrl: string;
+    /**
+     * `TRUST_PROXY`: undefined, the peer address is the client's; a number of proxy hops, or the proxies' addresses
+     * and CIDRs, whose `X-Forwarded-For` is believed (Fastify's `trustProxy`).
+     */
+    trustProxy?: number | string[];
+  };
   database: {
     /** Undefined: the embedded PostgreSQL under `dataDir` is used. */
     url?: string;

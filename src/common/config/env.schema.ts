@@ -87,6 +87,8 @@ export class EnvSchema {
   /** An outbox event without every subscriber's receipt this long after it was sent is sent again (docs/events.md). */
   @Matches(/^[1-9]\d*[smh]?$/, { message: 'must be a positive duration like 90, 5m or 1h' }) OUTBOX_RESEND_AFTER = '5m';
   @ValidateIf(isSet) @MinLength(16, { message: 'must be at least 16 characters' }) METRICS_TOKEN?: string;
+  /** Hop count, or comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed (checked in loadConfig). */
+  @IsOptional() @IsString() TRUST_PROXY?: string;
 }
 
 /** Variables that hold secrets: never logged, never defaulted in production. */

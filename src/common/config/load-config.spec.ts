@@ -65,6 +65,15 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), DATABASE_REPLICA_URLS: 'postgres://app@r1/x18' })).toThrow(/^DATABASE_REPLICA_URLS needs DATABASE_URL/);
   });
 
+  it('reads TRUST_PROXY as a hop count or a list of addresses and CIDRs, and refuses anything else', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).http.trustProxy).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).http.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    for (const bad of ['true', '10.0.0.0/33', 'proxy.internal', '1.2.3.4/8/9']) {
+      expect(() => loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: bad })).toThrow(/^TRUST_PROXY must be/);
+    }
+  });
+
   it('selects the role', () => {
     const worker = loadConfig({ DATA_DIR: dataDir(), APP_ROLE: 'worker' });
     expect([worker.runsApi, worker.runsWorkers]).toEqual([false, true]);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -55,6 +56,23 @@ function splitList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** `TRUST_PROXY`: a hop count, or addresses and CIDRs (`10.0.0.0/8`, `::1`); anything else stops start-up. */
+export function parseTrustProxy(value: string | undefined): number | string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  const entries = splitList(value);
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !validBits || rest.length) {
+      throw new ConfigError(`TRUST_PROXY must be a number of hops or a comma-separated list of IP addresses/CIDRs (got "${entry}")`);
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const e = validateEnv(env);
   const production = e.NODE_ENV === 'production';
@@ -90,6 +108,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       publicUrl,
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
     database: {
       url: e.DATABASE_URL,

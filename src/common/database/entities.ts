@@ -3,6 +3,7 @@ import { AccountExport } from '@/modules/accounts/entities/account-export.entity
 import { AccountToken } from '@/modules/accounts/entities/account-token.entity';
 import { IdempotencyKey } from '@/common/idempotency/idempotency-key.entity';
 import { OutboxEvent } from '@/common/outbox/outbox-event.entity';
+import { AuditEntry } from '@/modules/audit/entities/audit-entry.entity';
 import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
@@ -16,6 +17,7 @@ import { Like } from '@/modules/posts/entities/like.entity';
 import { PostHashtag } from '@/modules/posts/entities/post-hashtag.entity';
 import { Post } from '@/modules/posts/entities/post.entity';
 import { Referral } from '@/modules/referrals/entities/referral.entity';
+import { Report } from '@/modules/reports/entities/report.entity';
 import { ReferralCode } from '@/modules/referrals/entities/referral-code.entity';
 import { Block } from '@/modules/social/entities/block.entity';
 import { Follow } from '@/modules/social/entities/follow.entity';
@@ -46,6 +48,8 @@ export const ENTITIES = [
   OutboxEvent,
   OutboxReceipt,
   IdempotencyKey,
+  Report,
+  AuditEntry,
   HashtagStat,
   TrendingTag,
   AccountToken,

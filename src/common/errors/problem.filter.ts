@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException, FieldError } from './app.exception';
 import { codeForStatus, ErrorCode } from './error-code';
 import { buildProblem, Problem, PROBLEM_CONTENT_TYPE } from './problem';
+import { redactUrl } from '../logging/logger';
 
 interface Resolved {
   status: number;
@@ -139,7 +140,7 @@ export function sendClientErrorProblem(error: Error & { code?: string }, socket:
 export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { problem, resolved } = problemFor(exception, String(request.id));
   if (resolved.unexpected) {
-    logger.error({ err: exception, reqId: request.id, method: request.method, url: request.url }, 'request failed');
+    logger.error({ err: exception, reqId: request.id, method: request.method, url: redactUrl(request.url) }, 'request failed');
   }
   if (reply.sent) return;
   for (const [name, value] of Object.entries(resolved.headers ?? {})) reply.header(name, value);

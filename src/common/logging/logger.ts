@@ -17,14 +17,36 @@ export const REDACTED_PATHS = [
   'err.config.headers.Authorization',
 ];
 
-export function createPino(level: string): Pino {
+/** Query parameters that carry credentials (`?access_token=` on the streaming routes, emailed `?token=` links…). */
+const SECRET_QUERY = /([?&](?:access_token|refresh_token|token|code|code_verifier|state|sig)=)[^&#]*/gi;
+
+/** A request URL fit for a log line: the values of credential-bearing query parameters replaced. */
+export function redactUrl(url: string | undefined): string | undefined {
+  return url?.replace(SECRET_QUERY, '$1[redacted]');
+}
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  ip?: string;
+  host?: string;
+  socket?: { remotePort?: number };
+}
+
+/** Fastify's request serializer, minus query tokens: path-level `redact` cannot reach inside the URL string. */
+function serializeRequest(req: LoggedRequest) {
+  return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
+export function createPino(level: string, destination?: pino.DestinationStream): Pino {
   return pino({
     level,
     base: { pid: process.pid },
+    serializers: { req: serializeRequest },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-  });
+  }, destination as pino.DestinationStream);
 }
 
 /** `instanceof Error` fails for errors from another realm (Jest's sandbox, vm): test the shape instead. */

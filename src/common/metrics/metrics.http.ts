@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '@/common/config/app-config';
 import { AppException } from '@/common/errors/app.exception';
@@ -10,6 +11,12 @@ export const METRICS_PATH = '/metrics';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+export function isLoopback(ip: string): boolean {
+  const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -26,6 +33,7 @@ export function mountMetrics(app: NestFastifyApplication): void {
   const metrics = app.get(MetricsService);
   const token = app.get(AppConfig).metrics.token;
   const fastify = app.getHttpAdapter().getInstance();
+  if (!token) new Logger('Metrics').warn('METRICS_TOKEN is unset: GET /metrics answers loopback callers only');
 
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeHttp(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
@@ -38,6 +46,11 @@ export function mountMetrics(app: NestFastifyApplication): void {
         headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' },
       });
       sendProblem(denied, request, reply);
+      return reply;
+    }
+    // Without a token, only this host (a sidecar scraper, an SSH tunnel): `request.ip` as TRUST_PROXY resolves it.
+    if (!token && !isLoopback(request.ip)) {
+      sendProblem(new AppException(ErrorCode.Forbidden, 'Metrics answer loopback callers only unless METRICS_TOKEN is set'), request, reply);
       return reply;
     }
     try {

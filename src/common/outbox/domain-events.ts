@@ -29,6 +29,10 @@ export interface DomainEvents {
   'account.deleted': { userId: string };
   /** A data export to build into media storage and mail. */
   'export.requested': { exportId: string; userId: string };
+  /** Reports on one target resolved together; every reporter is told (`report_resolved`). */
+  'report.resolved': { reports: { reportId: string; reporterId: string }[]; postId: string | null };
+  /** `blockerId` blocked `blockedId`: paid access between them ends at the period end (billing). */
+  'user.blocked': { blockerId: string; blockedId: string };
 }
 
 export type DomainEventType = keyof DomainEvents;
@@ -53,4 +57,6 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'password_reset.requested': true,
   'account.deleted': true,
   'export.requested': true,
+  'report.resolved': true,
+  'user.blocked': true,
 } satisfies Record<DomainEventType, true>) as DomainEventType[];

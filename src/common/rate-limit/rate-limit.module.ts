@@ -3,6 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { LoginAccountResolver } from './login-account.resolver';
 import { RateLimitGuard } from './rate-limit.guard';
+import { LoginBudget } from './login-budget';
 import { RedisService } from '../redis/redis.service';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
@@ -22,7 +23,7 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
       }),
     }),
   ],
-  providers: [RateLimitGuard, LoginAccountResolver],
-  exports: [RateLimitGuard, LoginAccountResolver, ThrottlerModule],
+  providers: [RateLimitGuard, LoginAccountResolver, LoginBudget],
+  exports: [RateLimitGuard, LoginAccountResolver, LoginBudget, ThrottlerModule],
 })
 export class RateLimitModule {}

@@ -29,10 +29,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   constructor(private readonly redis: RedisService) {}
 
+  /** Both keys of a counter share a hash tag (one Redis Cluster slot); different counters spread over the cluster. */
+  hitsKey(name: string, key: string): string {
+    return this.redis.key('rl', `{${name}:${key}}`);
+  }
+
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string): Promise<ThrottlerStorageRecord> {
-    // Both keys of a counter share a hash tag, so the script's two keys sit in one Redis Cluster slot;
-    // different counters still spread over the cluster.
-    const hitsKey = this.redis.key('rl', `{${name}:${key}}`);
+    const hitsKey = this.hitsKey(name, key);
     try {
       const [hits, ttlMs, blocked, blockMs] = (await this.redis.client.eval(
         INCREMENT,

@@ -18,8 +18,8 @@ export class AdminController {
   @Post('verify')
   @HttpCode(200)
   @ApiOkResponse({ type: OwnUserResponse })
-  verify(@Param() { username }: UsernameParam) {
-    return this.admin.verify(username);
+  verify(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.admin.verify(actor, username);
   }
 
   @Post('suspend')
@@ -32,8 +32,8 @@ export class AdminController {
   @Post('unsuspend')
   @HttpCode(200)
   @ApiOkResponse({ type: OwnUserResponse })
-  unsuspend(@Param() { username }: UsernameParam) {
-    return this.admin.unsuspend(username);
+  unsuspend(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
+    return this.admin.unsuspend(actor, username);
   }
 
   @Patch('role')

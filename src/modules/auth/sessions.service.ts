@@ -23,6 +23,8 @@ export interface IssuedTokens {
 export type RevokeReason = 'logout' | 'revoked' | 'reuse' | 'password_changed' | 'password_reset' | 'suspended' | 'deleted';
 
 const REVOKED = 'revoked';
+/** Rotated secrets remembered per session for reuse detection; a replay of an older one is only refused. */
+const ROTATED_KEPT = 20;
 /** `last_used_at` is written at most this often per session and process. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -73,8 +75,9 @@ export class SessionsService {
   }
 
   /**
-   * Rotates a refresh token. A token that parses but no longer matches its session was already rotated:
-   * someone replayed it, so the whole session is revoked (reuse detection).
+   * Rotates a refresh token. A token whose secret is one of the session's earlier, rotated secrets was replayed (a
+   * copy was stolen): the whole session is revoked (reuse detection). Any other wrong secret is only refused: the
+   * session id is no secret (every access token carries it), so a guess must not be able to end a session.
    */
   async rotate(refreshToken: string, client: ClientInfo): Promise<IssuedTokens | undefined> {
     const parts = this.tokens.parseRefresh(refreshToken);
@@ -84,11 +87,13 @@ export class SessionsService {
       if (!session || session.revokedAt || session.expiresAt <= new Date()) return { kind: 'invalid' as const };
       if (session.user.getEntity().suspendedAt) return { kind: 'invalid' as const };
       if (!this.tokens.matches(parts.secret, session.token)) {
+        if (!session.rotatedTokenHashes.some((hash) => this.tokens.matches(parts.secret, hash))) return { kind: 'invalid' as const };
         session.revokedAt = new Date();
         session.revokedReason = 'reuse';
         return { kind: 'reused' as const, sessionId: session.id };
       }
       const secret = this.tokens.newRefreshSecret();
+      session.rotatedTokenHashes = [session.token, ...session.rotatedTokenHashes].slice(0, ROTATED_KEPT);
       session.token = this.tokens.hashSecret(secret);
       session.lastUsedAt = new Date();
       session.expiresAt = new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000);
@@ -150,6 +155,19 @@ export class SessionsService {
     await this.tombstone(revoked);
   }
 
+  /**
+   * Every session of the user, revoked in the caller's transaction (a suspension and its audit entry commit together).
+   * Answers the ids, for `dropCached` once the transaction has committed.
+   */
+  revokeAllForUserIn(em: EntityManager, userId: string, reason: RevokeReason): Promise<string[]> {
+    return this.sessions.revokeAllForUser(userId, reason, undefined, em);
+  }
+
+  /** After a committed revocation: the cached copies become tombstones, so the tokens stop working at once. */
+  dropCached(sessionIds: string[]): Promise<void> {
+    return this.tombstone(sessionIds);
+  }
+
   /** Drops cached copies (e.g. after a role change) so the next request reads the new state. */
   async forgetUser(userId: string): Promise<void> {
     const ids = await this.sessions.activeIdsForUser(userId);
@@ -179,5 +197,17 @@ export class SessionsService {
     // Redis down: PostgreSQL already says revoked, and the cache refills from it.
     const ttl = this.config.auth.accessTtlSeconds;
     await Promise.all(sessionIds.map((id) => this.redis.client.set(this.cacheKey(id), REVOKED, 'EX', ttl).catch(() => undefined)));
+    // Open streams of these sessions close at once (they also re-check the session on every event and heartbeat).
+    await Promise.all(sessionIds.map((id) => this.redis.client.publish(this.revokedChannel, id).catch(() => 0)));
+  }
+
+  /** The Redis channel on which revoked session ids are announced to every API process. */
+  get revokedChannel(): string {
+    return this.redis.key('sess', 'revoked');
+  }
+
+  /** Whether the session behind a stream is still live (Redis down: PostgreSQL decides). */
+  async isLive(user: AuthUser): Promise<boolean> {
+    return !!(await this.resolve(user.id, user.sessionId));
   }
 }

@@ -7,7 +7,10 @@ import { UsersModule } from '@/modules/users/users.module';
 import { CREATOR_PRICING } from '@/modules/users/users.ports';
 import { BillingAccountDataService } from './billing-account-data.service';
 import { BillingController } from './billing.controller';
+import { BlockedSubscriptionsService } from './blocked-subscriptions.service';
 import { CheckoutService } from './checkout.service';
+import { DuplicatePaymentsService } from './duplicate-payments.service';
+import { OpenCheckouts } from './open-checkouts';
 import { CreatorPricingService } from './creator-pricing.service';
 import { EntitlementsModule } from './entitlements/entitlements.module';
 import { PostUnlock } from './entities/post-unlock.entity';
@@ -43,6 +46,9 @@ export class BillingModule {
         CreatorPricingService,
         { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
         CheckoutService,
+        OpenCheckouts,
+        DuplicatePaymentsService,
+        BlockedSubscriptionsService,
         SubscriptionSyncService,
         SubscriptionsService,
         UnlocksService,

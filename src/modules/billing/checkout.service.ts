@@ -6,6 +6,7 @@ import { UsersService } from '@/modules/users/users.service';
 import { PostForSale } from './billing.ports';
 import { CreatorPricingService } from './creator-pricing.service';
 import { CheckoutResponse } from './dto/billing.dto';
+import { OpenCheckouts } from './open-checkouts';
 import { StripeClient, stripeIdempotencyKey } from './stripe/stripe.client';
 
 /** Stripe Checkout sessions for a subscription or a pay-per-view purchase, each paid by the buyer's Stripe customer. */
@@ -16,12 +17,13 @@ export class CheckoutService {
     private readonly pricing: CreatorPricingService,
     private readonly users: UsersService,
     private readonly config: AppConfig,
+    private readonly openCheckouts: OpenCheckouts,
   ) {}
 
   async subscription(subscriber: User, creator: User, idempotencyKey?: string): Promise<CheckoutResponse> {
     const price = await this.pricing.currentPrice(creator);
     const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
-    return this.session(subscriber, idempotencyKey, {
+    return this.session(subscriber, `subscription:${subscriber.id}:${creator.id}`, idempotencyKey, {
       mode: 'subscription',
       line_items: [{ price, quantity: 1 }],
       metadata,
@@ -32,7 +34,7 @@ export class CheckoutService {
 
   async unlock(buyer: User, post: PostForSale, idempotencyKey?: string): Promise<CheckoutResponse> {
     const metadata = { post_id: post.id, user_id: buyer.id };
-    return this.session(buyer, idempotencyKey, {
+    return this.session(buyer, `unlock:${buyer.id}:${post.id}`, idempotencyKey, {
       mode: 'payment',
       line_items: [
         {
@@ -46,15 +48,22 @@ export class CheckoutService {
     });
   }
 
-  private async session(buyer: User, idempotencyKey: string | undefined, params: Stripe.Checkout.SessionCreateParams): Promise<CheckoutResponse> {
+  /** A session for this buyer and target, or the one still open for the same pair (`pair`). */
+  private async session(
+    buyer: User,
+    pair: string,
+    idempotencyKey: string | undefined,
+    params: Stripe.Checkout.SessionCreateParams,
+  ): Promise<CheckoutResponse> {
     const customer = await this.customer(buyer);
-    const session = await this.stripe.call('create a checkout session', (stripe) =>
-      stripe.checkout.sessions.create(
-        { ...params, customer, client_reference_id: buyer.id, success_url: this.config.stripe.successUrl, cancel_url: this.config.stripe.cancelUrl },
-        { idempotencyKey: stripeIdempotencyKey(buyer.id, idempotencyKey) },
+    return this.openCheckouts.reuseOrCreate(pair, () =>
+      this.stripe.call('create a checkout session', (stripe) =>
+        stripe.checkout.sessions.create(
+          { ...params, customer, client_reference_id: buyer.id, success_url: this.config.stripe.successUrl, cancel_url: this.config.stripe.cancelUrl },
+          { idempotencyKey: stripeIdempotencyKey(buyer.id, idempotencyKey) },
+        ),
       ),
     );
-    return { checkout_url: session.url!, checkout_session_id: session.id };
   }
 
   /**

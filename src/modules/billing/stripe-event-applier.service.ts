@@ -59,6 +59,10 @@ export class StripeEventApplier {
       }
       case 'charge.refunded':
         return this.unlocks.recordRefund(em, event.data.object);
+      case 'charge.dispute.created':
+        return this.unlocks.recordDisputeOpened(em, event.data.object);
+      case 'charge.dispute.closed':
+        return this.unlocks.recordDisputeClosed(em, event.data.object);
       default:
         return;
     }

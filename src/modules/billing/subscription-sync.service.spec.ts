@@ -20,6 +20,7 @@ function state(stripeSubscriptionId: string, status: SubscriptionStatus): Subscr
     currentPeriodEnd: later(30 * 86_400_000),
     cancelAtPeriodEnd: false,
     canceledAt: null,
+    latestInvoiceId: null,
   };
 }
 

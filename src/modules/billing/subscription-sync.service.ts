@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
+import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
 import { ACCESS_STATUSES } from './entitlements/subscriber-access';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
@@ -32,6 +33,7 @@ export class SubscriptionSyncService {
     private readonly outbox: OutboxService,
     private readonly em: EntityManager,
     private readonly users: UsersService,
+    private readonly duplicates: DuplicatePaymentsService,
   ) {}
 
   /** In the caller's transaction: reads the subscription from Stripe and applies it. `hints` name the pair when the metadata does not. */
@@ -76,7 +78,11 @@ export class SubscriptionSyncService {
 
   private async write(em: EntityManager, pair: SubscriptionPair, state: SubscriptionState, readAt: Date): Promise<Subscription> {
     const row = await this.subscriptions.findPairForUpdate(em, pair.subscriberId, pair.creatorId);
-    if (row && !supersedes(row, state, readAt)) return row;
+    if (row && !supersedes(row, state, readAt)) {
+      // A second subscription paid while the pair's first still runs (two checkouts raced): it is given back.
+      if (isDuplicate(row, state)) await this.duplicates.endSubscription(state.stripeSubscriptionId, state.latestInvoiceId);
+      return row;
+    }
     const sameSubscription = row?.stripeSubscriptionId === state.stripeSubscriptionId;
     const wasRunning = !!row && sameSubscription && RUNNING.has(row.status);
     const fields = {
@@ -110,6 +116,11 @@ export class SubscriptionSyncService {
     const found = await this.users.countExisting(em, [subscriberId, creatorId]);
     return found === 2 ? { subscriberId, creatorId } : null;
   }
+}
+
+/** Another subscription than the row's, running while the row's still runs. */
+function isDuplicate(row: Subscription, state: SubscriptionState): boolean {
+  return !!row.stripeSubscriptionId && row.stripeSubscriptionId !== state.stripeSubscriptionId && RUNNING.has(row.status) && RUNNING.has(state.status);
 }
 
 /**

@@ -3,11 +3,15 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { POSTS_FOR_SALE, PostsForSale } from './billing.ports';
+import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { PostUnlocksRepository } from './repositories/post-unlocks.repository';
 import { StripeClient } from './stripe/stripe.client';
 import { idOf, isUuid } from './stripe/stripe-objects';
 
-/** Pay-per-view payments as Stripe reports them: a paid checkout unlocks, a full refund revokes. */
+/**
+ * Pay-per-view payments as Stripe reports them: a paid checkout unlocks, a second payment for the same post is refunded,
+ * a full refund revokes, a dispute suspends access until Stripe closes it.
+ */
 @Injectable()
 export class UnlockPaymentsService {
   private readonly logger = new Logger(UnlockPaymentsService.name);
@@ -17,6 +21,7 @@ export class UnlockPaymentsService {
     private readonly outbox: OutboxService,
     private readonly stripe: StripeClient,
     @Inject(POSTS_FOR_SALE) private readonly posts: PostsForSale,
+    private readonly duplicates: DuplicatePaymentsService,
   ) {}
 
   /** A completed payment-mode checkout; `post.unlocked` once, when it newly grants access. */
@@ -34,7 +39,28 @@ export class UnlockPaymentsService {
       checkoutSessionId: session.id,
       paymentIntentId: idOf(session.payment_intent),
     });
-    if (unlocked) this.outbox.record(em, 'post.unlocked', { postId, userId, authorId });
+    if (unlocked) {
+      this.outbox.record(em, 'post.unlocked', { postId, userId, authorId });
+      return;
+    }
+    // Not a repeat of the same payment but a second one for a post already bought (two checkouts raced): refund it.
+    const paymentIntentId = idOf(session.payment_intent);
+    const held = await this.unlocks.paymentIntentOf(em, userId, postId);
+    if (paymentIntentId && held && held !== paymentIntentId) await this.duplicates.refundPayment(paymentIntentId);
+  }
+
+  /** A chargeback opened on a purchase: access is revoked while it runs. */
+  async recordDisputeOpened(em: EntityManager, dispute: Stripe.Dispute): Promise<void> {
+    const paymentIntentId = idOf(dispute.payment_intent);
+    if (paymentIntentId) await this.unlocks.markDisputed(em, paymentIntentId);
+  }
+
+  /** A closed chargeback: won (or only a warning) restores access; lost keeps it revoked, as a refund would. */
+  async recordDisputeClosed(em: EntityManager, dispute: Stripe.Dispute): Promise<void> {
+    const paymentIntentId = idOf(dispute.payment_intent);
+    if (!paymentIntentId) return;
+    const won = dispute.status === 'won' || dispute.status === 'warning_closed';
+    await this.unlocks.settleDispute(em, paymentIntentId, won ? 'paid' : 'refunded');
   }
 
   /** A fully refunded charge revokes the purchase it paid for (a partial refund keeps access). */

@@ -8,7 +8,7 @@ export interface ServableMedia {
   mime_type: string | null;
   storage_key: string;
   preview_key: string | null;
-  /** Attached to a post that is deleted: never served. */
+  /** Attached to a post that is deleted (or removed by a moderator): never served. */
   post_deleted: boolean;
   /** A live, public, non-premium post of an active author, or the owner's avatar or cover. */
   is_public: boolean;
@@ -31,14 +31,17 @@ export interface DeletedMediaFiles {
 const PROFILE_IMAGE = `exists (select 1 from users o where o.id = m.user_id and (o.avatar_media_id = m.id or o.cover_media_id = m.id))`;
 const ACTIVE_PROFILE_IMAGE = `exists (select 1 from users o where o.id = m.user_id and o.suspended_at is null and (o.avatar_media_id = m.id or o.cover_media_id = m.id))`;
 const RETURNING = 'returning m.id, m.type, m.storage_key, m.preview_key';
+/** A live, public, non-premium post `p`: its media may be served without a signature. */
+const OPEN_POST = `(p.visibility = 'public' and not p.is_premium and p.deleted_at is null and p.removed_at is null)`;
 
 export class MediaRepository extends EntityRepository<Media> {
   async findServable(id: string): Promise<ServableMedia | null> {
     const [row] = await this.getEntityManager().execute<ServableMedia[]>(
       `select m.id, m.status, m.mime_type, m.storage_key, m.preview_key,
-         coalesce(p.deleted_at is not null, false) as post_deleted,
-         coalesce(p.visibility = 'public' and not p.is_premium and p.deleted_at is null and a.suspended_at is null, false)
-           or ${ACTIVE_PROFILE_IMAGE} as is_public
+         coalesce(p.deleted_at is not null or p.removed_at is not null, false) as post_deleted,
+         coalesce(${OPEN_POST} and a.suspended_at is null, false)
+           -- An avatar or cover is public, unless the same file belongs to a restricted post: that never is.
+           or (${ACTIVE_PROFILE_IMAGE} and (p.id is null or ${OPEN_POST})) as is_public
        from media m
        left join posts p on p.id = m.post_id
        left join users a on a.id = p.user_id

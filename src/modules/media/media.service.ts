@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { AppException } from '@/common/errors/app.exception';
 import { UpdateMediaDto } from './dto/media.dto';
-import { MediaResponse, toMediaResponse } from './dto/media.response';
+import { MediaResponse, PostMediaResponse, toLockedMediaResponse, toMediaResponse } from './dto/media.response';
 import { Media } from './entities/media.entity';
 import { MediaUrlSigner } from './media-url.signer';
 import { MediaErrors } from './media.errors';
@@ -19,9 +19,18 @@ export class MediaService {
     private readonly urls: MediaUrlSigner,
   ) {}
 
-  /** Own, processed image media, as avatars and covers need ('active' is the original design's word for ready). */
+  /**
+   * Own, processed image media, as avatars and covers need ('active' is the original design's word for ready). An avatar
+   * is public and cached for good: an image of a premium, non-public, deleted or removed post is not usable as one.
+   */
   findOwnReadyImage(userId: string, mediaId: string): Promise<Media | null> {
-    return this.media.findOne({ id: mediaId, user: userId, type: 'image', status: { $in: [...READY] } });
+    return this.media.findOne({
+      id: mediaId,
+      user: userId,
+      type: 'image',
+      status: { $in: [...READY] },
+      $or: [{ post: null }, { post: { visibility: 'public', isPremium: false, deletedAt: null, removedAt: null } }],
+    });
   }
 
   /** Attaches the author's ready, unattached media to a new post, in the post's transaction; 422 otherwise. */
@@ -40,17 +49,19 @@ export class MediaService {
 
   /**
    * Media of many posts in one query, in attachment order, for a viewer the access policy has already judged.
-   * `locked` posts get no URLs; media of `restricted` posts (premium, or not public) get expiring signed URLs;
-   * the rest plain URLs. Without `restricted`, every URL is signed.
+   * `locked` posts show only each item's id and type; media of `restricted` posts (premium, or not public) get
+   * expiring signed URLs; the rest plain URLs. Without `restricted`, every URL is signed.
    */
-  async forPosts(postIds: string[], locked: Set<string>, restricted?: Set<string>): Promise<Map<string, MediaResponse[]>> {
-    const byPost = new Map<string, MediaResponse[]>();
+  async forPosts(postIds: string[], locked: Set<string>, restricted?: Set<string>): Promise<Map<string, PostMediaResponse[]>> {
+    const byPost = new Map<string, PostMediaResponse[]>();
     if (!postIds.length) return byPost;
     const rows = await this.media.find({ post: { $in: postIds } }, { orderBy: { position: 'asc', createdAt: 'asc' } });
     for (const media of rows) {
       const postId = media.post!.id;
-      const urls = locked.has(postId) ? null : this.urlsOf(media, restricted ? !restricted.has(postId) : false);
-      byPost.set(postId, [...(byPost.get(postId) ?? []), toMediaResponse(media, urls)]);
+      const shown = locked.has(postId)
+        ? toLockedMediaResponse(media)
+        : toMediaResponse(media, this.urlsOf(media, restricted ? !restricted.has(postId) : false));
+      byPost.set(postId, [...(byPost.get(postId) ?? []), shown]);
     }
     return byPost;
   }

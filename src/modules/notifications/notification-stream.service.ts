@@ -1,17 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
+import { SessionsService } from '@/modules/auth/sessions.service';
 import { NotificationHubService } from './notification-hub.service';
 import { NotificationsService } from './notifications.service';
 
 const HEARTBEAT_MS = 15_000;
 
-/** One SSE connection: subscribes to the user's channel, writes each new notification, pings, cleans up on close. */
+/**
+ * One SSE connection: subscribes to the user's channel, writes each new notification, pings, cleans up on close.
+ * It lives only as long as its session: a revocation (logout, password change, suspension) closes it at once, and
+ * the session is checked again before every event and heartbeat, in case that announcement was missed.
+ */
 @Injectable()
 export class NotificationStreamService {
   constructor(
     private readonly hub: NotificationHubService,
     private readonly notifications: NotificationsService,
+    private readonly sessions: SessionsService,
   ) {}
 
   async open(actor: AuthUser, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -24,18 +30,40 @@ export class NotificationStreamService {
       'x-accel-buffering': 'no',
       'x-request-id': String(request.id),
     });
+    const close = () => {
+      if (!raw.writableEnded) raw.end();
+    };
+    const live = async () => {
+      if (raw.writableEnded) return false;
+      if (await this.sessions.isLive(actor).catch(() => true)) return true;
+      close();
+      return false;
+    };
     const send = async (id: string) => {
+      if (!(await live())) return;
       const [notification] = await this.notifications.renderByIds(actor, [id]).catch(() => []);
       if (notification && !raw.writableEnded) raw.write(`id: ${notification.id}\nevent: notification\ndata: ${JSON.stringify(notification)}\n\n`);
     };
-    const stop = await this.hub.listen(actor.id, (id) => void send(id));
+    const [stop, stopRevocation] = await Promise.all([this.hub.listen(actor.id, (id) => void send(id)), this.hub.onSessionRevoked(actor.sessionId, close)]);
     // Only once subscribed: a client may act on the first bytes, and what happens next must reach it.
     raw.write(': connected\n\n');
-    const heartbeat = setInterval(() => raw.write(': ping\n\n'), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => {
+      void live().then((ok) => ok && raw.write(': ping\n\n'));
+    }, HEARTBEAT_MS);
     heartbeat.unref();
-    request.raw.on('close', () => {
+    let cleaned = false;
+    const cleanUp = () => {
+      if (cleaned) return;
+      cleaned = true;
       clearInterval(heartbeat);
+      stopRevocation();
       void stop();
-    });
+    };
+    request.raw.on('close', cleanUp);
+    // Closed by us (revoked): the request's socket may stay open (keep-alive), so clean up on our own end too.
+    raw.on('close', cleanUp);
+    raw.on('finish', cleanUp);
+    // A session revoked between the guard and the subscription: no announcement would come.
+    await live();
   }
 }

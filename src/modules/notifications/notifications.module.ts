@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
+import { AuthModule } from '@/modules/auth/auth.module';
 import { outboxProcessor } from '@/common/outbox/outbox.processor';
 import { QueueName } from '@/common/queue/queue-names';
 import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
@@ -21,7 +22,7 @@ export class NotificationsModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: NotificationsModule,
-      imports: [MikroOrmModule.forFeature([Notification]), PostsModule, SocialModule, UsersModule, EntitlementsModule],
+      imports: [MikroOrmModule.forFeature([Notification]), AuthModule, PostsModule, SocialModule, UsersModule, EntitlementsModule],
       controllers: config.runsApi ? [NotificationsController] : [],
       providers: [
         NotificationsService,

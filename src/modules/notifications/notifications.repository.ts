@@ -7,7 +7,8 @@ import { Notification, NotificationType } from './entities/notification.entity';
 
 export interface NewNotification {
   userId: string;
-  fromUserId: string;
+  /** null: a notice from the service itself (`report_resolved`). */
+  fromUserId: string | null;
   type: NotificationType;
   postId: string | null;
   dedupeKey: string;
@@ -16,7 +17,7 @@ export interface NewNotification {
 export interface NotificationRow {
   id: string;
   user_id: string;
-  from_user_id: string;
+  from_user_id: string | null;
   type: NotificationType;
   post_id: string | null;
   read: boolean;

@@ -27,18 +27,19 @@ export class NotificationsService {
   async render(actor: AuthUser, rows: NotificationRow[]): Promise<NotificationResponse[]> {
     const postIds = [...new Set(rows.map((r) => r.post_id).filter((id): id is string => !!id))];
     const [users, views] = await Promise.all([
-      this.users.findActiveByIds([...new Set(rows.map((r) => r.from_user_id))]),
+      this.users.findActiveByIds([...new Set(rows.map((r) => r.from_user_id).filter((id): id is string => !!id))]),
       this.views.renderByIds(actor, postIds),
     ]);
     const posts = new Map(views.map((p) => [p.id, p]));
     const fromUsers = new Map(users.map((u) => [u.id, u]));
     return rows
-      .filter((r) => fromUsers.has(r.from_user_id) && (!r.post_id || posts.has(r.post_id)))
+      // A notice from the service (no sender) stays when its post is gone; it then names no post.
+      .filter((r) => (r.from_user_id ? fromUsers.has(r.from_user_id) && (!r.post_id || posts.has(r.post_id)) : true))
       .map((r) => ({
         id: r.id,
         type: r.type,
-        from_user: toUserSummary(fromUsers.get(r.from_user_id)!),
-        post: r.post_id ? posts.get(r.post_id)! : null,
+        from_user: r.from_user_id ? toUserSummary(fromUsers.get(r.from_user_id)!) : null,
+        post: r.post_id ? (posts.get(r.post_id) ?? null) : null,
         read: r.read,
         created_at: new Date(r.created_at).toISOString(),
       }));

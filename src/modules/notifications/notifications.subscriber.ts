@@ -97,13 +97,31 @@ export class NotificationsSubscriber {
     await this.hub.publish(inserted);
   }
 
+  /**
+   * Every reporter of a resolved group is told (`from_user: null`), naming the post only while they may still see it
+   * (a removed post: none). Moderation notices ignore blocks and mutes: nobody sends them.
+   */
+  @OnDomainEvent('report.resolved', { subscriber: 'notifications.reports' })
+  async reportResolved(event: DomainEvent<'report.resolved'>, context: EventContext): Promise<void> {
+    const { reports, postId } = event.payload;
+    const notices: NewNotification[] = [];
+    for (const r of reports) {
+      const post = postId && (await this.isVisibleTo(r.reporterId, postId)) ? postId : null;
+      notices.push({ userId: r.reporterId, fromUserId: null, type: 'report_resolved', postId: post, dedupeKey: `report_resolved:${r.reportId}` });
+    }
+    await this.hub.publish(await context.transaction(() => this.notifications.insertDeduplicated(notices)));
+  }
+
   /** Nobody is notified of their own actions, by someone they block or mute, or about a post they may not see. */
   private async mayNotify(n: NewNotification): Promise<boolean> {
-    if (n.userId === n.fromUserId) return false;
+    if (!n.fromUserId || n.userId === n.fromUserId) return false;
     if (await this.social.silences(n.userId, n.fromUserId)) return false;
-    if (!n.postId) return true;
+    return !n.postId || this.isVisibleTo(n.userId, n.postId);
+  }
+
+  private async isVisibleTo(userId: string, postId: string): Promise<boolean> {
     try {
-      await this.policy.requireVisible(asViewer(n.userId), [n.postId]);
+      await this.policy.requireVisible(asViewer(userId), [postId]);
       return true;
     } catch {
       return false; // deleted since, or not visible to the recipient

@@ -29,6 +29,7 @@ function row(over: Partial<PostRow> = {}): PostRow {
     created_at: new Date(),
     edited_at: null,
     deleted_at: null,
+    removed_at: null,
     author_username: 'author',
     author_display_name: null,
     author_avatar_url: null,
@@ -116,6 +117,11 @@ describe(PostAccessPolicy.name, () => {
     it('lets the author see all of their own posts, unlocked', async () => {
       const own = row({ user_id: viewer.id, visibility: 'subscribers', is_premium: true, price_cents: 900 });
       expect(await accessOf(own)).toEqual({ visible: true, locked: false });
+    });
+
+    it('hides a post removed by a moderator from everyone, its author included', async () => {
+      expect(await accessOf(row({ removed_at: new Date() }))).toEqual({ visible: false, locked: false });
+      expect(await accessOf(row({ user_id: viewer.id, removed_at: new Date() }))).toEqual({ visible: false, locked: false });
     });
   });
 

@@ -27,7 +27,7 @@ export interface VisiblePost {
   original: { row: PostRow; access: PostAccess } | null;
 }
 
-type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at'>;
+type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at' | 'removed_at'>;
 
 /** Whether `row` may be shown: visible itself and, for a repost, its original live and visible too. */
 function shows(row: PostRow, judged: Pick<JudgedPosts, 'originals' | 'access'>): boolean {
@@ -63,7 +63,8 @@ export function combine(...parts: JudgedPosts[]): JudgedPosts {
  * The one visibility and entitlement rule, used by every read path (posts, threads, timelines, tags, likes,
  * notifications, unlocks). Batched: any number of posts costs the same few queries (graph, subscriptions, unlocks).
  *
- * - the author sees everything; suspended authors vanish; a block hides each side's posts from the other;
+ * - a post removed by a moderator is gone for everyone, its author included;
+ * - the author sees everything else; suspended authors vanish; a block hides each side's posts from the other;
  * - `public` is for everyone, `followers` for followers, `subscribers` for subscribers with access (the entitlements
  *   rule, `billing/entitlements/subscriber-access.ts`);
  * - `is_premium` locks the content: without a price for subscribers with access, with a price for buyers only;
@@ -125,6 +126,11 @@ export class PostAccessPolicy {
       : [undefined, new Set<string>(), new Set<string>()];
 
     for (const post of posts) {
+      // Removed by a moderator (a report's `remove_post`): gone for everyone; the row stays for the audit.
+      if (post.removed_at) {
+        result.set(post.id, { visible: false, locked: false });
+        continue;
+      }
       if (viewer && post.user_id === viewer.id) {
         result.set(post.id, { visible: true, locked: false });
         continue;

@@ -56,7 +56,7 @@ export class PostAuthoringService {
       });
       await this.media.attachToPost(em, actor.id, post.id, dto.media_ids ?? []);
       await em.flush();
-      await this.content.tag(em, post.id, post.createdAt, rendered.hashtags);
+      await this.content.tag(em, post.id, post.createdAt, rendered.hashtags, post.preview ?? null);
       await this.users.adjustPostsCount(em, actor.id, 1);
       await this.posts.bumpReplies(em, parent?.id, 1);
       this.recordCreated(em, post, actor.id, parent, rendered.mentionedIds);
@@ -86,7 +86,7 @@ export class PostAuthoringService {
         editedAt: new Date(),
         metadata: { ...(post.metadata ?? {}), mentions: rendered.mentionedIds, hashtags: rendered.hashtags },
       });
-      await this.content.tag(em, post.id, post.createdAt, rendered.hashtags);
+      await this.content.tag(em, post.id, post.createdAt, rendered.hashtags, post.preview ?? null);
     });
     return id;
   }

@@ -27,8 +27,12 @@ export class PostContentService {
     return { html, mentionedIds: mentioned.map((u) => u.id), hashtags: entities.hashtags };
   }
 
-  /** In the post's transaction: links the post to exactly these tags. */
-  tag(em: EntityManager, postId: string, postCreatedAt: Date, hashtags: string[]): Promise<void> {
-    return this.hashtags.tagPost(em, postId, postCreatedAt, hashtags);
+  /**
+   * In the post's transaction: links the post to exactly these tags and those of its teaser (`preview`). Tag pages
+   * place a locked post only by its preview's tags, so those must be indexed too.
+   */
+  tag(em: EntityManager, postId: string, postCreatedAt: Date, hashtags: string[], preview: string | null): Promise<void> {
+    const all = [...new Set([...hashtags, ...(preview ? extractEntities(preview).hashtags : [])])];
+    return this.hashtags.tagPost(em, postId, postCreatedAt, all);
   }
 }

@@ -76,7 +76,7 @@ export class PostInteractionsService {
 
   async likers(viewer: AuthUser | undefined, id: string, query: PageQuery): Promise<Page<PublicUserResponse>> {
     await this.policy.requireVisible(viewer, [id]);
-    const rows = await this.posts.likersPage(id, decodeCursor(query.cursor), query.limit + 1);
+    const rows = await this.posts.likersPage(id, viewer?.id, decodeCursor(query.cursor), query.limit + 1);
     const users = new Map((await this.users.findActiveByIds(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
     return toPage(
       rows.filter((r) => users.has(r.user_id)),

@@ -1,3 +1,4 @@
+import { extractEntities } from './post-content';
 import { Visibility } from './entities/post.entity';
 
 /**
@@ -23,6 +24,8 @@ export interface PostRow {
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
+  /** Removed by a moderator: the policy hides it from everyone, its author included. */
+  removed_at: Date | null;
   author_username: string;
   author_display_name: string | null;
   author_avatar_url: string | null;
@@ -32,7 +35,7 @@ export interface PostRow {
 
 export const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply_to_id, p.root_post_id, p.repost_of_id,
   p.likes_count, p.replies_count, p.retweets_count as reposts_count, p.visibility, p.is_premium, p.price_cents,
-  p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at,
+  p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at, p.removed_at,
   u.username as author_username, u.display_name as author_display_name, u.avatar_url as author_avatar_url,
   u.verified as author_verified, u.suspended_at as author_suspended_at`;
 
@@ -40,3 +43,8 @@ export const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply
 export const POST_FROM = 'from posts p join users u on u.id = p.user_id';
 /** A post anyone may still be shown: not deleted, its author not suspended. */
 export const POST_LIVE = 'p.deleted_at is null and u.suspended_at is null';
+
+/** Whether `tag` (lower-case, no `#`) is one of the hashtags of the post's teaser: what places a locked post under a tag. */
+export function previewHasTag(row: Pick<PostRow, 'preview'>, tag: string): boolean {
+  return !!row.preview && extractEntities(row.preview).hashtags.includes(tag);
+}

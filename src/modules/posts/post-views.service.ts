@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { Page, toPage } from '@/common/http/pagination';
-import { MediaResponse } from '@/modules/media/dto/media.response';
+import { PostMediaResponse } from '@/modules/media/dto/media.response';
 import { MediaService } from '@/modules/media/media.service';
 import { PostResponse } from './dto/post.dto';
 import { JudgedPosts, judgedOf, PostAccess, PostAccessPolicy, VisiblePost } from './post-access.policy';
@@ -13,7 +13,7 @@ interface ViewerState {
   access: Map<string, PostAccess>;
   liked: Set<string>;
   reposted: Set<string>;
-  media: Map<string, MediaResponse[]>;
+  media: Map<string, PostMediaResponse[]>;
   originals: Map<string, PostRow>;
 }
 

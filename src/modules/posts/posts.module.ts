@@ -38,6 +38,6 @@ import { PostsForSaleAdapter } from './posts-for-sale.adapter';
     // Billing's port, bound by the app root (BillingModule.forRoot).
     { provide: POSTS_FOR_SALE, useClass: PostsForSaleAdapter },
   ],
-  exports: [PostViewsService, PostAccessPolicy, POSTS_FOR_SALE],
+  exports: [PostsService, PostViewsService, PostAccessPolicy, POSTS_FOR_SALE],
 })
 export class PostsModule {}

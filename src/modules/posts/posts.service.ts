@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, PageQuery } from '@/common/http/pagination';
+import { PostModerationSummary, toPostModerationSummary } from './dto/post-moderation.dto';
 import { PostResponse, ThreadResponse } from './dto/post.dto';
+import { Post } from './entities/post.entity';
 import { combine, judgedOf, PostAccessPolicy } from './post-access.policy';
 import { PostViewsService } from './post-views.service';
 import { PostsRepository } from './repositories/posts.repository';
@@ -14,6 +17,20 @@ export class PostsService {
     private readonly policy: PostAccessPolicy,
     private readonly views: PostViewsService,
   ) {}
+
+  /**
+   * A moderator's removal (a report's `remove_post`), in the caller's transaction: the row stays for the audit and the
+   * access policy hides it from everyone, its author included. False when it was already removed.
+   */
+  async removeByModerator(em: EntityManager, id: string): Promise<boolean> {
+    return (await em.nativeUpdate(Post, { id, removedAt: null }, { removedAt: new Date() })) > 0;
+  }
+
+  /** Reported posts as moderators see them, deleted or removed ones included. */
+  async moderationSummaries(ids: string[]): Promise<Map<string, PostModerationSummary>> {
+    const posts = ids.length ? await this.posts.find({ id: { $in: ids } }) : [];
+    return new Map(posts.map((p) => [p.id, toPostModerationSummary(p)]));
+  }
 
   async get(viewer: AuthUser | undefined, id: string): Promise<PostResponse> {
     const [post] = await this.policy.requireVisible(viewer, [id]);

@@ -25,15 +25,15 @@ export class SocialController {
   @Public()
   @Get('followers')
   @ApiOkResponse({ type: UserPageResponse })
-  followers(@Param() { username }: UsernameParam, @Query() query: PageQuery) {
-    return this.social.list('followers', username, query);
+  followers(@CurrentUser() viewer: AuthUser | undefined, @Param() { username }: UsernameParam, @Query() query: PageQuery) {
+    return this.social.list(viewer, 'followers', username, query);
   }
 
   @Public()
   @Get('following')
   @ApiOkResponse({ type: UserPageResponse })
-  following(@Param() { username }: UsernameParam, @Query() query: PageQuery) {
-    return this.social.list('following', username, query);
+  following(@CurrentUser() viewer: AuthUser | undefined, @Param() { username }: UsernameParam, @Query() query: PageQuery) {
+    return this.social.list(viewer, 'following', username, query);
   }
 
   @Post('follow')

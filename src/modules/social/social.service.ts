@@ -85,7 +85,10 @@ export class SocialService {
     return this.relationship(actor.id, target.id);
   }
 
-  /** Blocking also ends follows both ways, with their counters, in one transaction. */
+  /**
+   * Blocking also ends follows both ways, with their counters, in one transaction; running subscriptions between the
+   * two are set to cancel at the period end (billing, from the outbox).
+   */
   async block(actor: AuthUser, username: string): Promise<RelationshipResponse> {
     const target = await this.users.getActiveByUsername(username);
     if (target.id === actor.id) throw SocialErrors.self('block');
@@ -93,6 +96,8 @@ export class SocialService {
       await this.blocks.block(em, actor.id, target.id);
       await this.removeFollow(em, actor.id, target.id);
       await this.removeFollow(em, target.id, actor.id);
+      // Billing ends paid access between the two at the period end (a repeat block only re-checks that).
+      this.outbox.record(em, 'user.blocked', { blockerId: actor.id, blockedId: target.id });
     });
     return this.relationship(actor.id, target.id);
   }
@@ -121,9 +126,10 @@ export class SocialService {
     return this.relationship(actor.id, target.id);
   }
 
-  async list(side: 'followers' | 'following', username: string, query: PageQuery): Promise<Page<PublicUserResponse>> {
+  /** Followers or followings of `username`; a signed-in viewer sees nobody across a block with them. */
+  async list(viewer: AuthUser | undefined, side: 'followers' | 'following', username: string, query: PageQuery): Promise<Page<PublicUserResponse>> {
     const owner = await this.users.getActiveByUsername(username);
-    const rows = await this.follows.page(side, owner.id, decodeCursor(query.cursor), query.limit + 1);
+    const rows = await this.follows.page(side, owner.id, viewer?.id, decodeCursor(query.cursor), query.limit + 1);
     const users = new Map((await this.users.findActiveByIds(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
     return toPage(
       rows.filter((r) => users.has(r.user_id)),

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { column, value } from '@/common/database/sql-fragment';
-import { decodeCursor, Page, PageQuery } from '@/common/http/pagination';
+import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
 import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
 import { PostResponse } from '@/modules/posts/dto/post.dto';
 import { Visibility } from '@/modules/posts/entities/post.entity';
+import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
+import { previewHasTag } from '@/modules/posts/post-row';
 import { PostViewsService } from '@/modules/posts/post-views.service';
 import { SocialService } from '@/modules/social/social.service';
 import { UsersService } from '@/modules/users/users.service';
@@ -23,6 +25,7 @@ export class FeedsService {
     private readonly users: UsersService,
     private readonly social: SocialService,
     private readonly entitlements: EntitlementsService,
+    private readonly policy: PostAccessPolicy,
   ) {}
 
   async home(viewer: AuthUser, query: PageQuery): Promise<Page<PostResponse>> {
@@ -37,9 +40,17 @@ export class FeedsService {
     return this.views.page(viewer, rows, query.limit);
   }
 
+  /**
+   * Public posts with the tag. A post locked for the viewer is placed under a tag only by its visible text (the
+   * `preview`): its hidden content's hashtags would answer guesses about what it says.
+   */
   async tag(viewer: AuthUser | undefined, tag: string, query: PageQuery): Promise<Page<PostResponse>> {
-    const rows = await this.pages.tagPage(tag.replace(/^#/, '').toLowerCase(), viewer?.id, decodeCursor(query.cursor), query.limit + 1);
-    return this.views.page(viewer, rows, query.limit);
+    const name = tag.replace(/^#/, '').toLowerCase();
+    const rows = await this.pages.tagPage(name, viewer?.id, decodeCursor(query.cursor), query.limit + 1);
+    const page = toPage(rows, query.limit, (r) => ({ at: new Date(r.created_at), id: r.id }), (r) => r);
+    const judged = await this.policy.judge(viewer, page.data);
+    const listed = judged.rows.filter((r) => !judged.access.get(r.id)?.locked || previewHasTag(r, name));
+    return { data: await this.views.present(viewer, { ...judged, rows: listed }), next_cursor: page.next_cursor };
   }
 
   /** One author's posts in the visibilities the viewer is entitled to; nothing across a block. */

@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { MikroORM, RequestContext } from '@mikro-orm/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppConfig } from '@/common/config/app-config';
 import { AppException } from '@/common/errors/app.exception';
 import { ErrorCode } from '@/common/errors/error-code';
 import { sendProblem } from '@/common/errors/problem.filter';
-import { RedisService } from '@/common/redis/redis.service';
+import { LoginBudget } from '@/common/rate-limit/login-budget';
 import { verifyAgainstDummy, verifyPassword } from '@/common/security/password';
 import { SessionsService } from '@/modules/auth/sessions.service';
 import { TokensService } from '@/modules/auth/tokens.service';
@@ -17,12 +15,23 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** What a browser sends with a request it makes on its own from the page itself (or a typed URL). */
 const FIRST_PARTY_FETCH = new Set(['same-origin', 'none']);
 
-type Verdict = { admin: true; via: 'basic' | 'bearer' } | { admin: false; basicTried: boolean };
+type Verdict = { admin: true; via: 'basic' | 'bearer' } | { admin: false; basicLogin?: string };
+
+/** The login of a Basic header (`login:password`, base64), if it has one. */
+function basicCredentials(header: string | undefined): { login: string; password: string } | undefined {
+  const encoded = /^Basic\s+(\S+)$/i.exec(header ?? '')?.[1];
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 1 ? undefined : { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
 
 /**
  * Who may see the queue dashboard: an admin by HTTP Basic (username or email, and password) or by an access token.
  * Anyone else gets the same `401`, in about the same time: an unknown login spends a dummy Argon2 verification.
- * Failed Basic attempts are counted per client address in Redis (`RATE_LIMIT_LOGIN_IP`), on top of Argon2's cost.
+ * Failed Basic sign-ins count toward the login route's own budgets, per account and per client address
+ * (`RATE_LIMIT_LOGIN_ACCOUNT`, `RATE_LIMIT_LOGIN_IP`); a spent budget answers 429 before any password is checked.
+ * Successful ones do not count: the board's page polls its API with the same credentials.
  */
 @Injectable()
 export class QueueDashboardAuth {
@@ -31,8 +40,7 @@ export class QueueDashboardAuth {
     private readonly users: UsersService,
     private readonly tokens: TokensService,
     private readonly sessions: SessionsService,
-    private readonly redis: RedisService,
-    private readonly config: AppConfig,
+    private readonly budget: LoginBudget,
   ) {}
 
   /**
@@ -40,7 +48,8 @@ export class QueueDashboardAuth {
    * Answers the reply when it has refused the request (Fastify then stops there), undefined to let it through.
    */
   async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const retryAfter = /^Basic\s/i.test(request.headers.authorization ?? '') ? await this.blockedFor(request.ip) : 0;
+    const basic = basicCredentials(request.headers.authorization);
+    const retryAfter = basic ? await RequestContext.create(this.orm.em, () => this.budget.retryAfter(request.ip, basic.login)) : 0;
     if (retryAfter) {
       const headers = { 'Retry-After': String(retryAfter) };
       sendProblem(new AppException(ErrorCode.RateLimited, 'Too many failed sign-ins; retry later', { headers }), request, reply);
@@ -48,7 +57,7 @@ export class QueueDashboardAuth {
     }
     const verdict = await RequestContext.create(this.orm.em, () => this.identify(request.headers.authorization));
     if (!verdict.admin) {
-      if (verdict.basicTried) await this.recordFailure(request.ip);
+      if (verdict.basicLogin !== undefined) await this.budget.recordFailure(request.ip, verdict.basicLogin).catch(() => undefined);
       const challenge = { 'WWW-Authenticate': `Basic realm="${QUEUE_DASHBOARD_REALM}"` };
       sendProblem(new AppException(ErrorCode.Unauthorized, 'The queue dashboard is for administrators', { headers: challenge }), request, reply);
       return reply;
@@ -65,10 +74,11 @@ export class QueueDashboardAuth {
 
   private async identify(header: string | undefined): Promise<Verdict> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
-    if (bearer) return (await this.isAdminToken(bearer)) ? { admin: true, via: 'bearer' } : { admin: false, basicTried: false };
-    const basic = /^Basic\s+(\S+)$/i.exec(header ?? '')?.[1];
-    if (basic) return (await this.isAdminPassword(basic)) ? { admin: true, via: 'basic' } : { admin: false, basicTried: true };
-    return { admin: false, basicTried: false };
+    if (bearer) return (await this.isAdminToken(bearer)) ? { admin: true, via: 'bearer' } : { admin: false };
+    const basic = basicCredentials(header);
+    if (basic) return (await this.isAdminPassword(basic.login, basic.password)) ? { admin: true, via: 'basic' } : { admin: false, basicLogin: basic.login };
+    // A Basic header that is not `login:password` is a failed sign-in too (by an empty login).
+    return /^Basic\s/i.test(header ?? '') ? { admin: false, basicLogin: '' } : { admin: false };
   }
 
   private async isAdminToken(token: string): Promise<boolean> {
@@ -77,38 +87,10 @@ export class QueueDashboardAuth {
     return user?.role === 'admin';
   }
 
-  private async isAdminPassword(encoded: string): Promise<boolean> {
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 1) return false;
-    const password = decoded.slice(colon + 1);
-    const user = await this.users.findForLogin(decoded.slice(0, colon));
+  private async isAdminPassword(login: string, password: string): Promise<boolean> {
+    const user = await this.users.findForLogin(login);
     // The password is checked before the role, so a non-admin's account is not told apart either.
     const valid = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
     return valid && user?.role === 'admin' && !user.suspendedAt;
-  }
-
-  private failuresKey(ip: string): string {
-    return this.redis.key('rl', 'queue-dashboard', createHash('sha256').update(ip).digest('base64url'));
-  }
-
-  /** Seconds until this address may try again; 0 when it may now (or when Redis is down: Argon2 still slows guessing). */
-  private async blockedFor(ip: string): Promise<number> {
-    try {
-      const [[, hits], [, ttlMs]] = (await this.redis.client.pipeline().get(this.failuresKey(ip)).pttl(this.failuresKey(ip)).exec()) as [
-        [Error | null, string | null],
-        [Error | null, number],
-      ];
-      return Number(hits ?? 0) >= this.config.rateLimits.loginIp.limit ? Math.max(1, Math.ceil(ttlMs / 1000)) : 0;
-    } catch {
-      return 0;
-    }
-  }
-
-  private async recordFailure(ip: string): Promise<void> {
-    const key = this.failuresKey(ip);
-    const windowMs = this.config.rateLimits.loginIp.windowSeconds * 1000;
-    // SET NX starts the window once; INCR keeps its expiry.
-    await this.redis.client.pipeline().set(key, 0, 'PX', windowMs, 'NX').incr(key).exec().catch(() => undefined);
   }
 }

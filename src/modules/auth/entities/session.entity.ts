@@ -1,4 +1,4 @@
-import { Entity, EntityRepositoryType, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref } from '@mikro-orm/core';
+import { ArrayType, Entity, EntityRepositoryType, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref } from '@mikro-orm/core';
 import { v7 } from 'uuid';
 import { User } from '@/modules/users/entities/user.entity';
 import { SessionsRepository } from '../repositories/sessions.repository';
@@ -11,7 +11,7 @@ import { SessionsRepository } from '../repositories/sessions.repository';
 })
 export class Session {
   [EntityRepositoryType]?: SessionsRepository;
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'rotatedTokenHashes' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = v7();
@@ -21,6 +21,10 @@ export class Session {
 
   @Property({ type: 'string', length: 500, unique: 'sessions_token_unique' })
   token: string;
+
+  /** Hashes of this session's recent, already rotated refresh secrets: presenting one is reuse (a stolen token). */
+  @Property({ type: ArrayType, defaultRaw: "'{}'" })
+  rotatedTokenHashes: string[] = [];
 
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   expiresAt: Date;

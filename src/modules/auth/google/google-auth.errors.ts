@@ -23,6 +23,7 @@ export const GoogleAuthErrors = {
       'An account already uses this email, and Google has not verified that the email is yours: sign in with your password instead',
       { errors: [{ field: 'email', message: 'already taken; not verified by Google' }] },
     ),
+  badChallenge: (detail: string) => AppException.unprocessable(detail, 'code_challenge'),
   /** Pre-hijack guard: the account with this email never proved it owns the address, so Google may not open it. */
   unverifiedLocalEmail: () =>
     new AppException(

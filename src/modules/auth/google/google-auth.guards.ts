@@ -1,12 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { AuthGuard, IAuthModuleOptions } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@/common/config/app-config';
 import { AppException } from '@/common/errors/app.exception';
 import { GoogleAuthErrors } from './google-auth.errors';
-import { CallbackState, StartState } from './google-state.store';
+import { BROWSER_COOKIE, CallbackState, hashBinding, STATE_TTL_SECONDS, StartState } from './google-state.store';
 import { GoogleSignIn, isGoogleConfigured } from './google.strategy';
 import { isAllowedRedirect } from './redirect-allowlist';
+
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+/** The browser binding cookie: HttpOnly, SameSite=Lax (sent on Google's top-level redirect back), Secure over https. */
+export function bindingCookie(config: AppConfig, value: string, maxAgeSeconds: number): string {
+  const secure = new URL(config.google.callbackUrl).protocol === 'https:' ? '; Secure' : '';
+  return `${BROWSER_COOKIE}=${value}; Max-Age=${maxAgeSeconds}; Path=/api/v1/auth/google; HttpOnly; SameSite=Lax${secure}`;
+}
 
 /** Where the callback guard leaves the result for the handler. */
 export const GOOGLE_SIGN_IN = 'googleSignIn';
@@ -62,8 +71,27 @@ export class GoogleStartGuard extends AuthGuard('google') {
     if (redirectUri !== undefined && !isAllowedRedirect(redirectUri, this.config.google.redirectAllowlist)) {
       throw GoogleAuthErrors.redirectNotAllowed();
     }
+    const codeChallenge = this.codeChallenge(request, redirectUri);
+    // Bound to this browser: the callback must come back with the cookie, so a link to someone else's flow fails.
+    const binding = randomBytes(32).toString('base64url');
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    void reply.header('set-cookie', bindingCookie(this.config, binding, STATE_TTL_SECONDS));
     // An object (not a string) `state` makes passport-oauth2 hand it to the state store.
-    return { session: false, state: { redirect_uri: redirectUri } };
+    return { session: false, state: { redirect_uri: redirectUri, code_challenge: codeChallenge, browser: hashBinding(binding) } };
+  }
+
+  /** The app's optional PKCE challenge for the one-time code: S256 only, and only with a `redirect_uri`. */
+  private codeChallenge(request: FastifyRequest, redirectUri: string | undefined): string | undefined {
+    const challenge = queryParam(request, 'code_challenge');
+    const method = queryParam(request, 'code_challenge_method');
+    if (challenge === undefined) {
+      if (method !== undefined) throw GoogleAuthErrors.badChallenge('code_challenge_method needs a code_challenge');
+      return undefined;
+    }
+    if (method !== undefined && method !== 'S256') throw GoogleAuthErrors.badChallenge('code_challenge_method must be S256');
+    if (!S256_CHALLENGE.test(challenge)) throw GoogleAuthErrors.badChallenge('code_challenge must be the base64url SHA-256 of the verifier (43 characters)');
+    if (redirectUri === undefined) throw GoogleAuthErrors.badChallenge('code_challenge protects the one-time code of a redirect_uri flow: give redirect_uri');
+    return challenge;
   }
 
   /** Starting the flow, passport only redirects (the guard has returned by then) or fails. */
@@ -98,7 +126,12 @@ export class GoogleCallbackGuard extends AuthGuard('google') {
     // No user: passport failed the request, which here means the state did not verify.
     if (!user) throw GoogleAuthErrors.invalidState();
     const state = (info as { state?: CallbackState } | undefined)?.state;
-    return { ...(user as Omit<GoogleSignIn, 'redirectUri'>), redirectUri: state?.redirect_uri ?? null } as T;
+    const signIn: GoogleSignIn = {
+      ...(user as Omit<GoogleSignIn, 'redirectUri' | 'codeChallenge'>),
+      redirectUri: state?.redirect_uri ?? null,
+      codeChallenge: state?.code_challenge ?? null,
+    };
+    return signIn as T;
   }
 
   /** passport-oauth2 and passport-google-oauth20 errors, told apart by name (their classes are not ours to import). */

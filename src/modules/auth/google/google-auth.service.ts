@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@/common/config/app-config';
 import { RedisService } from '@/common/redis/redis.service';
@@ -15,6 +15,19 @@ import { isAllowedRedirect } from './redirect-allowlist';
 export type GoogleOutcome = { tokens: AuthResponse } | { redirectTo: string };
 
 const CODE_TTL_SECONDS = 60;
+
+interface IssuedCode {
+  userId: string;
+  challenge: string | null;
+}
+
+/** No challenge: no verifier may be sent either. A challenge: the verifier's SHA-256, base64url, must equal it. */
+function verifierMatches(challenge: string | null, verifier: string | undefined): boolean {
+  if (!challenge) return verifier === undefined;
+  if (verifier === undefined) return false;
+  const [given, expected] = [Buffer.from(createHash('sha256').update(verifier).digest('base64url')), Buffer.from(challenge)];
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 const CODE = /^[A-Za-z0-9_-]{43}$/;
 
 @Injectable()
@@ -35,23 +48,30 @@ export class GoogleAuthService {
     const user = await this.accounts.resolve(signIn);
     if (signIn.redirectUri === null) return { tokens: await this.auth.signIn(user, client) };
     const target = new URL(signIn.redirectUri);
-    target.searchParams.set('code', await this.issueCode(user.id));
+    target.searchParams.set('code', await this.issueCode(user.id, signIn.codeChallenge));
     return { redirectTo: target.toString() };
   }
 
-  /** The one-time code from the redirect → the token pair, with the session opened for this client. Works once. */
-  async exchange(code: string, client: ClientInfo): Promise<AuthResponse> {
-    const userId = CODE.test(code) ? await this.redis.client.getdel(this.codeKey(code)) : null;
-    const user = userId ? await this.accounts.findUser(userId) : undefined;
+  /**
+   * The one-time code from the redirect → the token pair, with the session opened for this client. Works once. A flow
+   * begun with `code_challenge` needs the matching `code_verifier` (PKCE, RFC 7636): a code caught on its way to the
+   * app (another app registered for the same URL scheme) is worthless without it.
+   */
+  async exchange(code: string, codeVerifier: string | undefined, client: ClientInfo): Promise<AuthResponse> {
+    const stored = CODE.test(code) ? await this.redis.client.getdel(this.codeKey(code)) : null;
+    const issued = stored ? (JSON.parse(stored) as IssuedCode) : undefined;
+    if (!issued || !verifierMatches(issued.challenge, codeVerifier)) throw GoogleAuthErrors.invalidCode();
+    const user = await this.accounts.findUser(issued.userId);
     if (!user) throw GoogleAuthErrors.invalidCode();
     if (user.suspendedAt) throw AuthErrors.suspended();
     return this.auth.signIn(user, client);
   }
 
-  /** 256 random bits; Redis keeps only a hash of the code, for 60 seconds. */
-  private async issueCode(userId: string): Promise<string> {
+  /** 256 random bits; Redis keeps only a hash of the code (with the user and the app's challenge), for 60 seconds. */
+  private async issueCode(userId: string, challenge: string | null): Promise<string> {
     const code = randomBytes(32).toString('base64url');
-    await this.redis.client.set(this.codeKey(code), userId, 'EX', CODE_TTL_SECONDS);
+    const issued: IssuedCode = { userId, challenge };
+    await this.redis.client.set(this.codeKey(code), JSON.stringify(issued), 'EX', CODE_TTL_SECONDS);
     return code;
   }
 

@@ -21,11 +21,12 @@ export interface GoogleTokens {
   expiresAt?: Date;
 }
 
-/** What a successful callback yields; `redirectUri` comes from the state stored when the flow started. */
+/** What a successful callback yields; `redirectUri` and `codeChallenge` come from the state stored when the flow started. */
 export interface GoogleSignIn {
   profile: GoogleProfile;
   tokens: GoogleTokens;
   redirectUri: string | null;
+  codeChallenge: string | null;
 }
 
 interface TokenResponse {
@@ -65,7 +66,7 @@ export class GoogleStrategy extends PassportStrategy(Strategy, 'google', 5) {
     this._oauth2.useAuthorizationHeaderforGET(true);
   }
 
-  validate(accessToken: string, refreshToken: string | undefined, params: TokenResponse, profile: Profile): Omit<GoogleSignIn, 'redirectUri'> {
+  validate(accessToken: string, refreshToken: string | undefined, params: TokenResponse, profile: Profile): Omit<GoogleSignIn, 'redirectUri' | 'codeChallenge'> {
     const claims = profile._json as unknown as Record<string, unknown>;
     const sub = optionalString(claims.sub);
     if (!sub) throw GoogleAuthErrors.upstream();

@@ -1,4 +1,4 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { Role } from '@/common/auth/auth-user';
 import { Session } from '../entities/session.entity';
 
@@ -37,8 +37,8 @@ export class SessionsRepository extends EntityRepository<Session> {
     return rows.map((r) => r.id);
   }
 
-  async revokeAllForUser(userId: string, reason: string, keep?: string): Promise<string[]> {
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(
+  async revokeAllForUser(userId: string, reason: string, keep?: string, em: EntityManager = this.getEntityManager()): Promise<string[]> {
+    const rows = await em.execute<{ id: string }[]>(
       `update sessions set revoked_at = now(), revoked_reason = ?, updated_at = now()
         where user_id = ? and revoked_at is null and id <> ? returning id`,
       [reason, userId, keep ?? '00000000-0000-0000-0000-000000000000'],

@@ -4,7 +4,8 @@ import { Post } from '@/modules/posts/entities/post.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { PostUnlocksRepository } from '../repositories/post-unlocks.repository';
 
-export const POST_UNLOCK_STATUSES = ['paid', 'refunded'] as const;
+/** `disputed`: the buyer opened a chargeback; access is revoked until Stripe closes it in our favour. */
+export const POST_UNLOCK_STATUSES = ['paid', 'refunded', 'disputed'] as const;
 export type PostUnlockStatus = (typeof POST_UNLOCK_STATUSES)[number];
 
 /** `user` bought pay-per-view access to `post`. */

@@ -43,6 +43,29 @@ export class PostUnlocksRepository extends EntityRepository<PostUnlock> {
     return rows.length > 0;
   }
 
+  /** The payment intent that paid for the user's standing purchase of the post, if any. */
+  async paymentIntentOf(em: EntityManager, userId: string, postId: string): Promise<string | null> {
+    const [row] = await em.execute<{ pi: string | null }[]>(
+      `select stripe_payment_intent_id as pi from post_unlocks where user_id = ? and post_id = ? and status = 'paid'`,
+      [userId, postId],
+    );
+    return row?.pi ?? null;
+  }
+
+  /** A dispute opened on this payment: a paid purchase stops granting access. */
+  async markDisputed(em: EntityManager, paymentIntentId: string): Promise<void> {
+    await em.execute(`update post_unlocks set status = 'disputed' where stripe_payment_intent_id = ? and status = 'paid'`, [paymentIntentId]);
+  }
+
+  /** A dispute closed: `paid` (won) restores access, `refunded` (lost: the money went back) keeps it revoked. */
+  async settleDispute(em: EntityManager, paymentIntentId: string, outcome: 'paid' | 'refunded'): Promise<void> {
+    await em.execute(
+      `update post_unlocks set status = ?, refunded_at = case when ? = 'refunded' then coalesce(refunded_at, now()) else refunded_at end
+        where stripe_payment_intent_id = ? and status = 'disputed'`,
+      [outcome, outcome, paymentIntentId],
+    );
+  }
+
   /** Revokes the purchase paid with this payment intent; false when none is known (yet). */
   async markRefunded(em: EntityManager, paymentIntentId: string): Promise<boolean> {
     const rows = await em.execute<{ id: string }[]>(

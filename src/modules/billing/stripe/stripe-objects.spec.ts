@@ -17,6 +17,7 @@ describe('stripe objects', () => {
       currentPeriodEnd: new Date(1_702_592_000_000),
       cancelAtPeriodEnd: false,
       canceledAt: null,
+      latestInvoiceId: null,
     });
     const legacy = subscription({ items: { data: [{ price: item.price }] }, current_period_start: 1, current_period_end: 2 });
     expect(subscriptionState(legacy)).toMatchObject({ currentPeriodStart: new Date(1000), currentPeriodEnd: new Date(2000) });

@@ -11,6 +11,7 @@ export interface SubscriptionState {
   currentPeriodEnd: Date | null;
   cancelAtPeriodEnd: boolean;
   canceledAt: Date | null;
+  latestInvoiceId: string | null;
 }
 
 /** The subscriber and creator a Stripe subscription is between (our user ids). */
@@ -50,6 +51,7 @@ export function subscriptionState(subscription: Stripe.Subscription): Subscripti
     currentPeriodEnd: fromUnix(item?.current_period_end ?? legacy.current_period_end),
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
     canceledAt: fromUnix(subscription.canceled_at),
+    latestInvoiceId: idOf(subscription.latest_invoice),
   };
 }
 

@@ -16,7 +16,23 @@ export class MediaResponse {
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
 
-/** `urls` null: the viewer may not fetch the bytes (a locked premium post). */
+/**
+ * A locked premium post's media: what it is and how many, nothing more. Alt text often transcribes what the buyer pays
+ * for; a blurhash, size or dimensions describe it too.
+ */
+export class LockedMediaResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: ['image', 'video'] }) type: string;
+}
+
+/** Media as a post shows it: in full, or reduced for a viewer the post is locked for. */
+export type PostMediaResponse = MediaResponse | LockedMediaResponse;
+
+export function toLockedMediaResponse(media: Media): LockedMediaResponse {
+  return { id: media.id, type: media.type };
+}
+
+/** `urls` null: the viewer may not fetch the bytes (still processing). */
 export function toMediaResponse(media: Media, urls: { url: string | null; previewUrl: string | null } | null): MediaResponse {
   return {
     id: media.id,

@@ -46,7 +46,8 @@ export class MarkReadDto {
 export class NotificationResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: NOTIFICATION_TYPES }) type: NotificationType;
-  @ApiProperty({ type: UserSummaryResponse }) from_user: UserSummaryResponse;
+  @ApiProperty({ type: UserSummaryResponse, nullable: true, description: 'null for `report_resolved` (sent by the service)' })
+  from_user: UserSummaryResponse | null;
   @ApiPropertyOptional({ type: PostResponse, nullable: true }) post?: PostResponse | null;
   @ApiProperty() read: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;

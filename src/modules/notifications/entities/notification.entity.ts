@@ -13,6 +13,7 @@ export const NOTIFICATION_TYPES = [
   'subscription',
   'post_unlocked',
   'subscribed_post',
+  'report_resolved',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -51,9 +52,9 @@ export class Notification {
   @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
   user: Ref<User>;
 
-  /** Who acted. */
-  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
-  fromUser: Ref<User>;
+  /** Who acted; null for the service's own notices (`report_resolved`). */
+  @ManyToOne(() => User, { ref: true, nullable: true, deleteRule: 'cascade' })
+  fromUser?: Ref<User> | null;
 
   @Enum({ items: [...NOTIFICATION_TYPES], columnType: 'varchar(50)' })
   type: NotificationType;

@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { IdParam } from '@/common/http/id.param';
-import { MediaResponse } from '@/modules/media/dto/media.response';
+import { LockedMediaResponse, MediaResponse, PostMediaResponse } from '@/modules/media/dto/media.response';
 import { UserSummaryResponse } from '@/modules/users/dto/user.response';
 import { VISIBILITIES, Visibility } from '../entities/post.entity';
 
@@ -59,6 +59,7 @@ export class UpdatePostDto {
 
 export class PostIdParam extends IdParam {}
 
+@ApiExtraModels(MediaResponse, LockedMediaResponse)
 export class PostResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ type: UserSummaryResponse }) author: UserSummaryResponse;
@@ -67,7 +68,12 @@ export class PostResponse {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) reply_to_id: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) root_post_id: string | null;
   @ApiProperty({ nullable: true, type: () => PostResponse, description: 'The reposted post, for a repost' }) repost_of: PostResponse | null;
-  @ApiProperty({ type: [MediaResponse] }) media: MediaResponse[];
+  @ApiProperty({
+    type: 'array',
+    items: { oneOf: [{ $ref: getSchemaPath(MediaResponse) }, { $ref: getSchemaPath(LockedMediaResponse) }] },
+    description: 'On a locked post, each item is only `{ id, type }`',
+  })
+  media: PostMediaResponse[];
   @ApiProperty() likes_count: number;
   @ApiProperty({ description: 'Direct replies only' }) replies_count: number;
   @ApiProperty() reposts_count: number;

@@ -146,6 +146,10 @@ export class Post {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   deletedAt?: Date | null;
 
+  /** Removed by a moderator (a report's `remove_post`): the row stays for the audit; the access policy hides it from everyone. */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  removedAt?: Date | null;
+
   @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 

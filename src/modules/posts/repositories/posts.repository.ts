@@ -1,6 +1,8 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { executeOnReplica } from '@/common/database/read-replica';
+import { column, sql, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
+import { notBlockedEitherWay } from '@/modules/social/social.predicates';
 import { Post } from '../entities/post.entity';
 import { POST_COLUMNS, POST_FROM, POST_LIVE, PostRow } from '../post-row';
 
@@ -125,14 +127,23 @@ export class PostsRepository extends EntityRepository<Post> {
     if (parentId) await em.execute('update posts set replies_count = greatest(replies_count + ?, 0) where id = ?', [delta, parentId]);
   }
 
-  /** Users who liked a post, newest like first, over `likes_post_created_idx`. */
-  likersPage(postId: string, cursor: Keyset | undefined, limit: number): Promise<{ like_id: string; liked_at: Date; user_id: string }[]> {
+  /**
+   * Users who liked a post, newest like first, over `likes_post_created_idx`; for a signed-in viewer, nobody across a
+   * block with them (a block hides both ways, lists included).
+   */
+  likersPage(
+    postId: string,
+    viewerId: string | undefined,
+    cursor: Keyset | undefined,
+    limit: number,
+  ): Promise<{ like_id: string; liked_at: Date; user_id: string }[]> {
     const c = cursor ? { sql: 'and (l.created_at, l.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
+    const unblocked = viewerId ? sql`and ${notBlockedEitherWay(value(viewerId), column('l.user_id'))}` : sql``;
     return executeOnReplica(
       this.getEntityManager(),
       `select l.id as like_id, l.created_at as liked_at, l.user_id from likes l join users u on u.id = l.user_id
-        where l.post_id = ? and u.suspended_at is null ${c.sql} order by l.created_at desc, l.id desc limit ?`,
-      [postId, ...c.params, limit],
+        where l.post_id = ? and u.suspended_at is null ${unblocked.sql} ${c.sql} order by l.created_at desc, l.id desc limit ?`,
+      [postId, ...unblocked.params, ...c.params, limit],
     );
   }
 }

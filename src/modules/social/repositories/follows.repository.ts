@@ -1,13 +1,16 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
 import { executeOnReplica } from '@/common/database/read-replica';
+import { column, sql, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
 import { Follow } from '../entities/follow.entity';
+import { notBlockedEitherWay } from '../social.predicates';
 
 export interface RelationshipEdges {
   following: boolean;
   followed_by: boolean;
   blocking: boolean;
+  blocked_by: boolean;
   muting: boolean;
 }
 
@@ -19,14 +22,15 @@ export interface FollowPageRow {
 }
 
 export class FollowsRepository extends EntityRepository<Follow> {
-  /** Follows both ways, block and mute by the viewer: one round trip over the unique indexes. */
+  /** Follows and blocks both ways, mute by the viewer: one round trip over the unique indexes. */
   async relationshipEdges(viewerId: string, targetId: string): Promise<RelationshipEdges> {
     const [row] = await this.getEntityManager().execute<RelationshipEdges[]>(
       `select exists(select 1 from follows where follower_id = ? and following_id = ?) as following,
               exists(select 1 from follows where follower_id = ? and following_id = ?) as followed_by,
               exists(select 1 from blocks where blocker_id = ? and blocked_id = ?) as blocking,
+              exists(select 1 from blocks where blocker_id = ? and blocked_id = ?) as blocked_by,
               exists(select 1 from mutes where muter_id = ? and muted_id = ?) as muting`,
-      [viewerId, targetId, targetId, viewerId, viewerId, targetId, viewerId, targetId],
+      [viewerId, targetId, targetId, viewerId, viewerId, targetId, targetId, viewerId, viewerId, targetId],
     );
     return row;
   }
@@ -64,17 +68,19 @@ export class FollowsRepository extends EntityRepository<Follow> {
    * Followers (`side` = 'followers') or followings of `userId`, newest follow first, suspended users left out.
    * On a read replica when there is one: a follow made a moment ago may show a moment later.
    */
-  page(side: 'followers' | 'following', userId: string, cursor: Keyset | undefined, limit: number): Promise<FollowPageRow[]> {
+  page(side: 'followers' | 'following', userId: string, viewerId: string | undefined, cursor: Keyset | undefined, limit: number): Promise<FollowPageRow[]> {
     const [own, other] = side === 'followers' ? ['following_id', 'follower_id'] : ['follower_id', 'following_id'];
+    // A block hides both ways, lists included: nobody across a block with the viewer.
+    const unblocked = viewerId ? sql`and ${notBlockedEitherWay(value(viewerId), column(`f.${other}`))}` : sql``;
     return executeOnReplica<FollowPageRow[]>(
       this.getEntityManager(),
       `select f.id as follow_id, f.created_at as followed_at, f.${other} as user_id
          from follows f join users u on u.id = f.${other}
-        where f.${own} = ? and u.suspended_at is null
+        where f.${own} = ? and u.suspended_at is null ${unblocked.sql}
           ${cursor ? 'and (f.created_at, f.id) < (?, ?)' : ''}
         order by f.created_at desc, f.id desc
         limit ?`,
-      cursor ? [userId, cursor.at, cursor.id, limit] : [userId, limit],
+      [userId, ...unblocked.params, ...(cursor ? [cursor.at, cursor.id] : []), limit],
     );
   }
 }

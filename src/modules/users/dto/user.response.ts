@@ -5,6 +5,7 @@ export class RelationshipResponse {
   @ApiProperty() following: boolean;
   @ApiProperty() followed_by: boolean;
   @ApiProperty() blocking: boolean;
+  @ApiProperty({ description: 'This account blocks the viewer (its posts stay hidden from them)' }) blocked_by: boolean;
   @ApiProperty() muting: boolean;
   @ApiProperty() subscribed: boolean;
 }
@@ -18,7 +19,6 @@ export class PublicUserResponse {
   @ApiProperty({ nullable: true, type: String }) avatar_url: string | null;
   @ApiProperty({ nullable: true, type: String }) cover_url: string | null;
   @ApiProperty() verified: boolean;
-  @ApiProperty({ enum: ['user', 'admin'] }) role: string;
   @ApiProperty({ nullable: true, type: Number, description: 'Monthly subscription price; null: takes no subscriptions' })
   subscription_price_cents: number | null;
   @ApiProperty({ example: 'usd' }) currency: string;
@@ -30,10 +30,12 @@ export class PublicUserResponse {
   relationship?: RelationshipResponse;
 }
 
-/** The own view (`GET /me`, auth answers): the public profile plus the email. */
+/** The own view (`GET /me`, auth answers, admin answers): the public profile plus the email and the role. */
 export class OwnUserResponse extends PublicUserResponse {
   @ApiProperty({ format: 'email' }) email: string;
   @ApiProperty({ description: 'Whether the owner confirmed `email` (a verification link, or Google said so)' }) email_verified: boolean;
+  /** Not on public profiles: who the admins are is nobody else's business (and a target list for guessing). */
+  @ApiProperty({ enum: ['user', 'admin'] }) role: string;
 }
 
 /** The compact author shown on posts and lists. */
@@ -54,7 +56,6 @@ export function toPublicUserResponse(user: User, relationship?: RelationshipResp
     avatar_url: user.avatarUrl ?? null,
     cover_url: user.coverUrl ?? null,
     verified: user.verified,
-    role: user.role,
     subscription_price_cents: user.subscriptionPriceCents ?? null,
     currency: user.currency,
     created_at: user.createdAt.toISOString(),
@@ -66,7 +67,7 @@ export function toPublicUserResponse(user: User, relationship?: RelationshipResp
 }
 
 export function toOwnUserResponse(user: User): OwnUserResponse {
-  return { ...toPublicUserResponse(user), email: user.email, email_verified: user.emailVerified };
+  return { ...toPublicUserResponse(user), email: user.email, email_verified: user.emailVerified, role: user.role };
 }
 
 export function toUserSummary(user: Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'verified'>): UserSummaryResponse {
