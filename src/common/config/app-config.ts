@@ -49,7 +49,8 @@ export class AppConfig {
     maxVideoBytes: number;
     s3?: { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string };
   };
-  billing: { pastDueGraceDays: number };
+  /** `platformFeePercent`: the platform's share of a payment (0-100, two decimals at most). */
+  billing: { pastDueGraceDays: number; platformFeePercent: number };
   /** Events not handled by every subscriber this long after they were sent are sent again. */
   outbox: { resendAfterSeconds: number };
   mail: {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -68,6 +68,8 @@ export class EnvSchema {
   @Transform(toInt) @IsInt() @Min(1024) @Max(2_000_000_000) MEDIA_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(1024) @Max(2_000_000_000) MEDIA_MAX_VIDEO_BYTES = 100 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(0) PAST_DUE_GRACE_DAYS = 3;
+  /** The platform's share of each payment, in percent with at most two decimals (docs/billing.md#earnings). */
+  @Transform(toInt) @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) @Max(100) PLATFORM_FEE_PERCENT = 10;
 
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_LOGIN_ACCOUNT = '20/5m';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_LOGIN_IP = '100/5m';

@@ -160,7 +160,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
           }
         : undefined,
     },
-    billing: { pastDueGraceDays: e.PAST_DUE_GRACE_DAYS },
+    billing: { pastDueGraceDays: e.PAST_DUE_GRACE_DAYS, platformFeePercent: e.PLATFORM_FEE_PERCENT },
     outbox: { resendAfterSeconds: parseDurationSeconds(e.OUTBOX_RESEND_AFTER) },
     mail: {
       smtpUrl: e.SMTP_URL,

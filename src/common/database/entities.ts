@@ -7,6 +7,8 @@ import { AuditEntry } from '@/modules/audit/entities/audit-entry.entity';
 import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
+import { EarningsEntry } from '@/modules/billing/entities/earnings-entry.entity';
+import { EarningsMonth } from '@/modules/billing/entities/earnings-month.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
@@ -41,6 +43,8 @@ export const ENTITIES = [
   Subscription,
   PostUnlock,
   StripeEvent,
+  EarningsEntry,
+  EarningsMonth,
   Session,
   UserOAuthIdentity,
   ReferralCode,

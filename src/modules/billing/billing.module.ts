@@ -12,6 +12,10 @@ import { CheckoutService } from './checkout.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { OpenCheckouts } from './open-checkouts';
 import { CreatorPricingService } from './creator-pricing.service';
+import { EarningsLedger } from './earnings/earnings-ledger';
+import { EarningsRecorder } from './earnings/earnings-recorder.service';
+import { EarningsController } from './earnings/earnings.controller';
+import { EarningsService } from './earnings/earnings.service';
 import { EntitlementsModule } from './entitlements/entitlements.module';
 import { PostUnlock } from './entities/post-unlock.entity';
 import { StripeEvent } from './entities/stripe-event.entity';
@@ -40,7 +44,7 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent]), EntitlementsModule, UsersModule, ...ports],
-      controllers: config.runsApi ? [BillingController, StripeWebhookController] : [],
+      controllers: config.runsApi ? [BillingController, EarningsController, StripeWebhookController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
@@ -56,6 +60,9 @@ export class BillingModule {
         StripeWebhookService,
         StripeEventApplier,
         BillingAccountDataService,
+        EarningsLedger,
+        EarningsRecorder,
+        EarningsService,
         ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],
       exports: [CREATOR_PRICING],

@@ -1,0 +1,79 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Creator earnings (docs/billing.md#earnings):
+ * - `earnings_entries`: the immutable ledger the Stripe webhook worker writes, one row per money movement (and per
+ *   subscriber start or end), unique on (kind, Stripe object). A trigger refuses updates and deletes: a correction is a
+ *   new row. Foreign keys to `users` take no action on delete, as billing's other financial records.
+ * - `earnings_months`: per creator, currency and UTC month, the sums of the ledger, kept in each entry's transaction.
+ */
+export class Migration20261204000000_earnings extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`create table "earnings_entries" (
+      "id" uuid not null,
+      "creator_id" uuid not null,
+      "kind" varchar(30) not null,
+      "gross_cents" int not null,
+      "fee_cents" int not null,
+      "net_cents" int not null,
+      "currency" varchar(3) not null,
+      "counterparty_id" uuid null,
+      "stripe_object_id" varchar(255) not null,
+      "stripe_event_id" varchar(255) null,
+      "stripe_invoice_id" varchar(255) null,
+      "stripe_charge_id" varchar(255) null,
+      "stripe_payment_intent_id" varchar(255) null,
+      "stripe_checkout_session_id" varchar(255) null,
+      "stripe_subscription_id" varchar(255) null,
+      "occurred_at" timestamptz not null,
+      "recorded_at" timestamptz not null default now(),
+      constraint "earnings_entries_pkey" primary key ("id"),
+      constraint "earnings_entries_kind_stripe_object_id_unique" unique ("kind", "stripe_object_id"),
+      constraint "earnings_entries_kind_check" check ("kind" in (
+        'subscription_payment', 'unlock', 'refund', 'dispute', 'dispute_won', 'subscriber_started', 'subscriber_ended'
+      ))
+    );`);
+    this.addSql('create index "earnings_entries_creator_occurred_idx" on "earnings_entries" ("creator_id", "occurred_at");');
+    this.addSql(
+      'create index "earnings_entries_payment_intent_idx" on "earnings_entries" ("stripe_payment_intent_id") where "stripe_payment_intent_id" is not null;',
+    );
+    this.addSql('create index "earnings_entries_charge_idx" on "earnings_entries" ("stripe_charge_id") where "stripe_charge_id" is not null;');
+    this.addSql(
+      `alter table "earnings_entries" add constraint "earnings_entries_creator_id_foreign" foreign key ("creator_id") references "users" ("id") on update cascade;`,
+    );
+    this.addSql(
+      `alter table "earnings_entries" add constraint "earnings_entries_counterparty_id_foreign" foreign key ("counterparty_id") references "users" ("id") on update cascade on delete set null;`,
+    );
+    this.addSql(`create or replace function earnings_entries_immutable() returns trigger language plpgsql as $$
+      begin
+        raise exception 'earnings_entries is append-only: % refused', tg_op using errcode = 'restrict_violation';
+      end
+    $$;`);
+    this.addSql(
+      'create trigger "earnings_entries_immutable" before update or delete on "earnings_entries" for each row execute function earnings_entries_immutable();',
+    );
+
+    this.addSql(`create table "earnings_months" (
+      "creator_id" uuid not null,
+      "currency" varchar(3) not null,
+      "month" date not null,
+      "gross_cents" bigint not null default 0,
+      "fee_cents" bigint not null default 0,
+      "net_cents" bigint not null default 0,
+      "refunded_cents" bigint not null default 0,
+      "unlocks" int not null default 0,
+      "new_subscribers" int not null default 0,
+      "churned_subscribers" int not null default 0,
+      constraint "earnings_months_pkey" primary key ("creator_id", "currency", "month")
+    );`);
+    this.addSql(
+      `alter table "earnings_months" add constraint "earnings_months_creator_id_foreign" foreign key ("creator_id") references "users" ("id") on update cascade;`,
+    );
+  }
+
+  override async down(): Promise<void> {
+    this.addSql('drop table if exists "earnings_months";');
+    this.addSql('drop table if exists "earnings_entries";');
+    this.addSql('drop function if exists earnings_entries_immutable();');
+  }
+}
