@@ -12,6 +12,7 @@ export type FixtureName =
   | 'charge'
   | 'checkout.session'
   | 'customer'
+  | 'dispute'
   | 'event'
   | 'invoice'
   | 'payment_intent'
@@ -91,9 +92,13 @@ export class StripeTestServer {
   readonly sessions = new Map<string, StripeObject>();
   readonly subscriptions = new Map<string, StripeObject>();
   readonly paymentIntents = new Map<string, StripeObject>();
+  /** Invoices built by `invoice` (paid ones are listed by `GET /v1/invoice_payments`). */
+  readonly invoices = new Map<string, StripeObject>();
   /** Refunds the app asked for (`POST /v1/refunds`). */
   readonly refunds: StripeObject[] = [];
-  /** The payment intent that paid each subscription's first invoice, by invoice id. */
+  /** What `refund` gave back so far, by payment intent. */
+  private readonly refundedTotals = new Map<string, number>();
+  /** The payment intent that paid each paid invoice, by invoice id. */
   private readonly invoicePayments = new Map<string, string>();
   /** What a session was created with beyond its own fields (`line_items`, `subscription_data`, `payment_intent_data`). */
   private readonly sessionParams = new Map<string, StripeObject>();
@@ -144,10 +149,13 @@ export class StripeTestServer {
       const price = this.prices.get(params.line_items[0].price)!;
       const subscription = this.newSubscription(session.customer, price, params.subscription_data?.metadata ?? {}, options);
       Object.assign(session, { subscription: subscription.id, invoice: subscription.latest_invoice });
-      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}).id);
+      const feePercent = params.subscription_data?.application_fee_percent;
+      const fee = feePercent === undefined ? null : Math.round((price.unit_amount * Number(feePercent)) / 100);
+      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}, fee).id);
       return { session: clone(session), subscription: clone(subscription) };
     }
-    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {});
+    const fee = params.payment_intent_data?.application_fee_amount;
+    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {}, fee === undefined ? null : Number(fee));
     session.payment_intent = paymentIntent.id;
     return { session: clone(session), paymentIntent: clone(paymentIntent) };
   }
@@ -170,14 +178,22 @@ export class StripeTestServer {
     return clone(this.subscriptions.get(id)!);
   }
 
-  /** An invoice of the subscription's current period, paid or (after a failed attempt) open. */
-  invoice(subscriptionId: string, paid: boolean): StripeObject {
+  /**
+   * An invoice of the subscription's current period, paid or (after a failed attempt) open. `first`: the one checkout
+   * paid (the subscription's `latest_invoice`, paid by the checkout's payment intent); else a renewal, whose payment
+   * intent is created when it is paid (with `applicationFee`, as Connect's `application_fee_percent` would set it).
+   */
+  invoice(subscriptionId: string, paid: boolean, options: { first?: boolean; applicationFee?: number | null; at?: number } = {}): StripeObject {
     const subscription = this.subscriptions.get(subscriptionId)!;
     const item = subscription.items.data[0];
     const amount = item.price.unit_amount;
     const base = fixture('invoice');
-    const id = stripeId('in');
-    const now = nowSeconds();
+    const id = options.first ? subscription.latest_invoice : stripeId('in');
+    const now = options.at ?? nowSeconds();
+    if (paid && !this.invoicePayments.has(id)) {
+      const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, options.applicationFee ?? null);
+      this.invoicePayments.set(id, intent.id);
+    }
     const period = { start: item.current_period_start, end: item.current_period_end };
     const line = {
       ...base.lines.data[0],
@@ -200,7 +216,7 @@ export class StripeTestServer {
       customer: subscription.customer,
       currency: subscription.currency,
       status: paid ? 'paid' : 'open',
-      billing_reason: 'subscription_cycle',
+      billing_reason: options.first ? 'subscription_create' : 'subscription_cycle',
       amount_due: amount,
       amount_paid: paid ? amount : 0,
       amount_remaining: paid ? 0 : amount,
@@ -227,24 +243,33 @@ export class StripeTestServer {
       lines: { ...base.lines, data: [line], url: `/v1/invoices/${id}/lines` },
     };
     delete invoice.subscription; // not a field of the current API version: `parent.subscription_details` says it
-    return invoice;
+    this.invoices.set(id, invoice);
+    return clone(invoice);
   }
 
-  /** The payment intent's charge, refunded in full. */
-  refund(paymentIntentId: string): StripeObject {
+  /**
+   * The payment intent's charge after a refund: in full, or of `amount` more than before (`charge.refunded` carries
+   * the charge's refunded total, `amount_refunded`, and `refunded` only once it is whole).
+   */
+  refund(paymentIntentId: string, options: { amount?: number } = {}): StripeObject {
     const intent = this.paymentIntents.get(paymentIntentId)!;
     const base = fixture('charge');
     const now = nowSeconds();
     const chargeId = intent.latest_charge;
-    const refund = { ...fixture('refund'), id: stripeId('re'), amount: intent.amount, charge: chargeId, currency: intent.currency, created: now, payment_intent: intent.id };
+    const before = this.refundedTotals.get(intent.id) ?? 0;
+    const amount = options.amount ?? intent.amount - before;
+    const total = before + amount;
+    this.refundedTotals.set(intent.id, total);
+    const refund = { ...fixture('refund'), id: stripeId('re'), amount, charge: chargeId, currency: intent.currency, created: now, payment_intent: intent.id };
     return {
       ...base,
       id: chargeId,
       amount: intent.amount,
       amount_captured: intent.amount,
-      amount_refunded: intent.amount,
+      amount_refunded: total,
+      application_fee_amount: intent.application_fee_amount,
       captured: true,
-      refunded: true,
+      refunded: total >= intent.amount,
       created: now,
       currency: intent.currency,
       customer: intent.customer,
@@ -254,6 +279,22 @@ export class StripeTestServer {
       balance_transaction: stripeId('txn'),
       source: null,
       refunds: { ...base.refunds, data: [refund], url: `/v1/charges/${chargeId}/refunds` },
+    };
+  }
+
+  /** A dispute (chargeback) of the payment intent's charge: `needs_response` (funds withdrawn) unless said otherwise. */
+  dispute(paymentIntentId: string, options: { amount?: number; status?: string; id?: string } = {}): StripeObject {
+    const intent = this.paymentIntents.get(paymentIntentId)!;
+    return {
+      ...fixture('dispute'),
+      id: options.id ?? stripeId('dp'),
+      amount: options.amount ?? intent.amount,
+      currency: intent.currency,
+      charge: intent.latest_charge,
+      payment_intent: intent.id,
+      reason: 'fraudulent',
+      status: options.status ?? 'needs_response',
+      created: nowSeconds(),
     };
   }
 
@@ -311,11 +352,19 @@ export class StripeTestServer {
     return [200, clone(refund)];
   }
 
+  /** By `invoice` or by `payment[payment_intent]`; `expand[]` of `data.payment.payment_intent` and `data.invoice` honoured. */
   private listInvoicePayments(query: StripeObject): StripeObject {
-    const intent = this.invoicePayments.get(query.invoice);
-    const data = intent
-      ? [{ id: stripeId('inpay'), object: 'invoice_payment', invoice: query.invoice, status: 'paid', is_default: true, payment: { type: 'payment_intent', payment_intent: intent } }]
-      : [];
+    const byIntent = query.payment?.payment_intent;
+    const pairs = [...this.invoicePayments].filter(([invoice, intent]) => (query.invoice ? invoice === query.invoice : byIntent ? intent === byIntent : true));
+    const expand: string[] = query.expand ?? [];
+    const data = pairs.map(([invoice, intent]) => ({
+      id: stripeId('inpay'),
+      object: 'invoice_payment',
+      invoice: expand.includes('data.invoice') && this.invoices.has(invoice) ? clone(this.invoices.get(invoice)) : invoice,
+      status: 'paid',
+      is_default: true,
+      payment: { type: 'payment_intent', payment_intent: expand.includes('data.payment.payment_intent') ? clone(this.paymentIntents.get(intent)) : intent },
+    }));
     return { object: 'list', data, has_more: false, url: '/v1/invoice_payments' };
   }
 
@@ -481,9 +530,10 @@ export class StripeTestServer {
     return subscription;
   }
 
-  private newPaymentIntent(session: StripeObject, metadata: StripeObject): StripeObject {
-    const intent = {
+  private newPaymentIntent(session: StripeObject, metadata: StripeObject, applicationFee: number | null = null): StripeObject {
+    const intent: StripeObject = {
       ...fixture('payment_intent'),
+      application_fee_amount: applicationFee,
       id: stripeId('pi'),
       amount: session.amount_total,
       amount_received: session.amount_total,
