@@ -174,6 +174,11 @@ export class StripeTestServer {
     return clone(subscription);
   }
 
+  /** The payment intent that paid this invoice. */
+  invoicePaymentIntent(invoiceId: string): StripeObject {
+    return clone(this.paymentIntents.get(this.invoicePayments.get(invoiceId)!)!);
+  }
+
   subscription(id: string): StripeObject {
     return clone(this.subscriptions.get(id)!);
   }
