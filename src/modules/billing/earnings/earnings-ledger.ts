@@ -3,6 +3,18 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
 import { EarningsKind } from '../entities/earnings-entry.entity';
 
+/**
+ * Rebuilds `earnings_months` from the ledger (after a bulk load such as the demo seed; or, after `delete from
+ * earnings_months`, to repair it). The same sums as the per-entry upsert in `record`.
+ */
+export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
+                                   unlocks, new_subscribers, churned_subscribers)
+  select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date,
+         sum(gross_cents), sum(fee_cents), sum(net_cents), coalesce(-sum(gross_cents) filter (where kind = 'refund'), 0),
+         count(*) filter (where kind = 'unlock'), count(*) filter (where kind = 'subscriber_started'),
+         count(*) filter (where kind = 'subscriber_ended')
+    from earnings_entries group by 1, 2, 3`;
+
 /** A row of the ledger, as recorded. `netCents` is always `grossCents - feeCents`. */
 export interface LedgerEntry {
   creatorId: string;
