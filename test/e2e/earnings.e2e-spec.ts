@@ -183,6 +183,23 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
     for (const user of [fan, other]) expect(await earnings(user)).toMatchObject({ active_subscribers: 0, mrr_cents: 0, lifetime: { gross_cents: 0 } });
   });
 
+  it('counts in MRR the subscriptions that give access now: past_due within the grace period, not after, nor ended ones', async () => {
+    const creator = await creatorAtIn(t, 700);
+    const [a, b] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
+    const subA = await subscribed(a, creator);
+    await subscribed(b, creator);
+    expect(await earnings(creator)).toMatchObject({ active_subscribers: 2, mrr_cents: 1400 });
+    const day = 86_400;
+    const pastDue = stripe.updateSubscription(subA, { status: 'past_due', periodStart: nowSeconds() - 31 * day, periodEnd: nowSeconds() - day });
+    await applied(stripeEvent('customer.subscription.updated', pastDue));
+    expect(await earnings(creator)).toMatchObject({ active_subscribers: 2, mrr_cents: 1400 });
+    const beyond = stripe.updateSubscription(subA, { periodStart: nowSeconds() - 34 * day, periodEnd: nowSeconds() - 4 * day });
+    await applied(stripeEvent('customer.subscription.updated', beyond));
+    expect(await earnings(creator)).toMatchObject({ active_subscribers: 1, mrr_cents: 700 });
+    const [revenue] = await t.sql<{ subscribers: number; monthly_cents: string }>('select subscribers, monthly_cents from subscription_revenue where creator_id = ?', [creator.id]);
+    expect(revenue).toEqual({ subscribers: 1, monthly_cents: '700' });
+  });
+
   it('keeps the ledger append-only', async () => {
     const creator = await creatorAtIn(t, 200);
     await subscribed(await createSignedInUser(t), creator);

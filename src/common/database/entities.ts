@@ -10,6 +10,7 @@ import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.e
 import { EarningsEntry } from '@/modules/billing/entities/earnings-entry.entity';
 import { EarningsMonth } from '@/modules/billing/entities/earnings-month.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
+import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
 import { Media } from '@/modules/media/entities/media.entity';
@@ -45,6 +46,7 @@ export const ENTITIES = [
   StripeEvent,
   EarningsEntry,
   EarningsMonth,
+  SubscriptionRevenue,
   Session,
   UserOAuthIdentity,
   ReferralCode,
