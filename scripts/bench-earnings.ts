@@ -123,9 +123,11 @@ async function main(): Promise<void> {
     console.log(
       '\n' +
         (await planOf(
-          `select count(*)::int, coalesce(sum(s.price_cents), 0)::int8 from subscriptions s where s.creator_id = ? and s.status in ('active', 'trialing', 'past_due') and s.currency = 'usd'
-             and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ?) > now()))`,
-          [creator, grace],
+          `select coalesce(r.subscribers, 0) + g.subscribers, coalesce(r.monthly_cents, 0) + g.monthly
+             from (select count(*)::int as subscribers, coalesce(sum(s.price_cents), 0)::int8 as monthly from subscriptions s
+                    where s.creator_id = ? and s.status = 'past_due' and s.currency = 'usd' and s.current_period_end + make_interval(days => ?) > now()) g
+             left join subscription_revenue r on r.creator_id = ? and r.currency = 'usd'`,
+          [creator, grace, creator],
         )),
     );
   } finally {
