@@ -9,7 +9,7 @@ jest.setTimeout(30_000);
 
 /**
  * Each suite works in its own copy of the run's migrated database (`CREATE DATABASE … TEMPLATE`, a file copy of a few
- * MB) and under its own Redis prefix. A suite's app therefore relays, re-sends and processes only its own outbox
+ * MB), under its own Redis prefix and in its own data folder (media, mail files) inside the run's. A suite's app therefore relays, re-sends and processes only its own outbox
  * events: with one shared database an app booted late in the run would also work through every earlier suite's
  * leftovers, which made timings depend on the order of the files. Synchronous because the test file's module body,
  * which runs next, may read `DATABASE_URL` at load time. The run's teardown drops every suite database.
@@ -31,6 +31,7 @@ function useSuiteDatabase(): void {
   });
   process.env.DATABASE_URL = Object.assign(new URL(runUrl), { pathname: `/${database}` }).toString();
   process.env.REDIS_PREFIX = `${process.env.REDIS_PREFIX}:${suite}`;
+  if (process.env.DATA_DIR) process.env.DATA_DIR = `${process.env.DATA_DIR}/${suite}`;
 }
 
 useSuiteDatabase();
