@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
  *   new row. Foreign keys to `users` take no action on delete, as billing's other financial records.
  * - `earnings_months`: per creator, currency and UTC month, the sums of the ledger, kept in each entry's transaction.
  * - `subscription_revenue`: per creator and currency, the count and monthly prices of `active`/`trialing`
- *   subscriptions (the statuses `subscriber-access.ts` grants access without a clock), kept by a trigger on
+ *   subscriptions (the statuses `subscriber-access.ts` grants access without a clock), kept by statement triggers on
  *   `subscriptions` and backfilled here. MRR reads it instead of scanning a big creator's subscriptions.
  */
 export class Migration20261204000000_earnings extends Migration {
@@ -83,36 +83,43 @@ export class Migration20261204000000_earnings extends Migration {
     this.addSql(
       `alter table "subscription_revenue" add constraint "subscription_revenue_creator_id_foreign" foreign key ("creator_id") references "users" ("id") on update cascade;`,
     );
+    // Statement-level, over the transition tables: one upsert per creator and statement, so a bulk insert of a
+    // creator's 100,000 subscriptions updates its row once (a row trigger would rewrite it 100,000 times).
+    const delta = (rows: string, sign: string) =>
+      `select creator_id, currency, ${sign}count(*)::int as subscribers, ${sign}sum(price_cents)::int8 as monthly_cents
+         from ${rows} where status in ('active', 'trialing') group by creator_id, currency`;
+    const upsert = (deltas: string) => `insert into subscription_revenue as r (creator_id, currency, subscribers, monthly_cents)
+        select creator_id, currency, sum(subscribers), sum(monthly_cents) from (${deltas}) d group by creator_id, currency
+        having sum(subscribers) <> 0 or sum(monthly_cents) <> 0
+        on conflict (creator_id, currency) do update
+          set subscribers = r.subscribers + excluded.subscribers, monthly_cents = r.monthly_cents + excluded.monthly_cents;`;
     this.addSql(`create or replace function subscription_revenue_apply() returns trigger language plpgsql as $$
       begin
-        if tg_op = 'UPDATE' and old.status = new.status and old.price_cents = new.price_cents
-           and old.currency = new.currency and old.creator_id = new.creator_id then
-          return null;
-        end if;
-        if tg_op in ('UPDATE', 'DELETE') and old.status in ('active', 'trialing') then
-          insert into subscription_revenue as r (creator_id, currency, subscribers, monthly_cents)
-          values (old.creator_id, old.currency, -1, -old.price_cents)
-          on conflict (creator_id, currency) do update
-            set subscribers = r.subscribers - 1, monthly_cents = r.monthly_cents - old.price_cents;
-        end if;
-        if tg_op in ('INSERT', 'UPDATE') and new.status in ('active', 'trialing') then
-          insert into subscription_revenue as r (creator_id, currency, subscribers, monthly_cents)
-          values (new.creator_id, new.currency, 1, new.price_cents)
-          on conflict (creator_id, currency) do update
-            set subscribers = r.subscribers + 1, monthly_cents = r.monthly_cents + new.price_cents;
+        if tg_op = 'INSERT' then
+          ${upsert(delta('new_rows', ''))}
+        elsif tg_op = 'DELETE' then
+          ${upsert(delta('old_rows', '-'))}
+        else
+          ${upsert(`${delta('new_rows', '')} union all ${delta('old_rows', '-')}`)}
         end if;
         return null;
       end
     $$;`);
     this.addSql(
-      'create trigger "subscriptions_revenue" after insert or update or delete on "subscriptions" for each row execute function subscription_revenue_apply();',
+      'create trigger "subscriptions_revenue_insert" after insert on "subscriptions" referencing new table as new_rows for each statement execute function subscription_revenue_apply();',
+    );
+    this.addSql(
+      'create trigger "subscriptions_revenue_update" after update on "subscriptions" referencing old table as old_rows new table as new_rows for each statement execute function subscription_revenue_apply();',
+    );
+    this.addSql(
+      'create trigger "subscriptions_revenue_delete" after delete on "subscriptions" referencing old table as old_rows for each statement execute function subscription_revenue_apply();',
     );
     this.addSql(`insert into subscription_revenue (creator_id, currency, subscribers, monthly_cents)
       select creator_id, currency, count(*), sum(price_cents) from subscriptions where status in ('active', 'trialing') group by 1, 2;`);
   }
 
   override async down(): Promise<void> {
-    this.addSql('drop trigger if exists "subscriptions_revenue" on "subscriptions";');
+    for (const op of ['insert', 'update', 'delete']) this.addSql(`drop trigger if exists "subscriptions_revenue_${op}" on "subscriptions";`);
     this.addSql('drop function if exists subscription_revenue_apply();');
     this.addSql('drop table if exists "subscription_revenue";');
     this.addSql('drop table if exists "earnings_months";');

@@ -198,6 +198,24 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
     expect(await earnings(creator)).toMatchObject({ active_subscribers: 1, mrr_cents: 700 });
     const [revenue] = await t.sql<{ subscribers: number; monthly_cents: string }>('select subscribers, monthly_cents from subscription_revenue where creator_id = ?', [creator.id]);
     expect(revenue).toEqual({ subscribers: 1, monthly_cents: '700' });
+
+    // The triggers keep every creator's totals equal to the subscriptions, also through bulk SQL writes.
+    await t.sql(
+      `insert into subscriptions (id, subscriber_id, creator_id, status, price_cents, created_at, updated_at)
+         select uuid_generate_v7(), u.id, ?, 'active', 300, now(), now() from users u where u.id in (?, ?)
+         on conflict (subscriber_id, creator_id) do nothing`,
+      [b.id, a.id, creator.id],
+    );
+    await t.sql(`update subscriptions set price_cents = price_cents + 1 where status = 'active'`);
+    await t.sql(`delete from subscriptions where creator_id = ? and subscriber_id = ?`, [b.id, a.id]);
+    const [drift] = await t.sql<{ n: number }>(
+      `select count(*)::int as n
+         from (select creator_id, currency, count(*) as subscribers, sum(price_cents) as monthly from subscriptions
+                where status in ('active', 'trialing') group by 1, 2) s
+         full join subscription_revenue r using (creator_id, currency)
+        where coalesce(s.subscribers, 0) <> coalesce(r.subscribers, 0) or coalesce(s.monthly, 0) <> coalesce(r.monthly_cents, 0)`,
+    );
+    expect(drift.n).toBe(0);
   });
 
   it('keeps the ledger append-only', async () => {

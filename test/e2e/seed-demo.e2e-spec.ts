@@ -71,6 +71,10 @@ describe('scripts/seed-demo.ts', () => {
     const mismatched = `select count(*) as n from (select creator_id, sum(net_cents) as s, count(*) filter (where kind = 'unlock') as u from earnings_entries group by 1) e
       full join (select creator_id, sum(net_cents) as s, sum(unlocks) as u from earnings_months group by 1) m using (creator_id) where e.s <> m.s or e.u <> m.u or e.s is null or m.s is null`;
     expect(await one(mismatched)).toBe(0);
+    const revenueDrift = `select count(*) as n
+      from (select creator_id, currency, count(*) as c, sum(price_cents) as m from subscriptions where status in ('active', 'trialing') group by 1, 2) s
+      full join subscription_revenue r using (creator_id, currency) where coalesce(s.c, 0) <> coalesce(r.subscribers, 0) or coalesce(s.m, 0) <> coalesce(r.monthly_cents, 0)`;
+    expect(await one(revenueDrift)).toBe(0);
     // Every index and constraint dropped for the load is back: the same schema objects as the run's migrated database.
     const schema = `select (select string_agg(indexdef, ';' order by indexname) from pg_indexes where schemaname = 'public')
       || (select string_agg(conname || pg_get_constraintdef(oid), ';' order by conname) from pg_constraint where connamespace = 'public'::regnamespace) as s`;

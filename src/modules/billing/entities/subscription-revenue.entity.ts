@@ -3,7 +3,7 @@ import { User } from '@/modules/users/entities/user.entity';
 
 /**
  * Per creator and currency: how many subscriptions are `active` or `trialing`, and the sum of their monthly prices.
- * Kept by a trigger on `subscriptions` (every insert, update and delete, whoever writes), so MRR does not scan a big
+ * Kept by statement triggers on `subscriptions` (every insert, update and delete, whoever writes), so MRR does not scan a big
  * creator's subscriptions; `past_due` ones inside the grace period, which leave access by the clock rather than by a
  * write, are added at read time (docs/billing.md#earnings).
  */

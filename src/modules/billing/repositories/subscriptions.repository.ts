@@ -51,7 +51,7 @@ export class SubscriptionsRepository extends EntityRepository<Subscription> {
 
   /**
    * A creator's subscriptions that give access now (the rule of `subscriber-access.ts`) in `currency`: how many, and
-   * the sum of their monthly prices. `active`/`trialing` from `subscription_revenue` (kept by a trigger), plus the
+   * the sum of their monthly prices. `active`/`trialing` from `subscription_revenue` (kept by triggers), plus the
    * `past_due` ones still inside the grace period, found through `subscriptions_creator_status_idx`: two index reads
    * whatever the number of subscribers.
    */
