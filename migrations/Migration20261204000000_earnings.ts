@@ -45,7 +45,7 @@ export class Migration20261204000000_earnings extends Migration {
       `alter table "earnings_entries" add constraint "earnings_entries_creator_id_foreign" foreign key ("creator_id") references "users" ("id") on update cascade;`,
     );
     this.addSql(
-      `alter table "earnings_entries" add constraint "earnings_entries_counterparty_id_foreign" foreign key ("counterparty_id") references "users" ("id") on update cascade on delete set null;`,
+      `alter table "earnings_entries" add constraint "earnings_entries_counterparty_id_foreign" foreign key ("counterparty_id") references "users" ("id") on update cascade;`,
     );
     this.addSql(`create or replace function earnings_entries_immutable() returns trigger language plpgsql as $$
       begin

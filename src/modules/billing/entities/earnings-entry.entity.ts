@@ -53,8 +53,8 @@ export class EarningsEntry {
   @Property({ type: 'string', length: 3 })
   currency: string;
 
-  /** The subscriber or buyer; null for an unknown payer. */
-  @ManyToOne(() => User, { ref: true, nullable: true })
+  /** The subscriber or buyer. No action on delete, as every foreign key of this append-only table. */
+  @ManyToOne(() => User, { ref: true, nullable: true, deleteRule: 'no action' })
   counterparty?: Ref<User> | null;
 
   @Property({ type: 'string', length: 255 })
