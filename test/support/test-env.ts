@@ -39,5 +39,8 @@ export function testEnvironment(run: TestRun): Record<string, string> {
     JWT_SECRET: randomBytes(32).toString('hex'),
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     X18_TEST_RUN: run.runId,
+    // Platform-collects mode: suites that set prices without being about payouts need no connected account. The
+    // billing and payouts suites run in both modes (docs/testing.md).
+    CONNECT_REQUIRED: 'false',
   };
 }

@@ -7,6 +7,7 @@ import { AuditEntry } from '@/modules/audit/entities/audit-entry.entity';
 import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
+import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
@@ -41,6 +42,7 @@ export const ENTITIES = [
   Subscription,
   PostUnlock,
   StripeEvent,
+  PayoutAccount,
   Session,
   UserOAuthIdentity,
   ReferralCode,

@@ -11,8 +11,13 @@ import { BlockedSubscriptionsService } from './blocked-subscriptions.service';
 import { CheckoutService } from './checkout.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { OpenCheckouts } from './open-checkouts';
+import { PayoutAccountSyncService } from './payouts/payout-account-sync.service';
+import { PayoutAccountsModule } from './payouts/payout-accounts.module';
+import { PayoutsOnboardingService } from './payouts/payouts-onboarding.service';
+import { PayoutsController } from './payouts/payouts.controller';
 import { CreatorPricingService } from './creator-pricing.service';
 import { EntitlementsModule } from './entitlements/entitlements.module';
+import { PayoutAccount } from './entities/payout-account.entity';
 import { PostUnlock } from './entities/post-unlock.entity';
 import { StripeEvent } from './entities/stripe-event.entity';
 import { Subscription } from './entities/subscription.entity';
@@ -39,8 +44,14 @@ export class BillingModule {
   static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: BillingModule,
-      imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent]), EntitlementsModule, UsersModule, ...ports],
-      controllers: config.runsApi ? [BillingController, StripeWebhookController] : [],
+      imports: [
+        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount]),
+        EntitlementsModule,
+        PayoutAccountsModule,
+        UsersModule,
+        ...ports,
+      ],
+      controllers: config.runsApi ? [BillingController, StripeWebhookController, PayoutsController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
@@ -56,6 +67,8 @@ export class BillingModule {
         StripeWebhookService,
         StripeEventApplier,
         BillingAccountDataService,
+        PayoutsOnboardingService,
+        PayoutAccountSyncService,
         ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],
       exports: [CREATOR_PRICING],

@@ -5,6 +5,7 @@ import { DomainEvent } from '@/common/outbox/domain-events';
 import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { QueueName } from '@/common/queue/queue-names';
 import { StripeEventsRepository } from './repositories/stripe-events.repository';
+import { PayoutAccountSyncService } from './payouts/payout-account-sync.service';
 import { idOf, invoiceSubscriptionId } from './stripe/stripe-objects';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { UnlockPaymentsService } from './unlock-payments.service';
@@ -20,6 +21,7 @@ export class StripeEventApplier {
     private readonly events: StripeEventsRepository,
     private readonly subscriptions: SubscriptionSyncService,
     private readonly unlocks: UnlockPaymentsService,
+    private readonly payoutAccounts: PayoutAccountSyncService,
   ) {}
 
   @OnDomainEvent('stripe.event_received', { subscriber: 'billing.apply-stripe-event', queue: QueueName.Billing })
@@ -63,6 +65,11 @@ export class StripeEventApplier {
         return this.unlocks.recordDisputeOpened(em, event.data.object);
       case 'charge.dispute.closed':
         return this.unlocks.recordDisputeClosed(em, event.data.object);
+      // Stripe Connect (docs/payouts.md): the creator's account, from the Connect endpoint.
+      case 'account.updated':
+        return this.payoutAccounts.accountUpdated(em, event.data.object.id);
+      case 'account.application.deauthorized':
+        return this.payoutAccounts.deauthorized(em, event.account);
       default:
         return;
     }
