@@ -4,11 +4,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { StripeConnectAccounts } from './stripe-connect';
 
 /** A Stripe API object as JSON. */
 export type StripeObject = Record<string, any>;
 
 export type FixtureName =
+  | 'account'
+  | 'account_link'
   | 'charge'
   | 'checkout.session'
   | 'customer'
@@ -69,10 +72,10 @@ interface StripeErrorBody {
   decline_code?: string;
 }
 
-type Answer = [status: number, body: unknown, headers?: Record<string, string>];
+export type Answer = [status: number, body: unknown, headers?: Record<string, string>];
 
-const stripeError = (status: number, error: StripeErrorBody): Answer => [status, { error: { message: error.type, ...error } }];
-const missing = (what: string, id: string): Answer =>
+export const stripeError = (status: number, error: StripeErrorBody): Answer => [status, { error: { message: error.type, ...error } }];
+export const missing = (what: string, id: string): Answer =>
   stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}: '${id}'` });
 
 /**
@@ -91,6 +94,8 @@ export class StripeTestServer {
   readonly sessions = new Map<string, StripeObject>();
   readonly subscriptions = new Map<string, StripeObject>();
   readonly paymentIntents = new Map<string, StripeObject>();
+  /** Stripe Connect: connected accounts and their onboarding links (test/support/stripe-connect.ts). */
+  readonly connect = new StripeConnectAccounts();
   /** Refunds the app asked for (`POST /v1/refunds`). */
   readonly refunds: StripeObject[] = [];
   /** The payment intent that paid each subscription's first invoice, by invoice id. */
@@ -168,6 +173,11 @@ export class StripeTestServer {
 
   subscription(id: string): StripeObject {
     return clone(this.subscriptions.get(id)!);
+  }
+
+  /** What the app created the Checkout session with (form body parsed: `subscription_data`, `payment_intent_data`…). */
+  checkoutParams(sessionId: string): StripeObject {
+    return clone(this.sessionParams.get(sessionId)!);
   }
 
   /** An invoice of the subscription's current period, paid or (after a failed attempt) open. */
@@ -284,6 +294,8 @@ export class StripeTestServer {
       failure.left--;
       return failure.answer;
     }
+    const connect = this.connect.answer(method, path, body);
+    if (connect) return connect;
     const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
     if (method === 'POST' && !id && resource === 'refunds') return this.createRefund(body);
     if (method === 'GET' && !id && resource === 'invoice_payments') return [200, this.listInvoicePayments(body)];
