@@ -62,6 +62,10 @@ describe('scripts/seed-demo.ts', () => {
     expect(await one(`select count(*) as n from posts where reply_to_id is not null and root_post_id is null`)).toBe(0);
     expect(await one(`select count(*) as n from posts where is_premium and price_cents is not null`)).toBeGreaterThan(0);
     expect(await one(`select count(*) as n from subscriptions s join users c on c.id = s.creator_id where c.username = 'demo_creator' and s.status = 'active'`)).toBe(40);
+    // Every creator with a price can take payments, as CONNECT_REQUIRED=true requires; demo_creator among them.
+    expect(await one(`select count(*) as n from users u where subscription_price_cents is not null
+      and not exists (select 1 from payout_accounts a where a.user_id = u.id and a.charges_enabled and a.deauthorized_at is null)`)).toBe(0);
+    expect(await one(`select count(*) as n from payout_accounts a join users u on u.id = a.user_id where u.username = 'demo_creator' and a.stripe_account_id like 'acct_demo%'`)).toBe(1);
     // Every index and constraint dropped for the load is back: the same schema objects as the run's migrated database.
     const schema = `select (select string_agg(indexdef, ';' order by indexname) from pg_indexes where schemaname = 'public')
       || (select string_agg(conname || pg_get_constraintdef(oid), ';' order by conname) from pg_constraint where connamespace = 'public'::regnamespace) as s`;
