@@ -13,6 +13,7 @@ import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { OpenCheckouts } from './open-checkouts';
 import { PayoutAccountSyncService } from './payouts/payout-account-sync.service';
 import { PayoutAccountsModule } from './payouts/payout-accounts.module';
+import { PayoutsAccountDataService } from './payouts/payouts-account-data.service';
 import { PayoutsOnboardingService } from './payouts/payouts-onboarding.service';
 import { PayoutsController } from './payouts/payouts.controller';
 import { CreatorPricingService } from './creator-pricing.service';
@@ -69,6 +70,7 @@ export class BillingModule {
         BillingAccountDataService,
         PayoutsOnboardingService,
         PayoutAccountSyncService,
+        PayoutsAccountDataService,
         ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],
       exports: [CREATOR_PRICING],
