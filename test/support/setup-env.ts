@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 // Suites inherit the run's environment from globalSetup; this file pins what every suite expects and gives the suite
 // a database and Redis prefix of its own.
 process.env.NODE_ENV = 'test';
-// Jest's per-project `testTimeout` is not honoured in multi-project mode: set it here.
-jest.setTimeout(30_000);
+// Jest's per-project `testTimeout` is not honoured in multi-project mode: set it here. Generous, because hooks boot
+// apps and servers and a loaded 2-core machine is slow at that; no test asserts on time through it.
+jest.setTimeout(60_000);
 
 /**
  * Each suite works in its own copy of the run's migrated database (`CREATE DATABASE … TEMPLATE`, a file copy of a few
