@@ -6,6 +6,7 @@ import { Migration20261203050000_account_lifecycle } from './Migration2026120305
 import { Migration20261203060000_trust_and_safety } from './Migration20261203060000_trust_and_safety';
 import { Migration20261203070000_search } from './Migration20261203070000_search';
 import { Migration20261204000000_earnings } from './Migration20261204000000_earnings';
+import { Migration20261204100000_payout_accounts } from './Migration20261204100000_payout_accounts';
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261203060000_trust_and_safety', class: Migration20261203060000_trust_and_safety },
   { name: 'Migration20261203070000_search', class: Migration20261203070000_search },
   { name: 'Migration20261204000000_earnings', class: Migration20261204000000_earnings },
+  { name: 'Migration20261204100000_payout_accounts', class: Migration20261204100000_payout_accounts },
 ];

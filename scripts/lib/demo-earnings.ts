@@ -15,18 +15,18 @@ export const EARNINGS_COLUMNS = [
 ];
 
 /**
- * demo_creator's earnings ledger, a year of it, as the Stripe worker would have written it (fee: `feePercent`, as in
- * platform-collects mode): its active subscribers started over the last 12 months (more of them recently) and paid
+ * demo_creator's earnings ledger, a year of it, as the Stripe worker would have written it (fee: `feeBasisPoints`, as
+ * in platform-collects mode): its active subscribers started over the last 12 months (more of them recently) and paid
  * every 30 days since; past subscribers (three for every ten active ones) paid for a few months and churned; its
  * pay-per-view sales are the seeded `post_unlocks`; about 1 % of subscription payments were refunded and 0.3 %
  * disputed. `subscriptions` and `unlocks` are the rows seeded for those tables.
  */
-export function earningsRows(o: DemoOptions, u: Users, p: Posts, subscriptions: CopyValue[][], unlocks: CopyValue[][], feePercent: number): CopyValue[][] {
+export function earningsRows(o: DemoOptions, u: Users, p: Posts, subscriptions: CopyValue[][], unlocks: CopyValue[][], feeBasisPoints: number): CopyValue[][] {
   const rng = new Rng(o.seed, 10);
   const rows: CopyValue[][] = [];
   const creatorId = u.ids[CREATOR];
   const price = u.priceCents[CREATOR] || 500;
-  const fee = percentFee(price, feePercent);
+  const fee = percentFee(price, feeBasisPoints);
   let serial = 0;
   const id = () => `${o.seed}_${++serial}`;
   const row = (kind: string, at: number, gross: number, feeCents: number, who: string, object: string, ids: Partial<Record<'invoice' | 'charge' | 'pi' | 'cs' | 'sub', string>>) =>
@@ -70,7 +70,7 @@ export function earningsRows(o: DemoOptions, u: Users, p: Posts, subscriptions: 
     if (!creatorPosts.has(un[2] as string)) continue;
     const gross = un[3] as number;
     const at = Date.parse(un[8] as string);
-    row('unlock', at, gross, percentFee(gross, feePercent), un[1] as string, un[6] as string, { cs: un[6] as string, pi: un[7] as string });
+    row('unlock', at, gross, percentFee(gross, feeBasisPoints), un[1] as string, un[6] as string, { cs: un[6] as string, pi: un[7] as string });
   }
   return rows;
 }

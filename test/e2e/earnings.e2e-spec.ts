@@ -19,9 +19,12 @@ interface Earnings {
 const monthOf = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 7);
 const emptyMonth = { gross_cents: 0, fee_cents: 0, net_cents: 0, new_subscribers: 0, churned_subscribers: 0, unlocks: 0 };
 
-describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker writes)', () => {
-  const billing: BillingSuite = useBillingApp();
+// Both modes record the same figures here: with Connect the fee is the application fee Stripe reports (checkout asks
+// for PLATFORM_FEE_PERCENT, 10 %), in platform-collects mode the ledger computes the same 10 % itself.
+describe.each(['true', 'false'])('Creator earnings (GET /me/earnings, the ledger the Stripe worker writes), CONNECT_REQUIRED=%s', (connectRequired) => {
+  const billing: BillingSuite = useBillingApp({ CONNECT_REQUIRED: connectRequired });
   const { t, stripe } = billing;
+  const creatorAt = (cents: number) => creatorAtIn(t, cents, stripe);
   const applied = (event: StripeObject) => appliedTo(t, event);
   const earnings = async (user: SignedInUser): Promise<Earnings> => (await as(t, user).get('/me/earnings').expect(200)).body;
   const thisMonth = (e: Earnings) => e.months.at(-1)!;
@@ -40,7 +43,7 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
   };
 
   it('records paid invoices, unlocks, a refund and a dispute, and answers the contract', async () => {
-    const creator = await creatorAtIn(t, 1000);
+    const creator = await creatorAt(1000);
     const [fan1, fan2, buyer1, buyer2] = await Promise.all([1, 2, 3, 4].map(() => createSignedInUser(t)));
     const sub1 = await subscribed(fan1, creator);
     const sub2 = await subscribed(fan2, creator);
@@ -88,7 +91,7 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
   });
 
   it('applies the same events once however often and in whatever order they arrive', async () => {
-    const creator = await creatorAtIn(t, 800);
+    const creator = await creatorAt(800);
     const [fan, buyer] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
     const post = await createPost(t, creator, { content: 'ppv', price_cents: 600 });
 
@@ -149,7 +152,7 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
   });
 
   it('answers 12 UTC months, the current one last, with zeros, and counts each payment in its month', async () => {
-    const creator = await creatorAtIn(t, 400);
+    const creator = await creatorAt(400);
     const fan = await createSignedInUser(t);
     const nobody = await createSignedInUser(t);
 
@@ -175,7 +178,7 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
 
   it('needs a session, and answers only your own earnings', async () => {
     expectProblem(await t.http.get('/api/v1/me/earnings'), 401, 'unauthorized');
-    const creator = await creatorAtIn(t, 300);
+    const creator = await creatorAt(300);
     const [fan, other] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
     await subscribed(fan, creator);
     expect((await earnings(creator)).lifetime.gross_cents).toBe(300);
@@ -184,7 +187,7 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
   });
 
   it('counts in MRR the subscriptions that give access now: past_due within the grace period, not after, nor ended ones', async () => {
-    const creator = await creatorAtIn(t, 700);
+    const creator = await creatorAt(700);
     const [a, b] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
     const subA = await subscribed(a, creator);
     await subscribed(b, creator);
@@ -219,15 +222,15 @@ describe('Creator earnings (GET /me/earnings, the ledger the Stripe worker write
   });
 
   it('keeps the ledger append-only', async () => {
-    const creator = await creatorAtIn(t, 200);
+    const creator = await creatorAt(200);
     await subscribed(await createSignedInUser(t), creator);
     await expect(t.sql('update earnings_entries set gross_cents = 1 where creator_id = ?', [creator.id])).rejects.toThrow(/append-only/);
     await expect(t.sql('delete from earnings_entries where creator_id = ?', [creator.id])).rejects.toThrow(/append-only/);
   });
 
-  it('PLATFORM_FEE_PERCENT sets the fee when Stripe reports none, rounded half up', async () => {
-    expect(t.config.billing.platformFeePercent).toBe(10);
-    const creator = await creatorAtIn(t, 995);
+  it('takes PLATFORM_FEE_PERCENT of the gross, rounded half up, from Stripe (Connect) or computed (platform collects)', async () => {
+    expect(t.config.connect.feePercent).toBe(10);
+    const creator = await creatorAt(995);
     await subscribed(await createSignedInUser(t), creator);
     expect((await earnings(creator)).lifetime).toEqual({ gross_cents: 995, fee_cents: 100, net_cents: 895, refunded_cents: 0 });
   });

@@ -75,6 +75,10 @@ describe('scripts/seed-demo.ts', () => {
       from (select creator_id, currency, count(*) as c, sum(price_cents) as m from subscriptions where status in ('active', 'trialing') group by 1, 2) s
       full join subscription_revenue r using (creator_id, currency) where coalesce(s.c, 0) <> coalesce(r.subscribers, 0) or coalesce(s.m, 0) <> coalesce(r.monthly_cents, 0)`;
     expect(await one(revenueDrift)).toBe(0);
+    // Every creator with a price can take payments, as CONNECT_REQUIRED=true requires; demo_creator among them.
+    expect(await one(`select count(*) as n from users u where subscription_price_cents is not null
+      and not exists (select 1 from payout_accounts a where a.user_id = u.id and a.charges_enabled and a.deauthorized_at is null)`)).toBe(0);
+    expect(await one(`select count(*) as n from payout_accounts a join users u on u.id = a.user_id where u.username = 'demo_creator' and a.stripe_account_id like 'acct_demo%'`)).toBe(1);
     // Every index and constraint dropped for the load is back: the same schema objects as the run's migrated database.
     const schema = `select (select string_agg(indexdef, ';' order by indexname) from pg_indexes where schemaname = 'public')
       || (select string_agg(conname || pg_get_constraintdef(oid), ';' order by conname) from pg_constraint where connamespace = 'public'::regnamespace) as s`;

@@ -4,11 +4,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { StripeConnectAccounts } from './stripe-connect';
 
 /** A Stripe API object as JSON. */
 export type StripeObject = Record<string, any>;
 
 export type FixtureName =
+  | 'account'
+  | 'account_link'
   | 'charge'
   | 'checkout.session'
   | 'customer'
@@ -38,6 +41,8 @@ export function stripeId(prefix: string): string {
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+/** The fee Stripe takes for the platform on an invoice of a subscription with `application_fee_percent` (none without). */
+const applicationFee = (amount: number, percent: number | null | undefined): number | null => (percent == null ? null : Math.round((amount * percent) / 100));
 const DAY = 86_400;
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -70,10 +75,10 @@ interface StripeErrorBody {
   decline_code?: string;
 }
 
-type Answer = [status: number, body: unknown, headers?: Record<string, string>];
+export type Answer = [status: number, body: unknown, headers?: Record<string, string>];
 
-const stripeError = (status: number, error: StripeErrorBody): Answer => [status, { error: { message: error.type, ...error } }];
-const missing = (what: string, id: string): Answer =>
+export const stripeError = (status: number, error: StripeErrorBody): Answer => [status, { error: { message: error.type, ...error } }];
+export const missing = (what: string, id: string): Answer =>
   stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}: '${id}'` });
 
 /**
@@ -94,6 +99,8 @@ export class StripeTestServer {
   readonly paymentIntents = new Map<string, StripeObject>();
   /** Invoices built by `invoice` (paid ones are listed by `GET /v1/invoice_payments`). */
   readonly invoices = new Map<string, StripeObject>();
+  /** Stripe Connect: connected accounts and their onboarding links (test/support/stripe-connect.ts). */
+  readonly connect = new StripeConnectAccounts();
   /** Refunds the app asked for (`POST /v1/refunds`). */
   readonly refunds: StripeObject[] = [];
   /** What `refund` gave back so far, by payment intent. */
@@ -149,13 +156,22 @@ export class StripeTestServer {
       const price = this.prices.get(params.line_items[0].price)!;
       const subscription = this.newSubscription(session.customer, price, params.subscription_data?.metadata ?? {}, options);
       Object.assign(session, { subscription: subscription.id, invoice: subscription.latest_invoice });
+      // Connect (destination charges): the subscription keeps its fee percent and destination, and each invoice's
+      // payment intent carries the fee Stripe takes for the platform.
       const feePercent = params.subscription_data?.application_fee_percent;
-      const fee = feePercent === undefined ? null : Math.round((price.unit_amount * Number(feePercent)) / 100);
+      const destination = params.subscription_data?.transfer_data?.destination;
+      Object.assign(subscription, {
+        application_fee_percent: feePercent === undefined ? null : Number(feePercent),
+        transfer_data: destination ? { amount_percent: null, destination } : null,
+      });
+      const fee = applicationFee(price.unit_amount, subscription.application_fee_percent);
       this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}, fee).id);
       return { session: clone(session), subscription: clone(subscription) };
     }
     const fee = params.payment_intent_data?.application_fee_amount;
     const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {}, fee === undefined ? null : Number(fee));
+    const destination = params.payment_intent_data?.transfer_data?.destination;
+    if (destination) paymentIntent.transfer_data = { destination };
     session.payment_intent = paymentIntent.id;
     return { session: clone(session), paymentIntent: clone(paymentIntent) };
   }
@@ -183,6 +199,11 @@ export class StripeTestServer {
     return clone(this.subscriptions.get(id)!);
   }
 
+  /** What the app created the Checkout session with (form body parsed: `subscription_data`, `payment_intent_data`…). */
+  checkoutParams(sessionId: string): StripeObject {
+    return clone(this.sessionParams.get(sessionId)!);
+  }
+
   /**
    * An invoice of the subscription's current period, paid or (after a failed attempt) open. `first`: the one checkout
    * paid (the subscription's `latest_invoice`, paid by the checkout's payment intent); else a renewal, whose payment
@@ -196,7 +217,8 @@ export class StripeTestServer {
     const id = options.first ? subscription.latest_invoice : stripeId('in');
     const now = options.at ?? nowSeconds();
     if (paid && !this.invoicePayments.has(id)) {
-      const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, options.applicationFee ?? null);
+      const fee = options.applicationFee !== undefined ? options.applicationFee : applicationFee(amount, subscription.application_fee_percent);
+      const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, fee);
       this.invoicePayments.set(id, intent.id);
     }
     const period = { start: item.current_period_start, end: item.current_period_end };
@@ -330,6 +352,8 @@ export class StripeTestServer {
       failure.left--;
       return failure.answer;
     }
+    const connect = this.connect.answer(method, path, body);
+    if (connect) return connect;
     const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
     if (method === 'POST' && !id && resource === 'refunds') return this.createRefund(body);
     if (method === 'GET' && !id && resource === 'invoice_payments') return [200, this.listInvoicePayments(body)];
@@ -535,10 +559,10 @@ export class StripeTestServer {
     return subscription;
   }
 
-  private newPaymentIntent(session: StripeObject, metadata: StripeObject, applicationFee: number | null = null): StripeObject {
+  private newPaymentIntent(session: StripeObject, metadata: StripeObject, feeCents: number | null = null): StripeObject {
     const intent: StripeObject = {
       ...fixture('payment_intent'),
-      application_fee_amount: applicationFee,
+      application_fee_amount: feeCents,
       id: stripeId('pi'),
       amount: session.amount_total,
       amount_received: session.amount_total,

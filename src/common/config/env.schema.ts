@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -45,6 +45,15 @@ export class EnvSchema {
   @IsOptional() @IsString() STRIPE_SECRET_KEY?: string;
   @IsOptional() @IsString() STRIPE_WEBHOOK_SECRET?: string;
   @ValidateIf(isSet) @IsUrl(URL_OPTS) STRIPE_API_BASE?: string;
+  /** The Connect endpoint's signing secret: events of connected accounts come from a second webhook endpoint. */
+  @IsOptional() @IsString() STRIPE_CONNECT_WEBHOOK_SECRET?: string;
+  /** The platform's share of each payment routed to a creator, in percent with at most two decimals (docs/payouts.md). */
+  @Matches(/^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$/, { message: 'must be a percentage from 0 to 100 with at most two decimals' })
+  PLATFORM_FEE_PERCENT = '10';
+  /** `true`: prices and checkouts need the creator's Stripe account with charges enabled; `false`: the platform collects. */
+  @IsIn(['true', 'false']) CONNECT_REQUIRED = 'true';
+  @ValidateIf(isSet) @IsUrl(URL_OPTS) CONNECT_RETURN_URL?: string;
+  @ValidateIf(isSet) @IsUrl(URL_OPTS) CONNECT_REFRESH_URL?: string;
 
   @ValidateIf(isSet) @IsUrl(URL_OPTS) PUBLIC_URL?: string;
   @ValidateIf(isSet) @IsUrl(URL_OPTS) CHECKOUT_SUCCESS_URL?: string;
@@ -68,8 +77,6 @@ export class EnvSchema {
   @Transform(toInt) @IsInt() @Min(1024) @Max(2_000_000_000) MEDIA_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(1024) @Max(2_000_000_000) MEDIA_MAX_VIDEO_BYTES = 100 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(0) PAST_DUE_GRACE_DAYS = 3;
-  /** The platform's share of each payment, in percent with at most two decimals (docs/billing.md#earnings). */
-  @Transform(toInt) @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) @Max(100) PLATFORM_FEE_PERCENT = 10;
 
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_LOGIN_ACCOUNT = '20/5m';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_LOGIN_IP = '100/5m';
@@ -105,6 +112,7 @@ export const SENSITIVE_VARIABLES: readonly string[] = [
   'ADMIN_PASSWORD',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_CONNECT_WEBHOOK_SECRET',
   'GOOGLE_CLIENT_SECRET',
   'S3_SECRET_ACCESS_KEY',
   'METRICS_TOKEN',

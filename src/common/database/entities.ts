@@ -9,6 +9,7 @@ import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { EarningsEntry } from '@/modules/billing/entities/earnings-entry.entity';
 import { EarningsMonth } from '@/modules/billing/entities/earnings-month.entity';
+import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
 import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
@@ -47,6 +48,7 @@ export const ENTITIES = [
   EarningsEntry,
   EarningsMonth,
   SubscriptionRevenue,
+  PayoutAccount,
   Session,
   UserOAuthIdentity,
   ReferralCode,

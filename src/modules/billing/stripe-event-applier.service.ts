@@ -6,6 +6,7 @@ import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.dec
 import { QueueName } from '@/common/queue/queue-names';
 import { EarningsRecorder, StripeEventRef } from './earnings/earnings-recorder.service';
 import { StripeEventsRepository } from './repositories/stripe-events.repository';
+import { PayoutAccountSyncService } from './payouts/payout-account-sync.service';
 import { idOf, invoiceSubscriptionId } from './stripe/stripe-objects';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { UnlockPaymentsService } from './unlock-payments.service';
@@ -22,6 +23,7 @@ export class StripeEventApplier {
     private readonly subscriptions: SubscriptionSyncService,
     private readonly unlocks: UnlockPaymentsService,
     private readonly earnings: EarningsRecorder,
+    private readonly payoutAccounts: PayoutAccountSyncService,
   ) {}
 
   @OnDomainEvent('stripe.event_received', { subscriber: 'billing.apply-stripe-event', queue: QueueName.Billing })
@@ -79,6 +81,11 @@ export class StripeEventApplier {
         return;
       case 'charge.dispute.funds_reinstated':
         return this.earnings.dispute(em, ref, event.data.object, 'reinstated');
+      // Stripe Connect (docs/payouts.md): the creator's account, from the Connect endpoint.
+      case 'account.updated':
+        return this.payoutAccounts.accountUpdated(em, event.data.object.id);
+      case 'account.application.deauthorized':
+        return this.payoutAccounts.deauthorized(em, event.account);
       default:
         return;
     }

@@ -43,8 +43,9 @@ export class EarningsRecorder {
     private readonly users: UsersService,
   ) {}
 
+  /** `PLATFORM_FEE_PERCENT`, in basis points. */
   private get percent(): number {
-    return this.config.billing.platformFeePercent;
+    return this.config.connect.feeBasisPoints;
   }
 
   /** A paid subscription invoice (`invoice.paid`); `whose`: the pair of the subscription row just refreshed. */

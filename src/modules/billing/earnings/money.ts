@@ -1,12 +1,10 @@
-/**
- * Integer-cent arithmetic of the earnings ledger. Percentages have at most two decimals (basis points), and every
- * division rounds half up on the absolute value, so a refund's share mirrors its payment's exactly.
- */
+import { applicationFeeCents } from '../payouts/platform-fee';
 
-/** `PLATFORM_FEE_PERCENT` (e.g. 10, 12.5) in basis points (1000, 1250). */
-export function basisPoints(percent: number): number {
-  return Math.round(percent * 100);
-}
+/**
+ * Integer-cent arithmetic of the earnings ledger. The fee percentage is in basis points (`PLATFORM_FEE_PERCENT` has at
+ * most two decimals), and every division rounds half up on the absolute value, as checkout's application fee does
+ * (`payouts/platform-fee.ts`), so a refund's share mirrors its payment's exactly.
+ */
 
 /** `a * b / c` in integers, rounded half up (away from zero for negatives): 5 × 1 / 10 → 1, -5 × 1 / 10 → -1. */
 export function mulDivRound(a: number, b: number, c: number): number {
@@ -17,14 +15,14 @@ export function mulDivRound(a: number, b: number, c: number): number {
   return sign < 0 && magnitude ? -magnitude : magnitude;
 }
 
-/** The platform's fee on `grossCents` at `percent`: 999 at 10 % → 100 (99.9 rounded half up). */
-export function percentFee(grossCents: number, percent: number): number {
-  return mulDivRound(grossCents, basisPoints(percent), 10_000);
+/** The platform's fee on `grossCents` at `feeBasisPoints`: 999 at 1000 (10 %) → 100 (99.9 rounded half up). */
+export function percentFee(grossCents: number, feeBasisPoints: number): number {
+  return applicationFeeCents(grossCents, feeBasisPoints);
 }
 
 /** A payment's amounts: the fee Stripe reports (the Connect application fee), else the platform's percentage. */
-export function splitPayment(grossCents: number, reportedFeeCents: number | null | undefined, percent: number): { grossCents: number; feeCents: number; netCents: number } {
-  const feeCents = typeof reportedFeeCents === 'number' ? Math.min(reportedFeeCents, grossCents) : percentFee(grossCents, percent);
+export function splitPayment(grossCents: number, reportedFeeCents: number | null | undefined, feeBasisPoints: number): { grossCents: number; feeCents: number; netCents: number } {
+  const feeCents = typeof reportedFeeCents === 'number' ? Math.min(reportedFeeCents, grossCents) : percentFee(grossCents, feeBasisPoints);
   return { grossCents, feeCents, netCents: grossCents - feeCents };
 }
 

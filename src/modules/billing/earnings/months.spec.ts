@@ -36,17 +36,17 @@ describe('earnings months', () => {
 
 describe('earnings money', () => {
   it('rounds half up on the absolute value', () => {
-    expect(percentFee(999, 10)).toBe(100);
-    expect(percentFee(5, 10)).toBe(1);
-    expect(percentFee(4, 10)).toBe(0);
-    expect(percentFee(1005, 12.5)).toBe(126);
+    expect(percentFee(999, 1000)).toBe(100);
+    expect(percentFee(5, 1000)).toBe(1);
+    expect(percentFee(4, 1000)).toBe(0);
+    expect(percentFee(1005, 1250)).toBe(126);
     expect(mulDivRound(-5, 1, 10)).toBe(-1);
     expect(mulDivRound(-4, 1, 10)).toBe(0);
   });
 
   it('takes the fee Stripe reports when there is one, else the percentage; net is gross minus fee', () => {
-    expect(splitPayment(1000, 150, 10)).toEqual({ grossCents: 1000, feeCents: 150, netCents: 850 });
-    expect(splitPayment(1000, null, 10)).toEqual({ grossCents: 1000, feeCents: 100, netCents: 900 });
-    expect(splitPayment(1000, 0, 10)).toEqual({ grossCents: 1000, feeCents: 0, netCents: 1000 });
+    expect(splitPayment(1000, 150, 1000)).toEqual({ grossCents: 1000, feeCents: 150, netCents: 850 });
+    expect(splitPayment(1000, null, 1000)).toEqual({ grossCents: 1000, feeCents: 100, netCents: 900 });
+    expect(splitPayment(1000, 0, 1000)).toEqual({ grossCents: 1000, feeCents: 0, netCents: 1000 });
   });
 });
