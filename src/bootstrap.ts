@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { MikroORM } from '@mikro-orm/postgresql';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './common/config/app-config';
@@ -69,13 +69,22 @@ function setupOpenApi(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
 }
 
+export interface HttpAppOptions {
+  /**
+   * Called with the Fastify instance before any hook or route is added, so what it adds sees every answer (plugin
+   * scopes copy the root's hooks when created). The tests' response-validation hook goes in here.
+   */
+  instrument?: (fastify: FastifyInstance) => void;
+}
+
 /** The HTTP application, configured but not listening: `main` listens, tests drive it in-process. */
-export async function createHttpApp(config: AppConfig, databaseUrl: string, pino: Pino): Promise<NestFastifyApplication> {
+export async function createHttpApp(config: AppConfig, databaseUrl: string, pino: Pino, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), buildAdapter(config, pino), {
     logger: new PinoNestLogger(pino),
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  options.instrument?.(fastify);
   // Closing (SIGTERM): requests that still arrive on open connections are refused, as problem+json.
   let closing = false;
   fastify.addHook('preClose', async () => {

@@ -144,8 +144,9 @@ function addProblem(operation: OperationObject, status: number, description = PR
 function withProblemContent(operation: OperationObject): void {
   for (const [status, response] of Object.entries(operation.responses)) {
     if (Number(status) < 400 || !response || isRef(response)) continue;
-    // An error answer is problem+json, whatever a decorator said (`@ApiNotFoundResponse` gives a description only).
-    response.content = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: PROBLEM_REF } } };
+    // An error answer is problem+json (`@ApiNotFoundResponse` gives a description only). A route that answers
+    // something else too with that status (the readiness report with 503) declares it with a type; both stay.
+    response.content = { ...response.content, [PROBLEM_CONTENT_TYPE]: { schema: { $ref: PROBLEM_REF } } };
   }
   // Statuses in order, as a reader expects them.
   operation.responses = Object.fromEntries(Object.entries(operation.responses).sort(([a], [b]) => a.localeCompare(b)));

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser } from '@/common/auth/auth.decorators';
+import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { OwnUserResponse } from './dto/user.response';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { ProfileService } from './profile.service';
@@ -20,6 +21,7 @@ export class UsersController {
 
   @Patch('me')
   @ApiOkResponse({ type: OwnUserResponse })
+  @ApiProblems([422, '`avatar_media_id`/`cover_media_id` is not an own, ready image (`validation_failed`)'])
   updateMe(@CurrentUser() actor: AuthUser, @Body() dto: UpdateMeDto) {
     return this.profiles.updateOwn(actor, dto);
   }
