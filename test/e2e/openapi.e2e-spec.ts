@@ -48,7 +48,7 @@ describe('OpenAPI document', () => {
       const want = ['401', '503'];
       if (operation.parameters?.some((p) => p.in !== 'header') || operation.requestBody) want.push('400');
       if (/\{(id|username)\}/.test(path)) want.push('404');
-      if (['post', 'put', 'patch'].includes(method)) want.push('413', '415');
+      if (['post', 'put', 'patch', 'delete'].includes(method)) want.push('413', '415');
       for (const status of want) if (!operation.responses[status]) missing.push(`${key} ${status}`);
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) >= 400 && response.content?.['application/problem+json']?.schema.$ref !== '#/components/schemas/Problem') {

@@ -25,7 +25,7 @@ import { mergeValidation, validationSchemas } from './validation-schema';
  * `@nestjs/swagger` describes what the decorators say: the success answer and what a route declares. This module
  * adds, in one place, what follows from how a route is built, so no route can forget it:
  * - error statuses: `401` everywhere (a token that is sent is checked, on public routes too), `503` everywhere
- *   (shutdown, a dependency down), `400` where there is input, `413`/`415` where there is a body, `403` under
+ *   (shutdown, a dependency down), `400` where there is input, `413`/`415` where a body is read, `403` under
  *   `@Roles()`, `404` where the path names an `{id}` or `{username}`, `429` under `@RateLimit()`, `409`/`422` and the
  *   `Idempotency-Key` header under the idempotency interceptor; each with the shared `Problem` schema;
  * - security: `@Public()` routes take a token optionally (`[{}, {bearer: []}]`), the others require one;
@@ -36,8 +36,8 @@ import { mergeValidation, validationSchemas } from './validation-schema';
  */
 
 const OPERATION_ID = (controller: string, method: string) => `${controller}_${method}`;
+/** Methods whose body Fastify reads (DELETE included): malformed (`400`), too large (`413`), of another type (`415`). */
 const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
-const PARSED_BODY_METHODS = new Set(['post', 'put', 'patch']);
 /** Path parameters that name a row: a route with one answers `404` when there is no such row (or it is not visible). */
 const ENTITY_PARAMS = new Set(['id', 'username']);
 const PROBLEM_REF = '#/components/schemas/Problem';
@@ -211,7 +211,7 @@ function refineOperation(document: OpenAPIObject, method: string, operation: Ope
   if (route.roles) addProblem(operation, 403, `For ${route.roles.join(' or ')} accounts only (\`forbidden\`)`);
   if (parameters.some((p) => p.in !== 'header') || operation.requestBody || hasBody) addProblem(operation, 400);
   if (parameters.some((p) => p.in === 'path' && ENTITY_PARAMS.has(p.name))) addProblem(operation, 404);
-  if (PARSED_BODY_METHODS.has(method) || operation.requestBody) {
+  if (hasBody || operation.requestBody) {
     addProblem(operation, 413);
     addProblem(operation, 415);
   }
