@@ -8,6 +8,7 @@ import { createHttpApp, prepareDatabase } from '../../src/bootstrap';
 import { AppConfig } from '../../src/common/config/app-config';
 import { loadConfig } from '../../src/common/config/load-config';
 import { createPino } from '../../src/common/logging/logger';
+import { openApiDocumentOf } from '../../src/common/openapi/openapi.document';
 import { lateBound } from './late-bound';
 import { ContractRecorder } from './openapi-contract';
 
@@ -72,7 +73,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   await prepareDatabase(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  await contract.arm(app.getHttpAdapter().getInstance());
+  const document = openApiDocumentOf(app);
+  if (!document) throw new Error('the app made no OpenAPI document');
+  contract.arm(document);
   const orm = app.get(MikroORM) as unknown as MikroORM;
   return {
     app,

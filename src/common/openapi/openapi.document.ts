@@ -331,5 +331,14 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       .build(),
     { operationIdFactory: OPERATION_ID },
   );
-  return refineDocument(document, collectRoutes(app));
+  refineDocument(document, collectRoutes(app));
+  served.set(app, document);
+  return document;
+}
+
+const served = new WeakMap<INestApplication, OpenAPIObject>();
+
+/** The document `createOpenApiDocument` made for this app (what it serves at `/docs-json`): the tests' hook reads it. */
+export function openApiDocumentOf(app: INestApplication): OpenAPIObject | undefined {
+  return served.get(app);
 }
