@@ -265,6 +265,11 @@ describe('Hostile input on every documented operation', () => {
     return owner.accessToken;
   }
 
+  /** Whether `tokenFor` gives this operation a token (else a second, token-carrying variant would repeat the first). */
+  function sentWithToken(op: Operation): boolean {
+    return op.secured && (op.requiresToken || !op.path.startsWith('/api/v1/auth/'));
+  }
+
   function validSegment(op: Operation, name: string): string {
     if (name === 'username') return victim.username;
     if (name === 'tag') return 'hello';
@@ -379,7 +384,7 @@ describe('Hostile input on every documented operation', () => {
   it('answers bodies that are not a JSON object, and unknown properties, with a 4xx problem', async () => {
     const writes = operations.filter((op) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(op.method));
     const jobs = writes.flatMap((op) =>
-      BROKEN_BODIES.flatMap(([label, type, body]) => (op.secured ? [undefined, 'owner'] : [undefined]).map((token) => ({ op, label, type, body, token }))),
+      BROKEN_BODIES.flatMap(([label, type, body]) => (sentWithToken(op) ? [undefined, 'owner'] : [undefined]).map((token) => ({ op, label, type, body, token }))),
     );
     await inParallel(jobs, 6, async ({ op, label, type, body, token }) => {
       const bearer = token === 'owner' ? await tokenFor(op) : token;
