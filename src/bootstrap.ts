@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { MikroORM } from '@mikro-orm/postgresql';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './common/config/app-config';
@@ -15,6 +15,7 @@ import { ErrorCode } from './common/errors/error-code';
 import { ProblemFilter, sendClientErrorProblem, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { PinoNestLogger } from './common/logging/logger';
+import { createOpenApiDocument } from './common/openapi/openapi.document';
 import { mountMetrics } from './common/metrics/metrics.http';
 import { mountQueueDashboard } from './modules/admin/queue-dashboard/queue-dashboard';
 import { addPassportReplyShim } from './modules/auth/google/passport-reply.hook';
@@ -59,29 +60,31 @@ function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
   });
 }
 
+/** Routes under `/api/v1`, except what the contract serves at the root. */
+export function setRoutePrefix(app: NestFastifyApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
+}
+
 function setupOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('x18 creator social network')
-      .setDescription(
-        'REST API. Errors are RFC 9457 problem+json with a stable `code`. Lists take `limit` (1-100, default 20) and an ' +
-          'opaque `cursor`, and answer `{ data, next_cursor }` plus a `Link: <…>; rel="next"` header.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+}
+
+export interface HttpAppOptions {
+  /**
+   * Called with the Fastify instance before any hook or route is added, so what it adds sees every answer (plugin
+   * scopes copy the root's hooks when created). The tests' response-validation hook goes in here.
+   */
+  instrument?: (fastify: FastifyInstance) => void;
 }
 
 /** The HTTP application, configured but not listening: `main` listens, tests drive it in-process. */
-export async function createHttpApp(config: AppConfig, databaseUrl: string, pino: Pino): Promise<NestFastifyApplication> {
+export async function createHttpApp(config: AppConfig, databaseUrl: string, pino: Pino, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), buildAdapter(config, pino), {
     logger: new PinoNestLogger(pino),
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  options.instrument?.(fastify);
   // Closing (SIGTERM): requests that still arrive on open connections are refused, as problem+json.
   let closing = false;
   fastify.addHook('preClose', async () => {
@@ -100,7 +103,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, pino
   mountMetrics(app);
   mountQueueDashboard(app);
   await registerMediaUploads(app);
-  app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
+  setRoutePrefix(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   setupOpenApi(app);

@@ -43,7 +43,7 @@ describe('SIGTERM during a burst of writes', () => {
 
     const first = await startServiceProcess(ENV);
     processes.push(first);
-    const client = new HttpClient(first.port, '127.0.0.1', 128);
+    const client = new HttpClient(first.port, '127.0.0.1', 128, (response) => t.contract.observe(response));
     const sent: Sent[] = [];
     const record = async (entry: Omit<Sent, 'status'>, call: Promise<RawResponse>) => {
       try {

@@ -8,7 +8,9 @@ import { createHttpApp, prepareDatabase } from '../../src/bootstrap';
 import { AppConfig } from '../../src/common/config/app-config';
 import { loadConfig } from '../../src/common/config/load-config';
 import { createPino } from '../../src/common/logging/logger';
+import { openApiDocumentOf } from '../../src/common/openapi/openapi.document';
 import { lateBound } from './late-bound';
+import { ContractRecorder } from './openapi-contract';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -19,6 +21,11 @@ export interface TestApp {
   em(): EntityManager;
   /** Raw SQL on a fresh entity manager (`?` placeholders), answering the rows. */
   sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * What the app answered that its OpenAPI document does not describe (see `openapi-contract.ts`). `useTestApp`
+   * checks it after every test; `contract.observe` checks answers of another process against the same document.
+   */
+  contract: ContractRecorder;
   /** Listens on a free loopback port, for clients that need a real socket (raw HTTP, a browser); answers the port. */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -67,14 +74,19 @@ function resolveEnv(options: TestAppOptions): Record<string, string> {
 /** Boots the real application in-process on the run's database and Redis prefix. `env` overrides variables. */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const config = loadConfig({ ...process.env, ...env });
-  const app = await createHttpApp(config, config.database.url!, createPino(config.logLevel));
+  const contract = new ContractRecorder();
+  const app = await createHttpApp(config, config.database.url!, createPino(config.logLevel), { instrument: (fastify) => contract.install(fastify) });
   await prepareDatabase(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  const document = openApiDocumentOf(app);
+  if (!document) throw new Error('the app made no OpenAPI document');
+  contract.arm(document);
   const orm = app.get(MikroORM) as unknown as MikroORM;
   return {
     app,
     config,
+    contract,
     http: request(app.getHttpServer()),
     orm,
     em: () => orm.em.fork(),
@@ -83,7 +95,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await app.listen(0, '127.0.0.1');
       return (app.getHttpServer().address() as AddressInfo).port;
     },
-    close: () => closeWithin(app, CLOSE_TIMEOUT_MS),
+    close: async () => {
+      await closeWithin(app, CLOSE_TIMEOUT_MS);
+      // What `beforeAll`/`afterAll` hooks and tests without `useTestApp` received is checked here.
+      contract.assertClean();
+    },
   };
 }
 
@@ -97,9 +113,12 @@ export function useTestApp(options: TestAppOptions = {}): TestApp {
   beforeAll(async () => {
     current = await createTestApp(resolveEnv(options));
   }, BOOT_TIMEOUT_MS);
+  // Every answer a test received must be one the OpenAPI document describes (test/support/openapi-contract.ts).
+  afterEach(() => current?.contract.assertClean());
   afterAll(async () => {
-    await current?.close();
+    const closing = current;
     current = undefined;
+    await closing?.close();
   });
   return lateBound(() => current, 'the test app');
 }
@@ -107,9 +126,14 @@ export function useTestApp(options: TestAppOptions = {}): TestApp {
 /** A second app for one test (other settings, Redis down…), closed however the test ends. */
 export async function withTestApp<T>(options: TestAppOptions, use: (t: TestApp) => Promise<T>): Promise<T> {
   const t = await createTestApp(resolveEnv(options));
+  let result: T;
   try {
-    return await use(t);
-  } finally {
-    await t.close();
+    result = await use(t);
+  } catch (error) {
+    // The test's own failure says more than a contract violation it may have caused on the way.
+    await t.close().catch(() => undefined);
+    throw error;
   }
+  await t.close();
+  return result;
 }

@@ -1,4 +1,5 @@
 import { Agent, IncomingHttpHeaders, request } from 'node:http';
+import type { ObservedResponse } from './openapi-contract';
 
 /** One answer, read to the end. `error` is set instead of a status when the request never got one. */
 export interface RawResponse {
@@ -25,10 +26,15 @@ export interface RawRequest {
 export class HttpClient {
   readonly agent: Agent;
 
+  /**
+   * `observe` sees every answer: for a server in another process, pass `t.contract.observe` so its answers are
+   * checked against the OpenAPI document too (an in-process app checks its own, see `openapi-contract.ts`).
+   */
   constructor(
     readonly port: number,
     readonly host = '127.0.0.1',
     maxSockets = 16,
+    private readonly observe?: (response: ObservedResponse) => void,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
@@ -54,7 +60,9 @@ export class HttpClient {
                 parsed = undefined;
               }
             }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
+            const status = res.statusCode ?? 0;
+            this.observe?.({ method: req.method, url: req.path, status, contentType: res.headers['content-type'], body: text });
+            resolve({ status, headers: res.headers, text, body: parsed });
           });
         },
       );

@@ -6,7 +6,7 @@ import { ErrorCode } from '../errors/error-code';
 
 /** `?limit=&cursor=` on every list (limit 1-100, default 20; the cursor is opaque). */
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

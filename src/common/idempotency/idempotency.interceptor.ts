@@ -8,7 +8,8 @@ import { ErrorCode } from '../errors/error-code';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 const TTL_SECONDS = 24 * 3600;
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** 1-255 visible ASCII characters (the document states it as the header's pattern). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * `Idempotency-Key` (Stripe's convention): a repeat with the same key and user within 24 h answers the first
@@ -25,7 +26,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const header = request.headers['idempotency-key'];
     if (header === undefined || !request.user) return next.handle();
     const key = Array.isArray(header) ? header[0] : header;
-    if (!KEY_PATTERN.test(key)) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new AppException(ErrorCode.ValidationFailed, 'Idempotency-Key must be 1-255 visible ASCII characters', {
         errors: [{ field: 'Idempotency-Key', message: 'invalid' }],
       });

@@ -5,6 +5,7 @@ import {
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiProduces,
   ApiQuery,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -14,7 +15,7 @@ import type { FastifyReply } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Public } from '@/common/auth/auth.decorators';
 import { AccountDeletionService } from './account-deletion.service';
-import { DeleteAccountDto, ExportResponse } from './dto/accounts.dto';
+import { AcceptedResponse, DeleteAccountDto, ExportResponse } from './dto/accounts.dto';
 import { ExportsService } from './exports.service';
 
 @ApiTags('account')
@@ -28,7 +29,7 @@ export class AccountLifecycleController {
   @Delete('me')
   @HttpCode(202)
   @ApiBearerAuth()
-  @ApiAcceptedResponse({ description: 'Deactivated at once (sessions revoked, profile and posts 404); erased by a worker within minutes' })
+  @ApiAcceptedResponse({ type: AcceptedResponse, description: 'Deactivated at once (sessions revoked, profile and posts 404); erased by a worker within minutes' })
   @ApiUnprocessableEntityResponse({ description: 'Wrong or missing current_password (confirm_username for a Google-only account)' })
   async deleteMe(@CurrentUser() actor: AuthUser, @Body() dto: DeleteAccountDto) {
     await this.deletion.delete(actor, dto);
@@ -57,7 +58,8 @@ export class AccountLifecycleController {
   @Get('exports/:id/archive')
   @ApiQuery({ name: 'exp', type: String, description: 'expiry (unix seconds)' })
   @ApiQuery({ name: 'sig', type: String, description: 'HMAC-SHA256 signature (hex)' })
-  @ApiOkResponse({ description: 'The ZIP archive (application/zip)' })
+  @ApiProduces('application/zip')
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'The ZIP archive' })
   @ApiNotFoundResponse({ description: 'Unknown export, or an invalid or expired link' })
   async archive(@Param('id', new ParseUUIDPipe()) id: string, @Query('exp') exp: unknown, @Query('sig') sig: unknown, @Res() reply: FastifyReply) {
     const { body, size } = await this.exports.open(id, exp, sig);

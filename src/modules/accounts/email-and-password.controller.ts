@@ -43,7 +43,7 @@ export class EmailAndPasswordController {
   @HttpCode(202)
   @ApiBearerAuth()
   @RateLimit('email')
-  @ApiAcceptedResponse({ description: 'A fresh verification mail; earlier links stop working' })
+  @ApiAcceptedResponse({ type: AcceptedResponse, description: 'A fresh verification mail; earlier links stop working' })
   @ApiConflictResponse({ description: 'Already verified' })
   @ApiTooManyRequestsResponse({ description: '`RATE_LIMIT_EMAIL` per user (5 per hour)' })
   async resend(@CurrentUser() actor: AuthUser) {
@@ -77,9 +77,9 @@ export class EmailAndPasswordController {
   @HttpCode(202)
   @ApiBearerAuth()
   @RateLimit('email')
-  @ApiAcceptedResponse({ description: 'A verification mail to the new address and a notice to the old one' })
+  @ApiAcceptedResponse({ type: AcceptedResponse, description: 'A verification mail to the new address and a notice to the old one' })
   @ApiConflictResponse({ description: 'The address is taken' })
-  @ApiUnprocessableEntityResponse({ description: 'Wrong current_password' })
+  @ApiUnprocessableEntityResponse({ description: 'Wrong current_password, or the address is already yours' })
   async changeEmail(@CurrentUser() actor: AuthUser, @Body() dto: ChangeEmailDto) {
     await this.email.change(actor, dto);
     return { status: 'accepted', message: 'Open the link mailed to the new address to finish the change' };

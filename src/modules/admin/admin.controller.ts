@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Roles } from '@/common/auth/auth.decorators';
+import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { OwnUserResponse } from '@/modules/users/dto/user.response';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { AdminService } from './admin.service';
@@ -25,6 +26,7 @@ export class AdminController {
   @Post('suspend')
   @HttpCode(200)
   @ApiOkResponse({ type: OwnUserResponse, description: 'Their sessions are revoked at once; their posts leave timelines' })
+  @ApiProblems([422, 'Admins cannot suspend themselves'])
   suspend(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
     return this.admin.suspend(actor, username);
   }
@@ -38,6 +40,7 @@ export class AdminController {
 
   @Patch('role')
   @ApiOkResponse({ type: OwnUserResponse })
+  @ApiProblems([422, 'Admins cannot demote themselves'])
   changeRole(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam, @Body() dto: ChangeRoleDto) {
     return this.admin.changeRole(actor, username, dto.role);
   }

@@ -12,6 +12,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Public } from '@/common/auth/auth.decorators';
+import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
 import { AuthService } from './auth.service';
 import {
@@ -41,6 +42,7 @@ export class AuthController {
   @RateLimit('registerIp')
   @ApiCreatedResponse({ type: AuthResponse })
   @ApiConflictResponse({ description: 'Username or email taken (`conflict`)' })
+  @ApiProblems([422, 'The referral code is unknown, expired or used up (`validation_failed`)'])
   @ApiTooManyRequestsResponse({ description: '`rate_limited`, with Retry-After' })
   register(@Body() dto: RegisterDto, @Req() request: FastifyRequest) {
     return this.auth.register(dto, clientInfo(request));
@@ -52,6 +54,7 @@ export class AuthController {
   @RateLimit('loginIp', 'loginAccount')
   @ApiOkResponse({ type: AuthResponse })
   @ApiUnauthorizedResponse({ description: 'Bad credentials: the same answer for an unknown user and a wrong password' })
+  @ApiProblems([403, 'The account is suspended (`forbidden`)'])
   @ApiTooManyRequestsResponse({ description: '`rate_limited`, per IP and per account, with Retry-After' })
   login(@Body() dto: LoginDto, @Req() request: FastifyRequest) {
     return this.auth.login(dto, clientInfo(request));
@@ -72,6 +75,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'The session is revoked; its access tokens stop working at once' })
+  @ApiUnauthorizedResponse({ description: 'Neither a valid access token nor a refresh token of the caller (`unauthorized`)' })
   async logout(@CurrentUser() actor: AuthUser | undefined, @Body() dto: LogoutDto) {
     await this.auth.logout(actor, dto);
   }
@@ -95,6 +99,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Every other session is revoked' })
+  @ApiProblems([422, 'The current password is wrong (`validation_failed`)'])
   async changePassword(@CurrentUser() actor: AuthUser, @Body() dto: ChangePasswordDto) {
     await this.auth.changePassword(actor, dto);
   }

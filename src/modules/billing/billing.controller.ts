@@ -14,6 +14,7 @@ import { CurrentUser } from '@/common/auth/auth.decorators';
 import { IdParam } from '@/common/http/id.param';
 import { PageQuery } from '@/common/http/pagination';
 import { IdempotencyInterceptor } from '@/common/idempotency/idempotency.interceptor';
+import { ApiProblems, ProblemEntry } from '@/common/openapi/api-problems.decorator';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { CheckoutResponse, SubscriptionPageResponse, SubscriptionResponse } from './dto/billing.dto';
 import { SubscriptionsService } from './subscriptions.service';
@@ -24,6 +25,14 @@ const IDEMPOTENCY_HEADER = {
   required: false,
   description: 'A repeat within 24 h answers the first response; also sent to Stripe (scoped to the caller)',
 };
+
+/** What a call to Stripe can answer, on each route that makes one. */
+const STRIPE_PROBLEMS: ProblemEntry[] = [
+  [402, 'Stripe declined the payment (`payment_required`)'],
+  [422, 'Stripe refused the request (`validation_failed`)'],
+  [502, 'Stripe failed (`bad_gateway`); retry later'],
+  [503, 'Payments are not configured on this server, or Stripe cannot be reached (`service_unavailable`)'],
+];
 
 @ApiTags('billing')
 @ApiBearerAuth()
@@ -40,15 +49,17 @@ export class BillingController {
   @ApiCreatedResponse({ type: CheckoutResponse, description: "Stripe Checkout (subscription mode) at the creator's current price" })
   @ApiConflictResponse({ description: 'Already subscribed' })
   @ApiUnprocessableEntityResponse({
-    description: 'The creator takes no subscriptions, or is yourself; or (field `payouts`, CONNECT_REQUIRED=true) their payout account cannot take payments',
+    description: 'The creator takes no subscriptions, or is yourself; or (field `payouts`, CONNECT_REQUIRED=true) their payout account cannot take payments; or Stripe refused the request',
   })
+  @ApiProblems([403, 'A block stands between you and this creator (`forbidden`)'], ...STRIPE_PROBLEMS)
   subscribe(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam, @Headers('idempotency-key') key?: string) {
     return this.subscriptions.subscribe(actor, username, key);
   }
 
   @Delete('users/:username/subscription')
   @ApiOkResponse({ type: SubscriptionResponse, description: 'Cancelled at the period end; access lasts until current_period_end' })
-  @ApiNotFoundResponse({ description: 'No running subscription to this creator' })
+  @ApiNotFoundResponse({ description: 'No such creator, or no running subscription to them' })
+  @ApiProblems(...STRIPE_PROBLEMS)
   cancel(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
     return this.subscriptions.cancel(actor, username);
   }
@@ -72,8 +83,9 @@ export class BillingController {
   @ApiNotFoundResponse({ description: 'No such post, or not visible to you' })
   @ApiConflictResponse({ description: 'Already unlocked' })
   @ApiUnprocessableEntityResponse({
-    description: 'Your own post, or a post without a price; or (field `payouts`, CONNECT_REQUIRED=true) its author cannot take payments',
+    description: 'Your own post, or a post without a price; or (field `payouts`, CONNECT_REQUIRED=true) its author cannot take payments; or Stripe refused the request',
   })
+  @ApiProblems(...STRIPE_PROBLEMS)
   unlock(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
     return this.unlocks.start(actor, id, key);
   }

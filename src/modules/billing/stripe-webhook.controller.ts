@@ -1,9 +1,13 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiBadRequestResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiHeader, ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '@/common/auth/auth.decorators';
 import { RAW_BODY, RawBodyRequest } from './stripe/raw-body.hook';
 import { StripeWebhookService } from './stripe-webhook.service';
+
+class WebhookReceivedResponse {
+  @ApiProperty({ enum: [true] }) received: true;
+}
 
 @ApiTags('billing')
 @Controller('webhooks')
@@ -15,8 +19,9 @@ export class StripeWebhookController {
   @HttpCode(200)
   @RouteConfig(RAW_BODY)
   @ApiHeader({ name: 'Stripe-Signature', required: true, description: 'Checked on the raw body against STRIPE_WEBHOOK_SECRET or STRIPE_CONNECT_WEBHOOK_SECRET' })
-  @ApiOkResponse({ description: 'Stored and queued; a worker applies it' })
+  @ApiOkResponse({ type: WebhookReceivedResponse, description: 'Stored and queued (a redelivery is stored once); a worker applies it' })
   @ApiBadRequestResponse({ description: 'Missing, invalid or stale (over 5 minutes) signature; nothing stored' })
+  @ApiServiceUnavailableResponse({ description: 'Payments are not configured (no STRIPE_WEBHOOK_SECRET), or the database is down; Stripe retries' })
   receive(@Req() request: RawBodyRequest, @Headers('stripe-signature') signature?: string) {
     return this.webhooks.receive(request.rawBody, signature);
   }

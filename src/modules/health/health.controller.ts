@@ -1,8 +1,22 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@/common/auth/auth.decorators';
 import { HealthService } from './health.service';
+
+class LiveResponse {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
+
+class ReadinessChecks {
+  @ApiProperty({ enum: ['up', 'down'] }) postgres: 'up' | 'down';
+  @ApiProperty({ enum: ['up', 'down'] }) redis: 'up' | 'down';
+}
+
+class ReadinessResponse {
+  @ApiProperty({ enum: ['ok', 'unavailable'] }) status: 'ok' | 'unavailable';
+  @ApiProperty({ type: ReadinessChecks }) checks: ReadinessChecks;
+}
 
 @ApiTags('health')
 @Public()
@@ -12,14 +26,17 @@ export class HealthController {
 
   @Get('live')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'The process is up.' })
+  @ApiOkResponse({ type: LiveResponse, description: 'The process is up.' })
   live() {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'PostgreSQL and Redis both answer.' })
-  @ApiServiceUnavailableResponse({ description: 'PostgreSQL or Redis does not answer.' })
+  @ApiOkResponse({ type: ReadinessResponse, description: 'PostgreSQL and Redis both answer.' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessResponse,
+    description: 'PostgreSQL or Redis does not answer (the report), or the server is shutting down (a problem).',
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const report = await this.health.readiness();
     reply.status(report.status === 'ok' ? 200 : 503);

@@ -1,8 +1,11 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '@/common/auth/auth.decorators';
+import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { MediaFilesService } from './media-files.service';
+
+const FILE = { type: 'string', format: 'binary' } as const;
 
 @ApiTags('media')
 @Controller('media/files')
@@ -15,7 +18,11 @@ export class MediaFilesController {
   @ApiParam({ name: 'path', type: String, description: 'the storage key, as in a media URL (slashes included)' })
   @ApiQuery({ name: 'exp', type: String, required: false, description: 'signed URLs: expiry (unix seconds)' })
   @ApiQuery({ name: 'sig', type: String, required: false, description: 'signed URLs: HMAC-SHA256 signature (hex)' })
-  @ApiOkResponse({ description: 'The bytes; `Range` answers 206 (or 416), `If-None-Match` 304' })
+  @ApiProduces('image/*', 'video/*', 'application/octet-stream')
+  @ApiOkResponse({ schema: FILE, description: 'The bytes (`Range` and `If-None-Match` are honoured)' })
+  @ApiResponse({ status: 206, schema: FILE, description: 'The requested range of the bytes' })
+  @ApiResponse({ status: 304, description: 'Not modified (`If-None-Match`)' })
+  @ApiProblems([416, 'The range is outside the file (`validation_failed`), with `Content-Range: bytes */<size>`'])
   @ApiForbiddenResponse({ description: 'A signed URL that is invalid or expired' })
   @ApiNotFoundResponse({ description: 'No such file, or a protected file without a signature' })
   async file(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

@@ -38,7 +38,10 @@ export class NotificationsController {
   @Get('streaming/notifications')
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'access_token', required: false, description: 'For EventSource, which cannot send headers' })
-  @ApiOkResponse({ description: 'Server-Sent Events: `event: notification` with the notification as JSON; `: ping` heartbeats' })
+  @ApiOkResponse({
+    schema: { type: 'string' },
+    description: 'Server-Sent Events: `event: notification` with the notification as JSON; `: ping` heartbeats',
+  })
   async streamNotifications(@CurrentUser() actor: AuthUser, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.stream.open(actor, request, reply);
   }

@@ -7,11 +7,11 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Public } from '@/common/auth/auth.decorators';
 import { PageQuery } from '@/common/http/pagination';
+import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { IdempotencyInterceptor } from '@/common/idempotency/idempotency.interceptor';
 import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
 import { UserPageResponse } from '@/modules/social/dto/social.dto';
@@ -35,9 +35,10 @@ export class PostsController {
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat within 24 h answers the first response' })
   @ApiCreatedResponse({ type: PostResponse })
-  @ApiUnprocessableEntityResponse({
-    description: 'No content and no media; or a `price_cents` without a payout account that can take payments (field `payouts`, CONNECT_REQUIRED=true)',
-  })
+  @ApiProblems(
+    [404, '`reply_to_id` names no post the caller may see'],
+    [422, 'Neither content nor media, or `media_ids` that are not own, ready, unattached uploads; or a `price_cents` without a payout account that can take payments (field `payouts`, CONNECT_REQUIRED=true)'],
+  )
   async create(@CurrentUser() actor: AuthUser, @Body() dto: CreatePostDto) {
     return this.posts.get(actor, await this.authoring.create(actor, dto));
   }
@@ -52,6 +53,7 @@ export class PostsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: PostResponse, description: 'Author only; sets edited_at' })
+  @ApiProblems([403, 'Not the author (`forbidden`)'], [422, 'A repost has no content to edit'])
   async update(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam, @Body() dto: UpdatePostDto) {
     return this.posts.get(actor, await this.authoring.update(actor, id, dto.content));
   }
@@ -59,6 +61,7 @@ export class PostsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Author or admin; replies stay' })
+  @ApiProblems([403, 'Neither the author nor an admin (`forbidden`)'])
   async remove(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam) {
     await this.authoring.remove(actor, id);
   }
@@ -93,6 +96,7 @@ export class PostsController {
   @Post(':id/repost')
   @HttpCode(200)
   @ApiOkResponse({ type: PostResponse, description: 'Idempotent; public posts only' })
+  @ApiProblems([422, 'Only public posts can be reposted'])
   repost(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam) {
     return this.interactions.repost(actor, id);
   }

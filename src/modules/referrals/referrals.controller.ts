@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Public } from '@/common/auth/auth.decorators';
 import { PageQuery } from '@/common/http/pagination';
+import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import {
   CreateReferralCodeDto,
   ReferralCodeCheckResponse,
@@ -20,6 +21,7 @@ export class ReferralsController {
 
   @Post('referral-codes')
   @ApiCreatedResponse({ type: ReferralCodeResponse })
+  @ApiProblems([409, 'That code is taken (`conflict`)'], [422, '`expires_at` is not in the future (`validation_failed`)'])
   create(@CurrentUser() actor: AuthUser, @Body() dto: CreateReferralCodeDto) {
     return this.referrals.create(actor, dto);
   }
@@ -40,6 +42,7 @@ export class ReferralsController {
   @Delete('referral-codes/:code')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The code stops working; referrals made with it stay' })
+  @ApiProblems([404, 'No such code of yours (`not_found`)'])
   async remove(@CurrentUser() actor: AuthUser, @Param('code') code: string) {
     await this.referrals.remove(actor, code.slice(0, 64));
   }

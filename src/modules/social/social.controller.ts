@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnproces
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Public } from '@/common/auth/auth.decorators';
 import { PageQuery } from '@/common/http/pagination';
+import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { PublicUserResponse, RelationshipResponse } from '@/modules/users/dto/user.response';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { UserPageResponse } from './dto/social.dto';
@@ -40,12 +41,14 @@ export class SocialController {
   @HttpCode(200)
   @ApiOkResponse({ type: RelationshipResponse, description: 'Idempotent' })
   @ApiUnprocessableEntityResponse({ description: 'Following yourself' })
+  @ApiProblems([403, 'A block stands between you and this user (`forbidden`)'])
   follow(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
     return this.social.follow(actor, username);
   }
 
   @Delete('follow')
   @ApiOkResponse({ type: RelationshipResponse })
+  @ApiProblems([422, 'Unfollowing yourself'])
   unfollow(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
     return this.social.unfollow(actor, username);
   }
@@ -53,6 +56,7 @@ export class SocialController {
   @Post('block')
   @HttpCode(200)
   @ApiOkResponse({ type: RelationshipResponse, description: 'Also removes follows both ways' })
+  @ApiProblems([422, 'Blocking yourself'])
   block(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
     return this.social.block(actor, username);
   }
@@ -66,6 +70,7 @@ export class SocialController {
   @Post('mute')
   @HttpCode(200)
   @ApiOkResponse({ type: RelationshipResponse })
+  @ApiProblems([422, 'Muting yourself'])
   mute(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
     return this.social.mute(actor, username);
   }

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser } from '@/common/auth/auth.decorators';
+import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { OwnUserResponse } from './dto/user.response';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { ProfileService } from './profile.service';
@@ -20,9 +21,10 @@ export class UsersController {
 
   @Patch('me')
   @ApiOkResponse({ type: OwnUserResponse })
-  @ApiUnprocessableEntityResponse({
-    description: 'An avatar or cover that is not your processed image; a subscription price without a payout account that can take payments (field `payouts`, CONNECT_REQUIRED=true)',
-  })
+  @ApiProblems([
+    422,
+    '`avatar_media_id`/`cover_media_id` is not an own, ready image (`validation_failed`); a subscription price without a payout account that can take payments (field `payouts`, CONNECT_REQUIRED=true)',
+  ])
   updateMe(@CurrentUser() actor: AuthUser, @Body() dto: UpdateMeDto) {
     return this.profiles.updateOwn(actor, dto);
   }

@@ -38,7 +38,7 @@ export class RegisterDto {
 }
 
 export class LoginDto {
-  @ApiProperty({ description: 'Username or email', maxLength: 255 })
+  @ApiProperty({ description: 'Username or email', minLength: 1, maxLength: 255 })
   @IsString()
   @MinLength(1)
   @MaxLength(255)

@@ -76,6 +76,7 @@ export class GoogleAuthController {
   @ApiForbiddenResponse({ description: '`forbidden`: the account is suspended' })
   @ApiConflictResponse({ description: '`conflict`: an account has this email, and Google has not verified it: not linked' })
   @ApiBadGatewayResponse({ description: '`bad_gateway`: Google failed to answer' })
+  @ApiUnprocessableEntityResponse({ description: '`validation_failed`: Google did not share an email address' })
   @ApiServiceUnavailableResponse(NOT_CONFIGURED)
   async callback(@Req() request: GoogleCallbackRequest, @Res() reply: FastifyReply): Promise<void> {
     const outcome = await this.google.complete(request[GOOGLE_SIGN_IN]!, clientInfo(request));

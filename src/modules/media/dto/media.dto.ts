@@ -3,7 +3,7 @@ import { IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { IdParam } from '@/common/http/id.param';
 
 export class UpdateMediaDto {
-  @ApiPropertyOptional({ maxLength: 1500, nullable: true, description: 'null removes the description' })
+  @ApiPropertyOptional({ type: String, maxLength: 1500, nullable: true, description: 'null removes the description' })
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
   @IsString()

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQuery } from '@/common/http/pagination';
@@ -14,8 +14,8 @@ export class NotificationQuery extends PageQuery {
   @IsIn(NOTIFICATION_TYPES, { each: true })
   'types[]'?: NotificationType[];
 
-  /** `types=like` (or repeated) is accepted too. */
-  @ApiPropertyOptional({ enum: NOTIFICATION_TYPES, isArray: true })
+  /** `types=like` (or repeated) is accepted too; the document names only the contract's `types[]`. */
+  @ApiHideProperty()
   @IsOptional()
   @Transform(({ value }) => (Array.isArray(value) ? value : [value]))
   @IsArray()
@@ -30,7 +30,7 @@ export class NotificationQuery extends PageQuery {
 }
 
 export class MarkReadDto {
-  @ApiPropertyOptional({ type: [String], maxItems: 500 })
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: 500 })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)

@@ -70,7 +70,7 @@ export class PostResponse {
   @ApiProperty({ nullable: true, type: () => PostResponse, description: 'The reposted post, for a repost' }) repost_of: PostResponse | null;
   @ApiProperty({
     type: 'array',
-    items: { oneOf: [{ $ref: getSchemaPath(MediaResponse) }, { $ref: getSchemaPath(LockedMediaResponse) }] },
+    items: { anyOf: [{ $ref: getSchemaPath(MediaResponse) }, { $ref: getSchemaPath(LockedMediaResponse) }] },
     description: 'On a locked post, each item is only `{ id, type }`',
   })
   media: PostMediaResponse[];

@@ -11,14 +11,14 @@ export class CreateReferralCodeDto {
   @Matches(REFERRAL_CODE_PATTERN, { message: 'code must be 4-32 letters, digits, _ or -' })
   code?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000000, nullable: true, description: 'null or absent: unlimited' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000000, nullable: true, description: 'null or absent: unlimited' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   max_uses?: number | null;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'In the future; null or absent: never expires' })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })

@@ -28,7 +28,7 @@ export class SearchQuery extends PageQuery {
 /** `?limit=` only, with the route's own maximum. */
 function LimitQuery(max: number, fallback: number) {
   class Limit {
-    @ApiPropertyOptional({ minimum: 1, maximum: max, default: fallback })
+    @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: max, default: fallback })
     @IsOptional()
     @Type(() => Number)
     @IsInt()

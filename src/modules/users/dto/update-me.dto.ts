@@ -2,31 +2,31 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
 export class UpdateMeDto {
-  @ApiPropertyOptional({ maxLength: 100, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 100, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   display_name?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 500, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 500, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(500)
   bio?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'Own, ready image media; null removes the avatar' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Own, ready image media; null removes the avatar' })
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
   @IsUUID()
   avatar_media_id?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'Own, ready image media; null removes the cover' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Own, ready image media; null removes the cover' })
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
   @IsUUID()
   cover_media_id?: string | null;
 
-  @ApiPropertyOptional({ minimum: 100, maximum: 100000, nullable: true, description: 'null: no subscriptions' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 100, maximum: 100000, nullable: true, description: 'null: no subscriptions' })
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
   @IsInt()

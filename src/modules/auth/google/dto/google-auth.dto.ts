@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 
 export class GoogleExchangeDto {
-  @ApiProperty({ description: 'The one-time code the app received at `redirect_uri?code=` (valid 60 seconds, once)', maxLength: 200 })
+  @ApiProperty({ description: 'The one-time code the app received at `redirect_uri?code=` (valid 60 seconds, once)', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
   code: string;
