@@ -14,6 +14,7 @@ import { AppException } from './common/errors/app.exception';
 import { ErrorCode } from './common/errors/error-code';
 import { ProblemFilter, sendClientErrorProblem, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation';
+import { addMethodNotAllowed } from './common/http/method-not-allowed';
 import { PinoNestLogger } from './common/logging/logger';
 import { mountMetrics } from './common/metrics/metrics.http';
 import { mountQueueDashboard } from './modules/admin/queue-dashboard/queue-dashboard';
@@ -26,6 +27,7 @@ export const API_PREFIX = 'api/v1';
 /** Served at the root, outside `/api/v1`, as the contract lists them. */
 const ROOT_ROUTES = ['health/live', 'health/ready', 'metrics'];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const ROUTER_OPTIONS = { maxParamLength: 500 };
 
 export interface DatabaseTarget {
   url: string;
@@ -50,7 +52,7 @@ function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
     },
     // Fastify's own 503 while closing is plain JSON: `createHttpApp` answers it as a problem instead.
     return503OnClosing: false,
-    routerOptions: { maxParamLength: 500 },
+    routerOptions: ROUTER_OPTIONS,
     // Errors the router raises before any handler (a malformed URL, an over-long path parameter): problem+json too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(error, request, reply),
     // And what Node's HTTP parser refuses before the router (headers over the size limit).
@@ -94,6 +96,8 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, pino
     sendProblem(new AppException(ErrorCode.ServiceUnavailable, 'The server is shutting down; retry'), request, reply);
     return reply;
   });
+  // Before any route is registered: it mirrors them as they come.
+  addMethodNotAllowed(fastify, ROUTER_OPTIONS);
   addPassportReplyShim(fastify);
   addRawBodyCapture(fastify);
   // The metrics hook first: Fastify scopes copy their parent's hooks when registered.
