@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { INestApplicationContext, Logger } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
@@ -61,8 +61,9 @@ function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
   });
 }
 
-function setupOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
+/** The OpenAPI document of an application whose routes are set up (prefix included): what `/docs-json` serves. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('x18 creator social network')
@@ -74,7 +75,29 @@ function setupOpenApi(app: NestFastifyApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+}
+
+function setupOpenApi(app: NestFastifyApplication): void {
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+}
+
+/**
+ * The same document without a server, a database or Redis: Nest's preview mode scans the modules and their
+ * controllers without instantiating a provider. For tooling (`npm run client:generate`, `npm run client:check`); an
+ * e2e test checks it equals what `/docs-json` serves.
+ */
+export async function buildOpenApiDocumentOffline(config: AppConfig): Promise<OpenAPIObject> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, config.database.url ?? ''), new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
+  try {
+    app.setGlobalPrefix(API_PREFIX, { exclude: ROOT_ROUTES });
+    return buildOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
 }
 
 /** The HTTP application, configured but not listening: `main` listens, tests drive it in-process. */
