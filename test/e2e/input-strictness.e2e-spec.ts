@@ -75,6 +75,10 @@ describe('Input strictness', () => {
       expect(res.body.expires_at).toBe(expires);
       const past = await as(t, user).post('/referral-codes', { expires_at: '2001-01-01T00:00:00Z' });
       expectProblem(past, 422, 'validation_failed');
+      // RFC 3339 allows the years 0001-0099: a date-time, in the past (422), not a malformed value (400).
+      const early = await as(t, user).post('/referral-codes', { expires_at: '0001-01-01T00:00:00.027Z' });
+      expectProblem(early, 422, 'validation_failed');
+      expectProblem(await as(t, user).post('/referral-codes', { expires_at: '2023-02-29T00:00:00Z' }), 400, 'validation_failed');
     });
 
     it.each<[string, string, Record<string, unknown>, string]>([
