@@ -788,6 +788,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["EarningsController_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -798,6 +814,38 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["StripeWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/payouts/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PayoutsController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["PayoutsController_status"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1464,6 +1512,73 @@ export interface components {
             data: components["schemas"]["SubscriptionResponse"][];
             next_cursor: string | null;
         };
+        EarningsTotalsResponse: {
+            /** @description What buyers paid, less what refunds and disputes took back (cents) */
+            gross_cents: number;
+            /** @description The platform's share of gross (cents) */
+            fee_cents: number;
+            /** @description The creator's share: gross_cents - fee_cents (cents) */
+            net_cents: number;
+            /** @description What refunds gave back, already subtracted from gross and net (cents) */
+            refunded_cents: number;
+        };
+        EarningsMonthResponse: {
+            /**
+             * @description UTC month, YYYY-MM
+             * @example 2026-11
+             */
+            month: string;
+            gross_cents: number;
+            fee_cents: number;
+            net_cents: number;
+            /** @description Subscriptions that started this month */
+            new_subscribers: number;
+            /** @description Subscriptions that ended (were cancelled at Stripe) this month */
+            churned_subscribers: number;
+            /** @description Pay-per-view posts bought this month */
+            unlocks: number;
+        };
+        EarningsResponse: {
+            /**
+             * @description The creator's currency; every amount is in it
+             * @example usd
+             */
+            currency: string;
+            /** @description Subscriptions that give access now */
+            active_subscribers: number;
+            /** @description Sum of the monthly prices of the subscriptions that give access now (gross, before the fee) */
+            mrr_cents: number;
+            lifetime: components["schemas"]["EarningsTotalsResponse"];
+            /** @description Exactly 12 months, the current UTC month last, zeros included */
+            months: components["schemas"]["EarningsMonthResponse"][];
+        };
+        OnboardingLinkResponse: {
+            /**
+             * Format: uri
+             * @description Stripe's hosted onboarding for the creator's Express account; single use
+             */
+            url: string;
+            /**
+             * Format: date-time
+             * @description The link expires then (minutes); ask for a new one after
+             */
+            expires_at: string;
+        };
+        PayoutAccountResponse: {
+            /**
+             * @description The Stripe account
+             * @example acct_1MoRdlLgUG5tbmjc
+             */
+            account_id: string;
+            /** @description Payments can be routed to it; false after the creator disconnected */
+            charges_enabled: boolean;
+            /** @description Stripe pays its balance out to the creator */
+            payouts_enabled: boolean;
+            /** @description The creator finished the onboarding form */
+            details_submitted: boolean;
+            /** @description Stripe's `requirements.currently_due` */
+            requirements_due: string[];
+        };
         UploadMediaDto: {
             /**
              * Format: binary
@@ -1953,6 +2068,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PostResponse"];
                 };
+            };
+            /** @description No content and no media; or a `price_cents` without a payout account that can take payments (field `payouts`, CONNECT_REQUIRED=true) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2957,6 +3079,13 @@ export interface operations {
                     "application/json": components["schemas"]["OwnUserResponse"];
                 };
             };
+            /** @description An avatar or cover that is not your processed image; a subscription price without a payout account that can take payments (field `payouts`, CONNECT_REQUIRED=true) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     NotificationsController_list: {
@@ -3080,7 +3209,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The creator takes no subscriptions, or is yourself */
+            /** @description The creator takes no subscriptions, or is yourself; or (field `payouts`, CONNECT_REQUIRED=true) their payout account cannot take payments */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3204,8 +3333,35 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Your own post, or a post without a price */
+            /** @description Your own post, or a post without a price; or (field `payouts`, CONNECT_REQUIRED=true) its author cannot take payments */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    EarningsController_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's earnings as a creator, from the payments the Stripe webhook recorded: MRR, lifetime totals, the last 12 UTC months */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarningsResponse"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3218,7 +3374,7 @@ export interface operations {
             query?: never;
             header: {
                 "stripe-signature": string;
-                /** @description Checked on the raw body against STRIPE_WEBHOOK_SECRET */
+                /** @description Checked on the raw body against STRIPE_WEBHOOK_SECRET or STRIPE_CONNECT_WEBHOOK_SECRET */
                 "Stripe-Signature": string;
             };
             path?: never;
@@ -3235,6 +3391,67 @@ export interface operations {
             };
             /** @description Missing, invalid or stale (over 5 minutes) signature; nothing stored */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PayoutsController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A Stripe onboarding link for the caller's Express account: created at the first call (metadata.user_id), reused after, and created anew after the creator disconnected (account.application.deauthorized) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingLinkResponse"];
+                };
+            };
+            /** @description Stripe failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Stripe is not configured, or cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PayoutsController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's payout account, as Stripe's account.updated webhook last said */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutAccountResponse"];
+                };
+            };
+            /** @description Onboarding never started */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
