@@ -1,12 +1,8 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from '../src/app.module';
-import { setRoutePrefix } from '../src/bootstrap';
+import { buildOpenApiDocumentOffline } from '../src/bootstrap';
 import { loadConfig } from '../src/common/config/load-config';
-import { createOpenApiDocument } from '../src/common/openapi/openapi.document';
 
 /**
  * `npm run openapi -- [file]`: writes the OpenAPI document (`/docs-json`) without a database, Redis or a port:
@@ -23,14 +19,7 @@ async function main(): Promise<void> {
     ENCRYPTION_KEY: '0'.repeat(64),
     DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, config.database.url!), new FastifyAdapter(), {
-    preview: true,
-    logger: false,
-    abortOnError: false,
-  });
-  setRoutePrefix(app);
-  const json = `${JSON.stringify(createOpenApiDocument(app), null, 2)}\n`;
-  await app.close();
+  const json = `${JSON.stringify(await buildOpenApiDocumentOffline(config), null, 2)}\n`;
   if (!out) {
     process.stdout.write(json);
     return;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SwaggerModule } from '@nestjs/swagger';
+import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
@@ -14,6 +14,7 @@ import { AppException } from './common/errors/app.exception';
 import { ErrorCode } from './common/errors/error-code';
 import { ProblemFilter, sendClientErrorProblem, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation';
+import { addMethodNotAllowed } from './common/http/method-not-allowed';
 import { PinoNestLogger } from './common/logging/logger';
 import { createOpenApiDocument } from './common/openapi/openapi.document';
 import { mountMetrics } from './common/metrics/metrics.http';
@@ -27,6 +28,7 @@ export const API_PREFIX = 'api/v1';
 /** Served at the root, outside `/api/v1`, as the contract lists them. */
 const ROOT_ROUTES = ['health/live', 'health/ready', 'metrics'];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const ROUTER_OPTIONS = { maxParamLength: 500 };
 
 export interface DatabaseTarget {
   url: string;
@@ -51,7 +53,7 @@ function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
     },
     // Fastify's own 503 while closing is plain JSON: `createHttpApp` answers it as a problem instead.
     return503OnClosing: false,
-    routerOptions: { maxParamLength: 500 },
+    routerOptions: ROUTER_OPTIONS,
     // Errors the router raises before any handler (a malformed URL, an over-long path parameter): problem+json too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(error, request, reply),
     // And what Node's HTTP parser refuses before the router (headers over the size limit).
@@ -67,6 +69,25 @@ export function setRoutePrefix(app: NestFastifyApplication): void {
 
 function setupOpenApi(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+}
+
+/**
+ * The document `/docs-json` serves, built without a server, a database or Redis: Nest's preview mode scans the modules
+ * and their controllers without instantiating a provider. For tooling (`npm run openapi`, `npm run client:generate`,
+ * `npm run client:check`); an e2e test checks it equals what `/docs-json` serves.
+ */
+export async function buildOpenApiDocumentOffline(config: AppConfig): Promise<OpenAPIObject> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, config.database.url ?? ''), new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
+  try {
+    setRoutePrefix(app);
+    return createOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
 }
 
 export interface HttpAppOptions {
@@ -97,6 +118,8 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, pino
     sendProblem(new AppException(ErrorCode.ServiceUnavailable, 'The server is shutting down; retry'), request, reply);
     return reply;
   });
+  // Before any route is registered: it mirrors them as they come.
+  addMethodNotAllowed(fastify, ROUTER_OPTIONS);
   addPassportReplyShim(fastify);
   addRawBodyCapture(fastify);
   // The metrics hook first: Fastify scopes copy their parent's hooks when registered.

@@ -4,11 +4,11 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from './common/config/app-config';
 import { ConfigError, loadConfig } from './common/config/load-config';
 import { assertRedisReachable, RedisUnavailableError } from './common/redis/redis.factory';
-import { createPino, PinoNestLogger } from './common/logging/logger';
+import { createPino, logDestination, PinoNestLogger } from './common/logging/logger';
 import { bootstrapLogger, createApp, resolveDatabase } from './bootstrap';
 
 /** Until the configuration names a level: start-up failures are logged through pino too, at `info`. */
-let pino = createPino('info');
+let pino = createPino('info', logDestination());
 
 /** One fatal line, then exit: what went wrong and what to do, without a stack trace for expected failures. */
 function fail(message: string, error?: unknown): never {
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
     throw error;
   }
-  pino = createPino(config.logLevel);
+  pino = createPino(config.logLevel, logDestination(config.env));
   Logger.overrideLogger(new PinoNestLogger(pino));
 
   try {

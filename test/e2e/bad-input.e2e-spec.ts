@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { createPost, createMedia } from '../factories/posts';
 import { createAdmin, createSignedInUser, createUser, emailFor, PASSWORD, signIn, SignedInUser, TestUser, uniqueUsername } from '../factories/users';
 import { answerProblem, HttpClient, inParallel, RawRequest, RawResponse } from '../support/http-client';
 import { useBillingApp } from '../support/billing';
+import { JsonSchema, SchemaArbitraries } from '../support/openapi-arbitraries';
 
 /**
  * Hostile input against every operation the OpenAPI document lists: whatever arrives, the answer is a 2xx or a 4xx
@@ -24,6 +26,7 @@ interface Schema {
 interface Parameter {
   name: string;
   in: 'path' | 'query' | 'header';
+  required?: boolean;
   schema?: Schema;
 }
 interface Operation {
@@ -37,6 +40,8 @@ interface Operation {
   secured: boolean;
   /** Answers nobody without a token. */
   requiresToken: boolean;
+  /** The documented answers by status (`'200'`, `'404'`, `'default'`…). */
+  responses: Record<string, { content?: Record<string, unknown> }>;
 }
 
 /** Skipped: an endless event stream (a held-open connection, not a request/answer). */
@@ -199,6 +204,53 @@ const HOSTILE_AUTHORIZATION = [
 
 const HOSTILE_HEADER_VALUES = ['x'.repeat(8000), "'; drop table users; --", ' ', 't=abc,v1=zzz', `t=1,v1=${'a'.repeat(64)}`, '\u00ff\u00fe'];
 
+/**
+ * Where the document (as generated on this branch) says less than the service enforces, each with what the service
+ * really takes. The generated-request sweep generates from the corrected schema, so it checks the real rule now; an
+ * entry applies only while its gap is open (`open(schema)`), and the sweep lists the ones that no longer apply, to be
+ * deleted. The OpenAPI work of issue 19 closes these in the document itself.
+ */
+interface DocumentGap {
+  /** `SchemaName.property`, or `query:name` for a query parameter of every operation. */
+  at: string;
+  open(schema: JsonSchema): boolean;
+  /** The schema the service enforces, given the documented one. */
+  truth: JsonSchema | ((documented: JsonSchema) => JsonSchema);
+}
+const untyped = (s: JsonSchema) => s.type === 'object' && !s.properties;
+const noMinLength = (s: JsonSchema) => !s.minLength;
+const DOCUMENT_GAPS: DocumentGap[] = [
+  { at: 'query:limit', open: (s) => s.type !== 'integer', truth: (s) => ({ ...s, type: 'integer' }) },
+  { at: 'CreatePostDto.price_cents', open: (s) => s.type !== 'integer', truth: { type: 'integer', minimum: 100, maximum: 100000 } },
+  { at: 'CreatePostDto.media_ids', open: (s) => s.items?.format !== 'uuid', truth: { type: 'array', maxItems: 4, items: { type: 'string', format: 'uuid' } } },
+  { at: 'MarkReadDto.ids', open: (s) => s.items?.format !== 'uuid', truth: { type: 'array', maxItems: 500, items: { type: 'string', format: 'uuid' } } },
+  { at: 'LoginDto.login', open: noMinLength, truth: { type: 'string', minLength: 1, maxLength: 255 } },
+  { at: 'LoginDto.password', open: noMinLength, truth: { type: 'string', minLength: 1, maxLength: 128 } },
+  { at: 'GoogleExchangeDto.code', open: noMinLength, truth: { type: 'string', minLength: 1, maxLength: 200 } },
+  { at: 'GoogleExchangeDto.code_verifier', open: (s) => !s.pattern, truth: { type: 'string', minLength: 43, maxLength: 128, pattern: '^[A-Za-z0-9._~-]+$' } },
+  { at: 'TokenDto.token', open: noMinLength, truth: { type: 'string', minLength: 1 } },
+  { at: 'ResetPasswordDto.token', open: noMinLength, truth: { type: 'string', minLength: 1 } },
+  { at: 'CreateReportDto.username', open: (s) => !s.pattern, truth: { type: 'string', minLength: 1, maxLength: 30, pattern: '^[A-Za-z0-9_]+$' } },
+  // Nullable properties documented as `type: object` (a TypeScript union has no runtime type for Swagger to read).
+  { at: 'UpdateMeDto.display_name', open: untyped, truth: { type: 'string', maxLength: 100, nullable: true } },
+  { at: 'UpdateMeDto.bio', open: untyped, truth: { type: 'string', maxLength: 500, nullable: true } },
+  { at: 'UpdateMeDto.avatar_media_id', open: untyped, truth: { type: 'string', format: 'uuid', nullable: true } },
+  { at: 'UpdateMeDto.cover_media_id', open: untyped, truth: { type: 'string', format: 'uuid', nullable: true } },
+  { at: 'UpdateMeDto.subscription_price_cents', open: untyped, truth: { type: 'integer', minimum: 100, maximum: 100000, nullable: true } },
+  { at: 'CreateReferralCodeDto.max_uses', open: untyped, truth: { type: 'integer', minimum: 1, maximum: 1000000, nullable: true } },
+  { at: 'CreateReferralCodeDto.expires_at', open: untyped, truth: { type: 'string', format: 'date-time', nullable: true } },
+  { at: 'UpdateMediaDto.alt_text', open: untyped, truth: { type: 'string', maxLength: 1500, nullable: true } },
+];
+
+/**
+ * Rules the document states in words (a property's description) rather than in schema terms: valid bodies are
+ * generated to follow them, as a client reading the document would.
+ */
+const DOCUMENTED_RULES: Record<string, (body: Record<string, unknown>) => boolean> = {
+  // "content: Required unless media_ids are given"
+  'POST /api/v1/posts': (body) => body.content !== undefined || (Array.isArray(body.media_ids) && body.media_ids.length > 0),
+};
+
 describe('Hostile input on every documented operation', () => {
   // Stripe is the local Stripe-compatible server, so billing routes get past "not configured" and "unreachable".
   const { t } = useBillingApp(ENV);
@@ -222,7 +274,10 @@ describe('Hostile input on every documented operation', () => {
     Object.assign(ids, { post: post.id, media: media.id, mediaKey: media.storageKey, code: (code.body as { code: string }).code });
 
     const doc = (await client.send({ method: 'GET', path: '/docs-json' })).body as {
-      paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> }; security?: unknown[] }>>;
+      paths: Record<
+        string,
+        Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> }; security?: unknown[]; responses?: Operation['responses'] }>
+      >;
       components: { schemas: Record<string, Schema> };
     };
     schemas = doc.components.schemas;
@@ -238,6 +293,7 @@ describe('Hostile input on every documented operation', () => {
           bodySchema: body?.schema,
           secured: security.some((requirement) => Object.keys(requirement).length > 0),
           requiresToken: security.length > 0 && security.every((requirement) => Object.keys(requirement).length > 0),
+          responses: op.responses ?? {},
         };
       }),
     );
@@ -504,6 +560,164 @@ describe('Hostile input on every documented operation', () => {
     await once('header of 20k chars', { method: 'GET', path: '/api/v1/timelines/public', headers: { 'x-filler': 'a'.repeat(20_000) } });
     await once('Authorization of 20k chars', { method: 'GET', path: '/api/v1/me', headers: { authorization: `Bearer ${'a'.repeat(20_000)}` } });
     expect(failures).toEqual([]);
+  });
+
+  describe('requests generated from the document (fast-check)', () => {
+    /**
+     * For every operation with a JSON body or query parameters: bodies and queries the document calls valid, generated
+     * from its schemas, and each of them with one property made invalid (a wrong type, out of range, too long, outside
+     * the pattern, format or enum, `null` where not nullable, a required property missing, an unknown one). Valid ones
+     * are accepted: never `400 validation_failed`, and where the answer is a 4xx it is a business rule of the
+     * operation (`401` wrong password, `404` an id that names nothing, `409` taken, `422` not acceptable, `400
+     * invalid_token`). Invalid ones are `400` or `422`. Nothing answers 5xx. The seed is fixed and printed; `SWEEP_SEED`
+     * and `SWEEP_RUNS` change it (see docs/testing.md).
+     */
+    const SEED = process.env.SWEEP_SEED ? Number(process.env.SWEEP_SEED) : 19_019;
+    const RUNS = process.env.SWEEP_RUNS ? Number(process.env.SWEEP_RUNS) : 12;
+    /** Not generated: signatures and redirects (documented rules of their own), the upload (multipart, its own test). */
+    const NOT_GENERATED = /^(GET \/api\/v1\/auth\/google|GET \/api\/v1\/media\/files\/|GET \/api\/v1\/exports\/|POST \/api\/v1\/webhooks\/stripe|POST \/api\/v1\/media$)/;
+    /** Business-rule answers a valid request may get: authentication, rights, existence, conflicts, acceptability. */
+    const BUSINESS = new Set([401, 402, 403, 404, 409, 422, 429]);
+    const QUERY_TEXT_ALIKE = new Set(['a number', 'true', 'a numeric string', 'the string "true"', 'epoch milliseconds']);
+    let arbitraries: SchemaArbitraries;
+    const bridged = new Set<string>();
+    let generated = 0;
+    const problemCode = (res: RawResponse) => (res.body as { code?: string } | undefined)?.code;
+
+    beforeAll(() => {
+      const corrected = structuredClone(schemas) as Record<string, JsonSchema>;
+      for (const gap of DOCUMENT_GAPS) {
+        const [name, property] = gap.at.split('.');
+        const properties = corrected[name]?.properties;
+        if (property && properties?.[property] && gap.open(properties[property])) {
+          properties[property] = typeof gap.truth === 'function' ? gap.truth(properties[property]) : gap.truth;
+          bridged.add(gap.at);
+        }
+      }
+      arbitraries = new SchemaArbitraries(corrected);
+      console.log(`generated-request sweep: seed ${SEED}, ${RUNS} runs per operation (reproduce: SWEEP_SEED=${SEED} SWEEP_RUNS=${RUNS})`);
+    });
+
+    afterAll(() => {
+      const closed = DOCUMENT_GAPS.filter((gap) => !bridged.has(gap.at)).map((gap) => gap.at);
+      console.log(
+        `generated-request sweep: ${generated} requests (seed ${SEED})\n` +
+          `document gaps bridged by the sweep: ${[...bridged].join(', ') || 'none'}` +
+          (closed.length ? `\nclosed in the document, delete from DOCUMENT_GAPS: ${closed.join(', ')}` : ''),
+      );
+    });
+
+    /** A query parameter's schema, corrected where the document says less than the service enforces. */
+    function parameterSchema(p: Parameter): JsonSchema {
+      const gap = DOCUMENT_GAPS.find((g) => g.at === `query:${p.name}`);
+      const schema = (p.schema ?? {}) as JsonSchema;
+      if (!gap || !gap.open(schema)) return schema;
+      bridged.add(gap.at);
+      return typeof gap.truth === 'function' ? gap.truth(schema) : gap.truth;
+    }
+
+    /** Where the document lists problem answers for an operation, the status must be one of them. */
+    function undocumented(op: Operation, status: number): string | undefined {
+      const documentsProblems = Object.values(op.responses).some((r) => r.content?.['application/problem+json']);
+      if (!documentsProblems || op.responses[String(status)] || op.responses.default || op.responses[`${String(status)[0]}XX`]) return undefined;
+      return `status ${status} is not documented for this operation (documented: ${Object.keys(op.responses).join(', ')})`;
+    }
+
+    function judgeValid(label: string, op: Operation, res: RawResponse | undefined, sent: unknown): void {
+      if (!res) return;
+      const where = `${label}: ${op.method} ${op.path} ${JSON.stringify(sent).slice(0, 300)}`;
+      const code = problemCode(res);
+      if (res.status === 400 && code === 'validation_failed') failures.push(`${where} → refused as invalid: ${res.text.slice(0, 300)}`);
+      else if (res.status >= 400 && !BUSINESS.has(res.status) && !(res.status === 400 && code === 'invalid_token')) failures.push(`${where} → ${res.status} ${code}`);
+      const unlisted = undocumented(op, res.status);
+      if (unlisted) failures.push(`${where} → ${unlisted}`);
+    }
+
+    function judgeInvalid(label: string, op: Operation, res: RawResponse | undefined, sent: unknown, exactly400 = false): void {
+      if (!res) return;
+      const ok = exactly400 ? res.status === 400 : res.status === 400 || res.status === 422;
+      if (!ok) failures.push(`${label}: ${op.method} ${op.path} ${JSON.stringify(sent).slice(0, 300)} → ${res.status}, expected ${exactly400 ? '400' : '400 or 422'}`);
+      const unlisted = undocumented(op, res.status);
+      if (unlisted) failures.push(`${label}: ${op.method} ${op.path} → ${unlisted}`);
+    }
+
+    const bodyOperations = () => operations.filter((op) => op.bodyType === 'application/json' && !NOT_GENERATED.test(`${op.method} ${op.path}`));
+
+    it('finds operations to generate for', () => {
+      expect(bodyOperations().length).toBeGreaterThan(15);
+    });
+
+    it('accepts generated bodies the document calls valid, and refuses each with one property made invalid', async () => {
+      const jobs = bodyOperations().flatMap((op, index) => {
+        const rule = DOCUMENTED_RULES[`${op.method} ${op.path}`] ?? (() => true);
+        const arbitrary = arbitraries.validBody(op.bodySchema as JsonSchema)?.filter(rule);
+        if (!arbitrary) return [];
+        const bodies = fc.sample(arbitrary, { seed: SEED + index, numRuns: RUNS });
+        const mutations = arbitraries.mutations(op.bodySchema as JsonSchema);
+        return [
+          ...bodies.map((body) => ({ op, body, invalid: undefined as string | undefined })),
+          ...mutations.map((mutation, i) => ({ op, body: mutation.apply(bodies[i % bodies.length]), invalid: mutation.why })),
+        ];
+      });
+      await inParallel(jobs, 6, async ({ op, body, invalid }) => {
+        const res = await check(invalid ? `generated invalid body (${invalid})` : 'generated valid body', {
+          method: op.method,
+          path: fill(op),
+          headers: { ...auth(await tokenFor(op)), 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        if (invalid) judgeInvalid(`generated invalid body (${invalid})`, op, res, body, invalid === 'an unknown property');
+        else judgeValid('generated valid body', op, res, body);
+      });
+      generated += sent;
+      expect(sent).toBeGreaterThan(bodyOperations().length * RUNS);
+      expectNoFailures();
+    }, 120_000);
+
+    /** A query string from generated values: arrays as repeated names, everything as text. */
+    function queryString(values: Record<string, unknown>): string {
+      return Object.entries(values)
+        .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(String(v))}`))
+        .join('&');
+    }
+
+    it('accepts generated query parameters the document calls valid, and refuses each made invalid', async () => {
+      const queried = operations.filter(
+        (op) => op.method === 'GET' && op.parameters.some((p) => p.in === 'query') && !NOT_GENERATED.test(`${op.method} ${op.path}`),
+      );
+      const jobs = queried.flatMap((op, index) => {
+        // `cursor` is opaque: only a `next_cursor` the service handed out is valid (documented on the parameter).
+        const params = op.parameters.filter((p) => p.in === 'query' && p.name !== 'cursor');
+        const record: Record<string, fc.Arbitrary<unknown>> = {};
+        for (const p of params) {
+          const arbitrary = arbitraries.valid(parameterSchema(p));
+          if (arbitrary) record[p.name] = arbitrary;
+        }
+        const required = params.filter((p) => p.required).map((p) => p.name);
+        const queries = fc.sample(fc.record(record, { requiredKeys: required.filter((n) => record[n]) }), { seed: SEED + 1000 + index, numRuns: RUNS });
+        const invalid = params.flatMap((p) =>
+          arbitraries
+            .invalidValues(parameterSchema(p))
+            // A query string carries text: `null`, objects and arrays have no form of their own there, and a number or
+            // `true` written as text is what a valid value looks like too.
+            .filter(([why, value]) => value !== null && typeof value !== 'object' && !QUERY_TEXT_ALIKE.has(why))
+            .map(([why, value]) => ({ why: `${p.name}: ${why}`, values: { ...queries[0], [p.name]: value } })),
+        );
+        return [
+          ...queries.map((values) => ({ op, values, invalid: undefined as string | undefined })),
+          ...invalid.map(({ why, values }) => ({ op, values, invalid: why })),
+        ];
+      });
+      await inParallel(jobs, 6, async ({ op, values, invalid }) => {
+        const label = invalid ? `generated invalid query (${invalid})` : 'generated valid query';
+        const res = await check(label, { method: 'GET', path: `${fill(op)}?${queryString(values)}`, headers: auth(owner.accessToken) });
+        if (invalid) judgeInvalid(label, op, res, values);
+        else judgeValid(label, op, res, values);
+      });
+      generated += sent;
+      expect(sent).toBeGreaterThan(queried.length * RUNS);
+      expectNoFailures();
+    }, 120_000);
   });
 
   it('still serves normal requests afterwards', async () => {

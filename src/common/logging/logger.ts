@@ -38,6 +38,37 @@ function serializeRequest(req: LoggedRequest) {
   return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
+/**
+ * Human-readable lines (`pino-pretty`) for a developer watching a terminal: NODE_ENV `development` (the default) and
+ * stdout a TTY. Anything else (production, tests, output piped to a file or a log collector) gets JSON lines, one object
+ * per line, which is what log tooling parses.
+ */
+export function wantsPrettyLogs(nodeEnv: string | undefined, stdoutIsTty: boolean | undefined): boolean {
+  return (nodeEnv ?? 'development') === 'development' && stdoutIsTty === true;
+}
+
+/**
+ * Where the logs go: stdout as JSON (undefined: pino's default), or through `pino-pretty` when `wantsPrettyLogs`.
+ * pino-pretty is a development dependency: an install without it (`npm ci --omit=dev`) falls back to JSON.
+ * It formats in the same thread, synchronously: no worker thread to lose the last lines when the process exits.
+ */
+export function logDestination(
+  nodeEnv: string | undefined = process.env.NODE_ENV,
+  stdoutIsTty: boolean | undefined = process.stdout.isTTY,
+  output: NodeJS.WritableStream | number = 1,
+): pino.DestinationStream | undefined {
+  if (!wantsPrettyLogs(nodeEnv, stdoutIsTty)) return undefined;
+  let pretty: typeof import('pino-pretty');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pretty = require('pino-pretty') as typeof pretty;
+  } catch {
+    return undefined;
+  }
+  // Colours only on the terminal itself; a stream handed in (a test) gets plain text.
+  return pretty.build({ colorize: output === 1, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: output });
+}
+
 export function createPino(level: string, destination?: pino.DestinationStream): Pino {
   return pino({
     level,

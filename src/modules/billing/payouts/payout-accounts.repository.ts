@@ -22,9 +22,12 @@ export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
     return this.findOne({ user: userId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
   }
 
-  /** How many accounts the user had: numbers each new account's Stripe idempotency key. */
-  countFor(userId: string): Promise<number> {
-    return this.count({ user: userId });
+  /**
+   * How many of the user's accounts were deauthorized: numbers each new account's Stripe idempotency key. Only ended
+   * accounts count, so a racing call that reads after another call stored the live account still sends the same key.
+   */
+  countDeauthorized(userId: string): Promise<number> {
+    return this.count({ user: userId, deauthorizedAt: { $ne: null } });
   }
 
   /**

@@ -42,13 +42,13 @@ export class PayoutsOnboardingService {
 
   /**
    * The creator's live account id, created at Stripe when there is none. The idempotency key names the user and how
-   * many accounts they had, so racing or retried calls get the one account from Stripe, and the call after a
+   * many of their accounts were deauthorized, so racing or retried calls get the one account from Stripe, and the call after a
    * deauthorization a new one.
    */
   private async liveAccount(user: User): Promise<string> {
     const live = await this.accounts.findLive(user.id);
     if (live) return live.stripeAccountId;
-    const generation = await this.accounts.countFor(user.id);
+    const generation = await this.accounts.countDeauthorized(user.id);
     const created = await this.stripe.call('create a connected account', (stripe) =>
       stripe.accounts.create(
         {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsDate, IsInt, IsOptional, Matches, Max, MaxDate, Min } from 'class-validator';
+import { ToDateFromIso } from '@/common/http/iso-date-time';
 import { UserSummaryResponse } from '@/modules/users/dto/user.response';
 
 export const REFERRAL_CODE_PATTERN = /^[A-Za-z0-9_-]{4,32}$/;
@@ -20,7 +20,7 @@ export class CreateReferralCodeDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'In the future; null or absent: never expires' })
   @IsOptional()
-  @Type(() => Date)
+  @ToDateFromIso()
   @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
   // JavaScript dates reach the year 275760; PostgreSQL refuses what it cannot parse (a 500 instead of a 400).
   @MaxDate(new Date('9999-12-31T23:59:59.999Z'), { message: 'expires_at must be before the year 10000' })
