@@ -1,7 +1,7 @@
 import { RedisService } from '@/common/redis/redis.service';
 import { RevocationFeed } from '@/modules/auth/revocation-feed.service';
 import { createAdmin, createSignedInUser, PASSWORD, signIn, SignedInUser } from '../factories/users';
-import { TestApp, useTestApp } from '../support/app';
+import { TestApp, useTestApp, withTestApp } from '../support/app';
 import { HttpClient } from '../support/http-client';
 import { RedisServer, redisServerAvailable } from '../support/redis-server';
 import { ServiceProcess, startServiceProcess } from '../support/service-process';
@@ -113,6 +113,20 @@ describe('Session cache in one process', () => {
 
     await t.http.post('/api/v1/auth/logout').set('Authorization', `Bearer ${user.accessToken}`).expect(204);
     expect(feed().lookup(sessionOf(user), Date.now())).toBeUndefined();
+    await me(user).expect(401);
+  });
+
+  it('checks tokens against its own sessions while a second app runs in the same process, and after it closed', async () => {
+    // passport registers strategies process-wide, by name: the last app booted must not take over the others' checks.
+    const user = await createSignedInUser(t);
+    await withTestApp({ redisScope: 'session-cache-other' }, async (other) => {
+      const stranger = await createSignedInUser(other);
+      await other.http.get('/api/v1/me').set('Authorization', `Bearer ${stranger.accessToken}`).expect(200);
+      await me(user).expect(200);
+      await other.http.post('/api/v1/auth/logout').set('Authorization', `Bearer ${stranger.accessToken}`).expect(204);
+    });
+    await me(user).expect(200);
+    await t.http.post('/api/v1/auth/logout').set('Authorization', `Bearer ${user.accessToken}`).expect(204);
     await me(user).expect(401);
   });
 });

@@ -1,11 +1,12 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import { AuthGuard, IAuthModuleOptions } from '@nestjs/passport';
 import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from '@/common/auth/auth.decorators';
 import { AuthUser, Role } from '@/common/auth/auth-user';
 import { AppException } from '@/common/errors/app.exception';
 import { ErrorCode } from '@/common/errors/error-code';
 import { bearerToken } from './access-token';
+import { JwtStrategy, OWN_STRATEGY } from './jwt.strategy';
 
 /**
  * Global: every route needs a valid access token unless it is `@Public()`, and `@Roles()` narrows it further. The
@@ -14,8 +15,19 @@ import { bearerToken } from './access-token';
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  private readonly authenticateOptions: IAuthModuleOptions;
+
+  constructor(
+    private readonly reflector: Reflector,
+    strategy: JwtStrategy,
+  ) {
     super();
+    // This app's strategy, not whichever app registered `jwt` with passport last (see JwtStrategy.authenticate).
+    this.authenticateOptions = { session: false, [OWN_STRATEGY]: strategy };
+  }
+
+  override getAuthenticateOptions(): IAuthModuleOptions {
+    return this.authenticateOptions;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -8,6 +8,14 @@ import { accessTokenKey, bearerToken } from './access-token';
 import { SessionsService } from './sessions.service';
 import { ACCESS_TOKEN_ALGORITHMS, AccessClaims, hasAccessClaims } from './tokens.service';
 
+/** The authenticate option by which a guard names its own app's strategy (see `JwtStrategy.authenticate`). */
+export const OWN_STRATEGY = 'x18OwnStrategy';
+
+/** What passport sets on the per-request copy of a strategy, for the strategy to report its outcome. */
+const OUTCOMES = ['success', 'fail', 'error', 'pass', 'redirect'] as const;
+
+type PassportRequest = Parameters<Strategy['authenticate']>[0];
+
 /**
  * passport-jwt's `jwt` strategy: an HS256 access token signed with our key (no `alg: none`, no other algorithm, not
  * expired), then `validate` checks the session it names is live and belongs to its subject (revoked, expired and
@@ -34,5 +42,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const cached = this.sessions.cached(claims.sub, claims.sid);
     if (cached !== undefined) return cached ?? false;
     return this.sessions.resolve(claims.sub, claims.sid).then((user) => user ?? false);
+  }
+
+  /**
+   * passport keeps one strategy per name for the whole process: the last one registered. One app per process never
+   * notices; several (the e2e suites boot a second app beside the first, then close it) would check every app's
+   * tokens against the last app's sessions. So each app's guard names its own instance (`OWN_STRATEGY`), and the check
+   * runs there, on a per-request copy that reports through the callbacks passport gave this one.
+   */
+  override authenticate(request: PassportRequest, options?: { [OWN_STRATEGY]?: JwtStrategy }): void {
+    const own = options?.[OWN_STRATEGY];
+    if (!own || own === Object.getPrototypeOf(this)) return super.authenticate(request, options);
+    const copy = Object.create(own) as Record<string, unknown>;
+    for (const outcome of OUTCOMES) copy[outcome] = (this as unknown as Record<string, unknown>)[outcome];
+    Strategy.prototype.authenticate.call(copy, request, options);
   }
 }
