@@ -150,8 +150,8 @@ describeWithRedis('Session cache with Redis down', () => {
 
   it('stops answering from memory while it cannot hear revocations: PostgreSQL decides, and the cache resumes after', async () => {
     await waitFor(async () => feed().live, (live) => live);
-    const [revoked, live] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
-    for (const user of [revoked, live]) await me(user).expect(200);
+    const [revoked, live, leaving] = await Promise.all([createSignedInUser(t), createSignedInUser(t), createSignedInUser(t)]);
+    for (const user of [revoked, live, leaving]) await me(user).expect(200);
     expect(feed().lookup(sessionOf(revoked), Date.now())).toBeDefined();
 
     await redis.kill();
@@ -161,6 +161,9 @@ describeWithRedis('Session cache with Redis down', () => {
     await me(revoked).expect(401);
     await me(live).expect(200);
     expect(feed().lookup(sessionOf(live), Date.now())).toBeUndefined();
+    // Logging out answers without Redis (its tombstone and announcement fail fast) and takes effect.
+    await t.http.post('/api/v1/auth/logout').set('Authorization', `Bearer ${leaving.accessToken}`).expect(204);
+    await me(leaving).expect(401);
 
     await redis.restart();
     expect(await waitFor(async () => feed().live, (on) => on, 15_000)).toBe(true);
