@@ -29,7 +29,15 @@ export class AppConfig {
     embeddedPort: number;
   };
   redis: { url: string; clusterNodes: { host: string; port: number }[]; prefix: string };
-  auth: { jwtSecret: string; accessTtlSeconds: number; refreshTtlSeconds: number; encryptionKey: Buffer };
+  auth: {
+    jwtSecret: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    encryptionKey: Buffer;
+    /** How long a validated session is trusted in-process (0: never); revocations empty it at once. */
+    sessionCacheTtlMs: number;
+    sessionCacheMax: number;
+  };
   admin: { username?: string; email?: string; password?: string };
   stripe: {
     secretKey?: string;

@@ -37,6 +37,9 @@ export class EnvSchema {
   @Matches(/^\d+[smhd]?$/, { message: 'must be a duration like 900, 15m, 12h or 30d' }) JWT_ACCESS_TTL = '15m';
   @Matches(/^\d+[smhd]?$/, { message: 'must be a duration like 900, 15m, 12h or 30d' }) JWT_REFRESH_TTL = '30d';
   @ValidateIf(isSet) @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex characters (32 bytes)' }) ENCRYPTION_KEY?: string;
+  /** In-process session cache (docs/architecture.md#accounts-and-sessions): short, so a lost revocation matters briefly. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SESSION_CACHE_TTL_MS = 5000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) SESSION_CACHE_MAX = 10_000;
 
   @ValidateIf(isSet) @Matches(/^[A-Za-z0-9_]{3,30}$/, { message: 'must be 3-30 of [A-Za-z0-9_]' }) ADMIN_USERNAME?: string;
   @ValidateIf(isSet) @IsEmail() ADMIN_EMAIL?: string;

@@ -129,6 +129,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       accessTtlSeconds: parseDurationSeconds(e.JWT_ACCESS_TTL),
       refreshTtlSeconds: parseDurationSeconds(e.JWT_REFRESH_TTL),
       encryptionKey: Buffer.from(e.ENCRYPTION_KEY ?? generated!.ENCRYPTION_KEY, 'hex'),
+      sessionCacheTtlMs: e.SESSION_CACHE_TTL_MS,
+      sessionCacheMax: e.SESSION_CACHE_MAX,
     },
     admin: { username: e.ADMIN_USERNAME, email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     stripe: {

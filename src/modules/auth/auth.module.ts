@@ -1,4 +1,3 @@
-import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -8,6 +7,7 @@ import { SESSION_REVOCATION, SessionRevocation } from '@/modules/accounts/accoun
 import { AccountTokensModule } from '@/modules/accounts/tokens/account-tokens.module';
 import { ReferralsModule } from '@/modules/referrals/referrals.module';
 import { UsersModule } from '@/modules/users/users.module';
+import { accessTokenKey } from './access-token';
 import { AccessTokenGuard } from './access-token.guard';
 import { AuthAccountDataService } from './auth-account-data.service';
 import { AuthController } from './auth.controller';
@@ -16,8 +16,10 @@ import { Session } from './entities/session.entity';
 import { UserOAuthIdentity } from './entities/user-oauth-identity.entity';
 import { GoogleAuthController } from './google/google-auth.controller';
 import { GOOGLE_AUTH_PROVIDERS } from './google/google-auth.providers';
+import { JwtStrategy } from './jwt.strategy';
+import { RevocationFeed } from './revocation-feed.service';
 import { SessionsService } from './sessions.service';
-import { TokensService } from './tokens.service';
+import { ACCESS_TOKEN_ALGORITHMS, TokensService } from './tokens.service';
 
 @Module({
   imports: [
@@ -25,11 +27,10 @@ import { TokensService } from './tokens.service';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        // A KeyObject, not the string: jsonwebtoken otherwise re-derives the key on every check, first trying it as
-        // a public key (which throws), a measured 6-12% of the service's CPU.
-        secret: createSecretKey(Buffer.from(config.auth.jwtSecret)) as unknown as string,
-        signOptions: { algorithm: 'HS256' },
-        verifyOptions: { algorithms: ['HS256'] },
+        // The KeyObject the `jwt` strategy checks with (see accessTokenKey); @nestjs/jwt types it as string | Buffer.
+        secret: accessTokenKey(config) as unknown as string,
+        signOptions: { algorithm: ACCESS_TOKEN_ALGORITHMS[0] },
+        verifyOptions: { algorithms: [...ACCESS_TOKEN_ALGORITHMS] },
       }),
     }),
     UsersModule,
@@ -39,7 +40,9 @@ import { TokensService } from './tokens.service';
   controllers: [AuthController, GoogleAuthController],
   providers: [
     TokensService,
+    RevocationFeed,
     SessionsService,
+    JwtStrategy,
     AuthService,
     AuthAccountDataService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },

@@ -6,6 +6,7 @@ import { RedisService } from '@/common/redis/redis.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { Session } from './entities/session.entity';
 import { SessionsRepository } from './repositories/sessions.repository';
+import { RevocationFeed } from './revocation-feed.service';
 import { TokensService } from './tokens.service';
 
 export interface ClientInfo {
@@ -29,9 +30,11 @@ const ROTATED_KEPT = 20;
 const TOUCH_EVERY_MS = 60_000;
 
 /**
- * Sessions live in PostgreSQL (the record) and Redis (the fast path): checking an access token reads Redis only;
- * a miss (flush, restart, eviction) falls back to PostgreSQL and refills the cache. Revocation writes a tombstone
- * to Redis, so it takes effect at once, not when the access token expires.
+ * Sessions live in PostgreSQL (the record), cached in Redis (shared by every process) and, for a few seconds, in each
+ * API process's memory (`RevocationFeed`). Checking an access token reads memory, then Redis; a miss (flush, restart,
+ * eviction) falls back to PostgreSQL and refills both. Revocation writes a tombstone to Redis and is announced on the
+ * revocation channel, which empties every process's in-memory copy and closes its streams: it takes effect at once,
+ * not when the access token expires.
  */
 @Injectable()
 export class SessionsService {
@@ -43,6 +46,7 @@ export class SessionsService {
     private readonly tokens: TokensService,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
+    private readonly feed: RevocationFeed,
   ) {}
 
   private cacheKey(sessionId: string): string {
@@ -110,8 +114,23 @@ export class SessionsService {
     return this.issue(outcome.userId, outcome.sessionId, outcome.secret);
   }
 
+  /**
+   * The caller from this process's memory, with no round trip: undefined when not cached here (ask `resolve`), null
+   * when the cached session is someone else's than the token says.
+   */
+  cached(userId: string, sessionId: string): AuthUser | null | undefined {
+    const now = Date.now();
+    const hit = this.feed.lookup(sessionId, now);
+    if (!hit) return undefined;
+    return hit.userId === userId ? this.touch({ id: userId, sessionId, role: hit.role }, now) : null;
+  }
+
   /** The caller behind an access token, or undefined when its session is revoked, expired or suspended. */
   async resolve(userId: string, sessionId: string): Promise<AuthUser | undefined> {
+    const known = this.cached(userId, sessionId);
+    if (known !== undefined) return known ?? undefined;
+    const mark = this.feed.mark();
+    const checkedAt = Date.now();
     const key = this.cacheKey(sessionId);
     let cached: string | null | undefined;
     try {
@@ -122,6 +141,7 @@ export class SessionsService {
     if (cached === REVOKED) return undefined;
     if (cached) {
       const { u, r } = JSON.parse(cached) as { u: string; r: Role };
+      this.feed.remember(sessionId, u, r, mark, checkedAt);
       return u === userId ? this.touch({ id: u, sessionId, role: r }) : undefined;
     }
     const identity = await this.sessions.findActiveIdentity(sessionId);
@@ -131,11 +151,12 @@ export class SessionsService {
     const ttl = this.config.auth.accessTtlSeconds;
     // NX: a revocation that landed meanwhile keeps its tombstone.
     await this.redis.client.set(key, value, 'EX', ttl, 'NX').catch(() => undefined);
-    return identity && identity.userId === userId ? this.touch({ id: identity.userId, sessionId, role: identity.role }) : undefined;
+    if (!identity) return undefined;
+    this.feed.remember(sessionId, identity.userId, identity.role, mark, checkedAt);
+    return identity.userId === userId ? this.touch({ id: identity.userId, sessionId, role: identity.role }) : undefined;
   }
 
-  private touch(user: AuthUser): AuthUser {
-    const now = Date.now();
+  private touch(user: AuthUser, now = Date.now()): AuthUser {
     if ((this.touched.get(user.sessionId) ?? 0) + TOUCH_EVERY_MS < now) {
       this.touched.set(user.sessionId, now);
       if (this.touched.size > 10_000) this.touched.clear();
@@ -173,6 +194,7 @@ export class SessionsService {
     const ids = await this.sessions.activeIdsForUser(userId);
     // One DEL per key: in a Redis Cluster the sessions' keys live in different slots.
     await Promise.all(ids.map((id) => this.redis.client.del(this.cacheKey(id))));
+    await this.feed.changed(ids);
   }
 
   list(userId: string): Promise<Session[]> {
@@ -196,14 +218,17 @@ export class SessionsService {
     // Separate commands, not one pipeline: in a Redis Cluster the sessions' keys live in different slots.
     // Redis down: PostgreSQL already says revoked, and the cache refills from it.
     const ttl = this.config.auth.accessTtlSeconds;
-    await Promise.all(sessionIds.map((id) => this.redis.client.set(this.cacheKey(id), REVOKED, 'EX', ttl).catch(() => undefined)));
-    // Open streams of these sessions close at once (they also re-check the session on every event and heartbeat).
-    await Promise.all(sessionIds.map((id) => this.redis.client.publish(this.revokedChannel, id).catch(() => 0)));
+    await Promise.all([
+      ...sessionIds.map((id) => this.redis.client.set(this.cacheKey(id), REVOKED, 'EX', ttl).catch(() => undefined)),
+      // Every process's in-memory copy goes and open streams of these sessions close (they also re-check the session
+      // on every event and heartbeat).
+      this.feed.revoked(sessionIds),
+    ]);
   }
 
-  /** The Redis channel on which revoked session ids are announced to every API process. */
-  get revokedChannel(): string {
-    return this.redis.key('sess', 'revoked');
+  /** Calls `listener` when the session is revoked (logout, revocation, password change, suspension); answers the stop. */
+  onRevoked(sessionId: string, listener: () => void): () => void {
+    return this.feed.onRevoked(sessionId, listener);
   }
 
   /** Whether the session behind a stream is still live (Redis down: PostgreSQL decides). */

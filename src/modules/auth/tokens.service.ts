@@ -15,6 +15,14 @@ export interface RefreshTokenParts {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** The only algorithm access tokens are signed and checked with (never `none`, never an asymmetric one). */
+export const ACCESS_TOKEN_ALGORITHMS = ['HS256'] as const;
+
+/** Whether verified claims are ours: a subject and a session id (a UUID, since it goes into SQL). */
+export function hasAccessClaims(claims: Partial<AccessClaims>): claims is AccessClaims {
+  return typeof claims.sub === 'string' && typeof claims.sid === 'string' && UUID.test(claims.sid);
+}
+
 /**
  * Access tokens are short-lived HS256 JWTs naming the session; refresh tokens are `<session id>.<256 random bits>`,
  * of which only a SHA-256 hash of the random part is stored.
@@ -34,11 +42,14 @@ export class TokensService {
     return this.jwt.signAsync({ sid: sessionId }, { subject: userId, expiresIn: this.accessTtlSeconds });
   }
 
-  /** Undefined for anything but a valid, unexpired HS256 token signed with our secret (no `alg: none`). */
+  /**
+   * Undefined for anything but a valid, unexpired HS256 token signed with our secret (no `alg: none`). Requests are
+   * checked by the `jwt` passport strategy (`jwt.strategy.ts`); this serves the queue dashboard's own check.
+   */
   async verifyAccess(token: string): Promise<AccessClaims | undefined> {
     try {
-      const claims = await this.jwt.verifyAsync<AccessClaims>(token, { algorithms: ['HS256'] });
-      return typeof claims.sub === 'string' && typeof claims.sid === 'string' && UUID.test(claims.sid) ? claims : undefined;
+      const claims = await this.jwt.verifyAsync<Partial<AccessClaims>>(token, { algorithms: [...ACCESS_TOKEN_ALGORITHMS] });
+      return hasAccessClaims(claims) ? claims : undefined;
     } catch {
       return undefined;
     }

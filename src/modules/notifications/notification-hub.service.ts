@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { RedisClient } from '@/common/redis/redis.factory';
 import { RedisService } from '@/common/redis/redis.service';
-import { SessionsService } from '@/modules/auth/sessions.service';
 
 type Listener = (notificationId: string) => void;
 
@@ -14,13 +13,8 @@ export class NotificationHubService implements OnApplicationShutdown {
   private readonly logger = new Logger(NotificationHubService.name);
   private subscriber?: RedisClient;
   private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly revocationListeners = new Map<string, Set<() => void>>();
-  private revocations?: Promise<unknown>;
 
-  constructor(
-    private readonly redis: RedisService,
-    private readonly sessions: SessionsService,
-  ) {}
+  constructor(private readonly redis: RedisService) {}
 
   private channel(userId: string): string {
     return this.redis.key('notify', userId);
@@ -39,10 +33,6 @@ export class NotificationHubService implements OnApplicationShutdown {
     if (!this.subscriber) {
       this.subscriber = this.redis.createConnection('notifications-subscriber');
       this.subscriber.on('message', (channel: string, id: string) => {
-        if (channel === this.sessions.revokedChannel) {
-          for (const listener of this.revocationListeners.get(id) ?? []) listener();
-          return;
-        }
         const userId = channel.slice(channel.lastIndexOf(':') + 1);
         for (const listener of this.listeners.get(userId) ?? []) listener(id);
       });
@@ -67,20 +57,7 @@ export class NotificationHubService implements OnApplicationShutdown {
     };
   }
 
-  /** Calls `listener` when the session is revoked (logout, revocation, password change, suspension). */
-  async onSessionRevoked(sessionId: string, listener: () => void): Promise<() => void> {
-    this.revocations ??= this.connection().subscribe(this.sessions.revokedChannel);
-    await this.revocations;
-    const set = this.revocationListeners.get(sessionId) ?? new Set();
-    this.revocationListeners.set(sessionId, set.add(listener));
-    return () => {
-      set.delete(listener);
-      if (!set.size && this.revocationListeners.get(sessionId) === set) this.revocationListeners.delete(sessionId);
-    };
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.listeners.clear();
-    this.revocationListeners.clear();
   }
 }

@@ -44,7 +44,9 @@ export class NotificationStreamService {
       const [notification] = await this.notifications.renderByIds(actor, [id]).catch(() => []);
       if (notification && !raw.writableEnded) raw.write(`id: ${notification.id}\nevent: notification\ndata: ${JSON.stringify(notification)}\n\n`);
     };
-    const [stop, stopRevocation] = await Promise.all([this.hub.listen(actor.id, (id) => void send(id)), this.hub.onSessionRevoked(actor.sessionId, close)]);
+    // Revocations are heard on the auth module's revocation feed (one channel, subscribed once per process).
+    const stopRevocation = this.sessions.onRevoked(actor.sessionId, close);
+    const stop = await this.hub.listen(actor.id, (id) => void send(id));
     // Only once subscribed: a client may act on the first bytes, and what happens next must reach it.
     raw.write(': connected\n\n');
     const heartbeat = setInterval(() => {
