@@ -29,7 +29,7 @@ export class FeedsService {
   ) {}
 
   async home(viewer: AuthUser, query: PageQuery): Promise<Page<PostResponse>> {
-    const { followingCount } = await this.users.getActive(viewer.id);
+    const followingCount = await this.users.activeFollowingCount(viewer.id);
     const access = this.entitlements.subscriberAccessSql(value(viewer.id), column('p.user_id'));
     const rows = await this.pages.homePage(viewer.id, followingCount, decodeCursor(query.cursor), query.limit + 1, access);
     return this.views.page(viewer, rows, query.limit);

@@ -1,6 +1,8 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { executeOnReplica } from '@/common/database/read-replica';
-import { column, sql, value } from '@/common/database/sql-fragment';
+import { readSql } from '@/common/database/request-context';
+import { column, sql, SqlFragment, value } from '@/common/database/sql-fragment';
+import { Answers, askTogether, Questions } from '@/common/database/together';
 import { Keyset } from '@/common/http/pagination';
 import { notBlockedEitherWay } from '@/modules/social/social.predicates';
 import { Post } from '../entities/post.entity';
@@ -13,7 +15,7 @@ import { POST_COLUMNS, POST_FROM, POST_LIVE, PostRow } from '../post-row';
  */
 export class PostsRepository extends EntityRepository<Post> {
   private rows(sql: string, params: unknown[], em: EntityManager = this.getEntityManager()): Promise<PostRow[]> {
-    return em.execute<PostRow[]>(sql, params);
+    return readSql<PostRow[]>(em, sql, params);
   }
 
   private pageRows(sql: string, params: unknown[]): Promise<PostRow[]> {
@@ -61,20 +63,18 @@ export class PostsRepository extends EntityRepository<Post> {
     );
   }
 
-  /** Of `postIds`, those the user liked / reposted: one query each for any page. */
-  async likedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
-    if (!postIds.length) return new Set();
-    const rows = await this.getEntityManager().execute<{ id: string }[]>('select post_id as id from likes where user_id = ? and post_id in (?)', [userId, postIds]);
-    return new Set(rows.map((r) => r.id));
+  /** Of `postIds` (not empty), those the user liked / reposted, as `select id` fragments for `together`. */
+  static likedAmongSql(userId: string, postIds: string[]): SqlFragment {
+    return { sql: 'select post_id as id from likes where user_id = ? and post_id in (?)', params: [userId, postIds] };
   }
 
-  async repostedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
-    if (!postIds.length) return new Set();
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(
-      'select repost_of_id as id from posts where user_id = ? and repost_of_id in (?) and deleted_at is null',
-      [userId, postIds],
-    );
-    return new Set(rows.map((r) => r.id));
+  static repostedAmongSql(userId: string, postIds: string[]): SqlFragment {
+    return { sql: 'select repost_of_id as id from posts where user_id = ? and repost_of_id in (?) and deleted_at is null', params: [userId, postIds] };
+  }
+
+  /** Several questions about a page (the access rule's relations, likes, reposts, media) in one round trip, on the primary. */
+  together(questions: Questions): Promise<Answers> {
+    return askTogether(this.getEntityManager(), questions);
   }
 
   // Writes: counters move in the statement that changes the row, never read-modify-write. The author's `posts_count`
