@@ -342,16 +342,15 @@ async function createPost(viewer: Viewer, body: Row): Promise<Row> {
 async function like(viewer: Viewer, id: string): Promise<Row> {
   let { row } = await getVisible(viewer, id);
   if (row.repost_of_id) row = (await getVisible(viewer, row.repost_of_id)).row;
-  await transaction(async (client) => {
-    const rows = await q(
-      `with ins as (insert into likes (id, user_id, post_id, created_at) values ($1, $2, $3, $4)
-                    on conflict (user_id, post_id) do nothing returning post_id)
-       update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`,
-      [v7(), viewer.id, row.id, new Date()],
-      client,
-    );
-    if (rows.length && row.user_id !== viewer.id) await outbox(client, 'post.liked', { postId: row.id, userId: viewer.id, authorId: row.user_id });
-  });
+  // One statement, as PostsRepository.addLike: the like, its counter and (someone else's post) the outbox event.
+  const notify = row.user_id !== viewer.id;
+  await q(
+    `with ins as (insert into likes (id, user_id, post_id, created_at) values ($1, $2, $3, $4)
+                  on conflict (user_id, post_id) do nothing returning post_id),
+          counted as (update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id)
+     ${notify ? `insert into outbox_events (id, type, payload, created_at, attempts) select $5, 'post.liked', $6::jsonb, $4, 0 from counted returning id` : 'select id from counted'}`,
+    [v7(), viewer.id, row.id, new Date(), ...(notify ? [v7(), JSON.stringify({ postId: row.id, userId: viewer.id, authorId: row.user_id })] : [])],
+  );
   return (await getVisible(viewer, row.id)).view;
 }
 

@@ -10,12 +10,22 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  */
 class LazyForks {
   private fork?: CoreEntityManager;
+  private forking = false;
 
   constructor(private readonly root: CoreEntityManager) {}
 
   get(name: string): CoreEntityManager | undefined {
     if (name !== this.root.name) return undefined;
-    this.fork ??= this.root.fork({ useContext: true });
+    // While the fork is being built it asks for the context itself: as outside any context, it is its own then.
+    if (this.forking) return undefined;
+    if (!this.fork) {
+      this.forking = true;
+      try {
+        this.fork = this.root.fork({ useContext: true, disableContextResolution: true });
+      } finally {
+        this.forking = false;
+      }
+    }
     return this.fork;
   }
 }

@@ -82,12 +82,19 @@ export class PostsRepository extends EntityRepository<Post> {
   // `created_at` is written from a JS Date (millisecond precision), as for every entity-created row: a keyset cursor
   // carries a JS Date, so a microsecond `now()` would make rows within the same millisecond skip between pages.
 
-  async addLike(em: EntityManager, id: string, userId: string, postId: string): Promise<boolean> {
+  /**
+   * The like and its counter; with `thenRecord`, also the outbox event that follows a new like (the outbox's insert
+   * from a CTE naming the liked post), all in one statement: it commits on its own, so it needs no transaction.
+   * False when the user already liked the post (nothing changes then).
+   */
+  async addLike(em: EntityManager, id: string, userId: string, postId: string, thenRecord?: (source: string) => SqlFragment): Promise<boolean> {
+    const counted = `update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`;
+    const outbox = thenRecord?.('counted');
     const rows = await em.execute(
       `with ins as (insert into likes (id, user_id, post_id, created_at) values (?, ?, ?, ?)
                     on conflict (user_id, post_id) do nothing returning post_id)
-       update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`,
-      [id, userId, postId, new Date()],
+       ${outbox ? `, counted as (${counted}) ${outbox.sql} returning id` : counted}`,
+      [id, userId, postId, new Date(), ...(outbox?.params ?? [])],
     );
     return rows.length > 0;
   }
