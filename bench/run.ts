@@ -366,6 +366,11 @@ async function mainParts(server: BenchServer, started: number, loadAtStart: [num
   const baseline = startBaseline(env, port + 1, oursUrl);
   await Promise.all([waitForHttp(`${oursUrl}/health/ready`, ours), waitForHttp(`${baseUrl}/health/live`, baseline)]);
   log('both servers are up');
+  // Events left by an interrupted run or other writers (outbox rows, queued jobs) would be applied by our worker
+  // while we measure, on the same CPUs: wait until there are none.
+  const waiter = await connect(url, 'x18-bench');
+  const idleMs = await waitForIdleQueues(waiter, loadConfig({ ...env }).redis.url, REDIS_PREFIX, 600_000).finally(() => waiter.end());
+  if (idleMs > 1000) log(`waited ${(idleMs / 1000).toFixed(1)} s for earlier events to be applied`);
 
   const api = async (method: string, path: string, token: string, body?: unknown, base = oursUrl) => {
     const res = await fetch(`${base}${path}`, {
