@@ -92,8 +92,8 @@ const FROM = 'from posts p join users u on u.id = p.user_id';
 const LIVE = 'p.deleted_at is null and u.suspended_at is null';
 const hasAccess = (viewer: string, grace: string) => `exists (select 1 from subscriptions s where s.subscriber_id = ${viewer} and s.creator_id = p.user_id
   and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ${grace}) > now())))`;
-const notMutedRepost = (viewer: string) => `(p.repost_of_id is null or not exists (
-  select 1 from posts o join mutes mo on mo.muted_id = o.user_id where o.id = p.repost_of_id and mo.muter_id = ${viewer}))`;
+const notMutedRepost = (viewer: string) => `not exists (
+  select 1 from posts o where o.id = p.repost_of_id and exists (select 1 from mutes mut where mut.muter_id = ${viewer} and mut.muted_id = o.user_id))`;
 
 function keyset(cursor: string | undefined, next: number): { sql: string; params: unknown[] } {
   if (!cursor) return { sql: '', params: [] };

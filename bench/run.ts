@@ -264,6 +264,7 @@ function serverEnv(databaseUrl: string, role: 'all' | 'api'): NodeJS.ProcessEnv 
 const children: ChildProcess[] = [];
 // Whatever ends the bench, the servers it started end with it (by their own pids).
 process.once('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 function startOurs(env: NodeJS.ProcessEnv, port: number): ChildProcess {
   const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
