@@ -78,7 +78,7 @@ const args = parseArgs(
     { name: 'scale-posts', value: 'string', default: '100000,1000000,5000000', help: 'scale: the sizes, in posts (the first is the reference)' },
     { name: 'scale-users', value: 'number', default: 110_000, help: 'scale: users at every size (only the posts vary)' },
     { name: 'scale-rate', value: 'number', default: 20, help: 'scale: offered requests per second (low: latency, not throughput)' },
-    { name: 'scale-duration', value: 'number', default: 15, help: 'scale: seconds measured per endpoint and size' },
+    { name: 'scale-duration', value: 'number', default: 15, help: 'scale: seconds measured per endpoint and size, split over --rounds interleaved rounds' },
     { name: 'database-url', value: 'string', help: 'postgres:// URL of the bench database (not for --scale)' },
     { name: 'reseed', help: 'empty the database and seed it again at the requested scale' },
     { name: 'skip-build', help: 'use the existing dist/ build' },
@@ -102,9 +102,10 @@ const selection = (() => {
   const keys = new Set<string>();
   for (const w of wanted) {
     if ((PARTS as readonly string[]).includes(w)) parts.add(w as Part);
-    else if (CLOSED_KEYS.includes(w)) (parts.add('closed-loop'), keys.add(w));
-    else if (OPEN_KEYS.includes(w)) (parts.add('open-loop'), keys.add(w));
-    else fail(`--only: unknown part or row "${w}" (parts: ${PARTS.join(', ')}; rows: ${[...CLOSED_KEYS, ...OPEN_KEYS].join(', ')})`);
+    else if (CLOSED_KEYS.includes(w) || OPEN_KEYS.includes(w)) {
+      parts.add(CLOSED_KEYS.includes(w) ? 'closed-loop' : 'open-loop');
+      keys.add(w);
+    } else fail(`--only: unknown part or row "${w}" (parts: ${PARTS.join(', ')}; rows: ${[...CLOSED_KEYS, ...OPEN_KEYS].join(', ')})`);
   }
   if (args['skip-special']) parts.delete('special');
   const rowWanted = (part: Part, key: string) => {
@@ -308,11 +309,6 @@ interface OpenRow {
   /** Webhook row: events the worker had applied by the end of the window, and when all were. */
   applied?: { duringWindow: number; allAppliedAfterMs: number | null };
   load: LoadWindow;
-}
-interface Section<T> {
-  date: string;
-  load: LoadWindow;
-  rows: T;
 }
 interface Report {
   date: string;
@@ -622,22 +618,27 @@ async function appliedEvents(db: Client, since: Date): Promise<{ duringWindow: n
   return { duringWindow: first.done, allAppliedAfterMs: now.done >= now.total ? Math.round(performance.now() - t0) : null };
 }
 
-/** The scale curve: for each size, its own seeded database and a fresh service; open-loop p50 of the read rows. */
+/**
+ * The scale curve: each size in its own seeded database with a service of its own, all started together; then the
+ * rows in interleaved rounds (row × size, round after round) at a low open-loop rate, so that a busy moment of the
+ * machine falls on every size alike. Per row and size: the median over the rounds of p50 and p99.
+ */
 async function scaleCurve(server: BenchServer, warning: string | undefined): Promise<void> {
   const sizes = String(args['scale-posts']).split(',').map((x) => Number(x.trim())).filter((x) => x > 0);
   const scaleUsers = args['scale-users'] as number;
   const rate = args['scale-rate'] as number;
   const duration = args['scale-duration'] as number;
-  const port = (args.port as number) + 2;
-  const base = `http://127.0.0.1:${port}`;
-  const measured: { posts: number; users: number; load: LoadWindow }[] = [];
-  const raw: Omit<ScalePoint, 'vsSmallest'>[] = [];
+  const rounds = Math.max(1, args.rounds as number);
+  const perRound = Math.max(3, Math.round(duration / rounds));
+  const targets: { size: number; scale: { users: number; posts: number }; base: string; rows: { key: string; endpoint: string; spec: LoadSpec }[] }[] = [];
   let pgVersion = '';
-  for (const size of sizes) {
+  for (const [i, size] of sizes.entries()) {
     const url = await server.url(dbName(size, scaleUsers));
     const scale = await ensureSeeded(url, { users: scaleUsers, posts: size }, true);
     await cleanUp(url);
     // API only: nothing here writes, so no worker or relay runs beside the reads.
+    const port = (args.port as number) + 2 + i;
+    const base = `http://127.0.0.1:${port}`;
     const ours = startOurs(serverEnv(url, 'api'), port);
     await waitForHttp(`${base}/health/ready`, ours);
     const [viewer5k, viewer200] = await Promise.all([login(base, DEMO_ACCOUNTS.viewer5k), login(base, DEMO_ACCOUNTS.viewer200)]);
@@ -645,22 +646,43 @@ async function scaleCurve(server: BenchServer, warning: string | undefined): Pro
     const following = (await scaleFollowing(db, viewer5k.id)).toLocaleString('en-US');
     pgVersion = (await db.query(`select current_setting('server_version') as v`)).rows[0].v;
     await db.end();
-    const rows: { key: string; endpoint: string; spec: LoadSpec }[] = [
-      { key: 'home5k', endpoint: `home timeline, follows ${following}`, spec: { path: '/api/v1/timelines/home', headers: auth(viewer5k) } },
-      { key: 'home200', endpoint: 'home timeline, follows 200', spec: { path: '/api/v1/timelines/home', headers: auth(viewer200) } },
-      { key: 'public', endpoint: 'public timeline, page 1', spec: { path: '/api/v1/timelines/public', headers: auth(viewer200) } },
-    ];
-    const { load: sizeLoad } = await withLoad(async () => {
-      for (const r of rows) {
-        const res = await openLoop(base, r.spec, { rate, duration, warmup: 3 });
-        log(`scale ${short(size).padEnd(5)} ${r.key.padEnd(8)} ${rate}/s: p50 ${res.p50} ms, p99 ${res.p99} ms (${res.completed}/${res.scheduled}, ${res.non2xx} non-2xx)`);
-        if (res.non2xx || res.errors) throw new Error(`scale ${size} ${r.key}: ${res.non2xx} non-2xx answers, ${res.errors} errors`);
-        raw.push({ key: r.key, endpoint: r.endpoint, posts: scale.posts, p50: res.p50, p99: res.p99 });
-      }
+    targets.push({
+      size,
+      scale,
+      base,
+      rows: [
+        { key: 'home5k', endpoint: `home timeline, follows ${following}`, spec: { path: '/api/v1/timelines/home', headers: auth(viewer5k) } },
+        { key: 'home200', endpoint: 'home timeline, follows 200', spec: { path: '/api/v1/timelines/home', headers: auth(viewer200) } },
+        { key: 'public', endpoint: 'public timeline, page 1', spec: { path: '/api/v1/timelines/public', headers: auth(viewer200) } },
+      ],
     });
-    measured.push({ posts: scale.posts, users: scale.users, load: sizeLoad });
-    await stop(ours);
   }
+  // Warm-up: every row on every size once (JIT, pools, caches), not measured.
+  for (const t of targets) for (const r of t.rows) await openLoop(t.base, r.spec, { rate, duration: 2, warmup: 1 });
+  const samples = new Map<string, OpenLoopResult[]>();
+  const loads = new Map<number, LoadWindow[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const key of targets[0].rows.map((r) => r.key)) {
+      for (const t of targets) {
+        const r = t.rows.find((x) => x.key === key)!;
+        const { result: res, load: l } = await withLoad(() => openLoop(t.base, r.spec, { rate, duration: perRound, warmup: 1 }));
+        log(`scale round ${round}/${rounds} ${short(t.size).padEnd(5)} ${key.padEnd(8)} ${rate}/s: p50 ${res.p50} ms, p99 ${res.p99} ms (${res.completed}/${res.scheduled}, ${res.non2xx} non-2xx), load ${formatLoad(l)}`);
+        if (res.non2xx || res.errors) throw new Error(`scale ${t.size} ${key}: ${res.non2xx} non-2xx answers, ${res.errors} errors`);
+        samples.set(`${t.size}:${key}`, [...(samples.get(`${t.size}:${key}`) ?? []), res]);
+        loads.set(t.size, [...(loads.get(t.size) ?? []), l]);
+      }
+    }
+  }
+  const measured = targets.map((t) => {
+    const l = loads.get(t.size)!;
+    return { posts: t.scale.posts, users: t.scale.users, load: { before: l[0].before, after: l[l.length - 1].after } };
+  });
+  const raw: Omit<ScalePoint, 'vsSmallest'>[] = targets[0].rows.flatMap((row) =>
+    targets.map((t) => {
+      const list = samples.get(`${t.size}:${row.key}`)!;
+      return { key: row.key, endpoint: t.rows.find((x) => x.key === row.key)!.endpoint, posts: t.scale.posts, p50: median(list.map((x) => x.p50)), p99: median(list.map((x) => x.p99)) };
+    }),
+  );
   const points: ScalePoint[] = raw.map((p) => {
     const reference = raw.find((x) => x.key === p.key)!;
     return { ...p, vsSmallest: Number((p.p50 / reference.p50).toFixed(2)) };
@@ -668,7 +690,7 @@ async function scaleCurve(server: BenchServer, warning: string | undefined): Pro
   const report = {
     date: new Date().toISOString(),
     machine: machineFacts(pgVersion),
-    settings: { rate, duration, warmup: 3, role: 'api' },
+    settings: { rate, duration: perRound * rounds, rounds, secondsPerRound: perRound, role: 'api' },
     ...(warning ? { warning } : {}),
     target: `each size's p50 within ${SCALE_TARGET}× of the ${short(sizes[0])} figure`,
     sizes: measured,
@@ -681,7 +703,7 @@ async function scaleCurve(server: BenchServer, warning: string | undefined): Pro
   const lines = [
     '',
     ...(warning ? [warning, ''] : []),
-    `Scale curve: open loop at ${rate} req/s for ${duration} s per row; load (1 min) before → after each size: ${measured.map((m) => `${short(m.posts)} ${formatLoad(m.load)}`).join(', ')}`,
+    `Scale curve: open loop at ${rate} req/s, ${rounds} interleaved rounds of ${perRound} s per row and size (medians); load (1 min) over each size's rounds: ${measured.map((m) => `${short(m.posts)} ${formatLoad(m.load)}`).join(', ')}`,
     '',
     '| endpoint | posts | p50 ms | p99 ms | p50 vs smallest | within 1.3× |',
     '|---|---:|---:|---:|---:|---|',
