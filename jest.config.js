@@ -20,7 +20,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],
-      testTimeout: 30000,
+      testTimeout: 60000,
     },
   ],
 };

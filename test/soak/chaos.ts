@@ -48,9 +48,19 @@ export class Chaos {
     await this.loop;
   }
 
-  /** Whether `at` falls in (or just after) an outage of Redis or PostgreSQL, when a 503 is the right answer. */
-  dependencyDown(at: number, graceMs = 5000): boolean {
-    return this.faults.some((f) => f.kind !== 'worker_kill' && at >= f.from - 500 && at <= f.until + graceMs);
+  /**
+   * Whether a request in flight from `sentAt` to `at` overlapped an outage of Redis or PostgreSQL (or the few seconds
+   * after it, while clients reconnect), when a 503 is the right answer. The whole interval counts: on a loaded machine
+   * a request sent during an outage can be answered well after it.
+   */
+  dependencyDown(sentAt: number, at: number, graceMs = 5000): boolean {
+    return this.faults.some((f) => f.kind !== 'worker_kill' && at >= f.from - 500 && sentAt <= f.until + graceMs);
+  }
+
+  /** How far `at` is from the nearest outage of Redis or PostgreSQL, in ms (for the report of an unexplained 503). */
+  distanceToOutage(at: number): number | undefined {
+    const gaps = this.faults.filter((f) => f.kind !== 'worker_kill').map((f) => (at < f.from ? f.from - at : Math.max(0, at - f.until)));
+    return gaps.length ? Math.min(...gaps) : undefined;
   }
 
   private async run(): Promise<void> {

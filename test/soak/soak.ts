@@ -218,8 +218,12 @@ async function main(): Promise<number> {
     });
     // HTTP: a 5xx is a bug unless it is a 503 while Redis or PostgreSQL was away.
     const serverErrors = traffic.outcomes.filter((o) => o.status >= 500);
-    const excused = serverErrors.filter((o) => o.status === 503 && chaos.dependencyDown(o.at));
+    const excused = serverErrors.filter((o) => o.status === 503 && chaos.dependencyDown(o.sentAt, o.at));
     const unexplained = serverErrors.filter((o) => !excused.includes(o));
+    for (const o of unexplained) {
+      const gap = chaos.distanceToOutage(o.at);
+      log(`unexplained ${o.status} ${o.kind} at ${((o.at - started) / 1000).toFixed(1)} s, took ${o.at - o.sentAt} ms, ${gap === undefined ? 'no outage' : `${gap} ms from the nearest outage`}`);
+    }
     const noAnswer = traffic.outcomes.filter((o) => o.status === 0);
     rows.push({
       invariant: 'no 5xx but 503 during an outage',

@@ -35,6 +35,8 @@ export type ExtraKind = 'reply' | 'repost' | 'premium_post' | 'media_upload' | '
 export interface Stamped {
   kind: string;
   status: number;
+  /** When the request was sent (ms since the epoch). */
+  sentAt: number;
   /** When the answer came (ms since the epoch). */
   at: number;
   code?: string;
@@ -87,9 +89,10 @@ export class SoakTraffic {
 
   private async step(): Promise<void> {
     // Three in ten from the soak's own kinds, the rest from the load test's mix.
+    const sentAt = Date.now();
     if (Math.random() >= 0.3) {
       const outcome: Outcome = await this.workload.step();
-      this.outcomes.push({ kind: outcome.kind, status: outcome.status, at: Date.now(), code: outcome.code, error: outcome.error });
+      this.outcomes.push({ kind: outcome.kind, status: outcome.status, sentAt, at: Date.now(), code: outcome.code, error: outcome.error });
       return;
     }
     const total = this.extraKinds.reduce((sum, k) => sum + EXTRA_WEIGHTS[k], 0);
@@ -103,7 +106,7 @@ export class SoakTraffic {
       error = (e as Error).message;
     }
     const status = res?.status ?? 0;
-    this.outcomes.push({ kind, status, at: Date.now(), code: status >= 400 ? (res?.body as { code?: string } | undefined)?.code : undefined, error });
+    this.outcomes.push({ kind, status, sentAt, at: Date.now(), code: status >= 400 ? (res?.body as { code?: string } | undefined)?.code : undefined, error });
   }
 
   private somePost(): string | undefined {

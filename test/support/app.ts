@@ -53,6 +53,12 @@ async function closeWithin(app: NestFastifyApplication, ms: number): Promise<voi
   if (outcome === 'overrun') console.warn(`test app did not close within ${ms} ms; continuing`);
 }
 
+/**
+ * Booting an app (Nest's module graph, the ORM's discovery, BullMQ workers connecting) takes 1-3 s on an idle 2-core
+ * machine but has been seen above 30 s under heavy load; a slow boot is not what any suite tests.
+ */
+export const BOOT_TIMEOUT_MS = 90_000;
+
 function resolveEnv(options: TestAppOptions): Record<string, string> {
   const env = typeof options.env === 'function' ? options.env() : (options.env ?? {});
   return options.redisScope ? { REDIS_PREFIX: `${process.env.REDIS_PREFIX}:${options.redisScope}`, ...env } : env;
@@ -90,7 +96,7 @@ export function useTestApp(options: TestAppOptions = {}): TestApp {
   let current: TestApp | undefined;
   beforeAll(async () => {
     current = await createTestApp(resolveEnv(options));
-  });
+  }, BOOT_TIMEOUT_MS);
   afterAll(async () => {
     await current?.close();
     current = undefined;

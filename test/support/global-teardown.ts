@@ -33,6 +33,11 @@ export default async function globalTeardown(): Promise<void> {
   if (process.env.KEEP_TEST_DB !== '1') {
     const admin = new Client({ connectionString: run.adminUrl });
     await admin.connect();
+    // The suites' own copies (test/support/setup-env.ts), then the migrated template they were made from.
+    const { rows } = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1', [
+      `${run.databaseName}\\_%`,
+    ]);
+    for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
     await admin.query(`drop database if exists ${run.databaseName} with (force)`);
     await admin.end();
   } else {

@@ -39,5 +39,7 @@ export function testEnvironment(run: TestRun): Record<string, string> {
     JWT_SECRET: randomBytes(32).toString('hex'),
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     X18_TEST_RUN: run.runId,
+    // Where suites create their own copy of the run's database (test/support/setup-env.ts).
+    X18_TEST_ADMIN_URL: run.adminUrl,
   };
 }
