@@ -12,20 +12,10 @@ export class StripeEventsRepository extends EntityRepository<StripeEvent> {
     return this.findOne({ stripeEventId });
   }
 
-  /** Stores a verified event once, in the caller's transaction; false for a redelivery (`ON CONFLICT DO NOTHING`). */
-  async insertIfNew(em: EntityManager, event: Stripe.Event): Promise<boolean> {
-    const rows = await em.execute(
-      `insert into stripe_events (id, stripe_event_id, type, payload, stripe_created_at, received_at, attempts)
-       values (?, ?, ?, ?::jsonb, to_timestamp(?), now(), 0)
-       on conflict (stripe_event_id) do nothing returning id`,
-      [v7(), event.id, event.type, JSON.stringify(event), event.created],
-    );
-    return rows.length > 0;
-  }
-
   /**
-   * `insertIfNew` and the outbox event that follows a new one, as one statement: both commit together, or neither,
-   * without a transaction around them (one round trip). `thenRecord(source)` is the outbox's insert from `source`.
+   * Stores a verified event once (`ON CONFLICT DO NOTHING`: false for a redelivery) and, for a new one, the outbox
+   * event that follows it, as one statement: both commit together, or neither, without a transaction around them (one
+   * round trip). `thenRecord(source)` is the outbox's insert from `source`, the CTE naming the inserted row.
    */
   async insertIfNewRecording(em: EntityManager, event: Stripe.Event, thenRecord: (source: string) => SqlFragment): Promise<boolean> {
     const outbox = thenRecord('inserted');
