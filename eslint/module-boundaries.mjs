@@ -22,7 +22,12 @@ const PUBLIC = {
   media: ['storage/media-storage'],
   accounts: ['tokens/account-tokens.module', 'tokens/verification-mailer.service'],
   auth: ['sessions.service', 'tokens.service'],
-  billing: ['entitlements/entitlements.module', 'entitlements/entitlements.service'],
+  billing: [
+    'entitlements/entitlements.module',
+    'entitlements/entitlements.service',
+    'payouts/payout-accounts.module',
+    'payouts/payout-accounts.service',
+  ],
   posts: ['post-views.service', 'post-access.policy', 'post-row'],
   social: ['social.predicates'],
   users: ['user-identity', 'user-lifecycle.service'],

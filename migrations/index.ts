@@ -5,6 +5,8 @@ import { Migration20261203030000_outbox_receipts } from './Migration202612030300
 import { Migration20261203050000_account_lifecycle } from './Migration20261203050000_account_lifecycle';
 import { Migration20261203060000_trust_and_safety } from './Migration20261203060000_trust_and_safety';
 import { Migration20261203070000_search } from './Migration20261203070000_search';
+import { Migration20261204000000_earnings } from './Migration20261204000000_earnings';
+import { Migration20261204100000_payout_accounts } from './Migration20261204100000_payout_accounts';
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261203050000_account_lifecycle', class: Migration20261203050000_account_lifecycle },
   { name: 'Migration20261203060000_trust_and_safety', class: Migration20261203060000_trust_and_safety },
   { name: 'Migration20261203070000_search', class: Migration20261203070000_search },
+  { name: 'Migration20261204000000_earnings', class: Migration20261204000000_earnings },
+  { name: 'Migration20261204100000_payout_accounts', class: Migration20261204100000_payout_accounts },
 ];

@@ -5,10 +5,12 @@
  */
 import { hashPassword } from '@/common/security/password';
 import { escapeHtml } from '@/modules/posts/post-content';
+import { REBUILD_EARNINGS_MONTHS_SQL } from '@/modules/billing/earnings/earnings-ledger';
 import { fail, parseArgs } from './lib/args';
 import { dropForLoad, reconcileCounters, restoreAfterLoad, truncateAll } from './lib/bulk-load';
 import { copyRows, CopyValue, isoMs } from './lib/copy';
 import { connect, openScriptDatabase } from './lib/database';
+import { EARNINGS_COLUMNS, earningsRows } from './lib/demo-earnings';
 import {
   CREATOR, DEMO_ACCOUNTS, DEMO_PASSWORD, DemoOptions, hashtags, makeFollows, makeUsers, USER_COLUMNS, userRow, VIEWER_200, VIEWER_5K,
 } from './lib/demo-graph';
@@ -16,6 +18,7 @@ import {
   HASHTAG_COUNT, KIND_REPLY, KIND_REPOST, LIKE_COLUMNS, likeRows, makePosts, MUTE_COLUMNS, muteRows, POST_COLUMNS, postRows,
   SUBSCRIPTION_COLUMNS, subscriptionRows, totalLikes, UNLOCK_COLUMNS, unlockRows,
 } from './lib/demo-posts';
+import { PAYOUT_ACCOUNT_COLUMNS, payoutAccountRows } from './lib/demo-payouts';
 import { Rng } from './lib/prng';
 import { formatCount, Progress, step } from './lib/progress';
 import { uuid7 } from './lib/uuid7';
@@ -111,13 +114,18 @@ async function main(): Promise<void> {
     await load('post_unlocks', 'post_unlocks', UNLOCK_COLUMNS, unlocks, unlocks.length);
     const mutes = muteRows(demo, users);
     await load('mutes', 'mutes', MUTE_COLUMNS, mutes, mutes.length);
+    const earnings = earningsRows(demo, users, posts, subscriptions, unlocks, db.config.connect.feeBasisPoints);
+    await load('earnings', 'earnings_entries', EARNINGS_COLUMNS, earnings, earnings.length);
+    await step('earnings months', () => client.query(REBUILD_EARNINGS_MONTHS_SQL));
+    const payoutAccounts = payoutAccountRows(demo, users);
+    await load('payout_accounts', 'payout_accounts', PAYOUT_ACCOUNT_COLUMNS, payoutAccounts, payoutAccounts.length);
 
     const fixed = await step('counters', () => reconcileCounters(client));
     const rebuild = new Progress('indexes', saved.indexes.length + saved.constraints.length, 'indexes+constraints');
     await restoreAfterLoad(client, saved, () => rebuild.tick());
     timings.indexes = rebuild.finish();
     await step('commit', () => client.query('commit'));
-    await step('vacuum analyze', () => client.query('vacuum (analyze) users, follows, posts, likes, post_hashtags, hashtags, subscriptions, post_unlocks, mutes'));
+    await step('vacuum analyze', () => client.query('vacuum (analyze) users, follows, posts, likes, post_hashtags, hashtags, subscriptions, post_unlocks, mutes, payout_accounts, earnings_entries, earnings_months'));
 
     const seconds = (Date.now() - started) / 1000;
     const count = (kind: number) => posts.kind.reduce((s, k) => s + (k === kind ? 1 : 0), 0);
@@ -130,7 +138,7 @@ async function main(): Promise<void> {
         `${formatCount(posts.n)} posts (${formatCount(count(KIND_REPLY))} replies, ${formatCount(count(KIND_REPOST))} reposts, ` +
         `${formatCount(premium)} premium of which ${formatCount(ppv)} pay-per-view), ${formatCount(totalLikes(posts))} likes, ` +
         `${formatCount(tagPairs.length / 2)} hashtag uses, ${formatCount(subscriptions.length)} subscriptions, ${formatCount(unlocks.length)} unlocks, ` +
-        `${mutes.length} mutes. Counters corrected by the bulk SQL: ${fixed.users} users, ${fixed.posts} posts.`,
+        `${mutes.length} mutes, ${payoutAccounts.length} creators onboarded to Stripe Connect (fake accounts), ${formatCount(earnings.length)} earnings entries of ${DEMO_ACCOUNTS.creator}. Counters corrected by the bulk SQL: ${fixed.users} users, ${fixed.posts} posts.`,
       '',
       'Demo accounts (every seeded account has the password below; they share one Argon2id hash of it):',
       `  ${DEMO_ACCOUNTS.creator.padEnd(18)} ${formatCount(users.followers[CREATOR])} followers, ${formatCount(creatorSubscribers)} active subscribers, ${users.posts[CREATOR]} posts`,

@@ -224,7 +224,7 @@ describe('Account deletion and data export', () => {
       expect(download.headers['content-type']).toBe('application/zip');
       const entries = await unzip(download.body as Buffer);
       expect([...entries.keys()].filter((name) => !name.startsWith('media/')).sort()).toEqual(
-        ['followers.json', 'following.json', 'likes.json', 'posts.json', 'profile.json', 'subscriptions.json'].sort(),
+        ['followers.json', 'following.json', 'likes.json', 'payouts.json', 'posts.json', 'profile.json', 'subscriptions.json'].sort(),
       );
       const json = (name: string) => JSON.parse(entries.get(name)!.toString('utf8'));
       expect(json('profile.json')).toEqual([expect.objectContaining({ id: user.id, username: user.username, email: user.email, display_name: 'Exporter' })]);
@@ -233,6 +233,7 @@ describe('Account deletion and data export', () => {
       expect(json('followers.json')).toEqual([expect.objectContaining({ username: friend.username })]);
       expect(json('likes.json')).toEqual([expect.objectContaining({ post_id: friendsPost.id })]);
       expect(json('subscriptions.json')).toEqual([]);
+      expect(json('payouts.json')).toEqual([]);
       expect(entries.get(`media/${media.id}.jpg`)?.toString()).toBe(`jpeg bytes of ${media.id}`);
 
       // A tampered or foreign link finds nothing; another export today is 429.

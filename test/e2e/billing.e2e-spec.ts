@@ -3,7 +3,7 @@ import { expectProblem, ISO_UTC } from '../factories/http';
 import { as, createPost, follow, PostBody } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';
 import { withTestApp } from '../support/app';
-import { applied as appliedTo, creatorAt as creatorAtIn, paySubscription, payUnlock, useBillingApp } from '../support/billing';
+import { applied as appliedTo, creatorAt as creatorAtIn, paySubscription, payUnlock, seller as sellerIn, useBillingApp } from '../support/billing';
 import { sign, stripeEnv, stripeEvent, WEBHOOK_PATH, WEBHOOK_SECRET } from '../support/stripe-events';
 import { fixture, nowSeconds, StripeObject } from '../support/stripe-server';
 import { drained } from '../support/wait';
@@ -19,8 +19,11 @@ interface SubscriptionRow {
   current_period_end: string;
 }
 
-describe('Billing (Stripe)', () => {
-  const billing = useBillingApp();
+// Both modes: `true` (the default) routes every payment to the creator's connected account, so each creator here is
+// onboarded through the real flow first (`seller`); `false` is the platform-collects mode (docs/payouts.md).
+describe.each(['false', 'true'] as const)('Billing (Stripe), CONNECT_REQUIRED=%s', (mode) => {
+  const required = mode === 'true';
+  const billing = useBillingApp({ CONNECT_REQUIRED: mode });
   const { t, stripe } = billing;
 
   const userRow = async (id: string) =>
@@ -37,7 +40,12 @@ describe('Billing (Stripe)', () => {
   const view = (viewer: SignedInUser, postId: string) => as(t, viewer).get(`/posts/${postId}`);
   const locked = async (viewer: SignedInUser, postId: string) => ((await view(viewer, postId).expect(200)).body as PostBody).locked;
   const applied = (event: StripeObject) => appliedTo(t, event);
-  const creatorAt = (cents: number) => creatorAtIn(t, cents);
+  const creatorAt = (cents: number) => creatorAtIn(t, cents, stripe);
+  const seller = () => sellerIn(t, stripe);
+  /** The creator's connected account in `true` mode (a Checkout carries it), none in platform-collects mode. */
+  const destinationOf = async (creator: SignedInUser) =>
+    (await t.sql<{ stripe_account_id: string }>('select stripe_account_id from payout_accounts where user_id = ? and deauthorized_at is null', [creator.id]))[0]
+      ?.stripe_account_id;
 
   /** Checkout, payment, and Stripe's `checkout.session.completed`, applied. */
   const subscribeThroughCheckout = async (fan: SignedInUser, creator: SignedInUser) => {
@@ -101,6 +109,10 @@ describe('Billing (Stripe)', () => {
         success_url: 'https://app.example.test/checkout/success',
         cancel_url: 'https://app.example.test/checkout/cancel',
       });
+      const destination = await destinationOf(creator);
+      expect(!!destination).toBe(required);
+      const connect = { application_fee_percent: request.body.subscription_data.application_fee_percent, transfer_data: request.body.subscription_data.transfer_data };
+      expect(connect).toEqual(required ? { application_fee_percent: '10', transfer_data: { destination } } : { application_fee_percent: undefined, transfer_data: undefined });
       expect(stripe.sessions.get(started.body.checkout_session_id)).toMatchObject({ amount_total: 700, currency: 'usd' });
       // Paying is not done until Stripe says so.
       expect(await locked(fan, premium.id)).toBe(true);
@@ -214,7 +226,7 @@ describe('Billing (Stripe)', () => {
 
   describe('pay-per-view', () => {
     it('checks out the post price, unlocks it once the webhook is applied, notifies the author once, and a refund locks it again', async () => {
-      const [author, buyer] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
+      const [author, buyer] = await Promise.all([seller(), createSignedInUser(t)]);
       const post = await createPost(t, author, { content: 'the secret', price_cents: 300, preview: 'buy me' });
       expect(await view(buyer, post.id).expect(200)).toMatchObject({ body: { locked: true, content: null, preview: 'buy me', price_cents: 300 } });
 
@@ -228,6 +240,12 @@ describe('Billing (Stripe)', () => {
         metadata: { post_id: post.id },
         payment_intent_data: { metadata: { post_id: post.id, user_id: buyer.id } },
         line_items: [{ quantity: '1', price_data: { currency: 'usd', unit_amount: '300' } }],
+      });
+      const destination = await destinationOf(author);
+      expect(stripe.checkoutParams(started.body.checkout_session_id).payment_intent_data).toEqual({
+        metadata: { post_id: post.id, user_id: buyer.id },
+        // 10% of 300 cents.
+        ...(required ? { application_fee_amount: '30', transfer_data: { destination } } : {}),
       });
       expect(stripe.sessions.get(started.body.checkout_session_id)!.amount_total).toBe(300);
       expect(await locked(buyer, post.id)).toBe(true);
@@ -257,7 +275,7 @@ describe('Billing (Stripe)', () => {
     });
 
     it('keeps a purchase refunded when the refund arrives before the checkout event', async () => {
-      const [author, buyer] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
+      const [author, buyer] = await Promise.all([seller(), createSignedInUser(t)]);
       const post = await createPost(t, author, { content: 'paid', price_cents: 200 });
       const { session, paymentIntent } = await payUnlock(billing, buyer, post.id);
       await applied(stripeEvent('charge.refunded', stripe.refund(paymentIntent.id)));
@@ -266,7 +284,7 @@ describe('Billing (Stripe)', () => {
     });
 
     it('answers 422 for your own post or a post without a price, 404 for a post you cannot see', async () => {
-      const [author, buyer] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
+      const [author, buyer] = await Promise.all([seller(), createSignedInUser(t)]);
       const priced = await createPost(t, author, { content: 'priced', price_cents: 500 });
       const free = await createPost(t, author, { content: 'free' });
       const hidden = await createPost(t, author, { content: 'followers', visibility: 'followers', price_cents: 500 });
@@ -310,15 +328,29 @@ describe('Billing (Stripe)', () => {
     });
 
     it('answers 503 when Stripe cannot be reached, and when Stripe is not configured', async () => {
-      await withTestApp({ env: { ...stripeEnv(stripe), STRIPE_API_BASE: 'http://127.0.0.1:1' } }, async (unreachable) => {
+      await withTestApp({ env: { ...stripeEnv(stripe), STRIPE_API_BASE: 'http://127.0.0.1:1', CONNECT_REQUIRED: mode } }, async (unreachable) => {
         const [creator, fan] = await Promise.all([createSignedInUser(unreachable), createSignedInUser(unreachable)]);
         await unreachable.sql('update users set subscription_price_cents = 500 where id = ?', [creator.id]);
+        // Connected while Stripe could be reached (the account as the webhook left it).
+        await unreachable.sql(
+          `insert into payout_accounts (id, user_id, stripe_account_id, charges_enabled, payouts_enabled, details_submitted, requirements_due)
+           values (gen_random_uuid(), ?, ?, true, true, true, '[]')`,
+          [creator.id, `acct_${creator.id.replace(/-/g, '')}`],
+        );
         expectProblem(await as(unreachable, fan).post(`/users/${creator.username}/subscription`), 503, 'service_unavailable');
       });
-      await withTestApp({}, async (unconfigured) => {
+      await withTestApp({ env: { CONNECT_REQUIRED: mode } }, async (unconfigured) => {
         const [creator, fan] = await Promise.all([createSignedInUser(unconfigured), createSignedInUser(unconfigured)]);
-        // Without Stripe a price is only stored; checkout and webhooks are unavailable.
-        await as(unconfigured, creator).patch('/me', { subscription_price_cents: 500 }).expect(200);
+        // Without Stripe a price is only stored (platform-collects mode: with Connect required, no account can be
+        // connected, so none); checkout and webhooks are unavailable.
+        if (required) {
+          const refused = await as(unconfigured, creator).patch('/me', { subscription_price_cents: 500 });
+          expectProblem(refused, 422, 'validation_failed');
+          expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'payouts' })]);
+          await unconfigured.sql('update users set subscription_price_cents = 500 where id = ?', [creator.id]);
+        } else {
+          await as(unconfigured, creator).patch('/me', { subscription_price_cents: 500 }).expect(200);
+        }
         expectProblem(await as(unconfigured, fan).post(`/users/${creator.username}/subscription`), 503, 'service_unavailable');
         const { payload, signature } = sign(stripeEvent('plan.created', {}));
         const res = await unconfigured.http.post(WEBHOOK_PATH).set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload);

@@ -62,6 +62,23 @@ describe('scripts/seed-demo.ts', () => {
     expect(await one(`select count(*) as n from posts where reply_to_id is not null and root_post_id is null`)).toBe(0);
     expect(await one(`select count(*) as n from posts where is_premium and price_cents is not null`)).toBeGreaterThan(0);
     expect(await one(`select count(*) as n from subscriptions s join users c on c.id = s.creator_id where c.username = 'demo_creator' and s.status = 'active'`)).toBe(40);
+    // demo_creator has a year of earnings (GET /me/earnings shows it), and the monthly summary is the ledger's sums.
+    const creatorMonths = `select count(*) as n from earnings_months m join users c on c.id = m.creator_id
+      where c.username = 'demo_creator' and m.month >= date_trunc('month', now() at time zone 'UTC') - interval '11 months' and m.gross_cents > 0`;
+    // (11 on the first day of a month: the data ends at the start of the current UTC day.)
+    expect(await one(creatorMonths)).toBeGreaterThanOrEqual(11);
+    expect(await one(`select count(*) as n from earnings_entries e join users c on c.id = e.creator_id where c.username = 'demo_creator' and e.kind = 'subscriber_ended'`)).toBeGreaterThan(0);
+    const mismatched = `select count(*) as n from (select creator_id, sum(net_cents) as s, count(*) filter (where kind = 'unlock') as u from earnings_entries group by 1) e
+      full join (select creator_id, sum(net_cents) as s, sum(unlocks) as u from earnings_months group by 1) m using (creator_id) where e.s <> m.s or e.u <> m.u or e.s is null or m.s is null`;
+    expect(await one(mismatched)).toBe(0);
+    const revenueDrift = `select count(*) as n
+      from (select creator_id, currency, count(*) as c, sum(price_cents) as m from subscriptions where status in ('active', 'trialing') group by 1, 2) s
+      full join subscription_revenue r using (creator_id, currency) where coalesce(s.c, 0) <> coalesce(r.subscribers, 0) or coalesce(s.m, 0) <> coalesce(r.monthly_cents, 0)`;
+    expect(await one(revenueDrift)).toBe(0);
+    // Every creator with a price can take payments, as CONNECT_REQUIRED=true requires; demo_creator among them.
+    expect(await one(`select count(*) as n from users u where subscription_price_cents is not null
+      and not exists (select 1 from payout_accounts a where a.user_id = u.id and a.charges_enabled and a.deauthorized_at is null)`)).toBe(0);
+    expect(await one(`select count(*) as n from payout_accounts a join users u on u.id = a.user_id where u.username = 'demo_creator' and a.stripe_account_id like 'acct_demo%'`)).toBe(1);
     // Every index and constraint dropped for the load is back: the same schema objects as the run's migrated database.
     const schema = `select (select string_agg(indexdef, ';' order by indexname) from pg_indexes where schemaname = 'public')
       || (select string_agg(conname || pg_get_constraintdef(oid), ';' order by conname) from pg_constraint where connamespace = 'public'::regnamespace) as s`;

@@ -152,6 +152,8 @@ async function main(): Promise<number> {
     JWT_SECRET: randomBytes(32).toString('hex'),
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     ...stripeEnv(stripe),
+    // The premium creator sets a price with no connected account: the platform-collects mode (docs/payouts.md).
+    CONNECT_REQUIRED: 'false',
     RATE_LIMIT_LOGIN_ACCOUNT: LIMIT,
     RATE_LIMIT_LOGIN_IP: LIMIT,
     RATE_LIMIT_REGISTER_IP: LIMIT,

@@ -1,3 +1,4 @@
+import { connectPayouts } from '../factories/payouts';
 import { as } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';
 import { TestApp, useTestApp } from './app';
@@ -26,9 +27,22 @@ export function useBillingApp(env: Record<string, string> = {}): BillingSuite {
   return { t, stripe: lateBound(() => stripe, 'the Stripe test server') };
 }
 
-/** A signed-in creator with a monthly subscription price (so with a Stripe product and price). */
-export async function creatorAt(t: TestApp, cents: number): Promise<SignedInUser> {
-  const creator = await createSignedInUser(t);
+/**
+ * A signed-in user who may set prices: with `CONNECT_REQUIRED=true` onboarded through the real flow first (a
+ * connected account with charges enabled, at `stripe`); in platform-collects mode as is.
+ */
+export async function seller(t: TestApp, stripe?: StripeTestServer): Promise<SignedInUser> {
+  const user = await createSignedInUser(t);
+  if (t.config.connect.required) {
+    if (!stripe) throw new Error('CONNECT_REQUIRED=true: a seller is onboarded at the Stripe test server; pass it');
+    await connectPayouts(t, stripe, user);
+  }
+  return user;
+}
+
+/** A signed-in creator with a monthly subscription price (so with a Stripe product and price); see `seller`. */
+export async function creatorAt(t: TestApp, cents: number, stripe?: StripeTestServer): Promise<SignedInUser> {
+  const creator = await seller(t, stripe);
   await as(t, creator).patch('/me', { subscription_price_cents: cents }).expect(200);
   return creator;
 }

@@ -4,14 +4,18 @@ import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { StripeConnectAccounts } from './stripe-connect';
 
 /** A Stripe API object as JSON. */
 export type StripeObject = Record<string, any>;
 
 export type FixtureName =
+  | 'account'
+  | 'account_link'
   | 'charge'
   | 'checkout.session'
   | 'customer'
+  | 'dispute'
   | 'event'
   | 'invoice'
   | 'payment_intent'
@@ -37,6 +41,8 @@ export function stripeId(prefix: string): string {
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+/** The fee Stripe takes for the platform on an invoice of a subscription with `application_fee_percent` (none without). */
+const applicationFee = (amount: number, percent: number | null | undefined): number | null => (percent == null ? null : Math.round((amount * percent) / 100));
 const DAY = 86_400;
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -69,10 +75,10 @@ interface StripeErrorBody {
   decline_code?: string;
 }
 
-type Answer = [status: number, body: unknown, headers?: Record<string, string>];
+export type Answer = [status: number, body: unknown, headers?: Record<string, string>];
 
-const stripeError = (status: number, error: StripeErrorBody): Answer => [status, { error: { message: error.type, ...error } }];
-const missing = (what: string, id: string): Answer =>
+export const stripeError = (status: number, error: StripeErrorBody): Answer => [status, { error: { message: error.type, ...error } }];
+export const missing = (what: string, id: string): Answer =>
   stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}: '${id}'` });
 
 /**
@@ -91,9 +97,15 @@ export class StripeTestServer {
   readonly sessions = new Map<string, StripeObject>();
   readonly subscriptions = new Map<string, StripeObject>();
   readonly paymentIntents = new Map<string, StripeObject>();
+  /** Invoices built by `invoice` (paid ones are listed by `GET /v1/invoice_payments`). */
+  readonly invoices = new Map<string, StripeObject>();
+  /** Stripe Connect: connected accounts and their onboarding links (test/support/stripe-connect.ts). */
+  readonly connect = new StripeConnectAccounts();
   /** Refunds the app asked for (`POST /v1/refunds`). */
   readonly refunds: StripeObject[] = [];
-  /** The payment intent that paid each subscription's first invoice, by invoice id. */
+  /** What `refund` gave back so far, by payment intent. */
+  private readonly refundedTotals = new Map<string, number>();
+  /** The payment intent that paid each paid invoice, by invoice id. */
   private readonly invoicePayments = new Map<string, string>();
   /** What a session was created with beyond its own fields (`line_items`, `subscription_data`, `payment_intent_data`). */
   private readonly sessionParams = new Map<string, StripeObject>();
@@ -144,10 +156,22 @@ export class StripeTestServer {
       const price = this.prices.get(params.line_items[0].price)!;
       const subscription = this.newSubscription(session.customer, price, params.subscription_data?.metadata ?? {}, options);
       Object.assign(session, { subscription: subscription.id, invoice: subscription.latest_invoice });
-      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}).id);
+      // Connect (destination charges): the subscription keeps its fee percent and destination, and each invoice's
+      // payment intent carries the fee Stripe takes for the platform.
+      const feePercent = params.subscription_data?.application_fee_percent;
+      const destination = params.subscription_data?.transfer_data?.destination;
+      Object.assign(subscription, {
+        application_fee_percent: feePercent === undefined ? null : Number(feePercent),
+        transfer_data: destination ? { amount_percent: null, destination } : null,
+      });
+      const fee = applicationFee(price.unit_amount, subscription.application_fee_percent);
+      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}, fee).id);
       return { session: clone(session), subscription: clone(subscription) };
     }
-    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {});
+    const fee = params.payment_intent_data?.application_fee_amount;
+    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {}, fee === undefined ? null : Number(fee));
+    const destination = params.payment_intent_data?.transfer_data?.destination;
+    if (destination) paymentIntent.transfer_data = { destination };
     session.payment_intent = paymentIntent.id;
     return { session: clone(session), paymentIntent: clone(paymentIntent) };
   }
@@ -166,18 +190,37 @@ export class StripeTestServer {
     return clone(subscription);
   }
 
+  /** The payment intent that paid this invoice. */
+  invoicePaymentIntent(invoiceId: string): StripeObject {
+    return clone(this.paymentIntents.get(this.invoicePayments.get(invoiceId)!)!);
+  }
+
   subscription(id: string): StripeObject {
     return clone(this.subscriptions.get(id)!);
   }
 
-  /** An invoice of the subscription's current period, paid or (after a failed attempt) open. */
-  invoice(subscriptionId: string, paid: boolean): StripeObject {
+  /** What the app created the Checkout session with (form body parsed: `subscription_data`, `payment_intent_data`…). */
+  checkoutParams(sessionId: string): StripeObject {
+    return clone(this.sessionParams.get(sessionId)!);
+  }
+
+  /**
+   * An invoice of the subscription's current period, paid or (after a failed attempt) open. `first`: the one checkout
+   * paid (the subscription's `latest_invoice`, paid by the checkout's payment intent); else a renewal, whose payment
+   * intent is created when it is paid (with `applicationFee`, as Connect's `application_fee_percent` would set it).
+   */
+  invoice(subscriptionId: string, paid: boolean, options: { first?: boolean; applicationFee?: number | null; at?: number } = {}): StripeObject {
     const subscription = this.subscriptions.get(subscriptionId)!;
     const item = subscription.items.data[0];
     const amount = item.price.unit_amount;
     const base = fixture('invoice');
-    const id = stripeId('in');
-    const now = nowSeconds();
+    const id = options.first ? subscription.latest_invoice : stripeId('in');
+    const now = options.at ?? nowSeconds();
+    if (paid && !this.invoicePayments.has(id)) {
+      const fee = options.applicationFee !== undefined ? options.applicationFee : applicationFee(amount, subscription.application_fee_percent);
+      const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, fee);
+      this.invoicePayments.set(id, intent.id);
+    }
     const period = { start: item.current_period_start, end: item.current_period_end };
     const line = {
       ...base.lines.data[0],
@@ -200,7 +243,7 @@ export class StripeTestServer {
       customer: subscription.customer,
       currency: subscription.currency,
       status: paid ? 'paid' : 'open',
-      billing_reason: 'subscription_cycle',
+      billing_reason: options.first ? 'subscription_create' : 'subscription_cycle',
       amount_due: amount,
       amount_paid: paid ? amount : 0,
       amount_remaining: paid ? 0 : amount,
@@ -227,24 +270,33 @@ export class StripeTestServer {
       lines: { ...base.lines, data: [line], url: `/v1/invoices/${id}/lines` },
     };
     delete invoice.subscription; // not a field of the current API version: `parent.subscription_details` says it
-    return invoice;
+    this.invoices.set(id, invoice);
+    return clone(invoice);
   }
 
-  /** The payment intent's charge, refunded in full. */
-  refund(paymentIntentId: string): StripeObject {
+  /**
+   * The payment intent's charge after a refund: in full, or of `amount` more than before (`charge.refunded` carries
+   * the charge's refunded total, `amount_refunded`, and `refunded` only once it is whole).
+   */
+  refund(paymentIntentId: string, options: { amount?: number } = {}): StripeObject {
     const intent = this.paymentIntents.get(paymentIntentId)!;
     const base = fixture('charge');
     const now = nowSeconds();
     const chargeId = intent.latest_charge;
-    const refund = { ...fixture('refund'), id: stripeId('re'), amount: intent.amount, charge: chargeId, currency: intent.currency, created: now, payment_intent: intent.id };
+    const before = this.refundedTotals.get(intent.id) ?? 0;
+    const amount = options.amount ?? intent.amount - before;
+    const total = before + amount;
+    this.refundedTotals.set(intent.id, total);
+    const refund = { ...fixture('refund'), id: stripeId('re'), amount, charge: chargeId, currency: intent.currency, created: now, payment_intent: intent.id };
     return {
       ...base,
       id: chargeId,
       amount: intent.amount,
       amount_captured: intent.amount,
-      amount_refunded: intent.amount,
+      amount_refunded: total,
+      application_fee_amount: intent.application_fee_amount,
       captured: true,
-      refunded: true,
+      refunded: total >= intent.amount,
       created: now,
       currency: intent.currency,
       customer: intent.customer,
@@ -254,6 +306,22 @@ export class StripeTestServer {
       balance_transaction: stripeId('txn'),
       source: null,
       refunds: { ...base.refunds, data: [refund], url: `/v1/charges/${chargeId}/refunds` },
+    };
+  }
+
+  /** A dispute (chargeback) of the payment intent's charge: `needs_response` (funds withdrawn) unless said otherwise. */
+  dispute(paymentIntentId: string, options: { amount?: number; status?: string; id?: string } = {}): StripeObject {
+    const intent = this.paymentIntents.get(paymentIntentId)!;
+    return {
+      ...fixture('dispute'),
+      id: options.id ?? stripeId('dp'),
+      amount: options.amount ?? intent.amount,
+      currency: intent.currency,
+      charge: intent.latest_charge,
+      payment_intent: intent.id,
+      reason: 'fraudulent',
+      status: options.status ?? 'needs_response',
+      created: nowSeconds(),
     };
   }
 
@@ -284,6 +352,8 @@ export class StripeTestServer {
       failure.left--;
       return failure.answer;
     }
+    const connect = this.connect.answer(method, path, body);
+    if (connect) return connect;
     const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
     if (method === 'POST' && !id && resource === 'refunds') return this.createRefund(body);
     if (method === 'GET' && !id && resource === 'invoice_payments') return [200, this.listInvoicePayments(body)];
@@ -311,11 +381,19 @@ export class StripeTestServer {
     return [200, clone(refund)];
   }
 
+  /** By `invoice` or by `payment[payment_intent]`; `expand[]` of `data.payment.payment_intent` and `data.invoice` honoured. */
   private listInvoicePayments(query: StripeObject): StripeObject {
-    const intent = this.invoicePayments.get(query.invoice);
-    const data = intent
-      ? [{ id: stripeId('inpay'), object: 'invoice_payment', invoice: query.invoice, status: 'paid', is_default: true, payment: { type: 'payment_intent', payment_intent: intent } }]
-      : [];
+    const byIntent = query.payment?.payment_intent;
+    const pairs = [...this.invoicePayments].filter(([invoice, intent]) => (query.invoice ? invoice === query.invoice : byIntent ? intent === byIntent : true));
+    const expand: string[] = query.expand ?? [];
+    const data = pairs.map(([invoice, intent]) => ({
+      id: stripeId('inpay'),
+      object: 'invoice_payment',
+      invoice: expand.includes('data.invoice') && this.invoices.has(invoice) ? clone(this.invoices.get(invoice)) : invoice,
+      status: 'paid',
+      is_default: true,
+      payment: { type: 'payment_intent', payment_intent: expand.includes('data.payment.payment_intent') ? clone(this.paymentIntents.get(intent)) : intent },
+    }));
     return { object: 'list', data, has_more: false, url: '/v1/invoice_payments' };
   }
 
@@ -481,9 +559,10 @@ export class StripeTestServer {
     return subscription;
   }
 
-  private newPaymentIntent(session: StripeObject, metadata: StripeObject): StripeObject {
-    const intent = {
+  private newPaymentIntent(session: StripeObject, metadata: StripeObject, feeCents: number | null = null): StripeObject {
+    const intent: StripeObject = {
       ...fixture('payment_intent'),
+      application_fee_amount: feeCents,
       id: stripeId('pi'),
       amount: session.amount_total,
       amount_received: session.amount_total,

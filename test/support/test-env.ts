@@ -41,5 +41,8 @@ export function testEnvironment(run: TestRun): Record<string, string> {
     X18_TEST_RUN: run.runId,
     // Where suites create their own copy of the run's database (test/support/setup-env.ts).
     X18_TEST_ADMIN_URL: run.adminUrl,
+    // Platform-collects mode: suites that set prices without being about payouts need no connected account. The
+    // billing and payouts suites run in both modes (docs/testing.md).
+    CONNECT_REQUIRED: 'false',
   };
 }

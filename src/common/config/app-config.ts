@@ -31,7 +31,26 @@ export class AppConfig {
   redis: { url: string; clusterNodes: { host: string; port: number }[]; prefix: string };
   auth: { jwtSecret: string; accessTtlSeconds: number; refreshTtlSeconds: number; encryptionKey: Buffer };
   admin: { username?: string; email?: string; password?: string };
-  stripe: { secretKey?: string; webhookSecret?: string; apiBase?: string; successUrl: string; cancelUrl: string };
+  stripe: {
+    secretKey?: string;
+    webhookSecret?: string;
+    /** The Connect endpoint's secret: the webhook accepts a signature by either. */
+    connectWebhookSecret?: string;
+    apiBase?: string;
+    successUrl: string;
+    cancelUrl: string;
+  };
+  /** Stripe Connect (docs/payouts.md). */
+  connect: {
+    /** `CONNECT_REQUIRED`: prices and checkouts need a connected account with charges enabled. */
+    required: boolean;
+    /** `PLATFORM_FEE_PERCENT` as Stripe's `application_fee_percent` (at most two decimals). */
+    feePercent: number;
+    /** The same in hundredths of a percent, for integer fee arithmetic. */
+    feeBasisPoints: number;
+    returnUrl: string;
+    refreshUrl: string;
+  };
   google: {
     clientId?: string;
     clientSecret?: string;

@@ -45,6 +45,15 @@ export class EnvSchema {
   @IsOptional() @IsString() STRIPE_SECRET_KEY?: string;
   @IsOptional() @IsString() STRIPE_WEBHOOK_SECRET?: string;
   @ValidateIf(isSet) @IsUrl(URL_OPTS) STRIPE_API_BASE?: string;
+  /** The Connect endpoint's signing secret: events of connected accounts come from a second webhook endpoint. */
+  @IsOptional() @IsString() STRIPE_CONNECT_WEBHOOK_SECRET?: string;
+  /** The platform's share of each payment routed to a creator, in percent with at most two decimals (docs/payouts.md). */
+  @Matches(/^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$/, { message: 'must be a percentage from 0 to 100 with at most two decimals' })
+  PLATFORM_FEE_PERCENT = '10';
+  /** `true`: prices and checkouts need the creator's Stripe account with charges enabled; `false`: the platform collects. */
+  @IsIn(['true', 'false']) CONNECT_REQUIRED = 'true';
+  @ValidateIf(isSet) @IsUrl(URL_OPTS) CONNECT_RETURN_URL?: string;
+  @ValidateIf(isSet) @IsUrl(URL_OPTS) CONNECT_REFRESH_URL?: string;
 
   @ValidateIf(isSet) @IsUrl(URL_OPTS) PUBLIC_URL?: string;
   @ValidateIf(isSet) @IsUrl(URL_OPTS) CHECKOUT_SUCCESS_URL?: string;
@@ -103,6 +112,7 @@ export const SENSITIVE_VARIABLES: readonly string[] = [
   'ADMIN_PASSWORD',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_CONNECT_WEBHOOK_SECRET',
   'GOOGLE_CLIENT_SECRET',
   'S3_SECRET_ACCESS_KEY',
   'METRICS_TOKEN',

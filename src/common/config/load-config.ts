@@ -95,6 +95,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = resolve(e.DATA_DIR);
   const generated = production || (e.JWT_SECRET && e.ENCRYPTION_KEY) ? undefined : developmentSecrets(dataDir);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  const appUrl = (e.APP_URL ?? publicUrl).replace(/\/$/, '');
+  const feeBasisPoints = Math.round(Number(e.PLATFORM_FEE_PERCENT) * 100);
 
   const config = new AppConfig();
   Object.assign(config, {
@@ -132,9 +134,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      connectWebhookSecret: e.STRIPE_CONNECT_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE,
       successUrl: e.CHECKOUT_SUCCESS_URL ?? `${publicUrl}/checkout/success`,
       cancelUrl: e.CHECKOUT_CANCEL_URL ?? `${publicUrl}/checkout/cancel`,
+    },
+    connect: {
+      required: e.CONNECT_REQUIRED === 'true',
+      feePercent: feeBasisPoints / 100,
+      feeBasisPoints,
+      returnUrl: e.CONNECT_RETURN_URL ?? `${appUrl}/payouts/return`,
+      refreshUrl: e.CONNECT_REFRESH_URL ?? `${appUrl}/payouts/refresh`,
     },
     google: {
       clientId: e.GOOGLE_CLIENT_ID,
@@ -165,7 +175,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
-      appUrl: (e.APP_URL ?? publicUrl).replace(/\/$/, ''),
+      appUrl,
       dir: join(dataDir, 'mail'),
     },
     metrics: { token: e.METRICS_TOKEN },

@@ -7,7 +7,11 @@ import { AuditEntry } from '@/modules/audit/entities/audit-entry.entity';
 import { OutboxReceipt } from '@/common/outbox/outbox-receipt.entity';
 import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
+import { EarningsEntry } from '@/modules/billing/entities/earnings-entry.entity';
+import { EarningsMonth } from '@/modules/billing/entities/earnings-month.entity';
+import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
+import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
 import { Media } from '@/modules/media/entities/media.entity';
@@ -41,6 +45,10 @@ export const ENTITIES = [
   Subscription,
   PostUnlock,
   StripeEvent,
+  EarningsEntry,
+  EarningsMonth,
+  SubscriptionRevenue,
+  PayoutAccount,
   Session,
   UserOAuthIdentity,
   ReferralCode,

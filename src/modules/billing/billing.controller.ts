@@ -39,7 +39,9 @@ export class BillingController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: CheckoutResponse, description: "Stripe Checkout (subscription mode) at the creator's current price" })
   @ApiConflictResponse({ description: 'Already subscribed' })
-  @ApiUnprocessableEntityResponse({ description: 'The creator takes no subscriptions, or is yourself' })
+  @ApiUnprocessableEntityResponse({
+    description: 'The creator takes no subscriptions, or is yourself; or (field `payouts`, CONNECT_REQUIRED=true) their payout account cannot take payments',
+  })
   subscribe(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam, @Headers('idempotency-key') key?: string) {
     return this.subscriptions.subscribe(actor, username, key);
   }
@@ -69,7 +71,9 @@ export class BillingController {
   @ApiCreatedResponse({ type: CheckoutResponse, description: 'Stripe Checkout (payment mode) for the post price' })
   @ApiNotFoundResponse({ description: 'No such post, or not visible to you' })
   @ApiConflictResponse({ description: 'Already unlocked' })
-  @ApiUnprocessableEntityResponse({ description: 'Your own post, or a post without a price' })
+  @ApiUnprocessableEntityResponse({
+    description: 'Your own post, or a post without a price; or (field `payouts`, CONNECT_REQUIRED=true) its author cannot take payments',
+  })
   unlock(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
     return this.unlocks.start(actor, id, key);
   }

@@ -11,8 +11,18 @@ import { BlockedSubscriptionsService } from './blocked-subscriptions.service';
 import { CheckoutService } from './checkout.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { OpenCheckouts } from './open-checkouts';
+import { PayoutAccountSyncService } from './payouts/payout-account-sync.service';
+import { PayoutAccountsModule } from './payouts/payout-accounts.module';
+import { PayoutsAccountDataService } from './payouts/payouts-account-data.service';
+import { PayoutsOnboardingService } from './payouts/payouts-onboarding.service';
+import { PayoutsController } from './payouts/payouts.controller';
 import { CreatorPricingService } from './creator-pricing.service';
+import { EarningsLedger } from './earnings/earnings-ledger';
+import { EarningsRecorder } from './earnings/earnings-recorder.service';
+import { EarningsController } from './earnings/earnings.controller';
+import { EarningsService } from './earnings/earnings.service';
 import { EntitlementsModule } from './entitlements/entitlements.module';
+import { PayoutAccount } from './entities/payout-account.entity';
 import { PostUnlock } from './entities/post-unlock.entity';
 import { StripeEvent } from './entities/stripe-event.entity';
 import { Subscription } from './entities/subscription.entity';
@@ -39,8 +49,14 @@ export class BillingModule {
   static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: BillingModule,
-      imports: [MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent]), EntitlementsModule, UsersModule, ...ports],
-      controllers: config.runsApi ? [BillingController, StripeWebhookController] : [],
+      imports: [
+        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount]),
+        EntitlementsModule,
+        PayoutAccountsModule,
+        UsersModule,
+        ...ports,
+      ],
+      controllers: config.runsApi ? [BillingController, EarningsController, StripeWebhookController, PayoutsController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
@@ -56,6 +72,12 @@ export class BillingModule {
         StripeWebhookService,
         StripeEventApplier,
         BillingAccountDataService,
+        EarningsLedger,
+        EarningsRecorder,
+        EarningsService,
+        PayoutsOnboardingService,
+        PayoutAccountSyncService,
+        PayoutsAccountDataService,
         ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],
       exports: [CREATOR_PRICING],

@@ -3,13 +3,20 @@ import Stripe from 'stripe';
 import { AppConfig } from '@/common/config/app-config';
 import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
+import { BillingErrors } from './billing.errors';
 import { PostForSale } from './billing.ports';
 import { CreatorPricingService } from './creator-pricing.service';
 import { CheckoutResponse } from './dto/billing.dto';
 import { OpenCheckouts } from './open-checkouts';
+import { PayoutAccountsService } from './payouts/payout-accounts.service';
+import { applicationFeeCents } from './payouts/platform-fee';
 import { StripeClient, stripeIdempotencyKey } from './stripe/stripe.client';
 
-/** Stripe Checkout sessions for a subscription or a pay-per-view purchase, each paid by the buyer's Stripe customer. */
+/**
+ * Stripe Checkout sessions for a subscription or a pay-per-view purchase, each paid by the buyer's Stripe customer.
+ * A creator with a connected account is paid there (a destination charge: `transfer_data.destination`), less the
+ * platform's fee (docs/payouts.md); without one the platform collects, when `CONNECT_REQUIRED=false` allows it.
+ */
 @Injectable()
 export class CheckoutService {
   constructor(
@@ -18,23 +25,34 @@ export class CheckoutService {
     private readonly users: UsersService,
     private readonly config: AppConfig,
     private readonly openCheckouts: OpenCheckouts,
+    private readonly payouts: PayoutAccountsService,
   ) {}
 
   async subscription(subscriber: User, creator: User, idempotencyKey?: string): Promise<CheckoutResponse> {
+    if (!this.stripe.configured) throw BillingErrors.notConfigured();
+    const { destination } = await this.payouts.routeFor(creator.id);
     const price = await this.pricing.currentPrice(creator);
     const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
-    return this.session(subscriber, `subscription:${subscriber.id}:${creator.id}`, idempotencyKey, {
+    // Each invoice of the subscription is paid to the creator's account, Stripe keeping the fee's percentage for us.
+    const connect = destination ? { application_fee_percent: this.config.connect.feePercent, transfer_data: { destination } } : {};
+    return this.session(subscriber, `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}`, idempotencyKey, {
       mode: 'subscription',
       line_items: [{ price, quantity: 1 }],
       metadata,
       // Copied onto the subscription, so its own events say whose it is.
-      subscription_data: { metadata },
+      subscription_data: { metadata, ...connect },
     });
   }
 
   async unlock(buyer: User, post: PostForSale, idempotencyKey?: string): Promise<CheckoutResponse> {
+    if (!this.stripe.configured) throw BillingErrors.notConfigured();
+    const { destination } = await this.payouts.routeFor(post.authorId);
     const metadata = { post_id: post.id, user_id: buyer.id };
-    return this.session(buyer, `unlock:${buyer.id}:${post.id}`, idempotencyKey, {
+    const connect = destination
+      ? { application_fee_amount: applicationFeeCents(post.priceCents!, this.config.connect.feeBasisPoints), transfer_data: { destination } }
+      : {};
+    // The open session is per route too: one opened before the creator connected must not take the money now.
+    return this.session(buyer, `unlock:${buyer.id}:${post.id}:${destination ?? 'platform'}`, idempotencyKey, {
       mode: 'payment',
       line_items: [
         {
@@ -44,7 +62,7 @@ export class CheckoutService {
       ],
       metadata,
       // On the payment intent too: a refund (`charge.refunded`) names the intent, not the session.
-      payment_intent_data: { metadata },
+      payment_intent_data: { metadata, ...connect },
     });
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { User } from '@/modules/users/entities/user.entity';
 import { CreatorPricing } from '@/modules/users/users.ports';
 import { UsersService } from '@/modules/users/users.service';
+import { PayoutAccountsService } from './payouts/payout-accounts.service';
 import { StripeClient } from './stripe/stripe.client';
 
 /**
@@ -14,10 +15,12 @@ export class CreatorPricingService implements CreatorPricing {
   constructor(
     private readonly stripe: StripeClient,
     private readonly users: UsersService,
+    private readonly payouts: PayoutAccountsService,
   ) {}
 
-  /** For PATCH /me (users' `CREATOR_PRICING` port). */
+  /** For PATCH /me (users' `CREATOR_PRICING` port). With `CONNECT_REQUIRED=true`, only for a creator who can take payments. */
   async priceFor(creator: User, cents: number): Promise<string | null> {
+    await this.payouts.assertCanSell(creator.id);
     // Without Stripe (development) only the amount is kept; checkout creates the price once Stripe is configured.
     return this.stripe.configured ? this.createPrice(creator, cents) : null;
   }

@@ -4,7 +4,9 @@ import Stripe from 'stripe';
 import { DomainEvent } from '@/common/outbox/domain-events';
 import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { QueueName } from '@/common/queue/queue-names';
+import { EarningsRecorder, StripeEventRef } from './earnings/earnings-recorder.service';
 import { StripeEventsRepository } from './repositories/stripe-events.repository';
+import { PayoutAccountSyncService } from './payouts/payout-account-sync.service';
 import { idOf, invoiceSubscriptionId } from './stripe/stripe-objects';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { UnlockPaymentsService } from './unlock-payments.service';
@@ -20,6 +22,8 @@ export class StripeEventApplier {
     private readonly events: StripeEventsRepository,
     private readonly subscriptions: SubscriptionSyncService,
     private readonly unlocks: UnlockPaymentsService,
+    private readonly earnings: EarningsRecorder,
+    private readonly payoutAccounts: PayoutAccountSyncService,
   ) {}
 
   @OnDomainEvent('stripe.event_received', { subscriber: 'billing.apply-stripe-event', queue: QueueName.Billing })
@@ -38,12 +42,13 @@ export class StripeEventApplier {
     }
   }
 
-  /** Types not named here are stored and acknowledged, nothing more. */
+  /** Types not named here are stored and acknowledged, nothing more. Money movements also go to the earnings ledger. */
   private async dispatch(em: EntityManager, event: Stripe.Event): Promise<void> {
+    const ref: StripeEventRef = { id: event.id, created: event.created };
     switch (event.type) {
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded':
-        return this.checkoutCompleted(em, event.data.object);
+        return this.checkoutCompleted(em, event.data.object, ref);
       case 'customer.subscription.created':
       case 'customer.subscription.updated':
       case 'customer.subscription.deleted':
@@ -54,27 +59,45 @@ export class StripeEventApplier {
       case 'invoice.paid':
       case 'invoice.payment_failed': {
         const subscriptionId = invoiceSubscriptionId(event.data.object);
-        if (subscriptionId) await this.subscriptions.refresh(em, subscriptionId);
+        const row = subscriptionId && (await this.subscriptions.refresh(em, subscriptionId));
+        if (row && event.type === 'invoice.paid') {
+          await this.earnings.invoicePaid(em, ref, event.data.object, subscriptionId, { subscriberId: row.subscriber.id, creatorId: row.creator.id });
+        }
         return;
       }
       case 'charge.refunded':
-        return this.unlocks.recordRefund(em, event.data.object);
+        await this.unlocks.recordRefund(em, event.data.object);
+        return this.earnings.chargeRefunded(em, ref, event.data.object);
       case 'charge.dispute.created':
-        return this.unlocks.recordDisputeOpened(em, event.data.object);
+        await this.unlocks.recordDisputeOpened(em, event.data.object);
+        // An inquiry (`warning_*`) withdraws no funds; one that escalates sends `charge.dispute.funds_withdrawn`.
+        if (!event.data.object.status.startsWith('warning')) await this.earnings.dispute(em, ref, event.data.object, 'withdrawn');
+        return;
+      case 'charge.dispute.funds_withdrawn':
+        return this.earnings.dispute(em, ref, event.data.object, 'withdrawn');
       case 'charge.dispute.closed':
-        return this.unlocks.recordDisputeClosed(em, event.data.object);
+        await this.unlocks.recordDisputeClosed(em, event.data.object);
+        if (event.data.object.status === 'won') await this.earnings.dispute(em, ref, event.data.object, 'reinstated');
+        return;
+      case 'charge.dispute.funds_reinstated':
+        return this.earnings.dispute(em, ref, event.data.object, 'reinstated');
+      // Stripe Connect (docs/payouts.md): the creator's account, from the Connect endpoint.
+      case 'account.updated':
+        return this.payoutAccounts.accountUpdated(em, event.data.object.id);
+      case 'account.application.deauthorized':
+        return this.payoutAccounts.deauthorized(em, event.account);
       default:
         return;
     }
   }
 
-  private async checkoutCompleted(em: EntityManager, session: Stripe.Checkout.Session): Promise<void> {
+  private async checkoutCompleted(em: EntityManager, session: Stripe.Checkout.Session, ref: StripeEventRef): Promise<void> {
     const subscriptionId = idOf(session.subscription);
     if (session.mode === 'subscription' && subscriptionId) {
       const hints = { subscriberId: session.client_reference_id ?? undefined, creatorId: session.metadata?.creator_id };
       await this.subscriptions.refresh(em, subscriptionId, hints);
     } else if (session.mode === 'payment') {
-      await this.unlocks.recordPaid(em, session);
+      await this.unlocks.recordPaid(em, session, ref);
     }
   }
 }

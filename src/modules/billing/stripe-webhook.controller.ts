@@ -14,7 +14,7 @@ export class StripeWebhookController {
   @Post('stripe')
   @HttpCode(200)
   @RouteConfig(RAW_BODY)
-  @ApiHeader({ name: 'Stripe-Signature', required: true, description: 'Checked on the raw body against STRIPE_WEBHOOK_SECRET' })
+  @ApiHeader({ name: 'Stripe-Signature', required: true, description: 'Checked on the raw body against STRIPE_WEBHOOK_SECRET or STRIPE_CONNECT_WEBHOOK_SECRET' })
   @ApiOkResponse({ description: 'Stored and queued; a worker applies it' })
   @ApiBadRequestResponse({ description: 'Missing, invalid or stale (over 5 minutes) signature; nothing stored' })
   receive(@Req() request: RawBodyRequest, @Headers('stripe-signature') signature?: string) {

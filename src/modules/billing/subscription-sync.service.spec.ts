@@ -21,6 +21,8 @@ function state(stripeSubscriptionId: string, status: SubscriptionStatus): Subscr
     cancelAtPeriodEnd: false,
     canceledAt: null,
     latestInvoiceId: null,
+    startedAt: null,
+    endedAt: null,
   };
 }
 

@@ -5,6 +5,7 @@ import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
+import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
 import { ACCESS_STATUSES } from './entitlements/subscriber-access';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
@@ -34,6 +35,7 @@ export class SubscriptionSyncService {
     private readonly em: EntityManager,
     private readonly users: UsersService,
     private readonly duplicates: DuplicatePaymentsService,
+    private readonly earnings: EarningsRecorder,
   ) {}
 
   /** In the caller's transaction: reads the subscription from Stripe and applies it. `hints` name the pair when the metadata does not. */
@@ -103,6 +105,7 @@ export class SubscriptionSyncService {
       this.outbox.record(em, 'subscription.activated', { subscriptionId: target.id, ...pair });
     }
     await em.flush();
+    await this.earnings.subscriberState(em, pair, state);
     return target;
   }
 

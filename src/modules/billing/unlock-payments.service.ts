@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { POSTS_FOR_SALE, PostsForSale } from './billing.ports';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
+import { EarningsRecorder, StripeEventRef } from './earnings/earnings-recorder.service';
 import { PostUnlocksRepository } from './repositories/post-unlocks.repository';
 import { StripeClient } from './stripe/stripe.client';
 import { idOf, isUuid } from './stripe/stripe-objects';
@@ -22,15 +23,18 @@ export class UnlockPaymentsService {
     private readonly stripe: StripeClient,
     @Inject(POSTS_FOR_SALE) private readonly posts: PostsForSale,
     private readonly duplicates: DuplicatePaymentsService,
+    private readonly earnings: EarningsRecorder,
   ) {}
 
   /** A completed payment-mode checkout; `post.unlocked` once, when it newly grants access. */
-  async recordPaid(em: EntityManager, session: Stripe.Checkout.Session): Promise<void> {
+  async recordPaid(em: EntityManager, session: Stripe.Checkout.Session, event: StripeEventRef): Promise<void> {
     if (session.payment_status === 'unpaid') return; // delayed methods: `checkout.session.async_payment_succeeded` follows
     const authorId = await this.authorOf(em, session.metadata?.post_id, session.client_reference_id);
     if (!authorId) return;
     const postId = session.metadata!.post_id;
     const userId = session.client_reference_id!;
+    // The money moved whether or not this payment unlocks (a duplicate is refunded, and its refund recorded too).
+    await this.earnings.unlockPaid(em, event, session, authorId, userId);
     const unlocked = await this.unlocks.recordPaid(em, {
       userId,
       postId,

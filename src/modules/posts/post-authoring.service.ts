@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { OutboxService } from '@/common/outbox/outbox.service';
+import { PayoutAccountsService } from '@/modules/billing/payouts/payout-accounts.service';
 import { MediaService } from '@/modules/media/media.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
@@ -26,9 +27,10 @@ export class PostAuthoringService {
     private readonly media: MediaService,
     private readonly outbox: OutboxService,
     private readonly users: UsersService,
+    private readonly payouts: PayoutAccountsService,
   ) {}
 
-  /** A new transaction; the repository's entity manager is the app's one (no seventh dependency for it). */
+  /** A new transaction; the repository's entity manager is the app's one (no extra dependency for it). */
   private transactional<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     return this.posts.getEntityManager().fork().transactional(work);
   }
@@ -40,6 +42,8 @@ export class PostAuthoringService {
     if (parent?.repost_of_id) throw PostsErrors.notFound();
     const rendered = await this.content.render(content);
     const isPremium = dto.is_premium === true || dto.price_cents !== undefined;
+    // A price is money someone will pay: with CONNECT_REQUIRED=true, only to a creator Stripe can pay out to.
+    if (dto.price_cents !== undefined) await this.payouts.assertCanSell(actor.id);
 
     return this.transactional(async (em) => {
       const post = em.create(Post, {

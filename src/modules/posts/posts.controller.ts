@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Public } from '@/common/auth/auth.decorators';
 import { PageQuery } from '@/common/http/pagination';
@@ -26,6 +35,9 @@ export class PostsController {
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat within 24 h answers the first response' })
   @ApiCreatedResponse({ type: PostResponse })
+  @ApiUnprocessableEntityResponse({
+    description: 'No content and no media; or a `price_cents` without a payout account that can take payments (field `payouts`, CONNECT_REQUIRED=true)',
+  })
   async create(@CurrentUser() actor: AuthUser, @Body() dto: CreatePostDto) {
     return this.posts.get(actor, await this.authoring.create(actor, dto));
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { POSTS_FOR_SALE } from '@/modules/billing/billing.ports';
 import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
+import { PayoutAccountsModule } from '@/modules/billing/payouts/payout-accounts.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';
@@ -25,7 +26,7 @@ import { PostsForSaleAdapter } from './posts-for-sale.adapter';
  * that show posts (timelines, notifications, billing's unlocks).
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, MediaModule],
+  imports: [MikroOrmModule.forFeature([Post, Like, Hashtag, PostHashtag]), UsersModule, SocialModule, EntitlementsModule, PayoutAccountsModule, MediaModule],
   controllers: [PostsController],
   providers: [
     PostsService,

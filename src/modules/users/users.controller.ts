@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser } from '@/common/auth/auth.decorators';
 import { OwnUserResponse } from './dto/user.response';
@@ -20,6 +20,9 @@ export class UsersController {
 
   @Patch('me')
   @ApiOkResponse({ type: OwnUserResponse })
+  @ApiUnprocessableEntityResponse({
+    description: 'An avatar or cover that is not your processed image; a subscription price without a payout account that can take payments (field `payouts`, CONNECT_REQUIRED=true)',
+  })
   updateMe(@CurrentUser() actor: AuthUser, @Body() dto: UpdateMeDto) {
     return this.profiles.updateOwn(actor, dto);
   }

@@ -45,6 +45,14 @@ export class EntitlementsService {
     return (await this.subscribedCreators(subscriberId, [creatorId])).has(creatorId);
   }
 
+  /**
+   * A creator's subscriptions that give access now, in `currency`: how many, and the sum of their monthly prices
+   * (what each subscriber pays, before the platform's fee).
+   */
+  activeRevenue(creatorId: string, currency: string): Promise<{ subscribers: number; monthlyCents: number }> {
+    return this.subscriptions.revenueOf(creatorId, currency, this.graceDays);
+  }
+
   /** SQL: `subscriber` has access to `creator`'s subscriber content (an `exists` over `subscriptions`). */
   subscriberAccessSql(subscriber: SqlOperand, creator: SqlOperand): SqlFragment {
     return hasSubscriberAccess(subscriber, creator, this.graceDays);

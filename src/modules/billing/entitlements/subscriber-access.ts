@@ -10,6 +10,8 @@ import { SubscriptionStatus } from '../entities/subscription.entity';
  * - `past_due` keeps access until `PAST_DUE_GRACE_DAYS` after the paid period ended, while Stripe retries the card;
  * - every other status ends access at once.
  */
+// `subscription_revenue` (migrations/Migration20261204000000_earnings.ts) keeps these two statuses' totals by triggers:
+// a change here needs a migration of that trigger too.
 export const ACCESS_STATUSES: readonly SubscriptionStatus[] = ['active', 'trialing'];
 export const GRACE_STATUS: SubscriptionStatus = 'past_due';
 

@@ -5,7 +5,7 @@ import { invoiceSubscriptionId, subscriptionState } from './stripe-objects';
 describe('stripe objects', () => {
   const item = { current_period_start: 1_700_000_000, current_period_end: 1_702_592_000, price: { unit_amount: 500, currency: 'usd', product: 'prod_1' } };
   const subscription = (fields: object) =>
-    ({ id: 'sub_1', status: 'active', currency: 'usd', cancel_at_period_end: false, canceled_at: null, items: { data: [item] }, ...fields }) as unknown as Stripe.Subscription;
+    ({ id: 'sub_1', status: 'active', currency: 'usd', cancel_at_period_end: false, canceled_at: null, start_date: 1_699_990_000, ended_at: null, items: { data: [item] }, ...fields }) as unknown as Stripe.Subscription;
 
   it('reads the period from the subscription item (current API) and from the subscription (legacy versions)', () => {
     expect(subscriptionState(subscription({}))).toEqual({
@@ -18,6 +18,8 @@ describe('stripe objects', () => {
       cancelAtPeriodEnd: false,
       canceledAt: null,
       latestInvoiceId: null,
+      startedAt: new Date(1_699_990_000_000),
+      endedAt: null,
     });
     const legacy = subscription({ items: { data: [{ price: item.price }] }, current_period_start: 1, current_period_end: 2 });
     expect(subscriptionState(legacy)).toMatchObject({ currentPeriodStart: new Date(1000), currentPeriodEnd: new Date(2000) });

@@ -12,6 +12,9 @@ export interface SubscriptionState {
   cancelAtPeriodEnd: boolean;
   canceledAt: Date | null;
   latestInvoiceId: string | null;
+  /** Stripe's `start_date` and `ended_at`: the months a subscriber counts as new and as churned. */
+  startedAt: Date | null;
+  endedAt: Date | null;
 }
 
 /** The subscriber and creator a Stripe subscription is between (our user ids). */
@@ -52,6 +55,8 @@ export function subscriptionState(subscription: Stripe.Subscription): Subscripti
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
     canceledAt: fromUnix(subscription.canceled_at),
     latestInvoiceId: idOf(subscription.latest_invoice),
+    startedAt: fromUnix(subscription.start_date),
+    endedAt: fromUnix(subscription.ended_at),
   };
 }
 

@@ -58,16 +58,22 @@ export class StripeClient {
     return this.run(action, request, true);
   }
 
-  /** The verified event, or `400` for a missing, forged or stale (over five minutes) signature. */
+  /**
+   * The verified event, or `400` for a missing, forged or stale (over five minutes) signature. Signed by the platform
+   * endpoint's secret or, when set, the Connect endpoint's (Stripe sends connected accounts' events there).
+   */
   verifyWebhook(rawBody: Buffer | undefined, signature: string | undefined): Stripe.Event {
-    const secret = this.config.stripe.webhookSecret;
-    if (!secret) throw BillingErrors.notConfigured();
+    const { webhookSecret, connectWebhookSecret } = this.config.stripe;
+    if (!webhookSecret) throw BillingErrors.notConfigured();
     if (!rawBody?.length || !signature) throw BillingErrors.badSignature();
-    try {
-      return Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS);
-    } catch {
-      throw BillingErrors.badSignature();
+    for (const secret of connectWebhookSecret ? [webhookSecret, connectWebhookSecret] : [webhookSecret]) {
+      try {
+        return Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS);
+      } catch {
+        // Not this endpoint's signature: try the next secret.
+      }
     }
+    throw BillingErrors.badSignature();
   }
 
   private async run<T>(action: string, request: (stripe: Stripe) => Promise<T>, missingIsNull: boolean): Promise<T | null> {

@@ -1,0 +1,27 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class EarningsTotalsResponse {
+  @ApiProperty({ description: 'What buyers paid, less what refunds and disputes took back (cents)' }) gross_cents: number;
+  @ApiProperty({ description: "The platform's share of gross (cents)" }) fee_cents: number;
+  @ApiProperty({ description: "The creator's share: gross_cents - fee_cents (cents)" }) net_cents: number;
+  @ApiProperty({ description: 'What refunds gave back, already subtracted from gross and net (cents)' }) refunded_cents: number;
+}
+
+export class EarningsMonthResponse {
+  @ApiProperty({ example: '2026-11', description: 'UTC month, YYYY-MM' }) month: string;
+  @ApiProperty() gross_cents: number;
+  @ApiProperty() fee_cents: number;
+  @ApiProperty() net_cents: number;
+  @ApiProperty({ description: 'Subscriptions that started this month' }) new_subscribers: number;
+  @ApiProperty({ description: 'Subscriptions that ended (were cancelled at Stripe) this month' }) churned_subscribers: number;
+  @ApiProperty({ description: 'Pay-per-view posts bought this month' }) unlocks: number;
+}
+
+export class EarningsResponse {
+  @ApiProperty({ example: 'usd', description: "The creator's currency; every amount is in it" }) currency: string;
+  @ApiProperty({ description: 'Subscriptions that give access now' }) active_subscribers: number;
+  @ApiProperty({ description: 'Sum of the monthly prices of the subscriptions that give access now (gross, before the fee)' }) mrr_cents: number;
+  @ApiProperty({ type: EarningsTotalsResponse }) lifetime: EarningsTotalsResponse;
+  @ApiProperty({ type: [EarningsMonthResponse], minItems: 12, maxItems: 12, description: 'Exactly 12 months, the current UTC month last, zeros included' })
+  months: EarningsMonthResponse[];
+}

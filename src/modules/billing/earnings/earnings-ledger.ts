@@ -1,0 +1,191 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { v7 } from 'uuid';
+import { EarningsKind } from '../entities/earnings-entry.entity';
+
+/**
+ * Rebuilds `earnings_months` from the ledger (after a bulk load such as the demo seed; or, after `delete from
+ * earnings_months`, to repair it). The same sums as the per-entry upsert in `record`.
+ */
+export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
+                                   unlocks, new_subscribers, churned_subscribers)
+  select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date,
+         sum(gross_cents), sum(fee_cents), sum(net_cents), coalesce(-sum(gross_cents) filter (where kind = 'refund'), 0),
+         count(*) filter (where kind = 'unlock'), count(*) filter (where kind = 'subscriber_started'),
+         count(*) filter (where kind = 'subscriber_ended')
+    from earnings_entries group by 1, 2, 3`;
+
+/** A row of the ledger, as recorded. `netCents` is always `grossCents - feeCents`. */
+export interface LedgerEntry {
+  creatorId: string;
+  kind: EarningsKind;
+  grossCents: number;
+  feeCents: number;
+  currency: string;
+  counterpartyId: string | null;
+  /** With `kind`, what makes the row unique: a repeat of it records nothing. */
+  stripeObjectId: string;
+  stripeEventId: string | null;
+  stripeInvoiceId?: string | null;
+  stripeChargeId?: string | null;
+  stripePaymentIntentId?: string | null;
+  stripeCheckoutSessionId?: string | null;
+  stripeSubscriptionId?: string | null;
+  occurredAt: Date;
+}
+
+/** A recorded payment (subscription invoice or unlock), as refunds and disputes of it need it. */
+export interface RecordedPayment {
+  creatorId: string;
+  counterpartyId: string | null;
+  grossCents: number;
+  feeCents: number;
+  currency: string;
+  stripeInvoiceId: string | null;
+  stripePaymentIntentId: string | null;
+  stripeChargeId: string | null;
+}
+
+/** A creator's month in the summary: sums as numbers. */
+export interface MonthTotals {
+  month: string;
+  grossCents: number;
+  feeCents: number;
+  netCents: number;
+  refundedCents: number;
+  unlocks: number;
+  newSubscribers: number;
+  churnedSubscribers: number;
+}
+
+type MonthRow = {
+  month: string;
+  gross_cents: string;
+  fee_cents: string;
+  net_cents: string;
+  refunded_cents: string;
+  unlocks: number;
+  new_subscribers: number;
+  churned_subscribers: number;
+};
+
+/**
+ * The SQL of `earnings_entries` and `earnings_months`. An entry and its month's sums are written by one statement (a
+ * data-modifying CTE), in the caller's transaction: the month moves exactly when a new entry is inserted, never for
+ * a repeat (`on conflict do nothing` returns no row, so the upsert adds nothing).
+ */
+@Injectable()
+export class EarningsLedger {
+  /** Records the entry unless its (kind, Stripe object) is already there; true when it was new. */
+  async record(em: EntityManager, e: LedgerEntry): Promise<boolean> {
+    const rows = await em.execute<{ inserted: number }[]>(
+      `with entry as (
+         insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, currency, counterparty_id,
+                                       stripe_object_id, stripe_event_id, stripe_invoice_id, stripe_charge_id,
+                                       stripe_payment_intent_id, stripe_checkout_session_id, stripe_subscription_id, occurred_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict (kind, stripe_object_id) do nothing
+         returning creator_id, currency, occurred_at, kind, gross_cents, fee_cents, net_cents
+       ), summed as (
+         insert into earnings_months as m (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
+                                           unlocks, new_subscribers, churned_subscribers)
+         select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date, gross_cents, fee_cents, net_cents,
+                case when kind = 'refund' then -gross_cents else 0 end,
+                (kind = 'unlock')::int, (kind = 'subscriber_started')::int, (kind = 'subscriber_ended')::int
+           from entry
+         on conflict (creator_id, currency, month) do update set
+           gross_cents = m.gross_cents + excluded.gross_cents,
+           fee_cents = m.fee_cents + excluded.fee_cents,
+           net_cents = m.net_cents + excluded.net_cents,
+           refunded_cents = m.refunded_cents + excluded.refunded_cents,
+           unlocks = m.unlocks + excluded.unlocks,
+           new_subscribers = m.new_subscribers + excluded.new_subscribers,
+           churned_subscribers = m.churned_subscribers + excluded.churned_subscribers
+         returning 1
+       )
+       select count(*)::int as inserted from summed`,
+      [
+        v7(),
+        e.creatorId,
+        e.kind,
+        e.grossCents,
+        e.feeCents,
+        e.grossCents - e.feeCents,
+        e.currency.toLowerCase(),
+        e.counterpartyId,
+        e.stripeObjectId,
+        e.stripeEventId,
+        e.stripeInvoiceId ?? null,
+        e.stripeChargeId ?? null,
+        e.stripePaymentIntentId ?? null,
+        e.stripeCheckoutSessionId ?? null,
+        e.stripeSubscriptionId ?? null,
+        e.occurredAt,
+      ],
+    );
+    return rows[0].inserted > 0;
+  }
+
+  /** The payment a refund or dispute takes back: by payment intent, else by charge. */
+  async payment(em: EntityManager, ref: { paymentIntentId: string | null; chargeId: string | null }): Promise<RecordedPayment | null> {
+    if (!ref.paymentIntentId && !ref.chargeId) return null;
+    const [row] = await em.execute<
+      { creator_id: string; counterparty_id: string | null; gross_cents: number; fee_cents: number; currency: string; stripe_invoice_id: string | null; stripe_payment_intent_id: string | null; stripe_charge_id: string | null }[]
+    >(
+      `select creator_id, counterparty_id, gross_cents, fee_cents, currency, stripe_invoice_id, stripe_payment_intent_id, stripe_charge_id
+         from earnings_entries
+        where kind in ('subscription_payment', 'unlock')
+          and (stripe_payment_intent_id = ? or stripe_charge_id = ?)
+        order by occurred_at limit 1`,
+      [ref.paymentIntentId, ref.chargeId],
+    );
+    if (!row) return null;
+    return {
+      creatorId: row.creator_id,
+      counterpartyId: row.counterparty_id,
+      grossCents: row.gross_cents,
+      feeCents: row.fee_cents,
+      currency: row.currency,
+      stripeInvoiceId: row.stripe_invoice_id,
+      stripePaymentIntentId: row.stripe_payment_intent_id,
+      stripeChargeId: row.stripe_charge_id,
+    };
+  }
+
+  /**
+   * Serialises, until the transaction ends, the refunds recorded for one charge: each `charge.refunded` carries the
+   * charge's refunded total, and the entry is the difference from what is recorded already.
+   */
+  async lockCharge(em: EntityManager, chargeId: string): Promise<void> {
+    await em.execute(`select pg_advisory_xact_lock(hashtext(?))`, [`earnings-charge:${chargeId}`]);
+  }
+
+  /** What refunds of this charge recorded so far, as positive amounts. */
+  async refundedOf(em: EntityManager, chargeId: string): Promise<{ grossCents: number; feeCents: number }> {
+    const [row] = await em.execute<{ gross: number; fee: number }[]>(
+      `select coalesce(-sum(gross_cents), 0)::int as gross, coalesce(-sum(fee_cents), 0)::int as fee
+         from earnings_entries where stripe_charge_id = ? and kind = 'refund'`,
+      [chargeId],
+    );
+    return { grossCents: row.gross, feeCents: row.fee };
+  }
+
+  /** Every month of the creator's summary in `currency`, oldest first (one row per month with any entry). */
+  async months(em: EntityManager, creatorId: string, currency: string): Promise<MonthTotals[]> {
+    const rows = await em.execute<MonthRow[]>(
+      `select to_char(month, 'YYYY-MM') as month, gross_cents, fee_cents, net_cents, refunded_cents, unlocks, new_subscribers, churned_subscribers
+         from earnings_months where creator_id = ? and currency = ? order by month`,
+      [creatorId, currency.toLowerCase()],
+    );
+    return rows.map((r) => ({
+      month: r.month,
+      grossCents: Number(r.gross_cents),
+      feeCents: Number(r.fee_cents),
+      netCents: Number(r.net_cents),
+      refundedCents: Number(r.refunded_cents),
+      unlocks: r.unlocks,
+      newSubscribers: r.new_subscribers,
+      churnedSubscribers: r.churned_subscribers,
+    }));
+  }
+}

@@ -1,0 +1,42 @@
+import { Entity, ManyToOne, PrimaryKey, Property, Ref } from '@mikro-orm/core';
+import { User } from '@/modules/users/entities/user.entity';
+
+/**
+ * A creator's month (UTC) in one currency: the sums of its `earnings_entries`, kept in the transaction of each new
+ * entry, so `GET /me/earnings` reads at most one row per month whatever the number of subscribers. It can be rebuilt
+ * from the ledger at any time (docs/billing.md#earnings).
+ */
+@Entity({ tableName: 'earnings_months' })
+export class EarningsMonth {
+  @ManyToOne(() => User, { ref: true, primary: true })
+  creator: Ref<User>;
+
+  @PrimaryKey({ type: 'string', length: 3 })
+  currency: string;
+
+  /** The month's first day. */
+  @PrimaryKey({ type: 'date' })
+  month: string;
+
+  @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
+  grossCents: string;
+
+  @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
+  feeCents: string;
+
+  @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
+  netCents: string;
+
+  /** What refunds gave back (positive; already subtracted from gross and net). */
+  @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
+  refundedCents: string;
+
+  @Property({ type: 'integer', default: 0 })
+  unlocks: number;
+
+  @Property({ type: 'integer', default: 0 })
+  newSubscribers: number;
+
+  @Property({ type: 'integer', default: 0 })
+  churnedSubscribers: number;
+}

@@ -1,0 +1,55 @@
+import { LockMode } from '@mikro-orm/core';
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { v7 } from 'uuid';
+import { PayoutAccount } from '../entities/payout-account.entity';
+
+/** Stripe's account as a `payout_accounts` row keeps it. */
+export interface PayoutAccountState {
+  chargesEnabled: boolean;
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+  requirementsDue: string[];
+}
+
+export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
+  /** The user's account that is not deauthorized (at most one: a partial unique index). */
+  findLive(userId: string): Promise<PayoutAccount | null> {
+    return this.findOne({ user: userId, deauthorizedAt: null });
+  }
+
+  /** The user's newest account, live or deauthorized (`payout_accounts_user_created_idx`). */
+  findNewest(userId: string): Promise<PayoutAccount | null> {
+    return this.findOne({ user: userId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  }
+
+  /** How many accounts the user had: numbers each new account's Stripe idempotency key. */
+  countFor(userId: string): Promise<number> {
+    return this.count({ user: userId });
+  }
+
+  /**
+   * Records a new live account unless one is recorded (racing onboardings got the same account from Stripe under one
+   * idempotency key): the first stored wins, and the live account is answered either way.
+   */
+  async insertLive(em: EntityManager, userId: string, stripeAccountId: string, state: PayoutAccountState): Promise<PayoutAccount> {
+    await em.execute(
+      `insert into payout_accounts (id, user_id, stripe_account_id, charges_enabled, payouts_enabled, details_submitted,
+                                    requirements_due, stripe_state_at, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?::jsonb, clock_timestamp(), now(), now())
+       on conflict do nothing`,
+      [v7(), userId, stripeAccountId, state.chargesEnabled, state.payoutsEnabled, state.detailsSubmitted, JSON.stringify(state.requirementsDue)],
+    );
+    return em.findOneOrFail(PayoutAccount, { user: userId, deauthorizedAt: null });
+  }
+
+  /** The account's row, locked until the caller's transaction ends: one webhook event at a time per account. */
+  lockByStripeAccountId(em: EntityManager, stripeAccountId: string): Promise<PayoutAccount | null> {
+    return em.findOne(PayoutAccount, { stripeAccountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  }
+
+  /** The database's clock (one for every worker), so states read from Stripe order correctly. */
+  async clock(em: EntityManager): Promise<Date> {
+    const [row] = await em.execute<{ now: Date }[]>('select clock_timestamp() as now');
+    return new Date(row.now);
+  }
+}
