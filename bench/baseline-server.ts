@@ -2,7 +2,9 @@
  * The benchmark's baseline: the same endpoints over the same data, answered by a bare `node:http` server with `pg`
  * and `ioredis` and hand-written SQL: no framework, no ORM, no validation library. The queries and their order are
  * the service's (PostsRepository, PostViewsService, PostAccessPolicy, SessionsService), so the difference measured
- * is what the framework and the ORM cost, not a different design. Started by `bench/run.ts`; configured by env.
+ * is what the framework and the ORM cost, not a different design: when the service's SQL changes, this file follows
+ * (a page is the page query, the reposted originals when there are reposts, and one statement for the access
+ * relations, likes, reposts and media). Started by `bench/run.ts`; configured by env.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -90,8 +92,8 @@ const FROM = 'from posts p join users u on u.id = p.user_id';
 const LIVE = 'p.deleted_at is null and u.suspended_at is null';
 const hasAccess = (viewer: string, grace: string) => `exists (select 1 from subscriptions s where s.subscriber_id = ${viewer} and s.creator_id = p.user_id
   and (s.status in ('active', 'trialing') or (s.status = 'past_due' and s.current_period_end + make_interval(days => ${grace}) > now())))`;
-const notMutedRepost = (viewer: string) => `(p.repost_of_id is null or not exists (
-  select 1 from posts o join mutes mo on mo.muted_id = o.user_id where o.id = p.repost_of_id and mo.muter_id = ${viewer}))`;
+const notMutedRepost = (viewer: string) => `not exists (
+  select 1 from posts o where o.id = p.repost_of_id and exists (select 1 from mutes mut where mut.muter_id = ${viewer} and mut.muted_id = o.user_id))`;
 
 function keyset(cursor: string | undefined, next: number): { sql: string; params: unknown[] } {
   if (!cursor) return { sql: '', params: [] };
@@ -152,9 +154,23 @@ function publicPage(viewer: string, cursor: string | undefined, limit: number): 
   );
 }
 
-const idSet = (rows: Row[], column = 'id') => new Set(rows.map((r) => r[column] as string));
+/**
+ * PostAccessPolicy.judge + PostViewsService.render: the same statement, one round trip for the access rule's relations
+ * (follows, blocks, subscriptions, unlocks) and the viewer's likes, reposts and the media of every row, each asked
+ * only when there is something to ask (as `askTogether`).
+ */
+async function askTogether(parts: { name: string; sql: (p: (v: unknown) => string) => string; json?: boolean }[]): Promise<Record<string, unknown>> {
+  if (!parts.length) return {};
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const columns = parts.map((part) => (part.json ? `(${part.sql(p)}) as ${part.name}` : `array(${part.sql(p)})::text[] as ${part.name}`));
+  const [row] = await q(`select ${columns.join(', ')}`, params);
+  return row;
+}
 
-/** PostAccessPolicy.evaluate + PostViewsService.render: the same batched queries, one per relation. */
 async function render(viewer: Viewer, rows: Row[]): Promise<Row[]> {
   const originalIds = [...new Set(rows.map((r) => r.repost_of_id).filter(Boolean))] as string[];
   const originals = new Map((await findRows(originalIds)).map((r) => [r.id, r]));
@@ -163,20 +179,46 @@ async function render(viewer: Viewer, rows: Row[]): Promise<Row[]> {
   const authors = [...new Set(others.map((p) => p.user_id as string))];
   const needsSub = [...new Set(others.filter((p) => p.visibility === 'subscribers' || (p.is_premium && p.price_cents == null)).map((p) => p.user_id as string))];
   const ppv = others.filter((p) => p.is_premium && p.price_cents != null).map((p) => p.id as string);
-  const [following, blocked, subscribed, unlocked] = await Promise.all([
-    authors.length ? q('select following_id as id from follows where follower_id = $1 and following_id = any($2::uuid[])', [viewer.id, authors]).then(idSet) : new Set<string>(),
-    authors.length
-      ? q('select blocked_id as id from blocks where blocker_id = $1 and blocked_id = any($2::uuid[]) union select blocker_id from blocks where blocked_id = $1 and blocker_id = any($2::uuid[])', [viewer.id, authors]).then(idSet)
-      : new Set<string>(),
-    needsSub.length
-      ? q(
-          `select creator_id as id from subscriptions where subscriber_id = $1 and creator_id = any($2::uuid[])
-             and (status in ('active', 'trialing') or (status = 'past_due' and current_period_end + make_interval(days => $3) > now()))`,
-          [viewer.id, needsSub, GRACE],
-        ).then(idSet)
-      : new Set<string>(),
-    ppv.length ? q(`select post_id as id from post_unlocks where user_id = $1 and post_id = any($2::uuid[]) and status = 'paid'`, [viewer.id, ppv]).then(idSet) : new Set<string>(),
+  const ids = all.map((r) => r.id as string);
+  const answers = await askTogether([
+    ...(authors.length
+      ? [
+          { name: 'following', sql: (p: (v: unknown) => string) => `select following_id from follows where follower_id = ${p(viewer.id)} and following_id = any(${p(authors)}::uuid[])` },
+          {
+            name: 'blocked',
+            sql: (p: (v: unknown) => string) =>
+              `select blocked_id from blocks where blocker_id = ${p(viewer.id)} and blocked_id = any(${p(authors)}::uuid[]) union select blocker_id from blocks where blocked_id = ${p(viewer.id)} and blocker_id = any(${p(authors)}::uuid[])`,
+          },
+        ]
+      : []),
+    ...(needsSub.length
+      ? [
+          {
+            name: 'subscribed',
+            sql: (p: (v: unknown) => string) =>
+              `select creator_id from subscriptions where subscriber_id = ${p(viewer.id)} and creator_id = any(${p(needsSub)}::uuid[])
+                 and (status in ('active', 'trialing') or (status = 'past_due' and current_period_end + make_interval(days => ${p(GRACE)}) > now()))`,
+          },
+        ]
+      : []),
+    ...(ppv.length ? [{ name: 'unlocked', sql: (p: (v: unknown) => string) => `select post_id from post_unlocks where user_id = ${p(viewer.id)} and post_id = any(${p(ppv)}::uuid[]) and status = 'paid'` }] : []),
+    ...(ids.length
+      ? [
+          { name: 'liked', sql: (p: (v: unknown) => string) => `select post_id from likes where user_id = ${p(viewer.id)} and post_id = any(${p(ids)}::uuid[])` },
+          { name: 'reposted', sql: (p: (v: unknown) => string) => `select repost_of_id from posts where user_id = ${p(viewer.id)} and repost_of_id = any(${p(ids)}::uuid[]) and deleted_at is null` },
+          {
+            name: 'media',
+            json: true,
+            sql: (p: (v: unknown) => string) =>
+              `select coalesce(json_agg(json_build_object('id', m.id, 'post_id', m.post_id, 'type', m.type, 'status', m.status, 'url', m.url)
+                 order by m.position asc, m.created_at asc), '[]'::json) from media m where m.post_id = any(${p(ids)}::uuid[])`,
+          },
+        ]
+      : []),
   ]);
+  const set = (name: string) => new Set((answers[name] as string[] | undefined) ?? []);
+  const [following, blocked, subscribed, unlocked, liked, reposted] = ['following', 'blocked', 'subscribed', 'unlocked', 'liked', 'reposted'].map(set);
+  const media = (answers.media as Row[] | undefined) ?? [];
   const access = new Map<string, { visible: boolean; locked: boolean }>();
   for (const p of all) {
     if (p.user_id === viewer.id) {
@@ -189,14 +231,6 @@ async function render(viewer: Viewer, rows: Row[]): Promise<Row[]> {
     const paid = p.price_cents != null ? unlocked.has(p.id) : subscribed.has(p.user_id);
     access.set(p.id, { visible, locked: visible && p.is_premium && !paid });
   }
-  const visibleIds = all.filter((r) => access.get(r.id)?.visible).map((r) => r.id as string);
-  const [liked, reposted, media] = visibleIds.length
-    ? await Promise.all([
-        q('select post_id as id from likes where user_id = $1 and post_id = any($2::uuid[])', [viewer.id, visibleIds]).then(idSet),
-        q('select repost_of_id as id from posts where user_id = $1 and repost_of_id = any($2::uuid[]) and deleted_at is null', [viewer.id, visibleIds]).then(idSet),
-        q('select * from media where post_id = any($1::uuid[]) order by position asc, created_at asc', [visibleIds]),
-      ])
-    : [new Set<string>(), new Set<string>(), [] as Row[]];
   const view = (row: Row): Row | undefined => {
     const a = access.get(row.id);
     if (!a?.visible) return undefined;
@@ -308,16 +342,15 @@ async function createPost(viewer: Viewer, body: Row): Promise<Row> {
 async function like(viewer: Viewer, id: string): Promise<Row> {
   let { row } = await getVisible(viewer, id);
   if (row.repost_of_id) row = (await getVisible(viewer, row.repost_of_id)).row;
-  await transaction(async (client) => {
-    const rows = await q(
-      `with ins as (insert into likes (id, user_id, post_id, created_at) values ($1, $2, $3, $4)
-                    on conflict (user_id, post_id) do nothing returning post_id)
-       update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`,
-      [v7(), viewer.id, row.id, new Date()],
-      client,
-    );
-    if (rows.length && row.user_id !== viewer.id) await outbox(client, 'post.liked', { postId: row.id, userId: viewer.id, authorId: row.user_id });
-  });
+  // One statement, as PostsRepository.addLike: the like, its counter and (someone else's post) the outbox event.
+  const notify = row.user_id !== viewer.id;
+  await q(
+    `with ins as (insert into likes (id, user_id, post_id, created_at) values ($1, $2, $3, $4)
+                  on conflict (user_id, post_id) do nothing returning post_id),
+          counted as (update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id)
+     ${notify ? `insert into outbox_events (id, type, payload, created_at, attempts) select $5, 'post.liked', $6::jsonb, $4, 0 from counted returning id` : 'select id from counted'}`,
+    [v7(), viewer.id, row.id, new Date(), ...(notify ? [v7(), JSON.stringify({ postId: row.id, userId: viewer.id, authorId: row.user_id })] : [])],
+  );
   return (await getVisible(viewer, row.id)).view;
 }
 

@@ -9,6 +9,7 @@ import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './common/config/app-config';
 import { startEmbeddedPostgres } from './common/database/embedded-postgres';
+import { runInRequestContext } from './common/database/request-context';
 import { migrateBeforeStart, migrateUnderLock } from './common/database/migrate';
 import { AppException } from './common/errors/app.exception';
 import { ErrorCode } from './common/errors/error-code';
@@ -59,6 +60,9 @@ function buildAdapter(config: AppConfig, pino: Pino): FastifyAdapter {
     // And what Node's HTTP parser refuses before the router (headers over the size limit).
     clientErrorHandler: sendClientErrorProblem,
     forceCloseConnections: 'idle',
+    // No Express-style middleware anywhere (the ORM's request context is a hook, below): without @fastify/middie
+    // every request skips its matching pass.
+    skipMiddie: true,
   });
 }
 
@@ -106,6 +110,10 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, pino
   });
   const fastify = app.getHttpAdapter().getInstance();
   options.instrument?.(fastify);
+  // Each request gets its own MikroORM context, opened first, as the ORM's Nest middleware would, but as a plain
+  // Fastify hook (the rest of the request runs inside it), and with its fork made only if something asks for it.
+  const orm = app.get(MikroORM);
+  fastify.addHook('onRequest', (_request, _reply, done) => runInRequestContext(orm.em, done));
   // Closing (SIGTERM): requests that still arrive on open connections are refused, as problem+json.
   let closing = false;
   fastify.addHook('preClose', async () => {

@@ -238,7 +238,7 @@ describe('SQL statements per timeline page', () => {
     /** The post row read by id: what `requireVisible` and the answer's re-read send. */
     const ROW_BY_ID = /^select p\.id, .* from posts p join users u on u\.id = p\.user_id where p\.id in \(/;
     /** What only rendering asks (the viewer's likes and reposts, the media): once per rendered answer. */
-    const RENDER_ONLY = [/from likes where user_id =/, /select repost_of_id as id from posts where user_id =/, /from "media"/];
+    const RENDER_ONLY = [/from likes where user_id =/, /select repost_of_id as id from posts where user_id =/, /from media m where m\.post_id in/];
     /** What the policy asks (the graph): once per decision. */
     const POLICY = [/from follows where follower_id =/, /from blocks where blocker_id =/];
 
@@ -265,8 +265,11 @@ describe('SQL statements per timeline page', () => {
     it('POST /posts/:id/like: the policy once (no rendering), the write, then the answer rendered once', async () => {
       const post = await createPost(t, main, 'like me');
       const { answer, acted } = await compare('POST /posts/:id/like', `/posts/${post.id}`, async () => (await as(t, viewer).post(`/posts/${post.id}/like`).expect(200)).body as PostBody);
-      // Exactly what answering GET /posts/:id costs, plus the row re-read after the write (its likes_count moved).
-      expect(reads(acted)).toEqual(shapes({ count: 0, statements: [...answer.statements, answer.statements.find((sql) => ROW_BY_ID.test(sql))!] }));
+      // GET /posts/:id is the row, then one statement with the policy's relations and the answer's likes, reposts and
+      // media. The like asks the same, split around the write: the row and the relations before it; the row re-read
+      // (its likes_count moved) and the answer's questions after it. Nothing more.
+      expect(answer.count).toBe(2);
+      expect(reads(acted)).toHaveLength(answer.count + 2);
       expect(occurrences(acted, ROW_BY_ID)).toBe(2);
     });
 
@@ -280,9 +283,9 @@ describe('SQL statements per timeline page', () => {
         expect(body.id).toBe(original.id);
         return body;
       });
-      // The answer's cost, plus the repost's row and the original's (read for the decision, then re-read after the write).
-      const rowById = answer.statements.find((sql) => ROW_BY_ID.test(sql))!;
-      expect(reads(acted)).toEqual(shapes({ count: 0, statements: [...answer.statements, rowById, rowById] }));
+      // As above, plus the original's row read for the decision (the repost's row names it).
+      expect(reads(acted)).toHaveLength(answer.count + 3);
+      expect(occurrences(acted, ROW_BY_ID)).toBe(3);
     });
   });
 });

@@ -10,7 +10,8 @@ export class DatabaseModule {
   static forRoot(config: AppConfig, url: string): DynamicModule {
     return {
       module: DatabaseModule,
-      imports: [MikroOrmModule.forRoot({ ...buildOrmOptions(config, url), registerRequestContext: true })],
+      // No Nest middleware for the request context: `createHttpApp` opens it in a Fastify hook (see there).
+      imports: [MikroOrmModule.forRoot({ ...buildOrmOptions(config, url), registerRequestContext: false })],
     };
   }
 }

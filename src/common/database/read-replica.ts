@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AnyEntity, EntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { readSql } from './request-context';
 
 const logger = new Logger('ReadReplica');
 /** Warn about a failing replica at most this often, not once per request. */
@@ -25,7 +26,7 @@ export function isReplicaTrouble(error: unknown): boolean {
  */
 export async function executeOnReplica<T extends EntityData<AnyEntity>[]>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T> {
   const replica = em.getConnection('read');
-  if (em.isInTransaction() || replica === em.getConnection('write')) return em.execute<T>(sql, params);
+  if (replica === em.getConnection('write') || em.isInTransaction()) return readSql<T>(em, sql, params);
   try {
     return await replica.execute<T>(sql, params, 'all');
   } catch (error) {
@@ -34,6 +35,6 @@ export async function executeOnReplica<T extends EntityData<AnyEntity>[]>(em: En
       lastWarning = Date.now();
       logger.warn(`read replica failed (${(error as Error).message}); reading from the primary`);
     }
-    return em.execute<T>(sql, params);
+    return readSql<T>(em, sql, params);
   }
 }

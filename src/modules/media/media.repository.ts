@@ -1,4 +1,6 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { SqlFragment } from '@/common/database/sql-fragment';
+import { MediaFields } from './dto/media.response';
 import { Media } from './entities/media.entity';
 
 /** A media row as the file route needs it, with whether its bytes may be served without a signature. */
@@ -34,7 +36,39 @@ const RETURNING = 'returning m.id, m.type, m.storage_key, m.preview_key';
 /** A live, public, non-premium post `p`: its media may be served without a signature. */
 const OPEN_POST = `(p.visibility = 'public' and not p.is_premium and p.deleted_at is null and p.removed_at is null)`;
 
+/** A post's media item as the read paths fetch it (no entity): the response's fields and the storage keys. */
+export type PostMediaRow = MediaFields & { postId: string; storageKey: string; previewKey: string | null };
+
 export class MediaRepository extends EntityRepository<Media> {
+  /**
+   * Media of posts (`postIds` not empty) as one JSON array in attachment order, a scalar expression: run alone by
+   * `forPosts`, or as one column of a statement that asks several things at once (the post renderer's).
+   */
+  static forPostsJsonSql(postIds: string[]): SqlFragment {
+    return {
+      sql: `select coalesce(json_agg(json_build_object(
+               'id', m.id, 'postId', m.post_id, 'type', m.type, 'status', m.status, 'storageKey', m.storage_key,
+               'previewKey', m.preview_key, 'width', m.width, 'height', m.height, 'size', m.size, 'mimeType', m.mime_type,
+               'altText', m.alt_text, 'blurhash', m.blurhash, 'createdAt', m.created_at)
+             order by m.position asc, m.created_at asc), '[]'::json)
+           from media m where m.post_id in (?)`,
+      params: [postIds],
+    };
+  }
+
+  /** The JSON of `forPostsJsonSql` as rows (its timestamps are strings). */
+  static postMediaRows(json: unknown): PostMediaRow[] {
+    const rows = (typeof json === 'string' ? JSON.parse(json) : (json ?? [])) as (Omit<PostMediaRow, 'createdAt'> & { createdAt: string })[];
+    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
+  }
+
+  async forPosts(postIds: string[]): Promise<PostMediaRow[]> {
+    if (!postIds.length) return [];
+    const q = MediaRepository.forPostsJsonSql(postIds);
+    const [row] = await this.getEntityManager().execute<{ media: unknown }[]>(`select (${q.sql}) as media`, [...q.params]);
+    return MediaRepository.postMediaRows(row?.media);
+  }
+
   async findServable(id: string): Promise<ServableMedia | null> {
     const [row] = await this.getEntityManager().execute<ServableMedia[]>(
       `select m.id, m.status, m.mime_type, m.storage_key, m.preview_key,

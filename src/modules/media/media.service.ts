@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
+import { SqlFragment } from '@/common/database/sql-fragment';
 import { AppException } from '@/common/errors/app.exception';
 import { UpdateMediaDto } from './dto/media.dto';
 import { MediaResponse, PostMediaResponse, toLockedMediaResponse, toMediaResponse } from './dto/media.response';
 import { Media } from './entities/media.entity';
 import { MediaUrlSigner } from './media-url.signer';
 import { MediaErrors } from './media.errors';
-import { MediaRepository } from './media.repository';
+import { MediaRepository, PostMediaRow } from './media.repository';
 
 const READY = ['ready', 'active'] as const;
 export const MAX_MEDIA_PER_POST = 4;
@@ -53,11 +54,25 @@ export class MediaService {
    * expiring signed URLs; the rest plain URLs. Without `restricted`, every URL is signed.
    */
   async forPosts(postIds: string[], locked: Set<string>, restricted?: Set<string>): Promise<Map<string, PostMediaResponse[]>> {
+    return this.presentForPosts(await this.media.forPosts(postIds), locked, restricted);
+  }
+
+  /**
+   * `forPosts` in two halves, for a renderer that reads the media in a statement of its own: the SQL (a scalar JSON
+   * expression; none for no posts), then its value presented as `forPosts` would.
+   */
+  forPostsSql(postIds: string[]): SqlFragment | undefined {
+    return postIds.length ? MediaRepository.forPostsJsonSql(postIds) : undefined;
+  }
+
+  presentForPostsJson(json: unknown, locked: Set<string>, restricted?: Set<string>): Map<string, PostMediaResponse[]> {
+    return this.presentForPosts(MediaRepository.postMediaRows(json), locked, restricted);
+  }
+
+  private presentForPosts(rows: PostMediaRow[], locked: Set<string>, restricted?: Set<string>): Map<string, PostMediaResponse[]> {
     const byPost = new Map<string, PostMediaResponse[]>();
-    if (!postIds.length) return byPost;
-    const rows = await this.media.find({ post: { $in: postIds } }, { orderBy: { position: 'asc', createdAt: 'asc' } });
     for (const media of rows) {
-      const postId = media.post!.id;
+      const postId = media.postId;
       const shown = locked.has(postId)
         ? toLockedMediaResponse(media)
         : toMediaResponse(media, this.urlsOf(media, restricted ? !restricted.has(postId) : false));
@@ -90,7 +105,7 @@ export class MediaService {
     return toMediaResponse(media, this.urlsOf(media, !!servable?.is_public && !servable.post_deleted));
   }
 
-  private urlsOf(media: Media, isPublic: boolean): { url: string; previewUrl: string | null } {
+  private urlsOf(media: Pick<Media, 'storageKey' | 'previewKey'>, isPublic: boolean): { url: string; previewUrl: string | null } {
     const url = (key: string) => (isPublic ? this.urls.publicUrl(key) : this.urls.signedUrl(key));
     return { url: url(media.storageKey), previewUrl: media.previewKey ? url(media.previewKey) : null };
   }

@@ -1,4 +1,5 @@
 import { AuthUser } from '@/common/auth/auth-user';
+import { Questions } from '@/common/database/together';
 import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
 import { SocialService } from '@/modules/social/social.service';
 import { PostAccessPolicy } from './post-access.policy';
@@ -39,35 +40,49 @@ function row(over: Partial<PostRow> = {}): PostRow {
   };
 }
 
-/** The policy over in-memory rows and graph, counting each look-up it makes. */
+/**
+ * The policy over in-memory rows and graph, counting each round trip it makes. The relation fragments the owning
+ * modules would write are stand-ins here (`{ sql: <relation>, params: [ids] }`), answered from `world` by `together`.
+ */
 function setUp(world: { rows?: PostRow[]; following?: string[]; blocked?: string[]; subscribedTo?: string[]; bought?: string[] } = {}) {
-  const calls = { findRows: 0, graphView: 0, subscribedCreators: 0, unlockedPosts: 0 };
+  const calls = { findRows: 0, together: 0 };
+  const asked: string[] = [];
   const live = new Map((world.rows ?? []).map((r) => [r.id, r]));
+  const truth: Record<string, string[] | undefined> = { following: world.following, blocked: world.blocked, subscribed: world.subscribedTo, unlocked: world.bought };
   const posts = {
     findRows: async (ids: string[]) => {
       if (!ids.length) return []; // as the repository: no ids, no query
       calls.findRows += 1;
       return ids.flatMap((id) => (live.has(id) ? [live.get(id)!] : []));
     },
+    together: async (questions: Questions) => {
+      const sets: Record<string, Set<string>> = {};
+      let any = false;
+      for (const [name, fragment] of Object.entries(questions.sets ?? {})) {
+        sets[name] = new Set();
+        if (!fragment) continue;
+        any = true;
+        asked.push(name);
+        const ids = fragment.params[0] as string[];
+        sets[name] = new Set(ids.filter((id) => truth[fragment.sql]?.includes(id)));
+      }
+      if (any) calls.together += 1; // as askTogether: nothing to ask, no query
+      return { sets, values: {} };
+    },
   };
+  const fragment = (relation: string, ids: string[]) => (ids.length ? { sql: relation, params: [ids] } : undefined);
   const social = {
-    graphView: async (_viewerId: string, authors: string[]) => {
-      calls.graphView += 1;
-      return { following: new Set(authors.filter((a) => world.following?.includes(a))), blocked: new Set(authors.filter((a) => world.blocked?.includes(a))) };
+    graphViewSql: (viewerId: string, authors: string[]) => {
+      const others = authors.filter((a) => a !== viewerId);
+      return others.length ? { following: fragment('following', others), blocked: fragment('blocked', others) } : {};
     },
   };
   const entitlements = {
-    subscribedCreators: async (_subscriberId: string, creators: string[]) => {
-      calls.subscribedCreators += 1;
-      return new Set(creators.filter((c) => world.subscribedTo?.includes(c)));
-    },
-    unlockedPosts: async (_userId: string, postIds: string[]) => {
-      calls.unlockedPosts += 1;
-      return new Set(postIds.filter((id) => world.bought?.includes(id)));
-    },
+    subscribedCreatorsSql: (_subscriberId: string, creators: string[]) => fragment('subscribed', creators),
+    unlockedPostsSql: (_userId: string, postIds: string[]) => fragment('unlocked', postIds),
   };
   const policy = new PostAccessPolicy(posts as unknown as PostsRepository, social as unknown as SocialService, entitlements as unknown as EntitlementsService);
-  return { policy, calls };
+  return { policy, calls, asked };
 }
 
 async function accessOf(post: PostRow, world: Parameters<typeof setUp>[0] = {}, who: AuthUser | undefined = viewer) {
@@ -136,8 +151,8 @@ describe(PostAccessPolicy.name, () => {
         { visible: true, locked: false },
         { visible: true, locked: false },
       ]);
-      // One read of the rows (no originals to read), one graph look-up, nothing else.
-      expect(calls).toEqual({ findRows: 1, graphView: 1, subscribedCreators: 1, unlockedPosts: 1 });
+      // One read of the rows (no originals to read), one round trip for the relations, nothing else.
+      expect(calls).toEqual({ findRows: 1, together: 1 });
     });
 
     it('throws the 404 problem for a missing post and, identically, for one hidden from the viewer', async () => {
@@ -156,7 +171,7 @@ describe(PostAccessPolicy.name, () => {
       const [visible] = await policy.requireVisible(viewer, [repost.id]);
       expect(visible.original?.row.id).toBe(original.id);
       expect(calls.findRows).toBe(2);
-      expect(calls.graphView).toBe(1);
+      expect(calls.together).toBe(1);
 
       await expect(setUp({ rows: [original, repost], blocked: ['other'] }).policy.requireVisible(viewer, [repost.id])).rejects.toMatchObject({ status: 404 });
       await expect(setUp({ rows: [repost] }).policy.requireVisible(viewer, [repost.id])).rejects.toMatchObject({ status: 404 });
@@ -167,11 +182,30 @@ describe(PostAccessPolicy.name, () => {
     it('costs the same look-ups for a page of any length', async () => {
       const originals = Array.from({ length: 20 }, () => row({ user_id: 'other', is_premium: true }));
       const page = originals.flatMap((o, i) => [row({ user_id: `author-${i}`, visibility: 'subscribers' }), row({ repost_of_id: o.id }), row({ is_premium: true, price_cents: 100 })]);
-      const { policy, calls } = setUp({ rows: originals });
+      const { policy, calls, asked } = setUp({ rows: originals });
       const judged = await policy.judge(viewer, page);
       expect(judged.originals.size).toBe(20);
       expect(judged.access.size).toBe(page.length + originals.length);
-      expect(calls).toEqual({ findRows: 1, graphView: 1, subscribedCreators: 1, unlockedPosts: 1 });
+      // Follows, blocks, subscriptions and unlocks: asked together, in one round trip.
+      expect(calls).toEqual({ findRows: 1, together: 1 });
+      expect(asked.sort()).toEqual(['blocked', 'following', 'subscribed', 'unlocked']);
+    });
+
+    it('asks nothing of the graph for a signed-out viewer or for the viewer\'s own posts', async () => {
+      const { policy, calls } = setUp();
+      await policy.judge(undefined, [row()]);
+      await policy.judge(viewer, [row({ user_id: viewer.id, is_premium: true, price_cents: 100 })]);
+      expect(calls).toEqual({ findRows: 0, together: 0 });
+    });
+
+    it('adds the caller\'s own questions to the same round trip', async () => {
+      const { policy, calls, asked } = setUp({ following: ['author'] });
+      const post = row({ visibility: 'followers' });
+      const judged = await policy.judge(viewer, [post], (all) => ({ sets: { liked: { sql: 'liked', params: [all.map((p) => p.id)] } } }));
+      expect(judged.access.get(post.id)).toEqual({ visible: true, locked: false });
+      expect(judged.answers.sets.liked).toEqual(new Set());
+      expect(calls).toEqual({ findRows: 0, together: 1 });
+      expect(asked).toContain('liked');
     });
   });
 });

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
+import { SqlFragment } from '@/common/database/sql-fragment';
+import { Answers, Questions } from '@/common/database/together';
 import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
 import { SocialService } from '@/modules/social/social.service';
 import { PostRow } from './post-row';
@@ -26,6 +28,8 @@ export interface VisiblePost {
   access: PostAccess;
   original: { row: PostRow; access: PostAccess } | null;
 }
+
+type Relation = 'following' | 'blocked' | 'subscribed' | 'unlocked';
 
 type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at' | 'removed_at'>;
 
@@ -61,7 +65,8 @@ export function combine(...parts: JudgedPosts[]): JudgedPosts {
 
 /**
  * The one visibility and entitlement rule, used by every read path (posts, threads, timelines, tags, likes,
- * notifications, unlocks). Batched: any number of posts costs the same few queries (graph, subscriptions, unlocks).
+ * notifications, unlocks). Batched: any number of posts costs one query for the relations the rule needs (follows,
+ * blocks, subscriptions, unlocks), which the renderer's own questions join.
  *
  * - a post removed by a moderator is gone for everyone, its author included;
  * - the author sees everything else; suspended authors vanish; a block hides each side's posts from the other;
@@ -87,9 +92,14 @@ export class PostAccessPolicy {
    * one read of the rows (two for a repost: its original), then the batched rule.
    */
   async requireVisible(viewer: AuthUser | undefined, ids: string[]): Promise<VisiblePost[]> {
-    const judged = await this.judge(viewer, await this.posts.findRows([...new Set(ids)]));
+    return (await this.requireVisibleWith(viewer, ids)).posts;
+  }
+
+  /** `requireVisible`, with the caller's own questions about the rows (`also`) answered in the same round trip. */
+  async requireVisibleWith(viewer: AuthUser | undefined, ids: string[], also?: (all: PostRow[]) => Questions): Promise<{ posts: VisiblePost[]; answers: Answers }> {
+    const judged = await this.judge(viewer, await this.posts.findRows([...new Set(ids)]), also);
     const byId = new Map(judged.rows.map((r) => [r.id, r]));
-    return ids.map((id) => {
+    const posts = ids.map((id) => {
       const row = byId.get(id);
       if (!row || !shows(row, judged)) throw PostsErrors.notFound();
       const original = row.repost_of_id ? judged.originals.get(row.repost_of_id)! : undefined;
@@ -99,32 +109,50 @@ export class PostAccessPolicy {
         original: original ? { row: original, access: judged.access.get(original.id)! } : null,
       };
     });
+    return { posts, answers: judged.answers };
   }
 
-  /** The rule over a page of rows, with the originals they repost fetched and judged alongside. */
-  async judge(viewer: AuthUser | undefined, rows: PostRow[]): Promise<JudgedPosts> {
+  /**
+   * The rule over a page of rows, with the originals they repost fetched and judged alongside. The relations the rule
+   * needs (follows, blocks, subscriptions, unlocks) are one round trip; `also` adds the caller's own questions about
+   * the same posts to it (the renderer's likes, reposts and media), answered in `answers`.
+   */
+  async judge(viewer: AuthUser | undefined, rows: PostRow[], also?: (all: PostRow[]) => Questions): Promise<JudgedPosts & { answers: Answers }> {
     const originalIds = [...new Set(rows.map((r) => r.repost_of_id).filter((id): id is string => !!id))];
     const originals = new Map((await this.posts.findRows(originalIds)).map((r) => [r.id, r]));
-    const access = await this.evaluate(viewer, [...rows, ...originals.values()]);
-    return { rows, originals, access };
+    const all = [...rows, ...originals.values()];
+    const extra = also?.(all) ?? {};
+    const answers = await this.posts.together({ sets: { ...extra.sets, ...this.relationsSql(viewer, all) }, values: extra.values });
+    return { rows, originals, access: this.decide(viewer, all, answers.sets), answers };
   }
 
-  private async evaluate(viewer: AuthUser | undefined, posts: AccessInput[]): Promise<Map<string, PostAccess>> {
-    const result = new Map<string, PostAccess>();
-    if (!posts.length) return result;
-    const others = posts.filter((p) => p.user_id !== viewer?.id);
+  /**
+   * What the rule must know about the viewer and these posts' authors, as `select id` fragments written by the
+   * modules that own the tables (social's follows and blocks, entitlements' subscriptions and unlocks), none for a
+   * question nobody needs answered (no viewer, only the viewer's own posts, no paid post).
+   */
+  private relationsSql(viewer: AuthUser | undefined, posts: AccessInput[]): Record<Relation, SqlFragment | undefined> {
+    if (!viewer) return { following: undefined, blocked: undefined, subscribed: undefined, unlocked: undefined };
+    const others = posts.filter((p) => p.user_id !== viewer.id);
     const authors = [...new Set(others.map((p) => p.user_id))];
     const needsSubscription = [...new Set(others.filter((p) => p.visibility === 'subscribers' || (p.is_premium && p.price_cents == null)).map((p) => p.user_id))];
     const payPerView = others.filter((p) => p.is_premium && p.price_cents != null).map((p) => p.id);
+    const graph = this.social.graphViewSql(viewer.id, authors);
+    return {
+      following: graph.following,
+      blocked: graph.blocked,
+      subscribed: this.entitlements.subscribedCreatorsSql(viewer.id, needsSubscription),
+      unlocked: this.entitlements.unlockedPostsSql(viewer.id, payPerView),
+    };
+  }
 
-    const [graph, subscribed, unlocked] = viewer
-      ? await Promise.all([
-          this.social.graphView(viewer.id, authors),
-          this.entitlements.subscribedCreators(viewer.id, needsSubscription),
-          this.entitlements.unlockedPosts(viewer.id, payPerView),
-        ])
-      : [undefined, new Set<string>(), new Set<string>()];
-
+  /** The rule itself, given the viewer's relations to the posts' authors (`relationsSql`, answered). */
+  private decide(viewer: AuthUser | undefined, posts: AccessInput[], relations: Record<string, Set<string>>): Map<string, PostAccess> {
+    const result = new Map<string, PostAccess>();
+    const none = new Set<string>();
+    const graph = viewer ? { following: relations.following ?? none, blocked: relations.blocked ?? none } : undefined;
+    const subscribed = relations.subscribed ?? none;
+    const unlocked = relations.unlocked ?? none;
     for (const post of posts) {
       // Removed by a moderator (a report's `remove_post`): gone for everyone; the row stays for the audit.
       if (post.removed_at) {

@@ -37,11 +37,9 @@ export class PostInteractionsService {
   async like(actor: AuthUser, id: string): Promise<PostResponse> {
     const post = await this.target(actor, id);
     const { id: postId, user_id: authorId } = post.row;
-    await this.em.fork().transactional(async (em: EntityManager) => {
-      if ((await this.posts.addLike(em, v7(), actor.id, postId)) && authorId !== actor.id) {
-        this.outbox.record(em, 'post.liked', { postId, userId: actor.id, authorId });
-      }
-    });
+    // One statement (the like, its counter and, for someone else's post, the outbox event): no transaction needed.
+    const notify = authorId !== actor.id ? (source: string) => this.outbox.recordIfSql('post.liked', { postId, userId: actor.id, authorId }, source) : undefined;
+    await this.posts.addLike(this.em, v7(), actor.id, postId, notify);
     return this.views.answer(actor, post);
   }
 

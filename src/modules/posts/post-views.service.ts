@@ -4,6 +4,7 @@ import { Page, toPage } from '@/common/http/pagination';
 import { PostMediaResponse } from '@/modules/media/dto/media.response';
 import { MediaService } from '@/modules/media/media.service';
 import { PostResponse } from './dto/post.dto';
+import { Answers, Questions } from '@/common/database/together';
 import { JudgedPosts, judgedOf, PostAccess, PostAccessPolicy, VisiblePost } from './post-access.policy';
 import { PostRow } from './post-row';
 import { PostsErrors } from './posts.errors';
@@ -18,9 +19,9 @@ interface ViewerState {
 }
 
 /**
- * Turns post rows into what a viewer may see, in a fixed number of queries whatever the page length:
- * reposted originals and access (the policy's `judge`), then liked, reposted and media, each fetched once for the
- * whole page. Posts the viewer may not see are dropped, and so are reposts of them. Deciding a 404 is not rendering:
+ * Turns post rows into what a viewer may see, in a fixed number of queries whatever the page length: reposted
+ * originals (when there are reposts), then one round trip for the access rule's relations (the policy's `judge`) and
+ * the viewer's likes, reposts and the media of the whole page. Posts the viewer may not see are dropped, and so are reposts of them. Deciding a 404 is not rendering:
  * that is `PostAccessPolicy.requireVisible`, whose judgement `one` and `answer` render without asking again.
  */
 @Injectable()
@@ -31,8 +32,13 @@ export class PostViewsService {
     private readonly media: MediaService,
   ) {}
 
+  /**
+   * The policy's judgement and this renderer's own questions (likes, reposts, media of every row) in one round trip,
+   * plus one to read reposted originals when the page has reposts.
+   */
   async render(viewer: AuthUser | undefined, rows: PostRow[]): Promise<PostResponse[]> {
-    return this.present(viewer, await this.policy.judge(viewer, rows));
+    const judged = await this.policy.judge(viewer, rows, (all) => this.stateSql(viewer, all.map((r) => r.id)));
+    return this.present(viewer, judged, judged.answers);
   }
 
   /** Live posts by id (in no particular order), rendered for the viewer; those they may not see left out. */
@@ -46,10 +52,15 @@ export class PostViewsService {
     return { data: await this.render(viewer, page.data), next_cursor: page.next_cursor };
   }
 
-  /** A post `requireVisible` let through, rendered from the rows it read. */
-  async one(viewer: AuthUser | undefined, post: VisiblePost): Promise<PostResponse> {
-    const [view] = await this.present(viewer, judgedOf([post]));
+  /** A post `requireVisible` let through, rendered from the rows it read (and `answers` to `questionsFor`, if asked). */
+  async one(viewer: AuthUser | undefined, post: VisiblePost, answers?: Answers): Promise<PostResponse> {
+    const [view] = await this.present(viewer, judgedOf([post]), answers);
     return view;
+  }
+
+  /** What `present` needs to know about these rows, for a caller to ask along with the access check (`requireVisibleWith`). */
+  questionsFor(viewer: AuthUser | undefined): (rows: PostRow[]) => Questions {
+    return (rows) => this.stateSql(viewer, rows.map((r) => r.id));
   }
 
   /**
@@ -64,21 +75,36 @@ export class PostViewsService {
     return this.one(viewer, { row, access: post.access, original: original ? { row: original, access: post.original!.access } : null });
   }
 
-  /** Renders posts already judged: no access look-up, only the viewer's likes, reposts and the media. */
-  async present(viewer: AuthUser | undefined, judged: JudgedPosts): Promise<PostResponse[]> {
+  /** The viewer's likes and reposts among `postIds` and their media, as questions for one round trip. */
+  private stateSql(viewer: AuthUser | undefined, postIds: string[]): Questions {
+    const some = postIds.length > 0;
+    return {
+      sets: {
+        liked: viewer && some ? PostsRepository.likedAmongSql(viewer.id, postIds) : undefined,
+        reposted: viewer && some ? PostsRepository.repostedAmongSql(viewer.id, postIds) : undefined,
+      },
+      values: { media: this.media.forPostsSql(postIds) },
+    };
+  }
+
+  /**
+   * Renders posts already judged: no access look-up, only the viewer's likes, reposts and the media, asked in one
+   * round trip unless `answers` (from `render`) has them already.
+   */
+  async present(viewer: AuthUser | undefined, judged: JudgedPosts, answers?: Answers): Promise<PostResponse[]> {
     const { rows, originals, access } = judged;
     const all = [...rows, ...originals.values()];
     const visibleIds = all.filter((r) => access.get(r.id)?.visible).map((r) => r.id);
     const locked = new Set(visibleIds.filter((id) => access.get(id)?.locked));
     // Media of premium or non-public posts are served only through signed, expiring URLs.
     const restricted = new Set(all.filter((r) => r.is_premium || r.visibility !== 'public').map((r) => r.id));
-    const [liked, reposted, media] = await Promise.all([
-      viewer ? this.posts.likedAmong(viewer.id, visibleIds) : new Set<string>(),
-      viewer ? this.posts.repostedAmong(viewer.id, visibleIds) : new Set<string>(),
-      this.media.forPosts(visibleIds, locked, restricted),
-    ]);
-    const state: ViewerState = { access, liked, reposted, media, originals };
-    return rows.map((row) => this.view(row, state)).filter((v): v is PostResponse => v !== undefined);
+    const state = answers ?? (await this.posts.together(this.stateSql(viewer, visibleIds)));
+    const visible = new Set(visibleIds);
+    // `render` asked about every row: only the visible ones' media are shown (the views of hidden rows are dropped).
+    const media = this.media.presentForPostsJson(state.values.media, locked, restricted);
+    for (const id of media.keys()) if (!visible.has(id)) media.delete(id);
+    const viewerState: ViewerState = { access, liked: state.sets.liked ?? new Set(), reposted: state.sets.reposted ?? new Set(), media, originals };
+    return rows.map((row) => this.view(row, viewerState)).filter((v): v is PostResponse => v !== undefined);
   }
 
   private view(row: PostRow, state: ViewerState): PostResponse | undefined {

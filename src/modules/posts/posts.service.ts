@@ -32,9 +32,10 @@ export class PostsService {
     return new Map(posts.map((p) => [p.id, toPostModerationSummary(p)]));
   }
 
+  /** The access check and everything the answer shows (likes, reposts, media) in one round trip after the row's read. */
   async get(viewer: AuthUser | undefined, id: string): Promise<PostResponse> {
-    const [post] = await this.policy.requireVisible(viewer, [id]);
-    return this.views.one(viewer, post);
+    const { posts: [post], answers } = await this.policy.requireVisibleWith(viewer, [id], this.views.questionsFor(viewer));
+    return this.views.one(viewer, post, answers);
   }
 
   async replies(viewer: AuthUser | undefined, id: string, query: PageQuery): Promise<Page<PostResponse>> {

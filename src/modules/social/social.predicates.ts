@@ -7,9 +7,14 @@ import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
  * to shadow the caller's.
  */
 
+/** `viewer` mutes `author`. */
+export function muted(viewer: SqlOperand, author: SqlOperand): SqlFragment {
+  return sql`exists (select 1 from mutes mut where mut.muter_id = ${viewer} and mut.muted_id = ${author})`;
+}
+
 /** `viewer` does not mute `author`. */
 export function notMuted(viewer: SqlOperand, author: SqlOperand): SqlFragment {
-  return sql`not exists (select 1 from mutes mut where mut.muter_id = ${viewer} and mut.muted_id = ${author})`;
+  return sql`not ${muted(viewer, author)}`;
 }
 
 /** Neither of the two blocks the other (a block hides each side from the other). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
+import { SqlFragment } from '@/common/database/sql-fragment';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
@@ -42,6 +43,16 @@ export class SocialService {
     const user = await this.users.getActiveByUsername(username);
     const relationship = viewer && viewer.id !== user.id ? await this.relationship(viewer.id, user.id) : undefined;
     return toPublicUserResponse(user, relationship);
+  }
+
+  /**
+   * `graphView` as SQL, for a caller that asks it together with other questions in one round trip: a `select id` per
+   * relation (`following`, `blocked`), none when there is nobody to ask about.
+   */
+  graphViewSql(viewerId: string, userIds: string[]): Partial<Record<keyof GraphView, SqlFragment>> {
+    const others = [...new Set(userIds)].filter((id) => id !== viewerId);
+    if (!others.length) return {};
+    return { following: FollowsRepository.followingAmongSql(viewerId, others), blocked: BlocksRepository.blockedEitherWaySql(viewerId, others) };
   }
 
   async graphView(viewerId: string, userIds: string[]): Promise<GraphView> {

@@ -29,7 +29,7 @@ export class FeedsService {
   ) {}
 
   async home(viewer: AuthUser, query: PageQuery): Promise<Page<PostResponse>> {
-    const { followingCount } = await this.users.getActive(viewer.id);
+    const followingCount = await this.users.activeFollowingCount(viewer.id);
     const access = this.entitlements.subscriberAccessSql(value(viewer.id), column('p.user_id'));
     const rows = await this.pages.homePage(viewer.id, followingCount, decodeCursor(query.cursor), query.limit + 1, access);
     return this.views.page(viewer, rows, query.limit);
@@ -48,9 +48,9 @@ export class FeedsService {
     const name = tag.replace(/^#/, '').toLowerCase();
     const rows = await this.pages.tagPage(name, viewer?.id, decodeCursor(query.cursor), query.limit + 1);
     const page = toPage(rows, query.limit, (r) => ({ at: new Date(r.created_at), id: r.id }), (r) => r);
-    const judged = await this.policy.judge(viewer, page.data);
+    const judged = await this.policy.judge(viewer, page.data, this.views.questionsFor(viewer));
     const listed = judged.rows.filter((r) => !judged.access.get(r.id)?.locked || previewHasTag(r, name));
-    return { data: await this.views.present(viewer, { ...judged, rows: listed }), next_cursor: page.next_cursor };
+    return { data: await this.views.present(viewer, { ...judged, rows: listed }, judged.answers), next_cursor: page.next_cursor };
   }
 
   /** One author's posts in the visibilities the viewer is entitled to; nothing across a block. */

@@ -1,8 +1,15 @@
+import { readSql } from '@/common/database/request-context';
 import { raw } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 import { User } from './entities/user.entity';
 
 export class UsersRepository extends EntityRepository<User> {
+  /** An active account's following count, read without an entity (the home timeline picks its plan by it); null if none. */
+  async activeFollowingCount(userId: string): Promise<number | null> {
+    const [row] = await readSql<{ n: number }[]>(this.getEntityManager(), 'select following_count as n from users where id = ? and suspended_at is null', [userId]);
+    return row ? row.n : null;
+  }
+
   /** Usernames are unique case-insensitively (`users_username_lower_unique`); this lookup uses that index. */
   findByUsernameInsensitive(username: string): Promise<User | null> {
     return this.findOne({ [raw('lower(username)')]: username.toLowerCase() });

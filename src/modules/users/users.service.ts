@@ -90,6 +90,13 @@ export class UsersService {
     return ids.length ? this.users.find({ id: { $in: ids }, suspendedAt: null }) : Promise.resolve([]);
   }
 
+  /** How many accounts an active user follows (404 problem if suspended or gone): one column, no entity. */
+  async activeFollowingCount(userId: string): Promise<number> {
+    const count = await this.users.activeFollowingCount(userId);
+    if (count === null) throw UsersErrors.notFound();
+    return count;
+  }
+
   async getActive(userId: string): Promise<User> {
     const user = await this.users.findOne({ id: userId, suspendedAt: null });
     if (!user) throw UsersErrors.notFound();

@@ -32,6 +32,15 @@ export class EntitlementsService {
     return this.unlocks.unlockedAmong(userId, postIds);
   }
 
+  /** `subscribedCreators` and `unlockedPosts` as SQL (`select id`), for a caller that asks them with other questions at once. */
+  subscribedCreatorsSql(subscriberId: string, creatorIds: string[]): SqlFragment | undefined {
+    return creatorIds.length ? SubscriptionsRepository.creatorsWithAccessSql(subscriberId, creatorIds, this.graceDays) : undefined;
+  }
+
+  unlockedPostsSql(userId: string, postIds: string[]): SqlFragment | undefined {
+    return postIds.length ? PostUnlocksRepository.unlockedAmongSql(userId, postIds) : undefined;
+  }
+
   async isSubscribed(subscriberId: string, creatorId: string): Promise<boolean> {
     return (await this.subscribedCreators(subscriberId, [creatorId])).has(creatorId);
   }

@@ -1,5 +1,6 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
+import { SqlFragment } from '@/common/database/sql-fragment';
 import { PostUnlock } from '../entities/post-unlock.entity';
 
 export interface PaidUnlock {
@@ -15,11 +16,14 @@ export class PostUnlocksRepository extends EntityRepository<PostUnlock> {
   /** Of `postIds`, those the user bought (and was not refunded). */
   async unlockedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
     if (!postIds.length) return new Set();
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(
-      `select post_id as id from post_unlocks where user_id = ? and post_id in (?) and status = 'paid'`,
-      [userId, postIds],
-    );
+    const q = PostUnlocksRepository.unlockedAmongSql(userId, postIds);
+    const rows = await this.getEntityManager().execute<{ id: string }[]>(q.sql, [...q.params]);
     return new Set(rows.map((r) => r.id));
+  }
+
+  /** The same as a `select id` (`postIds` not empty), to run alone or inside a larger statement. */
+  static unlockedAmongSql(userId: string, postIds: string[]): SqlFragment {
+    return { sql: `select post_id as id from post_unlocks where user_id = ? and post_id in (?) and status = 'paid'`, params: [userId, postIds] };
   }
 
   /**

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import type Stripe from 'stripe';
 import { v7 } from 'uuid';
+import { SqlFragment } from '@/common/database/sql-fragment';
 import { StripeEvent } from '../entities/stripe-event.entity';
 
 const LAST_ERROR_MAX = 2000;
@@ -11,13 +12,20 @@ export class StripeEventsRepository extends EntityRepository<StripeEvent> {
     return this.findOne({ stripeEventId });
   }
 
-  /** Stores a verified event once, in the caller's transaction; false for a redelivery (`ON CONFLICT DO NOTHING`). */
-  async insertIfNew(em: EntityManager, event: Stripe.Event): Promise<boolean> {
+  /**
+   * Stores a verified event once (`ON CONFLICT DO NOTHING`: false for a redelivery) and, for a new one, the outbox
+   * event that follows it, as one statement: both commit together, or neither, without a transaction around them (one
+   * round trip). `thenRecord(source)` is the outbox's insert from `source`, the CTE naming the inserted row.
+   */
+  async insertIfNewRecording(em: EntityManager, event: Stripe.Event, thenRecord: (source: string) => SqlFragment): Promise<boolean> {
+    const outbox = thenRecord('inserted');
     const rows = await em.execute(
-      `insert into stripe_events (id, stripe_event_id, type, payload, stripe_created_at, received_at, attempts)
-       values (?, ?, ?, ?::jsonb, to_timestamp(?), now(), 0)
-       on conflict (stripe_event_id) do nothing returning id`,
-      [v7(), event.id, event.type, JSON.stringify(event), event.created],
+      `with inserted as (
+         insert into stripe_events (id, stripe_event_id, type, payload, stripe_created_at, received_at, attempts)
+         values (?, ?, ?, ?::jsonb, to_timestamp(?), now(), 0)
+         on conflict (stripe_event_id) do nothing returning id)
+       ${outbox.sql} returning id`,
+      [v7(), event.id, event.type, JSON.stringify(event), event.created, ...outbox.params],
     );
     return rows.length > 0;
   }

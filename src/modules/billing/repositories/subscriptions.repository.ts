@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { NEWEST_FIRST, olderThan } from '@/common/database/keyset';
+import { SqlFragment } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
 import { Subscription } from '../entities/subscription.entity';
 import { GRACE_STATUS, subscriptionGrantsAccess } from '../entitlements/subscriber-access';
@@ -9,12 +10,18 @@ export class SubscriptionsRepository extends EntityRepository<Subscription> {
   /** The creators among `creatorIds` whose content `subscriberId` may see (the rule of `subscriber-access.ts`). */
   async creatorsWithAccess(subscriberId: string, creatorIds: string[], graceDays: number): Promise<Set<string>> {
     if (!creatorIds.length) return new Set();
+    const q = SubscriptionsRepository.creatorsWithAccessSql(subscriberId, creatorIds, graceDays);
+    const rows = await this.getEntityManager().execute<{ id: string }[]>(q.sql, [...q.params]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** The same as a `select id` (`creatorIds` not empty), to run alone or inside a larger statement. */
+  static creatorsWithAccessSql(subscriberId: string, creatorIds: string[], graceDays: number): SqlFragment {
     const access = subscriptionGrantsAccess('s', graceDays);
-    const rows = await this.getEntityManager().execute<{ creator_id: string }[]>(
-      `select s.creator_id from subscriptions s where s.subscriber_id = ? and s.creator_id in (?) and ${access.sql}`,
-      [subscriberId, creatorIds, ...access.params],
-    );
-    return new Set(rows.map((r) => r.creator_id));
+    return {
+      sql: `select s.creator_id as id from subscriptions s where s.subscriber_id = ? and s.creator_id in (?) and ${access.sql}`,
+      params: [subscriberId, creatorIds, ...access.params],
+    };
   }
 
   findPair(subscriberId: string, creatorId: string): Promise<Subscription | null> {

@@ -28,12 +28,15 @@ export class LockedMediaResponse {
 /** Media as a post shows it: in full, or reduced for a viewer the post is locked for. */
 export type PostMediaResponse = MediaResponse | LockedMediaResponse;
 
-export function toLockedMediaResponse(media: Media): LockedMediaResponse {
+/** What a response is built from: an entity, or a row read without one (`PostMediaRow`). */
+export type MediaFields = Pick<Media, 'id' | 'type' | 'status' | 'width' | 'height' | 'size' | 'mimeType' | 'altText' | 'blurhash' | 'createdAt'>;
+
+export function toLockedMediaResponse(media: Pick<Media, 'id' | 'type'>): LockedMediaResponse {
   return { id: media.id, type: media.type };
 }
 
 /** `urls` null: the viewer may not fetch the bytes (still processing). */
-export function toMediaResponse(media: Media, urls: { url: string | null; previewUrl: string | null } | null): MediaResponse {
+export function toMediaResponse(media: MediaFields, urls: { url: string | null; previewUrl: string | null } | null): MediaResponse {
   return {
     id: media.id,
     type: media.type,

@@ -1,6 +1,8 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { executeOnReplica } from '@/common/database/read-replica';
-import { column, sql, value } from '@/common/database/sql-fragment';
+import { readSql } from '@/common/database/request-context';
+import { column, sql, SqlFragment, value } from '@/common/database/sql-fragment';
+import { Answers, askTogether, Questions } from '@/common/database/together';
 import { Keyset } from '@/common/http/pagination';
 import { notBlockedEitherWay } from '@/modules/social/social.predicates';
 import { Post } from '../entities/post.entity';
@@ -13,7 +15,7 @@ import { POST_COLUMNS, POST_FROM, POST_LIVE, PostRow } from '../post-row';
  */
 export class PostsRepository extends EntityRepository<Post> {
   private rows(sql: string, params: unknown[], em: EntityManager = this.getEntityManager()): Promise<PostRow[]> {
-    return em.execute<PostRow[]>(sql, params);
+    return readSql<PostRow[]>(em, sql, params);
   }
 
   private pageRows(sql: string, params: unknown[]): Promise<PostRow[]> {
@@ -61,20 +63,18 @@ export class PostsRepository extends EntityRepository<Post> {
     );
   }
 
-  /** Of `postIds`, those the user liked / reposted: one query each for any page. */
-  async likedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
-    if (!postIds.length) return new Set();
-    const rows = await this.getEntityManager().execute<{ id: string }[]>('select post_id as id from likes where user_id = ? and post_id in (?)', [userId, postIds]);
-    return new Set(rows.map((r) => r.id));
+  /** Of `postIds` (not empty), those the user liked / reposted, as `select id` fragments for `together`. */
+  static likedAmongSql(userId: string, postIds: string[]): SqlFragment {
+    return { sql: 'select post_id as id from likes where user_id = ? and post_id in (?)', params: [userId, postIds] };
   }
 
-  async repostedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
-    if (!postIds.length) return new Set();
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(
-      'select repost_of_id as id from posts where user_id = ? and repost_of_id in (?) and deleted_at is null',
-      [userId, postIds],
-    );
-    return new Set(rows.map((r) => r.id));
+  static repostedAmongSql(userId: string, postIds: string[]): SqlFragment {
+    return { sql: 'select repost_of_id as id from posts where user_id = ? and repost_of_id in (?) and deleted_at is null', params: [userId, postIds] };
+  }
+
+  /** Several questions about a page (the access rule's relations, likes, reposts, media) in one round trip, on the primary. */
+  together(questions: Questions): Promise<Answers> {
+    return askTogether(this.getEntityManager(), questions);
   }
 
   // Writes: counters move in the statement that changes the row, never read-modify-write. The author's `posts_count`
@@ -82,12 +82,19 @@ export class PostsRepository extends EntityRepository<Post> {
   // `created_at` is written from a JS Date (millisecond precision), as for every entity-created row: a keyset cursor
   // carries a JS Date, so a microsecond `now()` would make rows within the same millisecond skip between pages.
 
-  async addLike(em: EntityManager, id: string, userId: string, postId: string): Promise<boolean> {
+  /**
+   * The like and its counter; with `thenRecord`, also the outbox event that follows a new like (the outbox's insert
+   * from a CTE naming the liked post), all in one statement: it commits on its own, so it needs no transaction.
+   * False when the user already liked the post (nothing changes then).
+   */
+  async addLike(em: EntityManager, id: string, userId: string, postId: string, thenRecord?: (source: string) => SqlFragment): Promise<boolean> {
+    const counted = `update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`;
+    const outbox = thenRecord?.('counted');
     const rows = await em.execute(
       `with ins as (insert into likes (id, user_id, post_id, created_at) values (?, ?, ?, ?)
                     on conflict (user_id, post_id) do nothing returning post_id)
-       update posts set likes_count = likes_count + 1 where id in (select post_id from ins) returning id`,
-      [id, userId, postId, new Date()],
+       ${outbox ? `, counted as (${counted}) ${outbox.sql} returning id` : counted}`,
+      [id, userId, postId, new Date(), ...(outbox?.params ?? [])],
     );
     return rows.length > 0;
   }

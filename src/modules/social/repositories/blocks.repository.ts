@@ -1,17 +1,24 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
+import { SqlFragment } from '@/common/database/sql-fragment';
 import { Block } from '../entities/block.entity';
 
 export class BlocksRepository extends EntityRepository<Block> {
   /** Of `userIds`, those the viewer blocks or is blocked by. */
   async blockedEitherWay(viewerId: string, userIds: string[]): Promise<Set<string>> {
     if (!userIds.length) return new Set();
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(
-      `select blocked_id as id from blocks where blocker_id = ? and blocked_id in (?)
-       union select blocker_id from blocks where blocked_id = ? and blocker_id in (?)`,
-      [viewerId, userIds, viewerId, userIds],
-    );
+    const q = BlocksRepository.blockedEitherWaySql(viewerId, userIds);
+    const rows = await this.getEntityManager().execute<{ id: string }[]>(q.sql, [...q.params]);
     return new Set(rows.map((r) => r.id));
+  }
+
+  /** The same as a `select id` (`userIds` not empty), to run alone or inside a larger statement. */
+  static blockedEitherWaySql(viewerId: string, userIds: string[]): SqlFragment {
+    return {
+      sql: `select blocked_id as id from blocks where blocker_id = ? and blocked_id in (?)
+       union select blocker_id from blocks where blocked_id = ? and blocker_id in (?)`,
+      params: [viewerId, userIds, viewerId, userIds],
+    };
   }
 
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
 import { executeOnReplica } from '@/common/database/read-replica';
-import { column, sql, value } from '@/common/database/sql-fragment';
+import { column, sql, SqlFragment, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
 import { Follow } from '../entities/follow.entity';
 import { notBlockedEitherWay } from '../social.predicates';
@@ -35,13 +35,16 @@ export class FollowsRepository extends EntityRepository<Follow> {
     return row;
   }
 
+  /** Of `userIds` (not empty), those the viewer follows: a `select id` to run alone or inside a larger statement. */
+  static followingAmongSql(viewerId: string, userIds: string[]): SqlFragment {
+    return { sql: 'select following_id as id from follows where follower_id = ? and following_id in (?)', params: [viewerId, userIds] };
+  }
+
   /** Of `userIds`, those the viewer follows. */
   async followingAmong(viewerId: string, userIds: string[]): Promise<Set<string>> {
     if (!userIds.length) return new Set();
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(
-      'select following_id as id from follows where follower_id = ? and following_id in (?)',
-      [viewerId, userIds],
-    );
+    const q = FollowsRepository.followingAmongSql(viewerId, userIds);
+    const rows = await this.getEntityManager().execute<{ id: string }[]>(q.sql, [...q.params]);
     return new Set(rows.map((r) => r.id));
   }
 
