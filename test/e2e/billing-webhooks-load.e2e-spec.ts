@@ -126,8 +126,9 @@ describe('Stripe webhooks under load, with Redis briefly unavailable', () => {
       for (const event of deliveries.slice(0, split)) await deliver(down, event).expect(200);
       return Date.now() - started;
     });
-    // Answered without waiting on Redis (an enqueue attempt would cost up to its 1 s timeout each).
-    expect(elapsed / split).toBeLessThan(300);
+    // Answered without waiting on Redis: reported, not asserted (timings are not test assertions; an enqueue attempt
+    // on the request path would show here as about its 1 s timeout per delivery).
+    console.log(`webhook ack with Redis unreachable: ${Math.round(elapsed / split)} ms per delivery`);
     const stored = await t.sql<{ n: number }>('select count(*)::int as n from stripe_events where stripe_event_id in (?)', [
       [...new Set(deliveries.slice(0, split).map((e) => e.id))],
     ]);

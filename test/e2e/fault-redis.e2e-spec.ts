@@ -140,6 +140,7 @@ describeWithRedis('Redis crashed and restarted mid-traffic', () => {
       50,
     );
     expect(notified).toBe(1);
-    expect(Date.now() - back).toBeLessThan(2500);
+    // The property is "no grown back-off", which would cost ≥ 8 s here; the bound leaves a loaded machine room.
+    expect(Date.now() - back).toBeLessThan(6000);
   }, 60_000);
 });
