@@ -204,15 +204,17 @@ export class UsersService {
 
   /**
    * Moves `following_count` of the follower and `followers_count` of the followed in one statement, in the caller's
-   * transaction (the one that inserted or deleted the follow). One UPDATE locks both rows in index order, so a
-   * follow and the reverse follow at the same moment cannot deadlock.
+   * transaction (the one that inserted or deleted the follow). Both rows are locked first, sorted by id, so a follow
+   * and the reverse follow at the same moment cannot deadlock: an UPDATE alone visits rows in whatever order its plan
+   * (a sequential scan over tuples that earlier updates moved) gives, which differs between transactions.
    */
   async adjustFollowCounts(em: EntityManager, followerId: string, followingId: string, delta: 1 | -1): Promise<void> {
     await em.execute(
-      `update users set following_count = greatest(following_count + case when id = ? then ? else 0 end, 0),
-                        followers_count = greatest(followers_count + case when id = ? then ? else 0 end, 0)
-        where id in (?, ?)`,
-      [followerId, delta, followingId, delta, followerId, followingId],
+      `with locked as (select id from users where id in (?, ?) order by id for no key update)
+       update users set following_count = greatest(following_count + case when users.id = ? then ? else 0 end, 0),
+                        followers_count = greatest(followers_count + case when users.id = ? then ? else 0 end, 0)
+         from locked where users.id = locked.id`,
+      [followerId, followingId, followerId, delta, followingId, delta],
     );
   }
 
