@@ -7,6 +7,7 @@ import { creatorAt, paySubscription, payUnlock, useBillingApp } from '../support
 import { deliver, stripeEnv, stripeEvent } from '../support/stripe-events';
 import { fixture, nowSeconds, StripeObject } from '../support/stripe-server';
 import { drained, waitFor } from '../support/wait';
+import { seededRandom, shuffle } from '../support/seeded-random';
 
 const DAY = 86_400;
 const DELIVERIES = 200;
@@ -15,26 +16,6 @@ const PURCHASES = 12;
 const REFUNDED = 4;
 /** An app whose Redis is a closed port: its webhook can store events but not queue them. */
 const REDIS_DOWN = { REDIS_URL: 'redis://127.0.0.1:1' };
-
-/** A small seeded PRNG (mulberry32): the shuffle is random but a failure can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], next: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 interface Pair {
   fan: SignedInUser;
@@ -114,7 +95,7 @@ describe('Stripe webhooks under load, with Redis briefly unavailable', () => {
       ...Array.from({ length: 8 }, () => stripeEvent('plan.created', fixture('event').data.object)),
     ];
     const seed = Date.now() % 100_000;
-    const next = random(seed);
+    const next = seededRandom(seed);
     const repeats = Array.from({ length: DELIVERIES - unique.length }, () => unique[Math.floor(next() * unique.length)]);
     const deliveries = shuffle([...unique, ...repeats], next);
     expect(deliveries).toHaveLength(DELIVERIES);

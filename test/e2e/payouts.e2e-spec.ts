@@ -7,30 +7,11 @@ import { useBillingApp } from '../support/billing';
 import { deliver, sign, stripeEvent, WEBHOOK_PATH } from '../support/stripe-events';
 import { nowSeconds, StripeObject } from '../support/stripe-server';
 import { waitFor } from '../support/wait';
+import { seededRandom, shuffle } from '../support/seeded-random';
 
 /** The Connect endpoint's signing secret: account events come signed with it. */
 const CONNECT_SECRET = 'whsec_x18_local_connect_secret';
 const APP_URL = 'https://app.example.test';
-
-/** A small seeded PRNG (mulberry32): the shuffle is random but a failure can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], next: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 interface PayoutsBody {
   account_id: string;
@@ -258,7 +239,7 @@ describe.each(['false', 'true'] as const)('Creator payouts (Stripe Connect), CON
         accountUpdated(stripe.connect.updateAccount(id, { charges_enabled: false, payouts_enabled: false, currently_due: ['individual.verification.document'] })),
       ];
       const seed = Date.now();
-      const deliveries = shuffle([...events, ...events, events[2], events[1]], random(seed));
+      const deliveries = shuffle([...events, ...events, events[2], events[1]], seededRandom(seed));
       const answers = await Promise.all(deliveries.map((event) => deliver(t, event, { secret: CONNECT_SECRET })));
       expect({ seed, statuses: answers.map((a) => a.status) }).toEqual({ seed, statuses: deliveries.map(() => 200) });
 
