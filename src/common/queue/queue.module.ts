@@ -8,7 +8,7 @@ import { JobHandlersRegistry } from './job-handlers.registry';
 import { QueueName } from './queue-names';
 import { QueueService } from './queue.service';
 import { WorkerErrorsListener } from './worker-errors.listener';
-import { WorkersCloser } from './workers-closer';
+import { BullmqCloser } from './bullmq-closer';
 
 const BULL_CONNECTION = Symbol('BULL_CONNECTION');
 
@@ -47,7 +47,7 @@ export class QueueModule {
         QueueService,
         JobHandlersRegistry,
         WorkerErrorsListener,
-        WorkersCloser,
+        BullmqCloser,
         { provide: BULL_CONNECTION, useValue: connection },
         BullConnectionCloser,
       ],
