@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, QueueBase, Worker } from 'bullmq';
 import { closeQuietly } from './bullmq-closer';
 
 /** Redis down: nothing listens on port 1, so every connection attempt is refused and retried every few ms. */
@@ -14,7 +14,7 @@ describe('closeQuietly', () => {
     // Closing at every offset within a few reconnect cycles lands some closes on an attempt still in flight; a plain
     // close() leaves roughly one in five of those with an unhandled `connect ECONNREFUSED` (BullMQ 5.81).
     for (let i = 0; i < 60; i++) {
-      const target = i % 2 ? new Queue(`down-${i}`, { connection: DOWN }) : new Worker(`down-${i}`, async () => undefined, { connection: DOWN });
+      const target: QueueBase = i % 2 ? new Queue(`down-${i}`, { connection: DOWN }) : new Worker(`down-${i}`, async () => undefined, { connection: DOWN });
       target.on('error', () => undefined);
       await new Promise((resolve) => setTimeout(resolve, i % 15));
       await closeQuietly(target);
