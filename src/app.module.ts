@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountDataModule } from './common/account-data/account-data.registry';
 import { AppConfig } from './common/config/app-config';
 import { ConfigModule } from './common/config/config.module';
@@ -7,7 +6,6 @@ import { DatabaseModule } from './common/database/database.module';
 import { QueueModule } from './common/queue/queue.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { OutboxModule } from './common/outbox/outbox.module';
-import { LinkHeaderInterceptor } from './common/http/link-header.interceptor';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RedisModule } from './common/redis/redis.module';
@@ -69,7 +67,6 @@ export class AppModule {
         MailModule.forRoot(config),
         AccountsModule.forRoot(config, [AuthModule]),
       ],
-      providers: [{ provide: APP_INTERCEPTOR, useClass: LinkHeaderInterceptor }],
     };
   }
 }

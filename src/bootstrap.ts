@@ -15,6 +15,7 @@ import { AppException } from './common/errors/app.exception';
 import { ErrorCode } from './common/errors/error-code';
 import { ProblemFilter, sendClientErrorProblem, sendProblem } from './common/errors/problem.filter';
 import { createValidationPipe } from './common/errors/validation';
+import { addLinkHeader } from './common/http/link-header.hook';
 import { addMethodNotAllowed } from './common/http/method-not-allowed';
 import { PinoNestLogger } from './common/logging/logger';
 import { createOpenApiDocument } from './common/openapi/openapi.document';
@@ -129,6 +130,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, pino
   // Before any route is registered: it mirrors them as they come.
   addMethodNotAllowed(fastify, ROUTER_OPTIONS);
   addPassportReplyShim(fastify);
+  addLinkHeader(fastify, config.http.publicUrl);
   addRawBodyCapture(fastify);
   // The metrics hook first: Fastify scopes copy their parent's hooks when registered.
   mountMetrics(app);

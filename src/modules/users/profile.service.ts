@@ -23,7 +23,7 @@ export class ProfileService {
   ) {}
 
   async getOwn(actor: AuthUser): Promise<OwnUserResponse> {
-    return toOwnUserResponse(await this.users.getActive(actor.id));
+    return toOwnUserResponse(await this.users.getOwnProfile(actor.id));
   }
 
   async updateOwn(actor: AuthUser, dto: UpdateMeDto): Promise<OwnUserResponse> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { raw } from '@mikro-orm/core';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import type { OwnProfileFields } from './dto/user.response';
 import { User } from './entities/user.entity';
 import { normalizeEmail } from './user-identity';
 import { UsersErrors } from './users.errors';
@@ -95,6 +96,13 @@ export class UsersService {
     const count = await this.users.activeFollowingCount(userId);
     if (count === null) throw UsersErrors.notFound();
     return count;
+  }
+
+  /** An active account's own profile, read without an entity (nothing is written from it). */
+  async getOwnProfile(userId: string): Promise<OwnProfileFields> {
+    const profile = await this.users.findOwnProfile(userId);
+    if (!profile) throw UsersErrors.notFound();
+    return profile;
   }
 
   async getActive(userId: string): Promise<User> {

@@ -47,7 +47,14 @@ export class UserSummaryResponse {
   @ApiProperty() verified: boolean;
 }
 
-export function toPublicUserResponse(user: User, relationship?: RelationshipResponse): PublicUserResponse {
+/** What a profile answer is made of: a `User`, or a row read without hydrating one (`UsersRepository.findOwnProfile`). */
+export type ProfileFields = Pick<
+  User,
+  'id' | 'username' | 'displayName' | 'bio' | 'avatarUrl' | 'coverUrl' | 'verified' | 'subscriptionPriceCents' | 'currency' | 'createdAt' | 'followersCount' | 'followingCount' | 'postsCount'
+>;
+export type OwnProfileFields = ProfileFields & Pick<User, 'email' | 'emailVerified' | 'role'>;
+
+export function toPublicUserResponse(user: ProfileFields, relationship?: RelationshipResponse): PublicUserResponse {
   return {
     id: user.id,
     username: user.username,
@@ -66,7 +73,7 @@ export function toPublicUserResponse(user: User, relationship?: RelationshipResp
   };
 }
 
-export function toOwnUserResponse(user: User): OwnUserResponse {
+export function toOwnUserResponse(user: OwnProfileFields): OwnUserResponse {
   return { ...toPublicUserResponse(user), email: user.email, email_verified: user.emailVerified, role: user.role };
 }
 
