@@ -9,7 +9,7 @@ import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '@/common/config/load-config';
 import { buildOrmOptions } from '@/common/database/orm-options';
 import { column, value } from '@/common/database/sql-fragment';
-import { hasSubscriberAccess } from '@/modules/billing/entitlements/subscriber-access';
+import { hasSubscriberAccess } from '@/modules/entitlements/subscriber-access';
 import { DiscoveryRepository } from '@/modules/search/repositories/discovery.repository';
 import { SearchRepository } from '@/modules/search/repositories/search.repository';
 import { likePrefix, parsePostsQuery } from '@/modules/search/search-query';

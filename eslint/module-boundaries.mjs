@@ -22,12 +22,9 @@ const PUBLIC = {
   media: ['storage/media-storage'],
   accounts: ['tokens/account-tokens.module', 'tokens/verification-mailer.service'],
   auth: ['sessions.service', 'tokens.service'],
-  billing: [
-    'entitlements/entitlements.module',
-    'entitlements/entitlements.service',
-    'payouts/payout-accounts.module',
-    'payouts/payout-accounts.service',
-  ],
+  // The subscriber-access rule in both forms (billing keeps `subscription_revenue`'s triggers to its statuses).
+  entitlements: ['subscriber-access', 'entitlement-queries'],
+  payouts: ['payout-accounts.module', 'payout-accounts.service'],
   posts: ['post-views.service', 'post-access.policy', 'post-row'],
   social: ['social.predicates'],
   users: ['user-identity', 'user-lifecycle.service'],

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:earnings`: GET /me/earnings's two reads for a creator with 100,000 subscribers and a year of ledger,
  * on a scratch database (created and dropped; `--keep` keeps it). Seeds with generate_series, then times the real
- * queries (EarningsLedger.months, SubscriptionsRepository.revenueOf) and, for comparison, the same 12 months
+ * queries (EarningsLedger.months, entitlements' revenueOf) and, for comparison, the same 12 months
  * aggregated from the ledger itself. Prints medians and the plans; docs/billing.md#earnings has the figures.
  */
 import 'reflect-metadata';
@@ -11,7 +11,7 @@ import { loadConfig } from '@/common/config/load-config';
 import { migrateUnderLock } from '@/common/database/migrate';
 import { buildOrmOptions } from '@/common/database/orm-options';
 import { EarningsLedger, REBUILD_EARNINGS_MONTHS_SQL } from '@/modules/billing/earnings/earnings-ledger';
-import { Subscription } from '@/modules/billing/entities/subscription.entity';
+import { revenueOf } from '@/modules/entitlements/entitlement-queries';
 import { parseArgs } from './lib/args';
 import { withDatabase } from './lib/database';
 
@@ -105,15 +105,14 @@ async function main(): Promise<void> {
     console.log(`seeded ${n} subscriptions and ${entries} ledger entries in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const ledger = new EarningsLedger();
-    const subscriptions = orm.em.fork().getRepository(Subscription);
     const grace = loadConfig().billing.pastDueGraceDays;
     const months = await timed(runs, () => ledger.months(orm.em.fork(), creator, 'usd'));
-    const revenue = await timed(runs, () => subscriptions.revenueOf(creator, 'usd', grace));
+    const revenue = await timed(runs, () => revenueOf(orm.em.fork(), creator, 'usd', grace));
     const fromLedgerSql = `select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM') as month, sum(gross_cents), sum(fee_cents), sum(net_cents),
         count(*) filter (where kind = 'unlock'), count(*) filter (where kind = 'subscriber_started'), count(*) filter (where kind = 'subscriber_ended')
       from earnings_entries where creator_id = ? and occurred_at >= date_trunc('month', now() at time zone 'UTC') - interval '11 months' group by 1`;
     const fromLedger = await timed(Math.min(runs, 5), () => orm.em.fork().execute(fromLedgerSql, [creator]));
-    console.log(JSON.stringify({ subscribers: n, ledgerEntries: entries, revenue: await subscriptions.revenueOf(creator, 'usd', grace) }));
+    console.log(JSON.stringify({ subscribers: n, ledgerEntries: entries, revenue: await revenueOf(orm.em.fork(), creator, 'usd', grace) }));
     console.log(`earnings_months read (summary):            median ${months.median} ms, p95 ${months.p95} ms`);
     console.log(`MRR and active subscribers (subscriptions): median ${revenue.median} ms, p95 ${revenue.p95} ms`);
     console.log(`for comparison, 12 months from the ledger:  median ${fromLedger.median} ms, p95 ${fromLedger.p95} ms`);

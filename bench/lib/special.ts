@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { v7 } from 'uuid';
 import { AppConfig } from '@/common/config/app-config';
 import { buildOrmOptions } from '@/common/database/orm-options';
-import { subscriptionGrantsAccess } from '@/modules/billing/entitlements/subscriber-access';
+import { subscriptionGrantsAccess } from '@/modules/entitlements/subscriber-access';
 import { Notification } from '@/modules/notifications/entities/notification.entity';
 import { NotificationsRepository } from '@/modules/notifications/notifications.repository';
 import { median } from './load';

@@ -79,4 +79,12 @@ describe('module graph', () => {
     expect(edges.get('billing')?.has('posts')).toBeFalsy();
     expect(edges.get('billing')?.has('social')).toBeFalsy();
   });
+
+  it('keeps billing\'s read sides (entitlements, payouts) in folders of their own, below billing and importing no module', () => {
+    expect(edges.get('billing')?.has('entitlements')).toBe(true);
+    expect(edges.get('billing')?.has('payouts')).toBe(true);
+    expect(edges.get('posts')?.has('payouts')).toBe(true);
+    expect([...(edges.get('entitlements')?.keys() ?? [])]).toEqual([]);
+    expect([...(edges.get('payouts')?.keys() ?? [])]).toEqual([]);
+  });
 });

@@ -8,8 +8,8 @@ import { PostForSale } from './billing.ports';
 import { CreatorPricingService } from './creator-pricing.service';
 import { CheckoutResponse } from './dto/billing.dto';
 import { OpenCheckouts } from './open-checkouts';
-import { PayoutAccountsService } from './payouts/payout-accounts.service';
-import { applicationFeeCents } from './payouts/platform-fee';
+import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
+import { applicationFeeCents } from './connect/platform-fee';
 import { StripeClient, stripeIdempotencyKey } from './stripe/stripe.client';
 
 /**

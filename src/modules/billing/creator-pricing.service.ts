@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { User } from '@/modules/users/entities/user.entity';
 import { CreatorPricing } from '@/modules/users/users.ports';
 import { UsersService } from '@/modules/users/users.service';
-import { PayoutAccountsService } from './payouts/payout-accounts.service';
+import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
 import { StripeClient } from './stripe/stripe.client';
 
 /**

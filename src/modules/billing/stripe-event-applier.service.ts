@@ -6,7 +6,7 @@ import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.dec
 import { QueueName } from '@/common/queue/queue-names';
 import { EarningsRecorder, StripeEventRef } from './earnings/earnings-recorder.service';
 import { StripeEventsRepository } from './repositories/stripe-events.repository';
-import { PayoutAccountSyncService } from './payouts/payout-account-sync.service';
+import { PayoutAccountSyncService } from './connect/payout-account-sync.service';
 import { idOf, invoiceSubscriptionId } from './stripe/stripe-objects';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { UnlockPaymentsService } from './unlock-payments.service';

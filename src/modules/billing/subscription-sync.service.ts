@@ -7,7 +7,7 @@ import { UsersService } from '@/modules/users/users.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
-import { ACCESS_STATUSES } from './entitlements/subscriber-access';
+import { ACCESS_STATUSES } from '@/modules/entitlements/subscriber-access';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { StripeClient } from './stripe/stripe.client';
 import { idOf, isUuid, pairFromMetadata, SubscriptionPair, subscriptionState, SubscriptionState } from './stripe/stripe-objects';

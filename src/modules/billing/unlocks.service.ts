@@ -5,7 +5,7 @@ import { BillingErrors } from './billing.errors';
 import { POSTS_FOR_SALE, PostsForSale } from './billing.ports';
 import { CheckoutService } from './checkout.service';
 import { CheckoutResponse } from './dto/billing.dto';
-import { EntitlementsService } from './entitlements/entitlements.service';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 
 /** Buying a pay-per-view post. */
 @Injectable()

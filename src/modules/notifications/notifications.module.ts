@@ -4,7 +4,7 @@ import { AppConfig } from '@/common/config/app-config';
 import { AuthModule } from '@/modules/auth/auth.module';
 import { outboxProcessor } from '@/common/outbox/outbox.processor';
 import { QueueName } from '@/common/queue/queue-names';
-import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
+import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';

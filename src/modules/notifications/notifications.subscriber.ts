@@ -4,7 +4,7 @@ import { DomainEvent } from '@/common/outbox/domain-events';
 import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { QueueName } from '@/common/queue/queue-names';
-import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { SocialService } from '@/modules/social/social.service';
 import { NotificationHubService } from './notification-hub.service';

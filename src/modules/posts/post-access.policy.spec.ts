@@ -1,6 +1,6 @@
 import { AuthUser } from '@/common/auth/auth-user';
 import { Questions } from '@/common/database/together';
-import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { SocialService } from '@/modules/social/social.service';
 import { PostAccessPolicy } from './post-access.policy';
 import { PostRow } from './post-row';

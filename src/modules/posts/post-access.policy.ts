@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { SqlFragment } from '@/common/database/sql-fragment';
 import { Answers, Questions } from '@/common/database/together';
-import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { SocialService } from '@/modules/social/social.service';
 import { PostRow } from './post-row';
 import { PostsErrors } from './posts.errors';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { PayoutAccountsService } from '@/modules/billing/payouts/payout-accounts.service';
+import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
 import { MediaService } from '@/modules/media/media.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { POSTS_FOR_SALE } from '@/modules/billing/billing.ports';
-import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
-import { PayoutAccountsModule } from '@/modules/billing/payouts/payout-accounts.module';
+import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
+import { PayoutAccountsModule } from '@/modules/payouts/payout-accounts.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';

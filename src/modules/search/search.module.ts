@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@/common/config/app-config';
-import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
+import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { DiscoveryRefreshService } from './discovery-refresh.service';

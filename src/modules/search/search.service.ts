@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page } from '@/common/http/pagination';
 import { column, value } from '@/common/database/sql-fragment';
-import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { PostResponse } from '@/modules/posts/dto/post.dto';
 import { PostViewsService } from '@/modules/posts/post-views.service';
 import { PublicUserResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BLOCK_CHECK, BlockCheck } from '@/modules/billing/billing.ports';
-import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
+import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { Block } from './entities/block.entity';
 import { Follow } from './entities/follow.entity';

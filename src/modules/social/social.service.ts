@@ -4,7 +4,7 @@ import { AuthUser } from '@/common/auth/auth-user';
 import { SqlFragment } from '@/common/database/sql-fragment';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { PublicUserResponse, RelationshipResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
 import { UsersService } from '@/modules/users/users.service';
 import { BlocksRepository } from './repositories/blocks.repository';

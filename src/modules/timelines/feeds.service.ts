@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { column, value } from '@/common/database/sql-fragment';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
-import { EntitlementsService } from '@/modules/billing/entitlements/entitlements.service';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { PostResponse } from '@/modules/posts/dto/post.dto';
 import { Visibility } from '@/modules/posts/entities/post.entity';
 import { PostAccessPolicy } from '@/modules/posts/post-access.policy';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EntitlementsModule } from '@/modules/billing/entitlements/entitlements.module';
+import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';

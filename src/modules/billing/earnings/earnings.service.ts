@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { UsersService } from '@/modules/users/users.service';
 import { EarningsMonthResponse, EarningsResponse } from '../dto/earnings.dto';
-import { EntitlementsService } from '../entitlements/entitlements.service';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { EarningsLedger, MonthTotals } from './earnings-ledger';
 import { fillMonths, lastTwelveMonths } from './months';
 

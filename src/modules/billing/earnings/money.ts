@@ -1,4 +1,4 @@
-import { applicationFeeCents } from '../payouts/platform-fee';
+import { applicationFeeCents } from '../connect/platform-fee';
 
 /**
  * Integer-cent arithmetic of the earnings ledger. The fee percentage is in basis points (`PLATFORM_FEE_PERCENT` has at

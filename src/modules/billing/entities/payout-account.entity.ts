@@ -1,7 +1,7 @@
 import { Entity, EntityRepositoryType, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref } from '@mikro-orm/core';
 import { v7 } from 'uuid';
 import { User } from '@/modules/users/entities/user.entity';
-import { PayoutAccountsRepository } from '../payouts/payout-accounts.repository';
+import { PayoutAccountsRepository } from '../connect/payout-accounts.repository';
 
 /**
  * A creator's Stripe Express account (Stripe Connect), where the money of their subscriptions and unlocks goes. The

@@ -1,6 +1,5 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
-import { SqlFragment } from '@/common/database/sql-fragment';
 import { PostUnlock } from '../entities/post-unlock.entity';
 
 export interface PaidUnlock {
@@ -13,19 +12,6 @@ export interface PaidUnlock {
 }
 
 export class PostUnlocksRepository extends EntityRepository<PostUnlock> {
-  /** Of `postIds`, those the user bought (and was not refunded). */
-  async unlockedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
-    if (!postIds.length) return new Set();
-    const q = PostUnlocksRepository.unlockedAmongSql(userId, postIds);
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(q.sql, [...q.params]);
-    return new Set(rows.map((r) => r.id));
-  }
-
-  /** The same as a `select id` (`postIds` not empty), to run alone or inside a larger statement. */
-  static unlockedAmongSql(userId: string, postIds: string[]): SqlFragment {
-    return { sql: `select post_id as id from post_unlocks where user_id = ? and post_id in (?) and status = 'paid'`, params: [userId, postIds] };
-  }
-
   /**
    * Records a paid purchase; true when it grants access now and did not before. A repeat of the same payment changes
    * nothing; a new payment after a refund (another payment intent) unlocks again; a payment already known as

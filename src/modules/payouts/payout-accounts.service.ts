@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { AppException } from '@/common/errors/app.exception';
-import { PayoutAccount } from '../entities/payout-account.entity';
-import { PayoutAccountsRepository } from './payout-accounts.repository';
 
 /** Where a creator's money goes: their connected account, or (platform-collects mode) the platform's own. */
 export interface PaymentRoute {
@@ -11,21 +10,17 @@ export interface PaymentRoute {
 }
 
 /**
- * Billing's read side of Stripe Connect: a creator's payout account, whether they may sell (prices need an account
- * with charges enabled when `CONNECT_REQUIRED=true`), and where a checkout's money goes. Exported alone by
- * PayoutAccountsModule, so posts can check a price without importing billing.
+ * The read side of Stripe Connect: whether a creator may sell (prices need an account with charges enabled when
+ * `CONNECT_REQUIRED=true`), and where a checkout's money goes. Exported alone by PayoutAccountsModule, so posts can
+ * check a price without importing billing. It reads billing's `payout_accounts` in SQL and writes nothing: onboarding
+ * and the webhook's account events are billing's (`billing/connect/`).
  */
 @Injectable()
 export class PayoutAccountsService {
   constructor(
-    private readonly accounts: PayoutAccountsRepository,
+    private readonly em: EntityManager,
     private readonly config: AppConfig,
   ) {}
-
-  /** The user's newest account (live or deauthorized), or null before onboarding. */
-  newest(userId: string): Promise<PayoutAccount | null> {
-    return this.accounts.findNewest(userId);
-  }
 
   /** `422` (field `payouts`) when Connect is required and the creator cannot take payments: before setting a price. */
   async assertCanSell(creatorId: string): Promise<void> {
@@ -47,8 +42,12 @@ export class PayoutAccountsService {
     return { destination };
   }
 
+  /** The live (not deauthorized) account, at most one per user (a partial unique index), when it can take charges. */
   private async chargeableAccount(creatorId: string): Promise<string | null> {
-    const live = await this.accounts.findLive(creatorId);
-    return live?.chargesEnabled ? live.stripeAccountId : null;
+    const [live] = await this.em.execute<{ stripe_account_id: string; charges_enabled: boolean }[]>(
+      'select stripe_account_id, charges_enabled from payout_accounts where user_id = ? and deauthorized_at is null',
+      [creatorId],
+    );
+    return live?.charges_enabled ? live.stripe_account_id : null;
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { SqlFragment, SqlOperand } from '@/common/database/sql-fragment';
-import { PostUnlocksRepository } from '../repositories/post-unlocks.repository';
-import { SubscriptionsRepository } from '../repositories/subscriptions.repository';
+import { creatorsWithAccessSql, revenueOf, selectIds, unlockedAmongSql } from './entitlement-queries';
 import { hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-access';
 
 /**
@@ -13,8 +13,7 @@ import { hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-acce
 @Injectable()
 export class EntitlementsService {
   constructor(
-    private readonly subscriptions: SubscriptionsRepository,
-    private readonly unlocks: PostUnlocksRepository,
+    private readonly em: EntityManager,
     private readonly config: AppConfig,
   ) {}
 
@@ -24,21 +23,23 @@ export class EntitlementsService {
 
   /** Of these creators, the ones `subscriberId` may see subscriber content of. One query for any number. */
   subscribedCreators(subscriberId: string, creatorIds: string[]): Promise<Set<string>> {
-    return this.subscriptions.creatorsWithAccess(subscriberId, creatorIds, this.graceDays);
+    const q = this.subscribedCreatorsSql(subscriberId, creatorIds);
+    return q ? selectIds(this.em, q) : Promise.resolve(new Set());
   }
 
   /** Of these pay-per-view posts, the ones `userId` bought. */
   unlockedPosts(userId: string, postIds: string[]): Promise<Set<string>> {
-    return this.unlocks.unlockedAmong(userId, postIds);
+    const q = this.unlockedPostsSql(userId, postIds);
+    return q ? selectIds(this.em, q) : Promise.resolve(new Set());
   }
 
   /** `subscribedCreators` and `unlockedPosts` as SQL (`select id`), for a caller that asks them with other questions at once. */
   subscribedCreatorsSql(subscriberId: string, creatorIds: string[]): SqlFragment | undefined {
-    return creatorIds.length ? SubscriptionsRepository.creatorsWithAccessSql(subscriberId, creatorIds, this.graceDays) : undefined;
+    return creatorIds.length ? creatorsWithAccessSql(subscriberId, creatorIds, this.graceDays) : undefined;
   }
 
   unlockedPostsSql(userId: string, postIds: string[]): SqlFragment | undefined {
-    return postIds.length ? PostUnlocksRepository.unlockedAmongSql(userId, postIds) : undefined;
+    return postIds.length ? unlockedAmongSql(userId, postIds) : undefined;
   }
 
   async isSubscribed(subscriberId: string, creatorId: string): Promise<boolean> {
@@ -50,7 +51,7 @@ export class EntitlementsService {
    * (what each subscriber pays, before the platform's fee).
    */
   activeRevenue(creatorId: string, currency: string): Promise<{ subscribers: number; monthlyCents: number }> {
-    return this.subscriptions.revenueOf(creatorId, currency, this.graceDays);
+    return revenueOf(this.em, creatorId, currency, this.graceDays);
   }
 
   /** SQL: `subscriber` has access to `creator`'s subscriber content (an `exists` over `subscriptions`). */

@@ -1,5 +1,5 @@
 import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
-import { SubscriptionStatus } from '../entities/subscription.entity';
+import type { SubscriptionStatus } from '@/modules/billing/entities/subscription.entity';
 
 /**
  * THE rule for "has access to a creator's subscriber content", in its two forms (TypeScript for one row, SQL for

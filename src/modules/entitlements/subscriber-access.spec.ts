@@ -1,5 +1,5 @@
 import { column, value } from '@/common/database/sql-fragment';
-import { SUBSCRIPTION_STATUSES } from '../entities/subscription.entity';
+import { SUBSCRIPTION_STATUSES } from '@/modules/billing/entities/subscription.entity';
 import { ACCESS_STATUSES, GRACE_STATUS, grantsAccess, hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-access';
 
 const DAY = 86_400_000;

@@ -7,7 +7,6 @@ import { UsersService } from '@/modules/users/users.service';
 import { OnboardingLinkResponse, PayoutAccountResponse, toPayoutAccountResponse } from '../dto/payouts.dto';
 import { StripeClient } from '../stripe/stripe.client';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
-import { PayoutAccountsService } from './payout-accounts.service';
 import { accountState } from './stripe-account';
 
 /**
@@ -20,7 +19,6 @@ export class PayoutsOnboardingService {
     private readonly stripe: StripeClient,
     private readonly users: UsersService,
     private readonly accounts: PayoutAccountsRepository,
-    private readonly payouts: PayoutAccountsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -35,7 +33,7 @@ export class PayoutsOnboardingService {
   }
 
   async status(actor: AuthUser): Promise<PayoutAccountResponse> {
-    const account = await this.payouts.newest(actor.id);
+    const account = await this.accounts.findNewest(actor.id);
     if (!account) throw AppException.notFound('No payout account yet: start with POST /me/payouts/onboarding');
     return toPayoutAccountResponse(account);
   }

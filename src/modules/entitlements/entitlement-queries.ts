@@ -1,0 +1,47 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { SqlFragment } from '@/common/database/sql-fragment';
+import { GRACE_STATUS, subscriptionGrantsAccess } from './subscriber-access';
+
+/*
+ * Entitlements' reads of billing's tables (`subscriptions`, `post_unlocks`, `subscription_revenue`). Billing owns and
+ * writes them; this module only reads, in SQL (docs/module-boundaries.md, rule 4), so it needs none of billing's
+ * repositories and billing can sit above it.
+ */
+
+/** The creators among `creatorIds` (not empty) whose content `subscriberId` may see, as a `select id`. */
+export function creatorsWithAccessSql(subscriberId: string, creatorIds: string[], graceDays: number): SqlFragment {
+  const access = subscriptionGrantsAccess('s', graceDays);
+  return {
+    sql: `select s.creator_id as id from subscriptions s where s.subscriber_id = ? and s.creator_id in (?) and ${access.sql}`,
+    params: [subscriberId, creatorIds, ...access.params],
+  };
+}
+
+/** Of `postIds` (not empty), those the user bought (and was not refunded), as a `select id`. */
+export function unlockedAmongSql(userId: string, postIds: string[]): SqlFragment {
+  return { sql: `select post_id as id from post_unlocks where user_id = ? and post_id in (?) and status = 'paid'`, params: [userId, postIds] };
+}
+
+/** The ids a `select id` fragment answers. */
+export async function selectIds(em: EntityManager, q: SqlFragment): Promise<Set<string>> {
+  const rows = await em.execute<{ id: string }[]>(q.sql, [...q.params]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * A creator's subscriptions that give access now (the rule of `subscriber-access.ts`) in `currency`: how many, and
+ * the sum of their monthly prices. `active`/`trialing` from `subscription_revenue` (kept by triggers), plus the
+ * `past_due` ones still inside the grace period, found through `subscriptions_creator_status_idx`: two index reads
+ * whatever the number of subscribers.
+ */
+export async function revenueOf(em: EntityManager, creatorId: string, currency: string, graceDays: number): Promise<{ subscribers: number; monthlyCents: number }> {
+  const access = subscriptionGrantsAccess('s', graceDays);
+  const [row] = await em.execute<{ subscribers: number; monthly: string }[]>(
+    `select coalesce(r.subscribers, 0) + g.subscribers as subscribers, coalesce(r.monthly_cents, 0) + g.monthly as monthly
+       from (select count(*)::int as subscribers, coalesce(sum(s.price_cents), 0)::int8 as monthly
+               from subscriptions s where s.creator_id = ? and s.status = ? and s.currency = ? and ${access.sql}) g
+       left join subscription_revenue r on r.creator_id = ? and r.currency = ?`,
+    [creatorId, GRACE_STATUS, currency, ...access.params, creatorId, currency],
+  );
+  return { subscribers: Number(row.subscribers), monthlyCents: Number(row.monthly) };
+}
