@@ -3,6 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
 import { outboxProcessor } from '@/common/outbox/outbox.processor';
 import { QueueName } from '@/common/queue/queue-names';
+import { MailModule } from '@/modules/mail/mail.module';
 import { MediaModule } from '@/modules/media/media.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { AccountDeletionService } from './account-deletion.service';
@@ -25,7 +26,7 @@ export class AccountsModule {
   static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: AccountsModule,
-      imports: [MikroOrmModule.forFeature([AccountDeletion, AccountExport]), AccountTokensModule, UsersModule, MediaModule, ...ports],
+      imports: [MikroOrmModule.forFeature([AccountDeletion, AccountExport]), AccountTokensModule, MailModule, UsersModule, MediaModule, ...ports],
       controllers: config.runsApi ? [EmailAndPasswordController, AccountLifecycleController] : [],
       providers: [
         EmailVerificationService,

@@ -5,15 +5,24 @@ import { QueueName } from '@/common/queue/queue-names';
 import { MailTransport } from './mail-transport';
 import { MailService } from './mail.service';
 
-/** `MailService.request` for every feature; the `mail` queue's processor only where workers run (`APP_ROLE`). */
-@Module({})
+/**
+ * `MailService.request`, imported by the modules that send mail (accounts, its tokens). The app imports
+ * `MailModule.forRoot(config)`, which adds the `mail` queue's processor where workers run (`APP_ROLE`).
+ */
+@Module({
+  providers: [MailTransport, MailService],
+  exports: [MailService],
+})
 export class MailModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
-      module: MailModule,
-      global: true,
-      providers: [MailTransport, MailService, ...(config.runsWorkers ? [outboxProcessor(QueueName.Mail)] : [])],
-      exports: [MailService],
+      module: MailWorkerModule,
+      imports: [MailModule],
+      providers: config.runsWorkers ? [outboxProcessor(QueueName.Mail)] : [],
     };
   }
 }
+
+/** The worker around `MailModule`, kept apart so the modules importing `MailModule` share one instance. */
+@Module({})
+class MailWorkerModule {}
