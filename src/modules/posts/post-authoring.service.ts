@@ -1,22 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
-import { OutboxService } from '@/common/outbox/outbox.service';
 import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
 import { MediaService } from '@/modules/media/media.service';
 import { User } from '@/modules/users/entities/user.entity';
-import { UsersService } from '@/modules/users/users.service';
 import { CreatePostDto } from './dto/post.dto';
 import { Post } from './entities/post.entity';
 import { PostAccessPolicy } from './post-access.policy';
 import { PostContentService } from './post-content.service';
-import { PostRow } from './post-row';
+import { PostEffectsService } from './post-effects.service';
 import { PostsErrors } from './posts.errors';
 import { PostsRepository } from './repositories/posts.repository';
 
 /**
- * Writing posts: create (with replies, media and the events that follow), edit and soft delete. Each answers the
- * post's id; the caller renders the answer through PostsService (one read path for every response).
+ * Writing posts: create (with replies and media), edit and soft delete; the counters and events that follow are
+ * PostEffectsService's. Each answers the post's id; the caller renders the answer through PostsService (one read path
+ * for every response).
  */
 @Injectable()
 export class PostAuthoringService {
@@ -25,9 +24,8 @@ export class PostAuthoringService {
     private readonly policy: PostAccessPolicy,
     private readonly content: PostContentService,
     private readonly media: MediaService,
-    private readonly outbox: OutboxService,
-    private readonly users: UsersService,
     private readonly payouts: PayoutAccountsService,
+    private readonly effects: PostEffectsService,
   ) {}
 
   /** A new transaction; the repository's entity manager is the app's one (no extra dependency for it). */
@@ -61,20 +59,9 @@ export class PostAuthoringService {
       await this.media.attachToPost(em, actor.id, post.id, dto.media_ids ?? []);
       await em.flush();
       await this.content.tag(em, post.id, post.createdAt, rendered.hashtags, post.preview ?? null);
-      await this.users.adjustPostsCount(em, actor.id, 1);
-      await this.posts.bumpReplies(em, parent?.id, 1);
-      this.recordCreated(em, post, actor.id, parent, rendered.mentionedIds);
+      await this.effects.created(em, post, actor.id, parent, rendered.mentionedIds);
       return post.id;
     });
-  }
-
-  private recordCreated(em: EntityManager, post: Post, authorId: string, parent: PostRow | undefined, mentionedIds: string[]): void {
-    if (parent && parent.user_id !== authorId) {
-      this.outbox.record(em, 'post.replied', { postId: parent.id, replyId: post.id, userId: authorId, authorId: parent.user_id });
-    }
-    const mentioned = mentionedIds.filter((id) => id !== authorId);
-    if (mentioned.length) this.outbox.record(em, 'post.mentioned', { postId: post.id, userId: authorId, mentionedUserIds: mentioned });
-    if (post.isPremium) this.outbox.record(em, 'premium_post.published', { postId: post.id, authorId });
   }
 
   async update(actor: AuthUser, id: string, content: string): Promise<string> {
@@ -103,9 +90,7 @@ export class PostAuthoringService {
     await this.transactional(async (em) => {
       const deleted = await em.nativeUpdate(Post, { id, deletedAt: null }, { deletedAt: new Date() });
       if (!deleted) return; // a concurrent delete won
-      await this.users.adjustPostsCount(em, post.author.id, -1);
-      await this.posts.bumpReplies(em, post.replyTo?.id, -1);
-      if (post.repostOf) await em.execute('update posts set retweets_count = greatest(retweets_count - 1, 0) where id = ?', [post.repostOf.id]);
+      await this.effects.deleted(em, post);
     });
   }
 

@@ -13,6 +13,7 @@ import { Post } from './entities/post.entity';
 import { PostAccessPolicy } from './post-access.policy';
 import { PostAuthoringService } from './post-authoring.service';
 import { PostContentService } from './post-content.service';
+import { PostEffectsService } from './post-effects.service';
 import { PostInteractionsService } from './post-interactions.service';
 import { PostViewsService } from './post-views.service';
 import { PostsAccountDataService } from './posts-account-data.service';
@@ -32,6 +33,7 @@ import { PostsForSaleAdapter } from './posts-for-sale.adapter';
     PostsService,
     PostAuthoringService,
     PostContentService,
+    PostEffectsService,
     PostInteractionsService,
     PostViewsService,
     PostAccessPolicy,
