@@ -7,13 +7,17 @@ import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { PublicUserResponse, RelationshipResponse } from '@/modules/users/dto/user.response';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { UserPageResponse } from './dto/social.dto';
+import { RelationshipsService } from './relationships.service';
 import { SocialService } from './social.service';
 
 @ApiTags('profiles')
 @ApiBearerAuth()
 @Controller('users/:username')
 export class SocialController {
-  constructor(private readonly social: SocialService) {}
+  constructor(
+    private readonly social: SocialService,
+    private readonly relationships: RelationshipsService,
+  ) {}
 
   @Public()
   @Get()
@@ -43,14 +47,14 @@ export class SocialController {
   @ApiUnprocessableEntityResponse({ description: 'Following yourself' })
   @ApiProblems([403, 'A block stands between you and this user (`forbidden`)'])
   follow(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
-    return this.social.follow(actor, username);
+    return this.relationships.follow(actor, username);
   }
 
   @Delete('follow')
   @ApiOkResponse({ type: RelationshipResponse })
   @ApiProblems([422, 'Unfollowing yourself'])
   unfollow(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
-    return this.social.unfollow(actor, username);
+    return this.relationships.unfollow(actor, username);
   }
 
   @Post('block')
@@ -58,13 +62,13 @@ export class SocialController {
   @ApiOkResponse({ type: RelationshipResponse, description: 'Also removes follows both ways' })
   @ApiProblems([422, 'Blocking yourself'])
   block(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
-    return this.social.block(actor, username);
+    return this.relationships.block(actor, username);
   }
 
   @Delete('block')
   @ApiOkResponse({ type: RelationshipResponse })
   unblock(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
-    return this.social.unblock(actor, username);
+    return this.relationships.unblock(actor, username);
   }
 
   @Post('mute')
@@ -72,12 +76,12 @@ export class SocialController {
   @ApiOkResponse({ type: RelationshipResponse })
   @ApiProblems([422, 'Muting yourself'])
   mute(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
-    return this.social.mute(actor, username);
+    return this.relationships.mute(actor, username);
   }
 
   @Delete('mute')
   @ApiOkResponse({ type: RelationshipResponse })
   unmute(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
-    return this.social.unmute(actor, username);
+    return this.relationships.unmute(actor, username);
   }
 }

@@ -6,6 +6,7 @@ import { UsersModule } from '@/modules/users/users.module';
 import { Block } from './entities/block.entity';
 import { Follow } from './entities/follow.entity';
 import { Mute } from './entities/mute.entity';
+import { RelationshipsService } from './relationships.service';
 import { SocialController } from './social.controller';
 import { SocialAccountDataService } from './social-account-data.service';
 import { SocialService } from './social.service';
@@ -15,6 +16,7 @@ import { SocialService } from './social.service';
   controllers: [SocialController],
   providers: [
     SocialService,
+    RelationshipsService,
     SocialAccountDataService,
     // Billing's port, bound by the app root (BillingModule.forRoot).
     { provide: BLOCK_CHECK, useFactory: (social: SocialService): BlockCheck => social, inject: [SocialService] },

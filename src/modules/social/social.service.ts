@@ -1,16 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { SqlFragment } from '@/common/database/sql-fragment';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
-import { OutboxService } from '@/common/outbox/outbox.service';
 import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { PublicUserResponse, RelationshipResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
 import { UsersService } from '@/modules/users/users.service';
 import { BlocksRepository } from './repositories/blocks.repository';
 import { FollowsRepository } from './repositories/follows.repository';
 import { MutesRepository } from './repositories/mutes.repository';
-import { SocialErrors } from './social.errors';
 
 /** What the graph says about a set of authors, for one viewer: one query per relation, whatever the count. */
 export interface GraphView {
@@ -18,16 +15,18 @@ export interface GraphView {
   blocked: Set<string>;
 }
 
+/**
+ * The social graph as others read it: relationships, public profiles, follower lists, and the batched questions and
+ * SQL fragments the read paths ask. The viewer's own changes (follow, block, mute) are RelationshipsService's.
+ */
 @Injectable()
 export class SocialService {
   constructor(
-    private readonly em: EntityManager,
     private readonly follows: FollowsRepository,
     private readonly blocks: BlocksRepository,
     private readonly mutes: MutesRepository,
     private readonly users: UsersService,
     private readonly entitlements: EntitlementsService,
-    private readonly outbox: OutboxService,
   ) {}
 
   async relationship(viewerId: string, targetId: string): Promise<RelationshipResponse> {
@@ -75,66 +74,6 @@ export class SocialService {
 
   isBlockedEitherWay(a: string, b: string): Promise<boolean> {
     return this.blocks.isBlockedEitherWay(a, b);
-  }
-
-  async follow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
-    const target = await this.users.getActiveByUsername(username);
-    if (target.id === actor.id) throw SocialErrors.self('follow');
-    if (await this.blocks.isBlockedEitherWay(actor.id, target.id)) throw SocialErrors.blocked();
-    await this.em.fork().transactional(async (em) => {
-      if (!(await this.follows.follow(em, actor.id, target.id))) return;
-      await this.users.adjustFollowCounts(em, actor.id, target.id, 1);
-      this.outbox.record(em, 'user.followed', { followerId: actor.id, followingId: target.id });
-    });
-    return this.relationship(actor.id, target.id);
-  }
-
-  async unfollow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
-    const target = await this.users.getActiveByUsername(username);
-    if (target.id === actor.id) throw SocialErrors.self('unfollow');
-    await this.em.fork().transactional((em) => this.removeFollow(em, actor.id, target.id));
-    return this.relationship(actor.id, target.id);
-  }
-
-  /**
-   * Blocking also ends follows both ways, with their counters, in one transaction; running subscriptions between the
-   * two are set to cancel at the period end (billing, from the outbox).
-   */
-  async block(actor: AuthUser, username: string): Promise<RelationshipResponse> {
-    const target = await this.users.getActiveByUsername(username);
-    if (target.id === actor.id) throw SocialErrors.self('block');
-    await this.em.fork().transactional(async (em: EntityManager) => {
-      await this.blocks.block(em, actor.id, target.id);
-      await this.removeFollow(em, actor.id, target.id);
-      await this.removeFollow(em, target.id, actor.id);
-      // Billing ends paid access between the two at the period end (a repeat block only re-checks that).
-      this.outbox.record(em, 'user.blocked', { blockerId: actor.id, blockedId: target.id });
-    });
-    return this.relationship(actor.id, target.id);
-  }
-
-  /** In the caller's transaction: the follow goes, and the users' counters move only if it existed. */
-  private async removeFollow(em: EntityManager, followerId: string, followingId: string): Promise<void> {
-    if (await this.follows.unfollow(em, followerId, followingId)) await this.users.adjustFollowCounts(em, followerId, followingId, -1);
-  }
-
-  async unblock(actor: AuthUser, username: string): Promise<RelationshipResponse> {
-    const target = await this.users.getActiveByUsername(username);
-    await this.blocks.unblock(this.em, actor.id, target.id);
-    return this.relationship(actor.id, target.id);
-  }
-
-  async mute(actor: AuthUser, username: string): Promise<RelationshipResponse> {
-    const target = await this.users.getActiveByUsername(username);
-    if (target.id === actor.id) throw SocialErrors.self('mute');
-    await this.mutes.mute(this.em, actor.id, target.id);
-    return this.relationship(actor.id, target.id);
-  }
-
-  async unmute(actor: AuthUser, username: string): Promise<RelationshipResponse> {
-    const target = await this.users.getActiveByUsername(username);
-    await this.mutes.unmute(this.em, actor.id, target.id);
-    return this.relationship(actor.id, target.id);
   }
 
   /** Followers or followings of `username`; a signed-in viewer sees nobody across a block with them. */

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuthUser } from '@/common/auth/auth-user';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { RelationshipResponse } from '@/modules/users/dto/user.response';
+import { UsersService } from '@/modules/users/users.service';
+import { BlocksRepository } from './repositories/blocks.repository';
+import { FollowsRepository } from './repositories/follows.repository';
+import { MutesRepository } from './repositories/mutes.repository';
+import { SocialErrors } from './social.errors';
+import { SocialService } from './social.service';
+
+/**
+ * The viewer changes a relationship: follow, unfollow, block, unblock, mute, unmute. Each answers the relationship as
+ * it stands after (SocialService). A follow's counters move in the transaction that inserted or deleted it.
+ */
+@Injectable()
+export class RelationshipsService {
+  constructor(
+    private readonly follows: FollowsRepository,
+    private readonly blocks: BlocksRepository,
+    private readonly mutes: MutesRepository,
+    private readonly users: UsersService,
+    private readonly outbox: OutboxService,
+    private readonly social: SocialService,
+  ) {}
+
+  /** The app's entity manager (the repositories share it): no extra dependency for it. */
+  private em(): EntityManager {
+    return this.follows.getEntityManager();
+  }
+
+  async follow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    if (target.id === actor.id) throw SocialErrors.self('follow');
+    if (await this.blocks.isBlockedEitherWay(actor.id, target.id)) throw SocialErrors.blocked();
+    await this.em().fork().transactional(async (em) => {
+      if (!(await this.follows.follow(em, actor.id, target.id))) return;
+      await this.users.adjustFollowCounts(em, actor.id, target.id, 1);
+      this.outbox.record(em, 'user.followed', { followerId: actor.id, followingId: target.id });
+    });
+    return this.social.relationship(actor.id, target.id);
+  }
+
+  async unfollow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    if (target.id === actor.id) throw SocialErrors.self('unfollow');
+    await this.em().fork().transactional((em) => this.removeFollow(em, actor.id, target.id));
+    return this.social.relationship(actor.id, target.id);
+  }
+
+  /**
+   * Blocking also ends follows both ways, with their counters, in one transaction; running subscriptions between the
+   * two are set to cancel at the period end (billing, from the outbox).
+   */
+  async block(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    if (target.id === actor.id) throw SocialErrors.self('block');
+    await this.em().fork().transactional(async (em: EntityManager) => {
+      await this.blocks.block(em, actor.id, target.id);
+      await this.removeFollow(em, actor.id, target.id);
+      await this.removeFollow(em, target.id, actor.id);
+      // Billing ends paid access between the two at the period end (a repeat block only re-checks that).
+      this.outbox.record(em, 'user.blocked', { blockerId: actor.id, blockedId: target.id });
+    });
+    return this.social.relationship(actor.id, target.id);
+  }
+
+  /** In the caller's transaction: the follow goes, and the users' counters move only if it existed. */
+  private async removeFollow(em: EntityManager, followerId: string, followingId: string): Promise<void> {
+    if (await this.follows.unfollow(em, followerId, followingId)) await this.users.adjustFollowCounts(em, followerId, followingId, -1);
+  }
+
+  async unblock(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    await this.blocks.unblock(this.em(), actor.id, target.id);
+    return this.social.relationship(actor.id, target.id);
+  }
+
+  async mute(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    if (target.id === actor.id) throw SocialErrors.self('mute');
+    await this.mutes.mute(this.em(), actor.id, target.id);
+    return this.social.relationship(actor.id, target.id);
+  }
+
+  async unmute(actor: AuthUser, username: string): Promise<RelationshipResponse> {
+    const target = await this.users.getActiveByUsername(username);
+    await this.mutes.unmute(this.em(), actor.id, target.id);
+    return this.social.relationship(actor.id, target.id);
+  }
+}
