@@ -30,6 +30,7 @@ import { StripeEventApplier } from './stripe-event-applier.service';
 import { StripeWebhookController } from './stripe-webhook.controller';
 import { StripeWebhookService } from './stripe-webhook.service';
 import { StripeClient } from './stripe/stripe.client';
+import { SubscriptionPairs } from './subscription-pairs.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsService } from './subscriptions.service';
 import { UnlockPaymentsService } from './unlock-payments.service';
@@ -66,6 +67,7 @@ export class BillingModule {
         DuplicatePaymentsService,
         BlockedSubscriptionsService,
         SubscriptionSyncService,
+        SubscriptionPairs,
         SubscriptionsService,
         UnlocksService,
         UnlockPaymentsService,

@@ -3,14 +3,14 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
-import { UsersService } from '@/modules/users/users.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
 import { ACCESS_STATUSES } from '@/modules/entitlements/subscriber-access';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
+import { SubscriptionPairs } from './subscription-pairs.service';
 import { StripeClient } from './stripe/stripe.client';
-import { idOf, isUuid, pairFromMetadata, SubscriptionPair, subscriptionState, SubscriptionState } from './stripe/stripe-objects';
+import { SubscriptionPair, subscriptionState, SubscriptionState } from './stripe/stripe-objects';
 
 /** Statuses that give access: reaching one (from none running) is an activation. */
 const ACCESS: ReadonlySet<SubscriptionStatus> = new Set(ACCESS_STATUSES);
@@ -32,10 +32,9 @@ export class SubscriptionSyncService {
     private readonly stripe: StripeClient,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly outbox: OutboxService,
-    private readonly em: EntityManager,
-    private readonly users: UsersService,
     private readonly duplicates: DuplicatePaymentsService,
     private readonly earnings: EarningsRecorder,
+    private readonly pairs: SubscriptionPairs,
   ) {}
 
   /** In the caller's transaction: reads the subscription from Stripe and applies it. `hints` name the pair when the metadata does not. */
@@ -45,7 +44,7 @@ export class SubscriptionSyncService {
 
   /** Asks Stripe to end the subscription when the period ends, and applies Stripe's answer (users loaded). */
   cancelAtPeriodEnd(stripeSubscriptionId: string): Promise<Subscription | null> {
-    return this.em.fork().transactional(async (em: EntityManager) => {
+    return this.subscriptions.getEntityManager().fork().transactional(async (em: EntityManager) => {
       const row = await this.apply(em, stripeSubscriptionId, {}, (stripe) =>
         stripe.subscriptions.update(stripeSubscriptionId, { cancel_at_period_end: true }),
       );
@@ -56,7 +55,7 @@ export class SubscriptionSyncService {
 
   /** Ends the subscription at Stripe now (a deleted subscriber), and applies Stripe's answer. */
   cancelNow(stripeSubscriptionId: string): Promise<Subscription | null> {
-    return this.em.fork().transactional((em: EntityManager) =>
+    return this.subscriptions.getEntityManager().fork().transactional((em: EntityManager) =>
       this.apply(em, stripeSubscriptionId, {}, (stripe) => stripe.subscriptions.cancel(stripeSubscriptionId)),
     );
   }
@@ -70,7 +69,7 @@ export class SubscriptionSyncService {
     await this.subscriptions.lockStripeSubscription(em, stripeSubscriptionId);
     const readAt = await this.subscriptions.clock(em);
     const remote = await this.stripe.find('read a subscription', read);
-    const pair = remote && (await this.pair(em, remote, hints));
+    const pair = remote && (await this.pairs.of(em, remote, hints));
     if (!remote || !pair) {
       this.logger.warn(`subscription ${stripeSubscriptionId} skipped: ${remote ? 'not between two of our users' : 'unknown to Stripe'}`);
       return null;
@@ -107,17 +106,6 @@ export class SubscriptionSyncService {
     await em.flush();
     await this.earnings.subscriberState(em, pair, state);
     return target;
-  }
-
-  /** Our users from the metadata checkout set, else the hints, else the customer and the creator's product. */
-  private async pair(em: EntityManager, remote: Stripe.Subscription, hints: Partial<SubscriptionPair>): Promise<SubscriptionPair | null> {
-    const meta = pairFromMetadata(remote.metadata);
-    const subscriberId = meta.subscriberId ?? hints.subscriberId ?? (await this.users.findIdByStripeRef(em, { stripeCustomerId: idOf(remote.customer) }));
-    const product = idOf(remote.items?.data?.[0]?.price?.product);
-    const creatorId = meta.creatorId ?? hints.creatorId ?? (await this.users.findIdByStripeRef(em, { stripeProductId: product }));
-    if (!isUuid(subscriberId) || !isUuid(creatorId) || subscriberId === creatorId) return null;
-    const found = await this.users.countExisting(em, [subscriberId, creatorId]);
-    return found === 2 ? { subscriberId, creatorId } : null;
   }
 }
 
