@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
-import { DomainEvent } from '@/common/outbox/domain-events';
-import { OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { QueueName } from '@/common/queue/queue-names';
 import { verifyPassword } from '@/common/security/password';
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
 import { UsersService } from '@/modules/users/users.service';
-import { AccountEraser } from './account-eraser.service';
 import { AccountsErrors } from './accounts.errors';
 import { SESSION_REVOCATION, SessionRevocation } from './accounts.ports';
 import { DeleteAccountDto } from './dto/accounts.dto';
@@ -18,7 +14,8 @@ import { AccountTokensService } from './tokens/account-tokens.service';
 /**
  * `DELETE /me`. In one transaction: the account is deactivated (hidden everywhere, no password, no address), its
  * Google identities and mailed tokens stop working, the erasure is recorded and an `account.deleted` event queued.
- * Then every session is revoked at once. The worker (AccountEraser) ends Stripe subscriptions and erases the rest.
+ * Then every session is revoked at once. The worker (AccountEraser, on `account.deleted`) ends Stripe subscriptions
+ * and erases the rest.
  */
 @Injectable()
 export class AccountDeletionService {
@@ -29,14 +26,7 @@ export class AccountDeletionService {
     @Inject(SESSION_REVOCATION) private readonly sessions: SessionRevocation,
     private readonly outbox: OutboxService,
     private readonly tokens: AccountTokensService,
-    private readonly eraser: AccountEraser,
   ) {}
-
-  /** The erasure worker (idempotent and resumable, see AccountEraser); a failure is retried with backoff. */
-  @OnDomainEvent('account.deleted', { subscriber: 'accounts.erase', queue: QueueName.Accounts })
-  async onDeleted(event: DomainEvent<'account.deleted'>): Promise<void> {
-    await this.eraser.erase(event.payload.userId);
-  }
 
   async delete(actor: AuthUser, dto: DeleteAccountDto): Promise<void> {
     const user = await this.users.getWithPassword(actor.id);

@@ -1,6 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AccountDataRegistry } from '@/common/account-data/account-data.registry';
+import { DomainEvent } from '@/common/outbox/domain-events';
+import { OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
+import { QueueName } from '@/common/queue/queue-names';
 import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
 import { AccountDeletion } from './entities/account-deletion.entity';
@@ -25,6 +28,12 @@ export class AccountEraser implements OnModuleInit {
   onModuleInit(): void {
     // The accounts module's own rows: exports (their archives in media storage first).
     this.registry.register({ name: 'exports', order: 60, eraseBatch: (userId) => this.eraseExports(userId) });
+  }
+
+  /** `account.deleted` (recorded by AccountDeletionService); a failure is retried with backoff. */
+  @OnDomainEvent('account.deleted', { subscriber: 'accounts.erase', queue: QueueName.Accounts })
+  async onDeleted(event: DomainEvent<'account.deleted'>): Promise<void> {
+    await this.erase(event.payload.userId);
   }
 
   async erase(userId: string): Promise<void> {
