@@ -14,6 +14,7 @@ import { EmailVerificationService } from './email-verification.service';
 import { AccountDeletion } from './entities/account-deletion.entity';
 import { AccountExport } from './entities/account-export.entity';
 import { ExportBuilder } from './export-builder.service';
+import { ExportDelivery } from './export-delivery.service';
 import { ExportLinks } from './export-links';
 import { ExportsService } from './exports.service';
 import { PasswordResetService, ResetLinkMailer } from './password-reset.service';
@@ -37,6 +38,7 @@ export class AccountsModule {
         ExportLinks,
         ExportsService,
         ExportBuilder,
+        ExportDelivery,
         ...(config.runsWorkers ? [outboxProcessor(QueueName.Accounts)] : []),
       ],
     };

@@ -6,17 +6,14 @@ import { AccountDataRegistry, ExportSink, jsonArray } from '@/common/account-dat
 import { DomainEvent } from '@/common/outbox/domain-events';
 import { OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { QueueName } from '@/common/queue/queue-names';
-import { MailService } from '@/modules/mail/mail.service';
 import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
-import { UsersService } from '@/modules/users/users.service';
 import { AccountExport } from './entities/account-export.entity';
-import { ExportLinks } from './export-links';
-import { ExportsService } from './exports.service';
+import { ExportDelivery } from './export-delivery.service';
 
 /**
  * Builds an export: a ZIP streamed straight into media storage (yazl reads each entry only when the archive reaches
- * it, JSON files come page by page, media files are opened one at a time), then marks it ready and mails the link in
- * one transaction. A retry rebuilds the archive under the same key.
+ * it, JSON files come page by page, media files are opened one at a time), then hands it to ExportDelivery (ready,
+ * and the link mailed, in one transaction). A retry rebuilds the archive under the same key.
  */
 @Injectable()
 export class ExportBuilder {
@@ -25,11 +22,8 @@ export class ExportBuilder {
   constructor(
     private readonly em: EntityManager,
     private readonly registry: AccountDataRegistry,
-    private readonly exports: ExportsService,
-    private readonly links: ExportLinks,
-    private readonly mail: MailService,
-    private readonly users: UsersService,
     @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
+    private readonly delivery: ExportDelivery,
   ) {}
 
   @OnDomainEvent('export.requested', { subscriber: 'accounts.export', queue: QueueName.Accounts })
@@ -57,19 +51,7 @@ export class ExportBuilder {
       zip.end();
     }
     await stored;
-    await this.em.fork().transactional(async (em: EntityManager) => {
-      const done = await em.findOneOrFail(AccountExport, { id: row.id });
-      done.status = 'ready';
-      done.storageKey = key;
-      done.finishedAt = new Date();
-      const user = await this.users.getActive(userId);
-      this.mail.request(em, {
-        to: user.email,
-        template: 'export-ready',
-        values: { name: user.displayName ?? user.username },
-        link: this.links.url(done.id, this.exports.expiresAt(done)!),
-      });
-    });
+    await this.delivery.ready(row.id, key);
     this.logger.log(`export ${row.id} ready`);
   }
 }
