@@ -26,9 +26,11 @@ describe.each(['false', 'true'] as const)('Billing (Stripe), CONNECT_REQUIRED=%s
   const billing = useBillingApp({ CONNECT_REQUIRED: mode });
   const { t, stripe } = billing;
 
+  // Billing's own table since the Stripe references left `users` (migration 20261207190000).
   const userRow = async (id: string) =>
     (await t.sql<{ stripe_customer_id: string | null; stripe_product_id: string | null; stripe_price_id: string | null }>(
-      'select stripe_customer_id, stripe_product_id, stripe_price_id from users where id = ?',
+      `select p.stripe_customer_id, p.stripe_product_id, p.stripe_price_id
+         from users u left join billing_profiles p on p.user_id = u.id where u.id = ?`,
       [id],
     ))[0];
   const subscriptionRow = async (fan: SignedInUser, creator: SignedInUser) =>

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AccountDataRegistry, keysetItems } from '@/common/account-data/account-data.registry';
+import { BillingProfilesRepository } from './repositories/billing-profiles.repository';
 import { RUNNING, SubscriptionSyncService } from './subscription-sync.service';
 
 type SubscriptionRow = {
@@ -13,8 +14,9 @@ type SubscriptionRow = {
 };
 
 /**
- * Billing's part in deleting an account: its Stripe subscriptions end (through the Stripe API), and the payment
- * records (subscriptions, unlocks) stay for accounting, pointing at the emptied account. And the export's list.
+ * Billing's part in deleting an account: its Stripe subscriptions end (through the Stripe API), its creator price is
+ * forgotten, and the payment records (subscriptions, unlocks, the Stripe customer) stay for accounting, pointing at
+ * the emptied account. And the export's list.
  */
 @Injectable()
 export class BillingAccountDataService implements OnModuleInit {
@@ -22,13 +24,17 @@ export class BillingAccountDataService implements OnModuleInit {
     private readonly em: EntityManager,
     private readonly sync: SubscriptionSyncService,
     private readonly registry: AccountDataRegistry,
+    private readonly profiles: BillingProfilesRepository,
   ) {}
 
   onModuleInit(): void {
     this.registry.register({
       name: 'billing',
       order: 80,
-      onDeleted: async (userId) => void (await this.endSubscriptionsOf(userId)),
+      onDeleted: async (userId) => {
+        await this.endSubscriptionsOf(userId);
+        await this.profiles.forgetPrice(userId);
+      },
       export: (userId, sink) => sink.json('subscriptions.json', this.list(userId)),
     });
   }

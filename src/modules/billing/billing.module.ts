@@ -22,6 +22,7 @@ import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { EarningsController } from './earnings/earnings.controller';
 import { EarningsService } from './earnings/earnings.service';
 import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
+import { BillingProfile } from './entities/billing-profile.entity';
 import { PayoutAccount } from './entities/payout-account.entity';
 import { PostUnlock } from './entities/post-unlock.entity';
 import { StripeEvent } from './entities/stripe-event.entity';
@@ -51,7 +52,7 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount, BillingProfile]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,

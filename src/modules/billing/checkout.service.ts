@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { AppConfig } from '@/common/config/app-config';
 import { User } from '@/modules/users/entities/user.entity';
-import { UsersService } from '@/modules/users/users.service';
 import { BillingErrors } from './billing.errors';
 import { PostForSale } from './billing.ports';
 import { CreatorPricingService } from './creator-pricing.service';
+import { BillingProfilesRepository } from './repositories/billing-profiles.repository';
 import { CheckoutResponse } from './dto/billing.dto';
 import { OpenCheckouts } from './open-checkouts';
 import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
@@ -22,7 +22,7 @@ export class CheckoutService {
   constructor(
     private readonly stripe: StripeClient,
     private readonly pricing: CreatorPricingService,
-    private readonly users: UsersService,
+    private readonly profiles: BillingProfilesRepository,
     private readonly config: AppConfig,
     private readonly openCheckouts: OpenCheckouts,
     private readonly payouts: PayoutAccountsService,
@@ -89,10 +89,11 @@ export class CheckoutService {
    * the same customer; the conditional update keeps whichever was stored first.
    */
   private async customer(user: User): Promise<string> {
-    if (user.stripeCustomerId) return user.stripeCustomerId;
+    const { customerId } = await this.profiles.refsOf(user.id);
+    if (customerId) return customerId;
     const created = await this.stripe.call('create a customer', (stripe) =>
       stripe.customers.create({ email: user.email, metadata: { user_id: user.id } }, { idempotencyKey: `x18-customer:${user.id}` }),
     );
-    return this.users.recordStripeCustomer(user, created.id);
+    return this.profiles.recordCustomer(user.id, created.id);
   }
 }

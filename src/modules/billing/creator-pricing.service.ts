@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { User } from '@/modules/users/entities/user.entity';
 import { CreatorPricing } from '@/modules/users/users.ports';
-import { UsersService } from '@/modules/users/users.service';
 import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
+import { BillingProfilesRepository } from './repositories/billing-profiles.repository';
 import { StripeClient } from './stripe/stripe.client';
 
 /**
@@ -14,29 +14,34 @@ import { StripeClient } from './stripe/stripe.client';
 export class CreatorPricingService implements CreatorPricing {
   constructor(
     private readonly stripe: StripeClient,
-    private readonly users: UsersService,
+    private readonly profiles: BillingProfilesRepository,
     private readonly payouts: PayoutAccountsService,
   ) {}
 
-  /** For PATCH /me (users' `CREATOR_PRICING` port). With `CONNECT_REQUIRED=true`, only for a creator who can take payments. */
-  async priceFor(creator: User, cents: number): Promise<string | null> {
+  /**
+   * For PATCH /me (users' `CREATOR_PRICING` port), before users stores the amount. With `CONNECT_REQUIRED=true`, only
+   * for a creator who can take payments; nothing to do when the amount already has its price.
+   */
+  async priceFor(creator: User, cents: number): Promise<void> {
+    const refs = await this.profiles.refsOf(creator.id);
+    if (refs.priceId && refs.priceCents === cents) return;
     await this.payouts.assertCanSell(creator.id);
     // Without Stripe (development) only the amount is kept; checkout creates the price once Stripe is configured.
-    return this.stripe.configured ? this.createPrice(creator, cents) : null;
+    if (this.stripe.configured) await this.profiles.recordPrice(creator.id, cents, await this.createPrice(creator, cents, refs.productId));
   }
 
   /** The Stripe price of the creator's current amount (created now when the amount was set without Stripe). */
   async currentPrice(creator: User): Promise<string> {
-    if (creator.stripePriceId) return creator.stripePriceId;
     const cents = creator.subscriptionPriceCents!;
-    const priceId = await this.createPrice(creator, cents);
-    // Only if the amount is still the one priced: a concurrent PATCH /me wins.
-    await this.users.recordStripePrice(creator, cents, priceId);
+    const refs = await this.profiles.refsOf(creator.id);
+    if (refs.priceId && refs.priceCents === cents) return refs.priceId;
+    const priceId = await this.createPrice(creator, cents, refs.productId);
+    await this.profiles.recordPrice(creator.id, cents, priceId);
     return priceId;
   }
 
-  private async createPrice(user: User, cents: number): Promise<string> {
-    const product = await this.product(user);
+  private async createPrice(user: User, cents: number, storedProduct: string | null): Promise<string> {
+    const product = storedProduct ?? (await this.product(user));
     const price = await this.stripe.call('create a price', (stripe) =>
       stripe.prices.create(
         { product, unit_amount: cents, currency: user.currency, recurring: { interval: 'month' }, metadata: { creator_id: user.id } },
@@ -47,7 +52,6 @@ export class CreatorPricingService implements CreatorPricing {
   }
 
   private async product(user: User): Promise<string> {
-    if (user.stripeProductId) return user.stripeProductId;
     const product = await this.stripe.call('create a product', (stripe) =>
       stripe.products.create(
         { name: `Subscription to @${user.username}`, metadata: { creator_id: user.id } },
@@ -55,7 +59,6 @@ export class CreatorPricingService implements CreatorPricing {
       ),
     );
     // Stored at once (the price may still fail): a retry finds it instead of creating another after Stripe's 24 h.
-    await this.users.recordStripeProduct(user, product.id);
-    return product.id;
+    return this.profiles.recordProduct(user.id, product.id);
   }
 }

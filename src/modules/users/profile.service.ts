@@ -37,12 +37,13 @@ export class ProfileService {
     return toOwnUserResponse(user);
   }
 
-  /** A new amount gets a new price; an unchanged one keeps its price, or gets one if it was set without Stripe. */
+  /**
+   * A new amount gets a new price at billing (which keeps it); an unchanged one keeps its price, or gets one if it was
+   * set without Stripe. The amount is stored only once billing accepted it.
+   */
   private async applyPrice(user: User, cents: number | null): Promise<void> {
-    if (cents === user.subscriptionPriceCents && (cents === null || user.stripePriceId)) return;
+    if (cents !== null && this.pricing) await this.pricing.priceFor(user, cents);
     user.subscriptionPriceCents = cents;
-    user.stripePriceId = null;
-    if (cents !== null && this.pricing) user.stripePriceId = await this.pricing.priceFor(user, cents);
   }
 
   private async applyProfileImages(user: User, dto: UpdateMeDto): Promise<void> {

@@ -76,11 +76,10 @@ export class UserLifecycleService {
     return em.findOne(User, { id: userId, deletedAt: { $ne: null } });
   }
 
-  /** The tombstone's last personal data: prices and Stripe product. Counts are zeroed as nothing is left to count. */
+  /** The tombstone's last personal data: its price (billing forgets its own). Counts are zeroed as nothing is left to count. */
   async scrubTombstone(em: EntityManager, userId: string): Promise<void> {
     await em.nativeUpdate(User, { id: userId, deletedAt: { $ne: null } }, {
       subscriptionPriceCents: null,
-      stripePriceId: null,
       followersCount: 0,
       followingCount: 0,
       postsCount: 0,

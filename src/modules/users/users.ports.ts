@@ -9,10 +9,10 @@ import { User } from './entities/user.entity';
 /** Setting a creator's subscription price beyond the column: billing implements it (a Stripe product and price). */
 export interface CreatorPricing {
   /**
-   * The provider's price for `cents` a month from `creator` (created when needed), or null when prices are created
-   * later (no provider configured). Called only when the amount or its price changes; users stores the result.
+   * Readies the provider's price for `cents` a month from `creator` (created when needed and kept by the provider's
+   * module; none while no provider is configured), before users stores the amount: a refusal (`422`) stores nothing.
    */
-  priceFor(creator: User, cents: number): Promise<string | null>;
+  priceFor(creator: User, cents: number): Promise<void>;
 }
 
 export const CREATOR_PRICING = Symbol('CreatorPricing');

@@ -22,7 +22,7 @@ export const USERNAME_RESERVED_DAYS = 30;
 
 /**
  * The `users` table's writer (with UserLifecycleService for the account lifecycle): accounts are created, changed and
- * counted here, whichever feature causes it (auth, admin, posts, social, billing). Methods taking an `em` run in the
+ * counted here, whichever feature causes it (auth, admin, posts, social). Methods taking an `em` run in the
  * caller's transaction, so a counter moves with the row that counts it. See docs/module-boundaries.md.
  */
 @Injectable()
@@ -163,12 +163,6 @@ export class UsersService {
     return em.count(User, { id: { $in: ids } });
   }
 
-  /** The account holding a Stripe customer or product (none for a null id), in the caller's transaction. */
-  async findIdByStripeRef(em: EntityManager, ref: { stripeCustomerId: string | null } | { stripeProductId: string | null }): Promise<string | undefined> {
-    if (!Object.values(ref)[0]) return undefined;
-    return (await em.findOne(User, ref, { fields: ['id'] }))?.id;
-  }
-
   // Writes other features cause. Each changes only the columns it names, in one statement.
 
   /** Moderation (admin): the blue check, suspension and role. */
@@ -224,30 +218,5 @@ export class UsersService {
          from locked where users.id = locked.id`,
       [followerId, followingId, followerId, delta, followingId, delta],
     );
-  }
-
-  /**
-   * Billing's Stripe references. Each is stored only if none is yet (or, for the price, only while the amount is
-   * still the one priced: a concurrent PATCH /me wins); racing requests keep whichever was stored first. The entity
-   * passed is updated to what is stored.
-   */
-  async recordStripeCustomer(user: User, customerId: string): Promise<string> {
-    const em = this.users.getEntityManager();
-    await em.nativeUpdate(User, { id: user.id, stripeCustomerId: null }, { stripeCustomerId: customerId });
-    const stored = await em.fork().findOneOrFail(User, { id: user.id }, { fields: ['stripeCustomerId'] });
-    user.stripeCustomerId = stored.stripeCustomerId;
-    return stored.stripeCustomerId!;
-  }
-
-  async recordStripeProduct(user: User, productId: string): Promise<void> {
-    await this.users.getEntityManager().nativeUpdate(User, { id: user.id, stripeProductId: null }, { stripeProductId: productId });
-    user.stripeProductId = productId;
-  }
-
-  async recordStripePrice(user: User, cents: number, priceId: string): Promise<void> {
-    await this.users
-      .getEntityManager()
-      .nativeUpdate(User, { id: user.id, subscriptionPriceCents: cents, stripePriceId: null }, { stripePriceId: priceId });
-    user.stripePriceId = priceId;
   }
 }

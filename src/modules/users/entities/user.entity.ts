@@ -104,15 +104,6 @@ export class User {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   deletedAt?: Date | null;
 
-  @Property({ type: 'string', length: 255, nullable: true, unique: 'users_stripe_customer_id_unique' })
-  stripeCustomerId?: string | null;
-
-  @Property({ type: 'string', length: 255, nullable: true })
-  stripeProductId?: string | null;
-
-  @Property({ type: 'string', length: 255, nullable: true })
-  stripePriceId?: string | null;
-
   @Property({ type: 'integer', default: 0 })
   followersCount: number = 0;
 
