@@ -27,7 +27,8 @@ const PUBLIC = {
   payouts: ['payout-accounts.module', 'payout-accounts.service'],
   posts: ['post-views.service', 'post-access.policy', 'post-row'],
   social: ['social.predicates'],
-  users: ['user-identity', 'user-lifecycle.service'],
+  // UsersService (look-ups) and the users table's other services, split by concern.
+  users: ['user-identity', 'user-accounts.service', 'user-lifecycle.service', 'user-moderation.service', 'user-counters.service'],
 };
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -4,7 +4,7 @@ import { AuthUser } from '@/common/auth/auth-user';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { verifyPassword } from '@/common/security/password';
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
-import { UsersService } from '@/modules/users/users.service';
+import { UserAccountsService } from '@/modules/users/user-accounts.service';
 import { AccountsErrors } from './accounts.errors';
 import { SESSION_REVOCATION, SessionRevocation } from './accounts.ports';
 import { DeleteAccountDto } from './dto/accounts.dto';
@@ -21,7 +21,7 @@ import { AccountTokensService } from './tokens/account-tokens.service';
 export class AccountDeletionService {
   constructor(
     private readonly em: EntityManager,
-    private readonly users: UsersService,
+    private readonly users: UserAccountsService,
     private readonly lifecycle: UserLifecycleService,
     @Inject(SESSION_REVOCATION) private readonly sessions: SessionRevocation,
     private readonly outbox: OutboxService,

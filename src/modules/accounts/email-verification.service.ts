@@ -7,7 +7,7 @@ import { OwnUserResponse, toOwnUserResponse } from '@/modules/users/dto/user.res
 import { UserLifecycleService } from '@/modules/users/user-lifecycle.service';
 import { normalizeEmail } from '@/modules/users/user-identity';
 import { UsersErrors } from '@/modules/users/users.errors';
-import { UsersService } from '@/modules/users/users.service';
+import { UserAccountsService } from '@/modules/users/user-accounts.service';
 import { AccountsErrors } from './accounts.errors';
 import { ChangeEmailDto } from './dto/accounts.dto';
 import { AccountTokensService } from './tokens/account-tokens.service';
@@ -18,7 +18,7 @@ import { VerificationMailer } from './tokens/verification-mailer.service';
 export class EmailVerificationService {
   constructor(
     private readonly em: EntityManager,
-    private readonly users: UsersService,
+    private readonly users: UserAccountsService,
     private readonly lifecycle: UserLifecycleService,
     private readonly tokens: AccountTokensService,
     private readonly verification: VerificationMailer,
@@ -38,7 +38,7 @@ export class EmailVerificationService {
 
   /** A fresh link to the current address; earlier links stop working. */
   async resend(actor: AuthUser): Promise<void> {
-    const user = await this.users.getActive(actor.id);
+    const user = await this.users.getWithPassword(actor.id);
     if (user.emailVerified) throw AccountsErrors.alreadyVerified();
     await this.em.fork().transactional((em: EntityManager) => this.verification.send(em, em.merge(user), user.email));
   }

@@ -6,7 +6,7 @@ import { AuditService } from '@/modules/audit/audit.service';
 import { SessionsService } from '@/modules/auth/sessions.service';
 import { OwnUserResponse, toOwnUserResponse } from '@/modules/users/dto/user.response';
 import { User, UserRole } from '@/modules/users/entities/user.entity';
-import { UsersService } from '@/modules/users/users.service';
+import { UserModerationService } from '@/modules/users/user-moderation.service';
 
 /**
  * Account moderation. Each change commits with its audit entry in one transaction; every change that narrows access
@@ -16,7 +16,7 @@ import { UsersService } from '@/modules/users/users.service';
 export class AdminService {
   constructor(
     private readonly em: EntityManager,
-    private readonly users: UsersService,
+    private readonly users: UserModerationService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
   ) {}

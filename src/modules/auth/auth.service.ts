@@ -6,7 +6,7 @@ import { VerificationMailer } from '@/modules/accounts/tokens/verification-maile
 import { ReferralsService } from '@/modules/referrals/referrals.service';
 import { toOwnUserResponse } from '@/modules/users/dto/user.response';
 import { User } from '@/modules/users/entities/user.entity';
-import { UsersService } from '@/modules/users/users.service';
+import { UserAccountsService } from '@/modules/users/user-accounts.service';
 import { AuthErrors } from './auth.errors';
 import { AuthResponse, ChangePasswordDto, LoginDto, LogoutDto, RegisterDto, SessionListResponse, TokenPairResponse } from './dto/auth.dto';
 import { ClientInfo, SessionsService } from './sessions.service';
@@ -15,7 +15,7 @@ import { ClientInfo, SessionsService } from './sessions.service';
 export class AuthService {
   constructor(
     private readonly em: EntityManager,
-    private readonly users: UsersService,
+    private readonly users: UserAccountsService,
     private readonly sessions: SessionsService,
     private readonly referrals: ReferralsService,
     private readonly verification: VerificationMailer,

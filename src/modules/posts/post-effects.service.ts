@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxService } from '@/common/outbox/outbox.service';
-import { UsersService } from '@/modules/users/users.service';
+import { UserCountersService } from '@/modules/users/user-counters.service';
 import { Post } from './entities/post.entity';
 import { PostRow } from './post-row';
 import { PostsRepository } from './repositories/posts.repository';
@@ -15,7 +15,7 @@ import { PostsRepository } from './repositories/posts.repository';
 export class PostEffectsService {
   constructor(
     private readonly posts: PostsRepository,
-    private readonly users: UsersService,
+    private readonly users: UserCountersService,
     private readonly outbox: OutboxService,
   ) {}
 

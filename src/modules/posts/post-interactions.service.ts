@@ -5,6 +5,7 @@ import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { PublicUserResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
+import { UserCountersService } from '@/modules/users/user-counters.service';
 import { UsersService } from '@/modules/users/users.service';
 import { PostResponse } from './dto/post.dto';
 import { PostAccessPolicy, VisiblePost } from './post-access.policy';
@@ -20,13 +21,18 @@ import { PostsRepository } from './repositories/posts.repository';
 @Injectable()
 export class PostInteractionsService {
   constructor(
-    private readonly em: EntityManager,
     private readonly posts: PostsRepository,
     private readonly policy: PostAccessPolicy,
     private readonly views: PostViewsService,
     private readonly users: UsersService,
     private readonly outbox: OutboxService,
+    private readonly counters: UserCountersService,
   ) {}
+
+  /** The app's entity manager, which the repository shares: no extra dependency for it. */
+  private get em(): EntityManager {
+    return this.posts.getEntityManager();
+  }
 
   /** The post acted on: a repost stands for its original (judged with it by `requireVisible`). */
   private async target(actor: AuthUser, id: string): Promise<VisiblePost> {
@@ -56,7 +62,7 @@ export class PostInteractionsService {
     await this.em.fork().transactional(async (em: EntityManager) => {
       const repostId = v7();
       if (!(await this.posts.addRepost(em, repostId, actor.id, postId))) return;
-      await this.users.adjustPostsCount(em, actor.id, 1);
+      await this.counters.adjustPostsCount(em, actor.id, 1);
       if (authorId !== actor.id) {
         this.outbox.record(em, 'post.reposted', { postId, repostId, userId: actor.id, authorId });
       }
@@ -67,7 +73,7 @@ export class PostInteractionsService {
   async unrepost(actor: AuthUser, id: string): Promise<PostResponse> {
     const post = await this.target(actor, id);
     await this.em.fork().transactional(async (em: EntityManager) => {
-      if (await this.posts.removeRepost(em, actor.id, post.row.id)) await this.users.adjustPostsCount(em, actor.id, -1);
+      if (await this.posts.removeRepost(em, actor.id, post.row.id)) await this.counters.adjustPostsCount(em, actor.id, -1);
     });
     return this.views.answer(actor, post);
   }

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AccountDataRegistry, keysetItems } from '@/common/account-data/account-data.registry';
-import { UsersService } from '@/modules/users/users.service';
+import { UserCountersService } from '@/modules/users/user-counters.service';
 
 /** Posts per erasure batch: each deletion cascades (likes, hashtags, notifications), so fewer than other rows. */
 const POSTS_BATCH = 200;
@@ -16,7 +16,7 @@ export class PostsAccountDataService implements OnModuleInit {
   constructor(
     private readonly em: EntityManager,
     private readonly registry: AccountDataRegistry,
-    private readonly users: UsersService,
+    private readonly users: UserCountersService,
   ) {}
 
   onModuleInit(): void {

@@ -3,24 +3,24 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { RelationshipResponse } from '@/modules/users/dto/user.response';
+import { UserCountersService } from '@/modules/users/user-counters.service';
 import { UsersService } from '@/modules/users/users.service';
 import { BlocksRepository } from './repositories/blocks.repository';
 import { FollowsRepository } from './repositories/follows.repository';
-import { MutesRepository } from './repositories/mutes.repository';
 import { SocialErrors } from './social.errors';
 import { SocialService } from './social.service';
 
 /**
- * The viewer changes a relationship: follow, unfollow, block, unblock, mute, unmute. Each answers the relationship as
- * it stands after (SocialService). A follow's counters move in the transaction that inserted or deleted it.
+ * The viewer follows, unfollows, blocks or unblocks someone (muting is MutingService's). Each answers the relationship
+ * as it stands after (SocialService). A follow's counters move in the transaction that inserted or deleted it.
  */
 @Injectable()
 export class RelationshipsService {
   constructor(
     private readonly follows: FollowsRepository,
     private readonly blocks: BlocksRepository,
-    private readonly mutes: MutesRepository,
     private readonly users: UsersService,
+    private readonly counters: UserCountersService,
     private readonly outbox: OutboxService,
     private readonly social: SocialService,
   ) {}
@@ -36,7 +36,7 @@ export class RelationshipsService {
     if (await this.blocks.isBlockedEitherWay(actor.id, target.id)) throw SocialErrors.blocked();
     await this.em().fork().transactional(async (em) => {
       if (!(await this.follows.follow(em, actor.id, target.id))) return;
-      await this.users.adjustFollowCounts(em, actor.id, target.id, 1);
+      await this.counters.adjustFollowCounts(em, actor.id, target.id, 1);
       this.outbox.record(em, 'user.followed', { followerId: actor.id, followingId: target.id });
     });
     return this.social.relationship(actor.id, target.id);
@@ -68,25 +68,12 @@ export class RelationshipsService {
 
   /** In the caller's transaction: the follow goes, and the users' counters move only if it existed. */
   private async removeFollow(em: EntityManager, followerId: string, followingId: string): Promise<void> {
-    if (await this.follows.unfollow(em, followerId, followingId)) await this.users.adjustFollowCounts(em, followerId, followingId, -1);
+    if (await this.follows.unfollow(em, followerId, followingId)) await this.counters.adjustFollowCounts(em, followerId, followingId, -1);
   }
 
   async unblock(actor: AuthUser, username: string): Promise<RelationshipResponse> {
     const target = await this.users.getActiveByUsername(username);
     await this.blocks.unblock(this.em(), actor.id, target.id);
-    return this.social.relationship(actor.id, target.id);
-  }
-
-  async mute(actor: AuthUser, username: string): Promise<RelationshipResponse> {
-    const target = await this.users.getActiveByUsername(username);
-    if (target.id === actor.id) throw SocialErrors.self('mute');
-    await this.mutes.mute(this.em(), actor.id, target.id);
-    return this.social.relationship(actor.id, target.id);
-  }
-
-  async unmute(actor: AuthUser, username: string): Promise<RelationshipResponse> {
-    const target = await this.users.getActiveByUsername(username);
-    await this.mutes.unmute(this.em(), actor.id, target.id);
     return this.social.relationship(actor.id, target.id);
   }
 }

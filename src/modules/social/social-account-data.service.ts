@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AccountDataRegistry, keysetItems } from '@/common/account-data/account-data.registry';
-import { UsersService } from '@/modules/users/users.service';
+import { UserCountersService } from '@/modules/users/user-counters.service';
 
 const BATCH = 1000;
 
@@ -11,7 +11,7 @@ export class SocialAccountDataService implements OnModuleInit {
   constructor(
     private readonly em: EntityManager,
     private readonly registry: AccountDataRegistry,
-    private readonly users: UsersService,
+    private readonly users: UserCountersService,
   ) {}
 
   onModuleInit(): void {

@@ -7,6 +7,7 @@ import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { PublicUserResponse, RelationshipResponse } from '@/modules/users/dto/user.response';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { UserPageResponse } from './dto/social.dto';
+import { MutingService } from './muting.service';
 import { RelationshipsService } from './relationships.service';
 import { SocialService } from './social.service';
 
@@ -17,6 +18,7 @@ export class SocialController {
   constructor(
     private readonly social: SocialService,
     private readonly relationships: RelationshipsService,
+    private readonly muting: MutingService,
   ) {}
 
   @Public()
@@ -76,12 +78,12 @@ export class SocialController {
   @ApiOkResponse({ type: RelationshipResponse })
   @ApiProblems([422, 'Muting yourself'])
   mute(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
-    return this.relationships.mute(actor, username);
+    return this.muting.mute(actor, username);
   }
 
   @Delete('mute')
   @ApiOkResponse({ type: RelationshipResponse })
   unmute(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam) {
-    return this.relationships.unmute(actor, username);
+    return this.muting.unmute(actor, username);
   }
 }

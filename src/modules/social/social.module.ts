@@ -6,6 +6,7 @@ import { UsersModule } from '@/modules/users/users.module';
 import { Block } from './entities/block.entity';
 import { Follow } from './entities/follow.entity';
 import { Mute } from './entities/mute.entity';
+import { MutingService } from './muting.service';
 import { RelationshipsService } from './relationships.service';
 import { SocialController } from './social.controller';
 import { SocialAccountDataService } from './social-account-data.service';
@@ -17,6 +18,7 @@ import { SocialService } from './social.service';
   providers: [
     SocialService,
     RelationshipsService,
+    MutingService,
     SocialAccountDataService,
     // Billing's port, bound by the app root (BillingModule.forRoot).
     { provide: BLOCK_CHECK, useFactory: (social: SocialService): BlockCheck => social, inject: [SocialService] },

@@ -33,7 +33,7 @@ export class ProfileService {
     await this.applyProfileImages(user, dto);
     // Last: nothing is created at Stripe for a request that fails validation.
     if (dto.subscription_price_cents !== undefined) await this.applyPrice(user, dto.subscription_price_cents);
-    await this.users.save();
+    await this.em.flush();
     return toOwnUserResponse(user);
   }
 

@@ -8,7 +8,7 @@ import { LoginBudget } from '@/common/rate-limit/login-budget';
 import { verifyAgainstDummy, verifyPassword } from '@/common/security/password';
 import { SessionsService } from '@/modules/auth/sessions.service';
 import { TokensService } from '@/modules/auth/tokens.service';
-import { UsersService } from '@/modules/users/users.service';
+import { UserAccountsService } from '@/modules/users/user-accounts.service';
 
 export const QUEUE_DASHBOARD_REALM = 'x18 queues';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -37,7 +37,7 @@ function basicCredentials(header: string | undefined): { login: string; password
 export class QueueDashboardAuth {
   constructor(
     private readonly orm: MikroORM,
-    private readonly users: UsersService,
+    private readonly users: UserAccountsService,
     private readonly tokens: TokensService,
     private readonly sessions: SessionsService,
     private readonly budget: LoginBudget,

@@ -6,7 +6,7 @@ import { ErrorCode } from '@/common/errors/error-code';
 import { encrypt } from '@/common/security/encryption';
 import { User } from '@/modules/users/entities/user.entity';
 import { normalizeEmail } from '@/modules/users/user-identity';
-import { UsersService } from '@/modules/users/users.service';
+import { UserAccountsService } from '@/modules/users/user-accounts.service';
 import { AuthErrors } from '../auth.errors';
 import { UserOAuthIdentity } from '../entities/user-oauth-identity.entity';
 import { GoogleAuthErrors } from './google-auth.errors';
@@ -31,7 +31,7 @@ function isRace(error: unknown): boolean {
 export class GoogleAccountsService {
   constructor(
     private readonly em: EntityManager,
-    private readonly users: UsersService,
+    private readonly users: UserAccountsService,
     private readonly config: AppConfig,
   ) {}
 
