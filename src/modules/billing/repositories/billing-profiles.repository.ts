@@ -24,25 +24,23 @@ export class BillingProfilesRepository extends EntityRepository<BillingProfile> 
    * Stores the customer unless one is stored (racing checkouts got the same customer from Stripe under one idempotency
    * key): the first stored wins, and the stored one is answered.
    */
-  async recordCustomer(userId: string, customerId: string): Promise<string> {
-    const [row] = await this.getEntityManager().execute<{ stripe_customer_id: string }[]>(
-      `insert into billing_profiles (user_id, stripe_customer_id, created_at, updated_at) values (?, ?, now(), now())
-       on conflict (user_id) do update set stripe_customer_id = coalesce(billing_profiles.stripe_customer_id, excluded.stripe_customer_id), updated_at = now()
-       returning stripe_customer_id`,
-      [userId, customerId],
-    );
-    return row.stripe_customer_id;
+  recordCustomer(userId: string, customerId: string): Promise<string> {
+    return this.storeFirst(userId, 'stripe_customer_id', customerId);
   }
 
   /** Stores the creator's product unless one is stored; the stored one is answered. */
-  async recordProduct(userId: string, productId: string): Promise<string> {
-    const [row] = await this.getEntityManager().execute<{ stripe_product_id: string }[]>(
-      `insert into billing_profiles (user_id, stripe_product_id, created_at, updated_at) values (?, ?, now(), now())
-       on conflict (user_id) do update set stripe_product_id = coalesce(billing_profiles.stripe_product_id, excluded.stripe_product_id), updated_at = now()
-       returning stripe_product_id`,
-      [userId, productId],
+  recordProduct(userId: string, productId: string): Promise<string> {
+    return this.storeFirst(userId, 'stripe_product_id', productId);
+  }
+
+  private async storeFirst(userId: string, column: 'stripe_customer_id' | 'stripe_product_id', value: string): Promise<string> {
+    const [row] = await this.getEntityManager().execute<Record<typeof column, string>[]>(
+      `insert into billing_profiles (user_id, ${column}, created_at, updated_at) values (?, ?, now(), now())
+       on conflict (user_id) do update set ${column} = coalesce(billing_profiles.${column}, excluded.${column}), updated_at = now()
+       returning ${column}`,
+      [userId, value],
     );
-    return row.stripe_product_id;
+    return row[column];
   }
 
   /**
