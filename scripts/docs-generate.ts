@@ -111,7 +111,7 @@ function where(node: ts.Node): string {
   return `${relative(ROOT, file.fileName)}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
 }
 
-function readCode(): Code {
+async function readCode(): Promise<Code> {
   const program = sourceProgram();
   const checker = program.getTypeChecker();
   const files = program.getSourceFiles().filter((f) => f.fileName.startsWith(SRC + sep));
@@ -134,6 +134,21 @@ function readCode(): Code {
     return symbol?.declarations?.[0];
   };
 
+  /**
+   * The `@Module` classes an `imports` list names: `UsersModule`, `UsersModule.forRoot(…)`, a constant's or a
+   * condition's arrays. A parameter (`...ports`) is bound by the app root: those are ports, read from `provide:` below.
+   */
+  const moduleClassesIn = (e: ts.Expression): ts.ClassDeclaration[] => {
+    if (ts.isArrayLiteralExpression(e)) return e.elements.flatMap(moduleClassesIn);
+    if (ts.isSpreadElement(e) || ts.isParenthesizedExpression(e)) return moduleClassesIn(e.expression);
+    if (ts.isConditionalExpression(e)) return [...moduleClassesIn(e.whenTrue), ...moduleClassesIn(e.whenFalse)];
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) return moduleClassesIn(e.expression.expression);
+    if (!ts.isIdentifier(e)) return [];
+    const declaration = declarationOf(e);
+    if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer) return moduleClassesIn(declaration.initializer);
+    return declaration && ts.isClassDeclaration(declaration) && decorator(declaration, 'Module') ? [declaration] : [];
+  };
+
   const modules = new Map<string, ModuleInfo>([...folders].sort().map((f) => [f, { nestModules: [], tables: [], imports: new Set(), ports: new Map() }]));
   for (const cls of moduleClasses) {
     const owner = ownerOf(cls);
@@ -144,12 +159,8 @@ function readCode(): Code {
     if (ts.getCombinedModifierFlags(cls) & ts.ModifierFlags.Export) info.nestModules.push(`\`${cls.name!.text}\`${global ? ' (global)' : ''}`);
     for (const n of inside) {
       if (!ts.isPropertyAssignment(n)) continue;
-      if (n.name.getText() === 'imports' && ts.isArrayLiteralExpression(n.initializer)) {
-        for (const element of n.initializer.elements) {
-          // `UsersModule`, `UsersModule.forRoot(…)`; a spread (`...ports`) is bound by the app root: a port, below.
-          const target = ts.isCallExpression(element) && ts.isPropertyAccessExpression(element.expression) ? element.expression.expression : element;
-          const declaration = ts.isSpreadElement(target) ? undefined : declarationOf(target);
-          const imported = declaration && ts.isClassDeclaration(declaration) && decorator(declaration, 'Module') ? ownerOf(declaration) : undefined;
+      if (n.name.getText() === 'imports') {
+        for (const imported of moduleClassesIn(n.initializer).map(ownerOf)) {
           if (imported && imported !== owner && modules.has(imported)) info.imports.add(imported);
         }
       }
@@ -174,7 +185,7 @@ function readCode(): Code {
   // Where events are recorded: calls of OutboxService's methods, by the literal type they pass.
   const calls = nodes.filter((n): n is ts.CallExpression & { expression: ts.PropertyAccessExpression } => ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression));
   const recorders = new Map<DomainEventType, Recorder[]>();
-  const throughs = new Map<ts.Declaration, NonNullable<Recorder['through']>>();
+  const throughs = new Map<ts.MethodDeclaration, NonNullable<Recorder['through']>>();
   for (const call of calls) {
     const method = declarationOf(call.expression.name);
     if (!method || !ts.isMethodDeclaration(method) || !ts.isClassDeclaration(method.parent) || method.parent.name?.text !== OutboxService.name) continue;
@@ -197,10 +208,10 @@ function readCode(): Code {
     }
   }
   // Who calls a recording method from another module (mail's `request` records `mail.requested` for every feature).
-  const names = new Set([...throughs.keys()].map((d) => d.name!.getText()));
+  const names = new Set([...throughs.keys()].map((d) => d.name.getText()));
   for (const call of calls) {
     if (!names.has(call.expression.name.text)) continue;
-    const through = throughs.get(declarationOf(call.expression.name)!);
+    const through = throughs.get(declarationOf(call.expression.name) as ts.MethodDeclaration);
     const caller = ownerOf(call);
     if (through && caller) through.callers.add(caller);
   }
@@ -217,7 +228,8 @@ function readCode(): Code {
     if (!decorator(method, OnDomainEvent.name)) continue;
     const cls = method.parent as ts.ClassDeclaration;
     const name = method.name.getText();
-    const loaded = (require(method.getSourceFile().fileName) as Record<string, { prototype: Record<string, object> } | undefined>)[cls.name!.text];
+    const exports = (await import(method.getSourceFile().fileName)) as Record<string, { prototype: Record<string, object> } | undefined>;
+    const loaded = exports[cls.name!.text];
     const metadata = loaded && (Reflect.getMetadata(DOMAIN_EVENT_SUBSCRIBER, loaded.prototype[name]) as SubscriberMetadata | undefined);
     if (!metadata) throw new Error(`${where(method)}: no subscriber metadata on ${cls.name!.text}.${name} (is the class exported?)`);
     for (const type of metadata.types) {
@@ -346,7 +358,7 @@ function readmeProblems(readme: string, text: string, code: Code): string[] {
     .map((m) => `${readme}: the module map has no row for \`src/modules/${m}\`. Add one saying what the module holds.`);
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...options] = argv;
   const docsAt = options.indexOf('--docs');
   const docsRoot = docsAt >= 0 ? options[docsAt + 1] : ROOT;
@@ -354,7 +366,7 @@ function main(argv: string[]): number {
     console.error('usage: docs-generate.ts generate|check [--docs DIR]');
     return 2;
   }
-  const code = readCode();
+  const code = await readCode();
   const problems: string[] = [];
   const stale: string[] = [];
   const seen = new Set<string>();
@@ -378,4 +390,10 @@ function main(argv: string[]): number {
   return problems.length || (command === 'check' && stale.length) ? 1 : 0;
 }
 
-process.exit(main(process.argv.slice(2)));
+main(process.argv.slice(2)).then(
+  (status) => process.exit(status),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
