@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { DOMAIN_EVENT_TYPES } from '@/common/outbox/domain-events';
 
 const ROOT = join(__dirname, '..', '..');
+/** One run reads the sources with the TypeScript compiler: a few seconds idle, far more on a loaded machine. */
+const RUNS_TIMEOUT = 240_000;
 
 /** `npm run docs:generate|docs:check`, on a scratch copy of README.md and docs/ (the code is the repository's). */
 function run(command: 'generate' | 'check', docs: string): { status: number | null; output: string } {
@@ -39,7 +41,7 @@ describe('scripts/docs-generate.ts (npm run docs:check, in lint)', () => {
     const listed = [...events.matchAll(/^\| `([a-z_.]+)` \| [^|]+ \| `([a-z0-9._-]+)` /gm)].map(([, type, subscriber]) => `${type} ${subscriber}`);
     expect(new Set(listed.map((l) => l.split(' ')[0]))).toEqual(new Set(DOMAIN_EVENT_TYPES));
     expect(listed).toEqual(expect.arrayContaining(['user.blocked billing.block', 'report.resolved notifications.reports', 'account.deleted accounts.erase']));
-  });
+  }, RUNS_TIMEOUT);
 
   it('fails on a stale table, a missing part and a module missing from the README, saying which page and how to fix it', () => {
     const eventsPage = join(copy, 'docs/events.md');
@@ -61,5 +63,5 @@ describe('scripts/docs-generate.ts (npm run docs:check, in lint)', () => {
     expect(generate.status).toBe(1);
     expect(generate.output).toContain('rewrote docs/events.md');
     expect(readFileSync(eventsPage, 'utf8')).toBe(fresh);
-  });
+  }, RUNS_TIMEOUT);
 });
