@@ -111,140 +111,159 @@ function where(node: ts.Node): string {
   return `${relative(ROOT, file.fileName)}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
 }
 
-async function readCode(): Promise<Code> {
-  const program = sourceProgram();
-  const checker = program.getTypeChecker();
-  const files = program.getSourceFiles().filter((f) => f.fileName.startsWith(SRC + sep));
-  const nodes = files.flatMap((f) => descendants(f));
-  const classes = nodes.filter(ts.isClassDeclaration);
-  const moduleClasses = classes.filter((c) => decorator(c, 'Module'));
+/** Our sources as the compiler sees them, with the question every reading asks: which module is this node in? */
+class Sources {
+  readonly checker: ts.TypeChecker;
+  readonly nodes: ts.Node[];
+  /** Module folders (relative to src/modules), deepest first so that billing/entitlements' files are not billing's. */
+  readonly folders: string[];
 
-  // Deepest folder first, so that a file of billing/entitlements is not billing's.
-  const folders = [...new Set(moduleClasses.map((c) => dirname(c.getSourceFile().fileName)).filter((d) => d.startsWith(MODULES + sep)))]
-    .map((d) => relative(MODULES, d))
-    .sort((a, b) => b.length - a.length);
-  const ownerOf = (node: ts.Node): string | undefined => {
+  constructor(program: ts.Program) {
+    this.checker = program.getTypeChecker();
+    this.nodes = program.getSourceFiles().filter((f) => f.fileName.startsWith(SRC + sep)).flatMap(descendants);
+    const dirs = this.moduleClasses().map((c) => dirname(c.getSourceFile().fileName));
+    this.folders = [...new Set(dirs.filter((d) => d.startsWith(MODULES + sep)).map((d) => relative(MODULES, d)))].sort((a, b) => b.length - a.length);
+  }
+
+  moduleClasses(): ts.ClassDeclaration[] {
+    return this.nodes.filter(ts.isClassDeclaration).filter((c) => decorator(c, 'Module'));
+  }
+
+  ownerOf(node: ts.Node): string | undefined {
     const file = node.getSourceFile().fileName;
     if (file.startsWith(join(SRC, COMMON) + sep)) return COMMON;
-    return folders.find((f) => file.startsWith(join(MODULES, f) + sep));
-  };
-  const declarationOf = (node: ts.Node): ts.Declaration | undefined => {
-    let symbol = checker.getSymbolAtLocation(node);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    return this.folders.find((f) => file.startsWith(join(MODULES, f) + sep));
+  }
+
+  declarationOf(node: ts.Node): ts.Declaration | undefined {
+    let symbol = this.checker.getSymbolAtLocation(node);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
     return symbol?.declarations?.[0];
-  };
+  }
 
   /**
    * The `@Module` classes an `imports` list names: `UsersModule`, `UsersModule.forRoot(…)`, a constant's or a
-   * condition's arrays. A parameter (`...ports`) is bound by the app root: those are ports, read from `provide:` below.
+   * condition's arrays. A parameter (`...ports`) is bound by the app root: those are ports, read from `provide:`.
    */
-  const moduleClassesIn = (e: ts.Expression): ts.ClassDeclaration[] => {
-    if (ts.isArrayLiteralExpression(e)) return e.elements.flatMap(moduleClassesIn);
-    if (ts.isSpreadElement(e) || ts.isParenthesizedExpression(e)) return moduleClassesIn(e.expression);
-    if (ts.isConditionalExpression(e)) return [...moduleClassesIn(e.whenTrue), ...moduleClassesIn(e.whenFalse)];
-    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) return moduleClassesIn(e.expression.expression);
-    if (!ts.isIdentifier(e)) return [];
-    const declaration = declarationOf(e);
-    if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer) return moduleClassesIn(declaration.initializer);
+  moduleClassesIn(e: ts.Expression): ts.ClassDeclaration[] {
+    if (ts.isArrayLiteralExpression(e)) return e.elements.flatMap((x) => this.moduleClassesIn(x));
+    if (ts.isSpreadElement(e) || ts.isParenthesizedExpression(e)) return this.moduleClassesIn(e.expression);
+    if (ts.isConditionalExpression(e)) return [...this.moduleClassesIn(e.whenTrue), ...this.moduleClassesIn(e.whenFalse)];
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) return this.moduleClassesIn(e.expression.expression);
+    const declaration = ts.isIdentifier(e) ? this.declarationOf(e) : undefined;
+    if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer) return this.moduleClassesIn(declaration.initializer);
     return declaration && ts.isClassDeclaration(declaration) && decorator(declaration, 'Module') ? [declaration] : [];
-  };
+  }
 
-  const modules = new Map<string, ModuleInfo>([...folders].sort().map((f) => [f, { nestModules: [], tables: [], imports: new Set(), ports: new Map() }]));
-  for (const cls of moduleClasses) {
-    const owner = ownerOf(cls);
+  calls(): (ts.CallExpression & { expression: ts.PropertyAccessExpression })[] {
+    return this.nodes.filter((n): n is ts.CallExpression & { expression: ts.PropertyAccessExpression } => ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression));
+  }
+}
+
+function readModules(src: Sources): Map<string, ModuleInfo> {
+  const modules = new Map<string, ModuleInfo>([...src.folders].sort().map((f) => [f, { nestModules: [], tables: [], imports: new Set(), ports: new Map() }]));
+  for (const cls of src.moduleClasses()) {
+    const owner = src.ownerOf(cls);
     const info = owner && modules.get(owner);
     if (!info) continue; // the app root and src/common's infrastructure
-    const inside = descendants(cls);
-    const global = !!decorator(cls, 'Global') || inside.some((n) => ts.isPropertyAssignment(n) && n.name.getText() === 'global' && n.initializer.kind === ts.SyntaxKind.TrueKeyword);
+    const assignments = descendants(cls).filter(ts.isPropertyAssignment);
+    const global = !!decorator(cls, 'Global') || assignments.some((n) => n.name.getText() === 'global' && n.initializer.kind === ts.SyntaxKind.TrueKeyword);
     if (ts.getCombinedModifierFlags(cls) & ts.ModifierFlags.Export) info.nestModules.push(`\`${cls.name!.text}\`${global ? ' (global)' : ''}`);
-    for (const n of inside) {
-      if (!ts.isPropertyAssignment(n)) continue;
-      if (n.name.getText() === 'imports') {
-        for (const imported of moduleClassesIn(n.initializer).map(ownerOf)) {
-          if (imported && imported !== owner && modules.has(imported)) info.imports.add(imported);
-        }
-      }
-      if (n.name.getText() === 'provide') {
-        const declaration = declarationOf(n.initializer);
-        const consumer = declaration && ownerOf(declaration);
-        if (consumer && consumer !== owner && modules.has(consumer)) {
-          info.ports.set(consumer, new Set([...(info.ports.get(consumer) ?? []), n.initializer.getText()]));
-        }
+    for (const n of assignments.filter((a) => a.name.getText() === 'imports')) {
+      for (const imported of src.moduleClassesIn(n.initializer).map((c) => src.ownerOf(c))) {
+        if (imported && imported !== owner && modules.has(imported)) info.imports.add(imported);
       }
     }
+    for (const n of assignments.filter((a) => a.name.getText() === 'provide')) {
+      const declaration = src.declarationOf(n.initializer);
+      const consumer = declaration && src.ownerOf(declaration);
+      if (consumer && consumer !== owner && modules.has(consumer)) info.ports.set(consumer, new Set([...(info.ports.get(consumer) ?? []), n.initializer.getText()]));
+    }
   }
+  return modules;
+}
 
-  const commonTables: string[] = [];
-  for (const cls of classes) {
+/** Tables by owner (a module, or `common`): the `tableName` of each `@Entity`. */
+function readTables(src: Sources): Map<string, string[]> {
+  const tables = new Map<string, string[]>();
+  for (const cls of src.nodes.filter(ts.isClassDeclaration)) {
     const table = property(decorator(cls, 'Entity')?.arguments[0], 'tableName');
-    if (!table || !ts.isStringLiteral(table)) continue;
-    const owner = ownerOf(cls);
-    (owner === COMMON ? commonTables : owner ? modules.get(owner)?.tables : undefined)?.push(`\`${table.text}\``);
+    const owner = src.ownerOf(cls);
+    if (table && ts.isStringLiteral(table) && owner) tables.set(owner, [...(tables.get(owner) ?? []), `\`${table.text}\``].sort());
   }
+  return tables;
+}
 
-  // Where events are recorded: calls of OutboxService's methods, by the literal type they pass.
-  const calls = nodes.filter((n): n is ts.CallExpression & { expression: ts.PropertyAccessExpression } => ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression));
+/** Where events are recorded: calls of OutboxService's methods, by the literal type they pass. */
+function readRecorders(src: Sources): Map<DomainEventType, Recorder[]> {
   const recorders = new Map<DomainEventType, Recorder[]>();
   const throughs = new Map<ts.MethodDeclaration, NonNullable<Recorder['through']>>();
-  for (const call of calls) {
-    const method = declarationOf(call.expression.name);
+  for (const call of src.calls()) {
+    const method = src.declarationOf(call.expression.name);
     if (!method || !ts.isMethodDeclaration(method) || !ts.isClassDeclaration(method.parent) || method.parent.name?.text !== OutboxService.name) continue;
     const index = method.parameters.findIndex((p) => p.name.getText() === 'type');
-    const types = stringLiterals(checker.getTypeAtLocation(call.arguments[index]));
+    const types = stringLiterals(src.checker.getTypeAtLocation(call.arguments[index])) as DomainEventType[];
     if (!types.length) throw new Error(`${where(call)}: which event does this record? Pass its type as a string literal.`);
-    const module = ownerOf(call) ?? relative(ROOT, call.getSourceFile().fileName);
-    let through: Recorder['through'];
+    const module = src.ownerOf(call) ?? relative(ROOT, call.getSourceFile().fileName);
     const enclosing = ts.findAncestor(call, ts.isMethodDeclaration);
-    const enclosingClass = enclosing && ts.isClassDeclaration(enclosing.parent) ? enclosing.parent : undefined;
+    const owner = enclosing && ts.isClassDeclaration(enclosing.parent) ? enclosing.parent.name?.text : undefined;
     const isPublic = enclosing && !(ts.getCombinedModifierFlags(enclosing) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
-    if (enclosing && enclosingClass?.name && isPublic) {
-      through = throughs.get(enclosing) ?? { method: `${enclosingClass.name.text}.${enclosing.name.getText()}`, callers: new Set() };
-      throughs.set(enclosing, through);
-    }
-    for (const type of types as DomainEventType[]) {
+    const through = enclosing && owner && isPublic ? (throughs.get(enclosing) ?? { method: `${owner}.${enclosing.name.getText()}`, callers: new Set<string>() }) : undefined;
+    if (enclosing && through) throughs.set(enclosing, through);
+    for (const type of types) {
       const list = recorders.get(type) ?? [];
-      if (!list.some((r) => r.module === module && r.through === through)) list.push({ module, through });
-      recorders.set(type, list);
+      if (!list.some((r) => r.module === module && r.through === through)) recorders.set(type, [...list, { module, through }]);
     }
   }
   // Who calls a recording method from another module (mail's `request` records `mail.requested` for every feature).
   const names = new Set([...throughs.keys()].map((d) => d.name.getText()));
-  for (const call of calls) {
-    if (!names.has(call.expression.name.text)) continue;
-    const through = throughs.get(declarationOf(call.expression.name) as ts.MethodDeclaration);
-    const caller = ownerOf(call);
+  for (const call of src.calls().filter((c) => names.has(c.expression.name.text))) {
+    const through = throughs.get(src.declarationOf(call.expression.name) as ts.MethodDeclaration);
+    const caller = src.ownerOf(call);
     if (through && caller) through.callers.add(caller);
   }
-  for (const list of recorders.values()) {
-    for (const r of list) {
-      r.through?.callers.delete(r.module);
-      if (!r.through?.callers.size) r.through = undefined;
-    }
+  for (const r of [...recorders.values()].flat()) {
+    r.through?.callers.delete(r.module);
+    if (!r.through?.callers.size) r.through = undefined;
   }
+  return recorders;
+}
 
-  // Who handles them: the decorated methods, with the metadata the worker reads at start-up.
+/** Who handles them: the methods `@OnDomainEvent` decorates, with the metadata the worker reads at start-up. */
+async function readHandlers(src: Sources): Promise<Map<DomainEventType, Handler[]>> {
   const handlers = new Map<DomainEventType, Handler[]>();
-  for (const method of nodes.filter(ts.isMethodDeclaration)) {
-    if (!decorator(method, OnDomainEvent.name)) continue;
-    const cls = method.parent as ts.ClassDeclaration;
+  for (const method of src.nodes.filter(ts.isMethodDeclaration).filter((m) => decorator(m, OnDomainEvent.name))) {
+    const cls = (method.parent as ts.ClassDeclaration).name!.text;
     const name = method.name.getText();
-    const exports = (await import(method.getSourceFile().fileName)) as Record<string, { prototype: Record<string, object> } | undefined>;
-    const loaded = exports[cls.name!.text];
-    const metadata = loaded && (Reflect.getMetadata(DOMAIN_EVENT_SUBSCRIBER, loaded.prototype[name]) as SubscriberMetadata | undefined);
-    if (!metadata) throw new Error(`${where(method)}: no subscriber metadata on ${cls.name!.text}.${name} (is the class exported?)`);
+    const exported = ((await import(method.getSourceFile().fileName)) as Record<string, { prototype: Record<string, object> } | undefined>)[cls];
+    const metadata = exported && (Reflect.getMetadata(DOMAIN_EVENT_SUBSCRIBER, exported.prototype[name]) as SubscriberMetadata | undefined);
+    if (!metadata) throw new Error(`${where(method)}: no subscriber metadata on ${cls}.${name} (is the class exported?)`);
     for (const type of metadata.types) {
-      const handler = { module: ownerOf(method)!, subscriber: metadata.subscriber, queue: metadata.queue, method: `${cls.name!.text}.${name}` };
+      const handler = { module: src.ownerOf(method)!, subscriber: metadata.subscriber, queue: metadata.queue, method: `${cls}.${name}` };
       handlers.set(type, [...(handlers.get(type) ?? []), handler]);
     }
   }
-  const queueDocs = new Map<string, string>();
-  for (const e of nodes.filter(ts.isEnumDeclaration).filter((e) => e.name.text === 'QueueName')) {
+  return handlers;
+}
+
+/** What each queue is for: its `QueueName` member's comment. */
+function readQueueDocs(src: Sources): Map<string, string> {
+  const docs = new Map<string, string>();
+  for (const e of src.nodes.filter(ts.isEnumDeclaration).filter((e) => e.name.text === 'QueueName')) {
     for (const member of e.members) {
-      const doc = checker.getSymbolAtLocation(member.name)?.getDocumentationComment(checker);
-      if (member.initializer && ts.isStringLiteral(member.initializer) && doc) queueDocs.set(member.initializer.text, ts.displayPartsToString(doc));
+      const doc = src.checker.getSymbolAtLocation(member.name)?.getDocumentationComment(src.checker);
+      if (member.initializer && ts.isStringLiteral(member.initializer) && doc) docs.set(member.initializer.text, ts.displayPartsToString(doc));
     }
   }
-  return { modules, commonTables, recorders, handlers, queueDocs };
+  return docs;
+}
+
+async function readCode(): Promise<Code> {
+  const src = new Sources(sourceProgram());
+  const modules = readModules(src);
+  const tables = readTables(src);
+  for (const [name, m] of modules) m.tables = tables.get(name) ?? [];
+  return { modules, commonTables: tables.get(COMMON) ?? [], recorders: readRecorders(src), handlers: await readHandlers(src), queueDocs: readQueueDocs(src) };
 }
 
 // ------------------------------------------------------------------------------------------------------ the parts
@@ -291,13 +310,13 @@ function moduleMap(code: Code): string {
     const m = code.modules.get(name)!;
     const ports = [...m.ports].map(([consumer, tokens]) => `${consumer} (${list([...tokens].map((t) => `\`${t}\``))})`);
     const { records, handles } = eventsOf(code, name);
-    return row([`\`${name}\``, list(m.nestModules), list(m.tables.sort(), 'none'), list([...m.imports].sort(), 'none'), list(ports), list(records), list(handles)]);
+    return row([`\`${name}\``, list(m.nestModules), list(m.tables, 'none'), list([...m.imports].sort(), 'none'), list(ports), list(records), list(handles)]);
   });
   return [
     '| Module (`src/modules/…`) | Nest module | Owns (tables) | Imports (Nest modules of) | Implements ports of | Records events | Handles events |',
     '|---|---|---|---|---|---|---|',
     ...rows,
-    row(['`src/common` (not a module)', '', list(code.commonTables.sort()), '', '', '', '']),
+    row(['`src/common` (not a module)', '', list(code.commonTables), '', '', '', '']),
   ].join('\n');
 }
 
