@@ -1,7 +1,9 @@
 /**
  * `npm run lint` runs this: every relative link in README.md and docs/**.md must name a file that exists, and a
  * `#fragment` pointing into a Markdown file must name one of its headings (GitHub's anchor rule). Links with a
- * scheme (https:, mailto:) are not fetched. Exits 1 listing each broken link as `file:line: target (why)`.
+ * scheme (https:, mailto:) are not fetched. Comments in src/, scripts/, bench/, test/ and eslint/ are held to the same:
+ * a `docs/<page>.md#anchor` they name must exist, and so must a README section they quote (`the README's "Section"`).
+ * Exits 1 listing each broken link as `file:line: target (why)`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -85,6 +87,36 @@ function checkTarget(from: string, target: string): string | undefined {
   return anchors(readFileSync(resolved, 'utf8')).has(decodeURIComponent(fragment).toLowerCase()) ? undefined : `no heading #${fragment}`;
 }
 
+/**
+ * The broken pointers to the docs in one source file's text: `docs/<page>.md#anchor` must name a page and one of its
+ * headings, and `the README's "Section"` a heading of README.md (comments that point to a section that moved).
+ */
+export function brokenCodeReferences(file: string): BrokenLink[] {
+  const broken: BrokenLink[] = [];
+  const readme = join(ROOT, 'README.md');
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, index) => {
+      const found = [
+        ...[...line.matchAll(/\bdocs\/[\w./-]+\.md(?:#[\w-]+)?/g)].map((m) => ({ target: m[0], reason: checkTarget(readme, m[0]) })),
+        ...[...line.matchAll(/README's "([^"]+)"/g)].map((m) => ({
+          target: m[0],
+          reason: anchors(readFileSync(readme, 'utf8')).has(slug(m[1])) ? undefined : 'README.md has no such section: point to the docs/ page that holds it',
+        })),
+      ];
+      for (const { target, reason } of found) if (reason) broken.push({ file: relative(ROOT, file), line: index + 1, target, reason });
+    });
+  return broken;
+}
+
+function sourceFiles(): string[] {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(join(dir, entry.name)) : /\.(ts|mjs|js)$/.test(entry.name) ? [join(dir, entry.name)] : [],
+    );
+  return ['src', 'scripts', 'bench', 'test', 'eslint'].map((d) => join(ROOT, d)).filter(existsSync).flatMap(walk);
+}
+
 function markdownFiles(): string[] {
   const docs = join(ROOT, 'docs');
   const walk = (dir: string): string[] =>
@@ -96,11 +128,12 @@ function markdownFiles(): string[] {
 
 if (require.main === module) {
   const files = markdownFiles();
-  const broken = files.flatMap(brokenLinks);
+  const sources = sourceFiles().filter((file) => file !== __filename); // its own comments and patterns show the form
+  const broken = [...files.flatMap(brokenLinks), ...sources.flatMap(brokenCodeReferences)];
   for (const b of broken) console.error(`${b.file}:${b.line}: ${b.target} (${b.reason})`);
   if (broken.length) {
-    console.error(`${broken.length} broken link(s) in ${files.length} Markdown files`);
+    console.error(`${broken.length} broken link(s) in ${files.length} Markdown files and ${sources.length} source files`);
     process.exit(1);
   }
-  console.log(`doc links: ${files.length} Markdown files, every relative link resolves`);
+  console.log(`doc links: ${files.length} Markdown files and the docs/ pointers of ${sources.length} source files resolve`);
 }

@@ -1,7 +1,7 @@
 /**
  * Demo data at scale through the real schema: `npm run seed:demo -- --users 10000 --posts 1000000`.
- * Deterministic for a given seed and day (timestamps end at the start of the current UTC day). See `--help` and the
- * README's "Demo data" section.
+ * Deterministic for a given seed and day (timestamps end at the start of the current UTC day). See `--help` and
+ * docs/benchmarks.md#demo-data.
  */
 import { hashPassword } from '@/common/security/password';
 import { escapeHtml } from '@/modules/posts/post-content';

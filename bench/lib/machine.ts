@@ -1,6 +1,6 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 
-/** Below this 1-minute load average the machine counts as idle for a run (the README's table needs one). */
+/** Below this 1-minute load average the machine counts as idle for a run (docs/benchmarks.md#latest-figures needs one). */
 export const IDLE_LOAD = 0.5;
 
 /** The 1-, 5- and 15-minute load averages, two decimals. */

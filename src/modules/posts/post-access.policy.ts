@@ -71,7 +71,7 @@ export function combine(...parts: JudgedPosts[]): JudgedPosts {
  * - a post removed by a moderator is gone for everyone, its author included;
  * - the author sees everything else; suspended authors vanish; a block hides each side's posts from the other;
  * - `public` is for everyone, `followers` for followers, `subscribers` for subscribers with access (the entitlements
- *   rule, `billing/entitlements/subscriber-access.ts`);
+ *   rule, `entitlements/subscriber-access.ts`);
  * - `is_premium` locks the content: without a price for subscribers with access, with a price for buyers only;
  * - a repost is shown only while its original is.
  *

@@ -14,8 +14,7 @@ import { TimelinePages } from './timeline-pages';
 
 /**
  * Timelines are computed on read from the composite keyset indexes (fan-out on read): every page is one indexed
- * query (TimelinePages), then the batched post rendering. See the README's "Timelines" section for the design and
- * its numbers.
+ * query (TimelinePages), then the batched post rendering. See docs/timelines.md for the design and its numbers.
  */
 @Injectable()
 export class FeedsService {

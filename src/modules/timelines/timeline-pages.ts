@@ -34,7 +34,8 @@ function before(cursor: Keyset | undefined): { sql: string; params: unknown[] } 
  * The four timeline page queries, each one indexed keyset query returning post rows for PostViewsService to render.
  * They filter in SQL with the shared predicates (social's block/mute, entitlements' subscriber access) so a page is
  * never short of what the policy would show; the policy still judges every row when it is rendered. Pages run on a
- * read replica when there is one (they may lag the primary by the replication delay; see the README's "Scaling out").
+ * read replica when there is one (they may lag the primary by the replication delay; see
+ * docs/scaling-out.md#read-replicas-which-endpoint-reads-where).
  */
 @Injectable()
 export class TimelinePages {
@@ -47,7 +48,7 @@ export class TimelinePages {
   /**
    * Home: the viewer's own posts and those of everyone they follow, reposts included, newest first, minus muted
    * authors (and reposts of their posts) and subscriber-only posts the viewer has no access to. Two plans, chosen by
-   * how many the viewer follows (measured in the README's "Timelines" section):
+   * how many the viewer follows (measured in docs/timelines.md):
    * - few: one `posts_user_created_idx` probe per followed author, merged (cost grows with the follow count);
    * - many: a backward walk of the `created_at` index keeping followed authors' posts (cost shrinks as the
    *   followed share of all posts grows).

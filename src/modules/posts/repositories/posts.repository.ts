@@ -11,7 +11,8 @@ import { POST_COLUMNS, POST_FROM, POST_LIVE, PostRow } from '../post-row';
 /**
  * Reads by id (`findRows`: the re-read after a create or edit, reposted originals, access checks) and the viewer's
  * own likes and reposts run on the primary. Pages of posts (replies, threads, likers) run on a read replica
- * when there is one: a page may lag the primary by the replication delay. See the README's "Scaling out".
+ * when there is one: a page may lag the primary by the replication delay (see
+ * docs/scaling-out.md#read-replicas-which-endpoint-reads-where).
  */
 export class PostsRepository extends EntityRepository<Post> {
   private rows(sql: string, params: unknown[], em: EntityManager = this.getEntityManager()): Promise<PostRow[]> {
