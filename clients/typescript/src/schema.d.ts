@@ -1690,6 +1690,10 @@ export interface components {
             /** @description For an account without a password (Google sign-in only): its username */
             confirm_username?: string;
         };
+        RequestExportDto: {
+            /** @description Required for an account with a password (wrong or missing: 422). An account without one (Google sign-in only) needs a session signed in within the last 10 minutes instead (else 403) */
+            current_password?: string;
+        };
         ExportResponse: {
             /** Format: uuid */
             id: string;
@@ -5065,6 +5069,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited (report): `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
             503: {
                 headers: {
@@ -7228,7 +7241,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestExportDto"];
+            };
+        };
         responses: {
             /** @description A worker builds the ZIP and mails a download link valid 24 hours */
             202: {
@@ -7257,6 +7274,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An account without a password whose session signed in more than 10 minutes ago: sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An export is already pending */
             409: {
                 headers: {
@@ -7277,6 +7303,15 @@ export interface operations {
             };
             /** @description The body is not of an accepted content type (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong or missing current_password (an account with a password) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7404,7 +7439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown export, or an invalid or expired link */
+            /** @description Unknown export, an invalid or expired link, or an owner since suspended or deleted */
             404: {
                 headers: {
                     [name: string]: unknown;

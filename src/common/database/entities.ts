@@ -9,6 +9,7 @@ import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { EarningsEntry } from '@/modules/billing/entities/earnings-entry.entity';
 import { EarningsMonth } from '@/modules/billing/entities/earnings-month.entity';
+import { CheckoutSession } from '@/modules/billing/entities/checkout-session.entity';
 import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
 import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
@@ -49,6 +50,7 @@ export const ENTITIES = [
   EarningsMonth,
   SubscriptionRevenue,
   PayoutAccount,
+  CheckoutSession,
   Session,
   UserOAuthIdentity,
   ReferralCode,

@@ -38,6 +38,7 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
     case 'mediaUpload':
     case 'postCreate':
     case 'email':
+    case 'report':
       return req.user?.id ?? req.ip;
   }
 }

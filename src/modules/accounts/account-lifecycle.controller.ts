@@ -3,6 +3,7 @@ import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiConflictResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiProduces,
@@ -15,7 +16,7 @@ import type { FastifyReply } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Public } from '@/common/auth/auth.decorators';
 import { AccountDeletionService } from './account-deletion.service';
-import { AcceptedResponse, DeleteAccountDto, ExportResponse } from './dto/accounts.dto';
+import { AcceptedResponse, DeleteAccountDto, ExportResponse, RequestExportDto } from './dto/accounts.dto';
 import { ExportsService } from './exports.service';
 
 @ApiTags('account')
@@ -40,10 +41,12 @@ export class AccountLifecycleController {
   @HttpCode(202)
   @ApiBearerAuth()
   @ApiAcceptedResponse({ type: ExportResponse, description: 'A worker builds the ZIP and mails a download link valid 24 hours' })
+  @ApiUnprocessableEntityResponse({ description: 'Wrong or missing current_password (an account with a password)' })
+  @ApiForbiddenResponse({ description: 'An account without a password whose session signed in more than 10 minutes ago: sign in again' })
   @ApiConflictResponse({ description: 'An export is already pending' })
   @ApiTooManyRequestsResponse({ description: 'One export per day, with Retry-After' })
-  requestExport(@CurrentUser() actor: AuthUser) {
-    return this.exports.request(actor);
+  requestExport(@CurrentUser() actor: AuthUser, @Body() dto: RequestExportDto) {
+    return this.exports.request(actor, dto);
   }
 
   @Get('me/exports/:id')
@@ -60,7 +63,7 @@ export class AccountLifecycleController {
   @ApiQuery({ name: 'sig', type: String, description: 'HMAC-SHA256 signature (hex)' })
   @ApiProduces('application/zip')
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'The ZIP archive' })
-  @ApiNotFoundResponse({ description: 'Unknown export, or an invalid or expired link' })
+  @ApiNotFoundResponse({ description: 'Unknown export, an invalid or expired link, or an owner since suspended or deleted' })
   async archive(@Param('id', new ParseUUIDPipe()) id: string, @Query('exp') exp: unknown, @Query('sig') sig: unknown, @Res() reply: FastifyReply) {
     const { body, size } = await this.exports.open(id, exp, sig);
     reply

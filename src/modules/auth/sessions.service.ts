@@ -231,6 +231,12 @@ export class SessionsService {
     return this.feed.onRevoked(sessionId, listener);
   }
 
+  /** When this live session of the user signed in (refreshes keep the session, so its creation is the sign-in). */
+  async signedInAt(userId: string, sessionId: string): Promise<Date | undefined> {
+    const session = await this.sessions.getEntityManager().fork().findOne(Session, { id: sessionId, user: userId, revokedAt: null });
+    return session?.createdAt;
+  }
+
   /** Whether the session behind a stream is still live (Redis down: PostgreSQL decides). */
   async isLive(user: AuthUser): Promise<boolean> {
     return !!(await this.resolve(user.id, user.sessionId));

@@ -8,6 +8,7 @@ import { CREATOR_PRICING } from '@/modules/users/users.ports';
 import { BillingAccountDataService } from './billing-account-data.service';
 import { BillingController } from './billing.controller';
 import { BlockedSubscriptionsService } from './blocked-subscriptions.service';
+import { CheckoutSessions } from './checkout-sessions.service';
 import { CheckoutService } from './checkout.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { OpenCheckouts } from './open-checkouts';
@@ -22,6 +23,7 @@ import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { EarningsController } from './earnings/earnings.controller';
 import { EarningsService } from './earnings/earnings.service';
 import { EntitlementsModule } from './entitlements/entitlements.module';
+import { CheckoutSession } from './entities/checkout-session.entity';
 import { PayoutAccount } from './entities/payout-account.entity';
 import { PostUnlock } from './entities/post-unlock.entity';
 import { StripeEvent } from './entities/stripe-event.entity';
@@ -50,7 +52,7 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount, CheckoutSession]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
@@ -63,6 +65,7 @@ export class BillingModule {
         { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
         CheckoutService,
         OpenCheckouts,
+        CheckoutSessions,
         DuplicatePaymentsService,
         BlockedSubscriptionsService,
         SubscriptionSyncService,
