@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import request, { Response } from 'supertest';
 import { expectProblem } from '../factories/http';
-import { bearer, createUser, emailFor, PASSWORD, registration, uniqueUsername } from '../factories/users';
+import { bearer, createUser, PASSWORD, registration, uniqueUsername } from '../factories/users';
 import { useTestApp } from '../support/app';
 import { OAuthProvider, UserinfoClaims } from '../support/oauth-provider';
 import { ReceivedMail, TestSmtpServer } from '../support/smtp-server';

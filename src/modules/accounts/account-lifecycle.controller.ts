@@ -14,6 +14,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Public } from '@/common/auth/auth.decorators';
+import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
 import { AccountDeletionService } from './account-deletion.service';
 import { AcceptedResponse, DeleteAccountDto, ExportResponse } from './dto/accounts.dto';
 import { ExportsService } from './exports.service';
@@ -29,8 +30,10 @@ export class AccountLifecycleController {
   @Delete('me')
   @HttpCode(202)
   @ApiBearerAuth()
+  @RateLimit('loginAccount')
   @ApiAcceptedResponse({ type: AcceptedResponse, description: 'Deactivated at once (sessions revoked, profile and posts 404); erased by a worker within minutes' })
   @ApiUnprocessableEntityResponse({ description: 'Wrong or missing current_password (confirm_username for a Google-only account)' })
+  @ApiTooManyRequestsResponse({ description: '`rate_limited`: each attempt counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`), with Retry-After' })
   async deleteMe(@CurrentUser() actor: AuthUser, @Body() dto: DeleteAccountDto) {
     await this.deletion.delete(actor, dto);
     return { status: 'accepted', message: 'Your account is deleted; its data is erased within a few minutes' };
