@@ -278,6 +278,15 @@ describe('Security review 3 (issue 23): accounts and sign-in', () => {
       for (let i = 0; i < 4; i++) expectProblem(await login(user.username, `guess-${i}`, home.ip, home.userAgent), 401, 'unauthorized');
       expectProblem(await login(user.username, PASSWORD, home.ip, home.userAgent), 429, 'rate_limited');
     });
+
+    it('a password reset forgets the known devices: whoever knew the old password may have signed in from one', async () => {
+      const user = await createUser(t, { email: mailbox(), emailVerified: true });
+      const home = { ip: '198.51.100.79', userAgent: 'SharedLaptop/1.0' };
+      await login(user.username, PASSWORD, home.ip, home.userAgent).expect(200);
+      await reset((await resetMail(user.email)).token).expect(204);
+      for (let i = 0; i < 3; i++) expectProblem(await login(user.username, `guess-${i}`), 401, 'unauthorized');
+      expectProblem(await login(user.username, NEW_PASSWORD, home.ip, home.userAgent), 429, 'rate_limited');
+    });
   });
 
   describe('N14: a malformed PKCE code_verifier is a 401 that spends the one-time code', () => {
