@@ -1213,7 +1213,7 @@ export interface components {
         GoogleExchangeDto: {
             /** @description The one-time code the app received at `redirect_uri?code=` (valid 60 seconds, once) */
             code: string;
-            /** @description PKCE (RFC 7636): required when GET /auth/google had a `code_challenge`; its SHA-256, base64url, must equal it */
+            /** @description PKCE (RFC 7636): required when GET /auth/google had a `code_challenge`; its SHA-256, base64url, must equal it. Anything else (also a verifier outside 43-128 of `[A-Za-z0-9._~-]`) is `401` and spends the code */
             code_verifier?: string;
         };
         CreatePostDto: {
@@ -2241,7 +2241,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every other session is revoked */
+            /** @description Every other session is revoked, and every link mailed to the account (reset, email change) stops working */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2286,6 +2286,15 @@ export interface operations {
             };
             /** @description The current password is wrong (`validation_failed`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: each attempt counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`), with Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5361,6 +5370,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate_limited`: each attempt counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`), with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
             503: {
                 headers: {
@@ -7214,7 +7232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited (email): `Retry-After` says when to retry */
+            /** @description `RATE_LIMIT_EMAIL` per user; each attempt also counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7319,7 +7337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description One export per day, with Retry-After */
+            /** @description One export per day; or `rate_limited`: each attempt counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`); with Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;

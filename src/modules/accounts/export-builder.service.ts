@@ -65,6 +65,7 @@ export class ExportBuilder {
       const user = await this.users.getActive(userId);
       this.mail.request(em, {
         to: user.email,
+        toVerified: user.emailVerified,
         template: 'export-ready',
         values: { name: user.displayName ?? user.username },
         link: this.links.url(done.id, this.exports.expiresAt(done)!),

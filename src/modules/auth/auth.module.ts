@@ -17,6 +17,7 @@ import { UserOAuthIdentity } from './entities/user-oauth-identity.entity';
 import { GoogleAuthController } from './google/google-auth.controller';
 import { GOOGLE_AUTH_PROVIDERS } from './google/google-auth.providers';
 import { JwtStrategy } from './jwt.strategy';
+import { PasswordChangeService } from './password-change.service';
 import { RevocationFeed } from './revocation-feed.service';
 import { SessionsService } from './sessions.service';
 import { ACCESS_TOKEN_ALGORITHMS, TokensService } from './tokens.service';
@@ -44,6 +45,7 @@ import { ACCESS_TOKEN_ALGORITHMS, TokensService } from './tokens.service';
     SessionsService,
     JwtStrategy,
     AuthService,
+    PasswordChangeService,
     AuthAccountDataService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     ...GOOGLE_AUTH_PROVIDERS,

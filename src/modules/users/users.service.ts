@@ -182,11 +182,6 @@ export class UsersService {
     await this.save();
   }
 
-  async setPasswordHash(user: User, passwordHash: string): Promise<void> {
-    user.passwordHash = passwordHash;
-    await this.save();
-  }
-
   /**
    * Moves `posts_count` in the caller's transaction, as the statement that created or deleted the post: the row lock
    * of the increment serialises concurrent posts, so the counter stays exact; it never goes below zero.
