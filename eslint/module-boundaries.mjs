@@ -20,7 +20,9 @@ const MODULES_DIR = join(ROOT, 'src/modules');
 const PUBLIC = {
   // The storage interface and its injection token: a port in all but name (exports and erasure store files there).
   media: ['storage/media-storage'],
-  accounts: ['tokens/account-tokens.module', 'tokens/verification-mailer.service'],
+  // AccountTokensService: auth voids every mailed token when a password change or a Google link changes who controls
+  // the account (issue 23, N1), in the transaction of that change.
+  accounts: ['tokens/account-tokens.module', 'tokens/account-tokens.service', 'tokens/verification-mailer.service'],
   auth: ['sessions.service', 'tokens.service'],
   // The subscriber-access rule in both forms (billing keeps `subscription_revenue`'s triggers to its statuses).
   entitlements: ['subscriber-access', 'entitlement-queries'],

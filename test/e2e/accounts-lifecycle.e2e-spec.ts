@@ -204,9 +204,9 @@ describe('Account deletion and data export', () => {
       const friendsPost = await createPost(t, friend, 'liked');
       await as(t, user).post(`/posts/${friendsPost.id}/like`).expect(200);
 
-      const started = await as(t, user).post('/me/exports').expect(202);
+      const started = await as(t, user).post('/me/exports', { current_password: PASSWORD }).expect(202);
       expect(started.body).toEqual({ id: expect.any(String), status: 'pending', created_at: expect.any(String) });
-      expectProblem(await as(t, user).post('/me/exports'), 409, 'conflict');
+      expectProblem(await as(t, user).post('/me/exports', { current_password: PASSWORD }), 409, 'conflict');
 
       const mail = await smtp.next(user.email, 1, 30_000);
       expect(mail.subject).toMatch(/export/i);
@@ -238,7 +238,7 @@ describe('Account deletion and data export', () => {
 
       // A tampered or foreign link finds nothing; another export today is 429.
       expectProblem(await t.http.get(`${link.pathname}?exp=${link.searchParams.get('exp')}&sig=${'0'.repeat(64)}`), 404, 'not_found');
-      const limited = await as(t, user).post('/me/exports');
+      const limited = await as(t, user).post('/me/exports', { current_password: PASSWORD });
       expectProblem(limited, 429, 'rate_limited');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(23 * 3600);
       const stranger = await createSignedInUser(t);

@@ -26,7 +26,7 @@ describe.each(['false', 'true'] as const)('Billing (Stripe), CONNECT_REQUIRED=%s
   const billing = useBillingApp({ CONNECT_REQUIRED: mode });
   const { t, stripe } = billing;
 
-  // Billing's own table since the Stripe references left `users` (migration 20261207190000).
+  // Billing's own table since the Stripe references left `users` (migration 20261207200000).
   const userRow = async (id: string) =>
     (await t.sql<{ stripe_customer_id: string | null; stripe_product_id: string | null; stripe_price_id: string | null }>(
       `select p.stripe_customer_id, p.stripe_product_id, p.stripe_price_id

@@ -83,7 +83,7 @@ export const missing = (what: string, id: string): Answer =>
 
 /**
  * A Stripe-compatible HTTP server on 127.0.0.1 (random port) for the endpoints the app calls through the official SDK:
- * customers, products and prices (create), checkout sessions (create, retrieve), subscriptions (retrieve, update, cancel),
+ * customers, products and prices (create), checkout sessions (create, retrieve, expire), subscriptions (retrieve, update, cancel),
  * payment intents (retrieve). Bodies are parsed like Stripe's (nested `metadata[creator_id]`), every request is recorded
  * with its `Idempotency-Key`, and a repeated key replays the first answer as Stripe does. Answers are built from
  * Stripe's fixtures with the ids, amounts, statuses and timestamps of the test. The test plays the buyer and Stripe's
@@ -363,6 +363,8 @@ export class StripeTestServer {
       if (resource === 'prices') return this.createPrice(body);
       if (resource === 'checkout/sessions') return this.createSession(body);
     }
+    const expiring = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path);
+    if (method === 'POST' && expiring) return this.expireSession(expiring[1]);
     if (method === 'GET' && id && resource === 'checkout/sessions') return this.found(this.sessions, 'checkout.session', id);
     if (method === 'GET' && id && resource === 'payment_intents') return this.found(this.paymentIntents, 'payment_intent', id);
     if (id && resource === 'subscriptions') {
@@ -482,6 +484,17 @@ export class StripeTestServer {
     };
     this.sessions.set(id, session);
     this.sessionParams.set(id, body);
+    return [200, clone(session)];
+  }
+
+  /** `POST /v1/checkout/sessions/:id/expire`: only an open session can be expired, as at Stripe. */
+  private expireSession(id: string): Answer {
+    const session = this.sessions.get(id);
+    if (!session) return missing('checkout.session', id);
+    if (session.status !== 'open') {
+      return stripeError(400, { type: 'invalid_request_error', message: `Only Checkout Sessions with a status of \`open\` can be expired. This Checkout Session has a status of \`${session.status}\`.` });
+    }
+    Object.assign(session, { status: 'expired', url: null });
     return [200, clone(session)];
   }
 

@@ -1213,7 +1213,7 @@ export interface components {
         GoogleExchangeDto: {
             /** @description The one-time code the app received at `redirect_uri?code=` (valid 60 seconds, once) */
             code: string;
-            /** @description PKCE (RFC 7636): required when GET /auth/google had a `code_challenge`; its SHA-256, base64url, must equal it */
+            /** @description PKCE (RFC 7636): required when GET /auth/google had a `code_challenge`; its SHA-256, base64url, must equal it. Anything else (also a verifier outside 43-128 of `[A-Za-z0-9._~-]`) is `401` and spends the code */
             code_verifier?: string;
         };
         CreatePostDto: {
@@ -1689,6 +1689,10 @@ export interface components {
             current_password?: string;
             /** @description For an account without a password (Google sign-in only): its username */
             confirm_username?: string;
+        };
+        RequestExportDto: {
+            /** @description Required for an account with a password (wrong or missing: 422). An account without one (Google sign-in only) needs a session signed in within the last 10 minutes instead (else 403) */
+            current_password?: string;
         };
         ExportResponse: {
             /** Format: uuid */
@@ -2237,7 +2241,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every other session is revoked */
+            /** @description Every other session is revoked, and every link mailed to the account (reset, email change) stops working */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2282,6 +2286,15 @@ export interface operations {
             };
             /** @description The current password is wrong (`validation_failed`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: each attempt counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`), with Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5065,6 +5078,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited (report): `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
             503: {
                 headers: {
@@ -5341,6 +5363,15 @@ export interface operations {
             };
             /** @description Wrong or missing current_password (confirm_username for a Google-only account) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: each attempt counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`), with Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7201,7 +7232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited (email): `Retry-After` says when to retry */
+            /** @description `RATE_LIMIT_EMAIL` per user; each attempt also counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7228,7 +7259,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestExportDto"];
+            };
+        };
         responses: {
             /** @description A worker builds the ZIP and mails a download link valid 24 hours */
             202: {
@@ -7250,6 +7285,15 @@ export interface operations {
             };
             /** @description No valid access token (`unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An account without a password whose session signed in more than 10 minutes ago: sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7284,7 +7328,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description One export per day, with Retry-After */
+            /** @description Wrong or missing current_password (an account with a password) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description One export per day; or `rate_limited`: each attempt counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`); with Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -7404,7 +7457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown export, or an invalid or expired link */
+            /** @description Unknown export, an invalid or expired link, or an owner since suspended or deleted */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -100,6 +100,8 @@ export class AppConfig {
     passwordReset: RateLimitRule;
     /** Forgot/reset password per client address: the login-per-IP rule, counted apart. */
     passwordResetIp: RateLimitRule;
+    /** `POST /reports`, per user. */
+    report: RateLimitRule;
   };
 
   get runsApi(): boolean {

@@ -191,6 +191,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       email: parseRateLimit(e.RATE_LIMIT_EMAIL),
       passwordReset: parseRateLimit(e.RATE_LIMIT_PASSWORD_RESET),
       passwordResetIp: parseRateLimit(e.RATE_LIMIT_LOGIN_IP),
+      report: parseRateLimit(e.RATE_LIMIT_REPORT),
     },
   });
   return config;

@@ -9,6 +9,7 @@ import { Session } from '@/modules/auth/entities/session.entity';
 import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.entity';
 import { EarningsEntry } from '@/modules/billing/entities/earnings-entry.entity';
 import { EarningsMonth } from '@/modules/billing/entities/earnings-month.entity';
+import { CheckoutSession } from '@/modules/billing/entities/checkout-session.entity';
 import { BillingProfile } from '@/modules/billing/entities/billing-profile.entity';
 import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
@@ -50,6 +51,7 @@ export const ENTITIES = [
   EarningsMonth,
   SubscriptionRevenue,
   PayoutAccount,
+  CheckoutSession,
   BillingProfile,
   Session,
   UserOAuthIdentity,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
+import { LoginClient } from './known-clients';
 import { LoginAccountResolver } from './login-account.resolver';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
@@ -26,11 +27,11 @@ export class LoginBudget {
   }
 
   /**
-   * Seconds until a sign-in by `login` from `ip` may be tried again; 0 when it may now (or Redis is down). A spent
-   * budget (as many hits as the limit) waits for its window, a blocked one for its block.
+   * Seconds until a sign-in by `login` from `client` may be tried again; 0 when it may now (or Redis is down). A
+   * spent budget (as many hits as the limit) waits for its window, a blocked one for its block.
    */
-  async retryAfter(ip: string, login: string): Promise<number> {
-    const keys = await this.keys(ip, login);
+  async retryAfter(client: LoginClient, login: string): Promise<number> {
+    const keys = await this.keys(client, login);
     try {
       const waits = await Promise.all(keys.map(([name, key]) => this.waitMs(name, this.storage.hitsKey(name, key))));
       return Math.ceil(Math.max(0, ...waits) / 1000);
@@ -48,20 +49,23 @@ export class LoginBudget {
   }
 
   /** Counts a failed sign-in against both budgets (the storage starts a block once one is spent). */
-  async recordFailure(ip: string, login: string): Promise<void> {
-    for (const [name, key] of await this.keys(ip, login)) {
+  async recordFailure(client: LoginClient, login: string): Promise<void> {
+    for (const [name, key] of await this.keys(client, login)) {
       const rule = this.config.rateLimits[name];
       const windowMs = rule.windowSeconds * 1000;
       await this.storage.increment(key, windowMs, rule.limit, windowMs, name);
     }
   }
 
-  /** The guard's keys: a hash of the client address, and of the resolved account (username and email share one). */
-  private async keys(ip: string, login: string): Promise<[Budget, string][]> {
+  /**
+   * The guard's keys: a hash of the client address, and of the resolved account (username and email share one; an
+   * address and device the account signed in from before has its own, see LoginAccountResolver).
+   */
+  private async keys(client: LoginClient, login: string): Promise<[Budget, string][]> {
     const hash = (tracker: string) => createHash('sha256').update(tracker).digest('base64url');
     return [
-      ['loginIp', hash(ip)],
-      ['loginAccount', hash(await this.accounts.key(login))],
+      ['loginIp', hash(client.ip)],
+      ['loginAccount', hash(await this.accounts.key(login, client))],
     ];
   }
 }

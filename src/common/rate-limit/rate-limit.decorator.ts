@@ -11,7 +11,8 @@ export type RateLimitName =
   | 'postCreate'
   | 'email'
   | 'passwordReset'
-  | 'passwordResetIp';
+  | 'passwordResetIp'
+  | 'report';
 
 export const RATE_LIMITS_KEY = 'x18:rate-limits';
 

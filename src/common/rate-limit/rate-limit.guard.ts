@@ -9,8 +9,9 @@ import {
   ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import { LoginAccountResolver } from './login-account.resolver';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PUBLIC_KEY } from '../auth/auth.decorators';
+import { LoginAccountResolver } from './login-account.resolver';
 import type { RateLimitName } from './rate-limit.decorator';
 
 const RATE_LIMITS_KEY = 'x18:rate-limits';
@@ -31,13 +32,14 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
       // Per address, as stored (trimmed, lower-cased); a body without one is counted by client address.
       return typeof body.email === 'string' ? `email:${body.email.trim().toLowerCase()}` : req.ip;
     case 'loginAccount':
-      return undefined; // resolved to the account by LoginAccountResolver
+      return undefined; // resolved to the account (or the known device) by LoginAccountResolver
     case 'refreshSession':
       // The session id leads the refresh token; a malformed token is counted by address instead.
       return typeof body.refresh_token === 'string' ? body.refresh_token.split('.')[0].slice(0, 64) : req.ip;
     case 'mediaUpload':
     case 'postCreate':
     case 'email':
+    case 'report':
       return req.user?.id ?? req.ip;
   }
 }
@@ -65,7 +67,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
     const req = context.switchToHttp().getRequest<FastifyRequest & { rateLimited?: Limited }>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const tracker = name === 'loginAccount' ? await this.accountTracker(req) : trackerFor(name, req);
+    const tracker = name === 'loginAccount' ? await this.accountTracker(context, req) : trackerFor(name, req);
     if (!tracker) return true;
     const key = createHash('sha256').update(tracker).digest('base64url');
     const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
@@ -84,9 +86,18 @@ export class RateLimitGuard extends ThrottlerGuard {
     return true;
   }
 
-  private accountTracker(req: FastifyRequest): Promise<string> | undefined {
+  /**
+   * A sign-in (a public route) counts against the account its `login` names; a signed-in route that checks the
+   * current password (POST /auth/password, DELETE /me, POST /me/email) against the caller's own account: a stolen
+   * session guesses the password in the same budget as the login form (issue 23, N3).
+   */
+  private accountTracker(context: ExecutionContext, req: FastifyRequest & { user?: { id: string } }): Promise<string> | undefined {
+    const userAgent = req.headers['user-agent'];
+    const client = { ip: req.ip, userAgent: typeof userAgent === 'string' ? userAgent : undefined };
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_KEY, [context.getHandler(), context.getClass()]);
+    if (!isPublic) return req.user ? this.accounts.forUser(req.user.id, client) : undefined;
     const login = (req.body as { login?: unknown } | undefined)?.login;
-    return typeof login === 'string' ? this.accounts.key(login) : undefined;
+    return typeof login === 'string' ? this.accounts.key(login, client) : undefined;
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {

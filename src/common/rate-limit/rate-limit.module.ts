@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
+import { KnownClients } from './known-clients';
 import { LoginAccountResolver } from './login-account.resolver';
 import { RateLimitGuard } from './rate-limit.guard';
 import { LoginBudget } from './login-budget';
@@ -23,7 +24,7 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
       }),
     }),
   ],
-  providers: [RateLimitGuard, LoginAccountResolver, LoginBudget],
-  exports: [RateLimitGuard, LoginAccountResolver, LoginBudget, ThrottlerModule],
+  providers: [RateLimitGuard, LoginAccountResolver, LoginBudget, KnownClients],
+  exports: [RateLimitGuard, LoginAccountResolver, LoginBudget, KnownClients, ThrottlerModule],
 })
 export class RateLimitModule {}

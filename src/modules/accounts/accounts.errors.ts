@@ -26,4 +26,12 @@ export const AccountsErrors = {
   exportTooSoon: (retryAfterSeconds: number) =>
     new AppException(ErrorCode.RateLimited, 'One export per day: try again later', { headers: { 'Retry-After': String(retryAfterSeconds) } }),
   exportNotFound: () => AppException.notFound('No such export'),
+  exportPasswordMissing: () =>
+    new AppException(ErrorCode.ValidationFailed, 'current_password is required to export this account', {
+      status: 422,
+      errors: [{ field: 'current_password', message: 'is required' }],
+    }),
+  /** An account without a password proves it is its owner by a fresh sign-in instead. */
+  recentSignInRequired: (minutes: number) =>
+    new AppException(ErrorCode.Forbidden, `Sign in again (within the last ${minutes} minutes) to export this account`),
 };

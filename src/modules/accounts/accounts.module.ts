@@ -23,7 +23,7 @@ import { AccountTokensModule } from './tokens/account-tokens.module';
 /** The account lifecycle: verified email, password reset, email change, deletion and data export. */
 @Module({})
 export class AccountsModule {
-  /** `ports`: modules exporting accounts.ports.ts's tokens (`SESSION_REVOCATION` from auth), passed by the app root. */
+  /** `ports`: modules exporting accounts.ports.ts's tokens (`SESSION_REVOCATION`, `SIGN_IN_RECENCY` from auth), passed by the app root. */
   static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: AccountsModule,

@@ -9,3 +9,11 @@ export interface SessionRevocation {
 }
 
 export const SESSION_REVOCATION = Symbol('SessionRevocation');
+
+/** When a session signed in, for actions that ask a Google-only account (no password to confirm) for a recent sign-in. */
+export interface SignInRecency {
+  /** The sign-in time of a live session of `userId` (a refresh keeps it); undefined when there is no such session. */
+  signedInAt(userId: string, sessionId: string): Promise<Date | undefined>;
+}
+
+export const SIGN_IN_RECENCY = Symbol('SignInRecency');

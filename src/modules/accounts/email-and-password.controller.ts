@@ -76,10 +76,11 @@ export class EmailAndPasswordController {
   @Post('me/email')
   @HttpCode(202)
   @ApiBearerAuth()
-  @RateLimit('email')
+  @RateLimit('email', 'loginAccount')
   @ApiAcceptedResponse({ type: AcceptedResponse, description: 'A verification mail to the new address and a notice to the old one' })
   @ApiConflictResponse({ description: 'The address is taken' })
   @ApiUnprocessableEntityResponse({ description: 'Wrong current_password, or the address is already yours' })
+  @ApiTooManyRequestsResponse({ description: '`RATE_LIMIT_EMAIL` per user; each attempt also counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`)' })
   async changeEmail(@CurrentUser() actor: AuthUser, @Body() dto: ChangeEmailDto) {
     await this.email.change(actor, dto);
     return { status: 'accepted', message: 'Open the link mailed to the new address to finish the change' };

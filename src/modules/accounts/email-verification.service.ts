@@ -25,13 +25,17 @@ export class EmailVerificationService {
     private readonly mail: MailService,
   ) {}
 
-  /** No sign-in needed: the link may be opened on another device. A taken new address (someone was quicker) is 409. */
+  /**
+   * No sign-in needed: the link may be opened on another device. A taken new address (someone was quicker) is 409.
+   * The account's other mailed tokens (a pending change, a reset link to the old address) stop working.
+   */
   async verify(token: string): Promise<OwnUserResponse> {
     return this.em.fork().transactional(async (em) => {
       const used = await this.tokens.consume(em, ['verify_email', 'change_email'], token);
       if (!used?.email) throw AccountsErrors.invalidToken();
       const user = await this.lifecycle.confirmEmail(em, used.userId, used.email, used.purpose === 'change_email');
       if (!user) throw AccountsErrors.invalidToken();
+      await this.tokens.voidAll(em, user.id);
       return toOwnUserResponse(user);
     });
   }
@@ -55,6 +59,7 @@ export class EmailVerificationService {
       await this.verification.send(em, own, newEmail);
       this.mail.request(em, {
         to: own.email,
+        toVerified: own.emailVerified,
         template: 'email-change-notice',
         values: { name: own.displayName ?? own.username, username: own.username, new_email: newEmail },
       });

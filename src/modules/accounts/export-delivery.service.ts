@@ -26,6 +26,7 @@ export class ExportDelivery {
       const user = await this.users.getActive(done.user.id);
       this.mail.request(em, {
         to: user.email,
+        toVerified: user.emailVerified,
         template: 'export-ready',
         values: { name: user.displayName ?? user.username },
         link: this.links.url(done.id, this.exports.expiresAt(done)!),

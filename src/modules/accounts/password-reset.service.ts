@@ -35,7 +35,7 @@ export class PasswordResetService {
     });
   }
 
-  /** Sets the password (a first one for a Google-only account) and revokes every session at once. */
+  /** Sets the password (a first one for a Google-only account), voids every other mailed token, and revokes every session at once. */
   async reset(dto: ResetPasswordDto): Promise<void> {
     if (dto.new_password.length < PASSWORD_MIN) throw AccountsErrors.passwordTooShort();
     const passwordHash = await hashPassword(dto.new_password);
@@ -43,6 +43,7 @@ export class PasswordResetService {
       const used = await this.tokens.consume(em, ['reset_password'], dto.token);
       if (!used) throw AccountsErrors.invalidToken();
       await this.lifecycle.setPassword(em, used.userId, passwordHash);
+      await this.tokens.voidAll(em, used.userId);
       return used.userId;
     });
     await this.sessions.revokeAllForUser(userId, 'password_reset');
@@ -72,6 +73,7 @@ export class ResetLinkMailer {
       const token = await this.tokens.issue(em, user.id, 'reset_password');
       this.mail.request(em, {
         to: user.email,
+        toVerified: user.emailVerified,
         template: 'reset-password',
         values: { name: user.displayName ?? user.username, username: user.username },
         link: `${this.config.mail.appUrl}/reset-password?token=${token}`,

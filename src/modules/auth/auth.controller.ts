@@ -15,6 +15,7 @@ import { CurrentUser, Public } from '@/common/auth/auth.decorators';
 import { ApiProblems } from '@/common/openapi/api-problems.decorator';
 import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
 import { AuthService } from './auth.service';
+import { PasswordChangeService } from './password-change.service';
 import {
   AuthResponse,
   ChangePasswordDto,
@@ -35,7 +36,10 @@ export function clientInfo(request: FastifyRequest): ClientInfo {
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly passwords: PasswordChangeService,
+  ) {}
 
   @Public()
   @Post('register')
@@ -98,9 +102,11 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiNoContentResponse({ description: 'Every other session is revoked' })
+  @RateLimit('loginAccount')
+  @ApiNoContentResponse({ description: 'Every other session is revoked, and every link mailed to the account (reset, email change) stops working' })
   @ApiProblems([422, 'The current password is wrong (`validation_failed`)'])
+  @ApiTooManyRequestsResponse({ description: '`rate_limited`: each attempt counts in the login budget of the account (`RATE_LIMIT_LOGIN_ACCOUNT`), with Retry-After' })
   async changePassword(@CurrentUser() actor: AuthUser, @Body() dto: ChangePasswordDto) {
-    await this.auth.changePassword(actor, dto);
+    await this.passwords.change(actor, dto);
   }
 }

@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@/common/config/app-config';
-import { SESSION_REVOCATION, SessionRevocation } from '@/modules/accounts/accounts.ports';
+import { SESSION_REVOCATION, SessionRevocation, SIGN_IN_RECENCY, SignInRecency } from '@/modules/accounts/accounts.ports';
 import { AccountTokensModule } from '@/modules/accounts/tokens/account-tokens.module';
 import { ReferralsModule } from '@/modules/referrals/referrals.module';
 import { UsersModule } from '@/modules/users/users.module';
@@ -17,6 +17,7 @@ import { UserOAuthIdentity } from './entities/user-oauth-identity.entity';
 import { GoogleAuthController } from './google/google-auth.controller';
 import { GOOGLE_AUTH_PROVIDERS } from './google/google-auth.providers';
 import { JwtStrategy } from './jwt.strategy';
+import { PasswordChangeService } from './password-change.service';
 import { RevocationFeed } from './revocation-feed.service';
 import { SessionsService } from './sessions.service';
 import { ACCESS_TOKEN_ALGORITHMS, TokensService } from './tokens.service';
@@ -44,12 +45,14 @@ import { ACCESS_TOKEN_ALGORITHMS, TokensService } from './tokens.service';
     SessionsService,
     JwtStrategy,
     AuthService,
+    PasswordChangeService,
     AuthAccountDataService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     ...GOOGLE_AUTH_PROVIDERS,
     // Accounts' port, bound by the app root (AccountsModule.forRoot).
     { provide: SESSION_REVOCATION, useFactory: (sessions: SessionsService): SessionRevocation => sessions, inject: [SessionsService] },
+    { provide: SIGN_IN_RECENCY, useFactory: (sessions: SessionsService): SignInRecency => sessions, inject: [SessionsService] },
   ],
-  exports: [SessionsService, AuthService, TokensService, SESSION_REVOCATION],
+  exports: [SessionsService, AuthService, TokensService, SESSION_REVOCATION, SIGN_IN_RECENCY],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
+import { KnownClients } from '@/common/rate-limit/known-clients';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '@/common/security/password';
 import { VerificationMailer } from '@/modules/accounts/tokens/verification-mailer.service';
 import { ReferralsService } from '@/modules/referrals/referrals.service';
@@ -8,17 +9,20 @@ import { toOwnUserResponse } from '@/modules/users/dto/user.response';
 import { User } from '@/modules/users/entities/user.entity';
 import { UserAccountsService } from '@/modules/users/user-accounts.service';
 import { AuthErrors } from './auth.errors';
-import { AuthResponse, ChangePasswordDto, LoginDto, LogoutDto, RegisterDto, SessionListResponse, TokenPairResponse } from './dto/auth.dto';
+import { AuthResponse, LoginDto, LogoutDto, RegisterDto, SessionListResponse, TokenPairResponse } from './dto/auth.dto';
 import { ClientInfo, SessionsService } from './sessions.service';
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly users: UserAccountsService,
     private readonly sessions: SessionsService,
     private readonly referrals: ReferralsService,
     private readonly verification: VerificationMailer,
+    private readonly knownClients: KnownClients,
   ) {}
 
   /** Account, referral use, verification mail and session in one transaction: a failed registration leaves nothing behind. */
@@ -46,9 +50,18 @@ export class AuthService {
     return this.signIn(user, client);
   }
 
-  /** Opens a session for an already authenticated user (password or Google). */
+  /**
+   * Opens a session for an already authenticated user (password or Google). Its address and device become known to
+   * the login limits (KnownClients): failed sign-ins from anywhere else no longer lock it out.
+   */
   async signIn(user: User, client: ClientInfo): Promise<AuthResponse> {
     const tokens = await this.em.fork().transactional((em) => this.sessions.open(em, em.merge(user), client));
+    if (client.ip !== undefined) {
+      // Signed in already: a Redis outage leaves the device unknown (the stricter budget), logged, not a failed sign-in.
+      await this.knownClients
+        .remember(user.id, { ip: client.ip, userAgent: client.userAgent })
+        .catch((error: Error) => this.logger.warn(`known client not recorded: ${error.message}`));
+    }
     return { user: toOwnUserResponse(user), ...tokens };
   }
 
@@ -66,13 +79,6 @@ export class AuthService {
     if (named && (await this.sessions.ownedBy(named, dto.refresh_token!, actor?.id))) ids.add(named);
     if (!ids.size) throw AuthErrors.invalidRefreshToken();
     await this.sessions.revoke([...ids], 'logout');
-  }
-
-  async changePassword(actor: AuthUser, dto: ChangePasswordDto): Promise<void> {
-    const user = await this.users.getWithPassword(actor.id);
-    if (!user.passwordHash || !(await verifyPassword(user.passwordHash, dto.current_password))) throw AuthErrors.wrongCurrentPassword();
-    await this.users.setPasswordHash(user, await hashPassword(dto.new_password));
-    await this.sessions.revokeAllForUser(actor.id, 'password_changed', actor.sessionId);
   }
 
   async listSessions(actor: AuthUser): Promise<SessionListResponse> {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { AuthUser, Role } from '@/common/auth/auth-user';
+import { KnownClients } from '@/common/rate-limit/known-clients';
 import { RedisService } from '@/common/redis/redis.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { Session } from './entities/session.entity';
@@ -47,6 +48,7 @@ export class SessionsService {
     private readonly redis: RedisService,
     private readonly config: AppConfig,
     private readonly feed: RevocationFeed,
+    private readonly knownClients: KnownClients,
   ) {}
 
   private cacheKey(sessionId: string): string {
@@ -170,10 +172,16 @@ export class SessionsService {
     await this.tombstone(revoked);
   }
 
-  /** Every session of the user except `keep`: password change, suspension. */
+  /**
+   * Every session of the user except `keep` (a password change, a reset, a deletion). The addresses and devices the
+   * account signed in from stop being known too (their own login budgets, see KnownClients): whoever held the old
+   * password may have signed in from one of them.
+   */
   async revokeAllForUser(userId: string, reason: RevokeReason, keep?: string): Promise<void> {
     const revoked = await this.sessions.revokeAllForUser(userId, reason, keep);
     await this.tombstone(revoked);
+    // After the commit: a Redis outage must not fail a reset that is done. Logged; the set expires within 30 days.
+    await this.knownClients.forget(userId).catch((error: Error) => this.logger.warn(`known clients not forgotten: ${error.message}`));
   }
 
   /**
@@ -229,6 +237,12 @@ export class SessionsService {
   /** Calls `listener` when the session is revoked (logout, revocation, password change, suspension); answers the stop. */
   onRevoked(sessionId: string, listener: () => void): () => void {
     return this.feed.onRevoked(sessionId, listener);
+  }
+
+  /** When this live session of the user signed in (refreshes keep the session, so its creation is the sign-in). */
+  async signedInAt(userId: string, sessionId: string): Promise<Date | undefined> {
+    const session = await this.sessions.getEntityManager().fork().findOne(Session, { id: sessionId, user: userId, revokedAt: null });
+    return session?.createdAt;
   }
 
   /** Whether the session behind a stream is still live (Redis down: PostgreSQL decides). */

@@ -8,6 +8,7 @@ import { CREATOR_PRICING } from '@/modules/users/users.ports';
 import { BillingAccountDataService } from './billing-account-data.service';
 import { BillingController } from './billing.controller';
 import { BlockedSubscriptionsService } from './blocked-subscriptions.service';
+import { CheckoutSessions } from './checkout-sessions.service';
 import { CheckoutService } from './checkout.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { OpenCheckouts } from './open-checkouts';
@@ -23,6 +24,7 @@ import { EarningsController } from './earnings/earnings.controller';
 import { EarningsService } from './earnings/earnings.service';
 import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { BillingProfile } from './entities/billing-profile.entity';
+import { CheckoutSession } from './entities/checkout-session.entity';
 import { PayoutAccount } from './entities/payout-account.entity';
 import { PostUnlock } from './entities/post-unlock.entity';
 import { StripeEvent } from './entities/stripe-event.entity';
@@ -52,7 +54,7 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount, BillingProfile]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
@@ -65,6 +67,7 @@ export class BillingModule {
         { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
         CheckoutService,
         OpenCheckouts,
+        CheckoutSessions,
         DuplicatePaymentsService,
         BlockedSubscriptionsService,
         SubscriptionSyncService,

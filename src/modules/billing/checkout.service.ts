@@ -10,6 +10,7 @@ import { CheckoutResponse } from './dto/billing.dto';
 import { OpenCheckouts } from './open-checkouts';
 import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
 import { applicationFeeCents } from './connect/platform-fee';
+import { AskedCheckout } from './repositories/checkout-sessions.repository';
 import { StripeClient, stripeIdempotencyKey } from './stripe/stripe.client';
 
 /**
@@ -35,7 +36,15 @@ export class CheckoutService {
     const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
     // Each invoice of the subscription is paid to the creator's account, Stripe keeping the fee's percentage for us.
     const connect = destination ? { application_fee_percent: this.config.connect.feePercent, transfer_data: { destination } } : {};
-    return this.session(subscriber, `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}`, idempotencyKey, {
+    const asked: AskedCheckout = {
+      mode: 'subscription',
+      buyerId: subscriber.id,
+      creatorId: creator.id,
+      amountCents: creator.subscriptionPriceCents ?? 0,
+      currency: creator.currency,
+      destination: destination ?? null,
+    };
+    return this.session(subscriber, `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}`, asked, idempotencyKey, {
       mode: 'subscription',
       line_items: [{ price, quantity: 1 }],
       metadata,
@@ -51,8 +60,17 @@ export class CheckoutService {
     const connect = destination
       ? { application_fee_amount: applicationFeeCents(post.priceCents!, this.config.connect.feeBasisPoints), transfer_data: { destination } }
       : {};
+    const asked: AskedCheckout = {
+      mode: 'payment',
+      buyerId: buyer.id,
+      creatorId: post.authorId,
+      postId: post.id,
+      amountCents: post.priceCents!,
+      currency: post.currency,
+      destination: destination ?? null,
+    };
     // The open session is per route too: one opened before the creator connected must not take the money now.
-    return this.session(buyer, `unlock:${buyer.id}:${post.id}:${destination ?? 'platform'}`, idempotencyKey, {
+    return this.session(buyer, `unlock:${buyer.id}:${post.id}:${destination ?? 'platform'}`, asked, idempotencyKey, {
       mode: 'payment',
       line_items: [
         {
@@ -70,11 +88,12 @@ export class CheckoutService {
   private async session(
     buyer: User,
     pair: string,
+    asked: AskedCheckout,
     idempotencyKey: string | undefined,
     params: Stripe.Checkout.SessionCreateParams,
   ): Promise<CheckoutResponse> {
     const customer = await this.customer(buyer);
-    return this.openCheckouts.reuseOrCreate(pair, () =>
+    return this.openCheckouts.reuseOrCreate(pair, asked, () =>
       this.stripe.call('create a checkout session', (stripe) =>
         stripe.checkout.sessions.create(
           { ...params, customer, client_reference_id: buyer.id, success_url: this.config.stripe.successUrl, cancel_url: this.config.stripe.cancelUrl },

@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { RedisService } from '@/common/redis/redis.service';
+import { CheckoutSessions } from './checkout-sessions.service';
 import { CheckoutResponse } from './dto/billing.dto';
+import { AskedCheckout } from './repositories/checkout-sessions.repository';
 import { StripeClient } from './stripe/stripe.client';
 
 /** Enough for Stripe to answer a session create; a waiting twin checks again meanwhile. */
@@ -13,7 +15,8 @@ const MAX_WAIT_MS = 10_000;
  * One open Checkout session per buyer and target (a creator, or a post): while it is open, every request for the same
  * pair answers it, so two tabs or a double click cannot start two payments. Remembered in Redis until Stripe's expiry;
  * concurrent requests wait on a short per-pair lock. Should Redis be down, a second session can exist: the webhook
- * worker then refunds the second payment (the backstop).
+ * worker then refunds the second payment (the backstop). Every session created is recorded with what it asked
+ * (`CheckoutSessions`) before its URL is answered, so no one pays a session the webhook would not recognise.
  */
 @Injectable()
 export class OpenCheckouts {
@@ -22,9 +25,15 @@ export class OpenCheckouts {
   constructor(
     private readonly redis: RedisService,
     private readonly stripe: StripeClient,
+    private readonly sessions: CheckoutSessions,
   ) {}
 
-  async reuseOrCreate(pair: string, create: () => Promise<Stripe.Checkout.Session>): Promise<CheckoutResponse> {
+  async reuseOrCreate(pair: string, asked: AskedCheckout, createAtStripe: () => Promise<Stripe.Checkout.Session>): Promise<CheckoutResponse> {
+    const create = async () => {
+      const session = await createAtStripe();
+      await this.sessions.record(session, asked);
+      return session;
+    };
     const key = this.redis.key('checkout', 'open', pair);
     const lock = `${key}:lock`;
     try {

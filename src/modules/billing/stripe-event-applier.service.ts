@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { DomainEvent } from '@/common/outbox/domain-events';
 import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { QueueName } from '@/common/queue/queue-names';
+import { CheckoutSessions } from './checkout-sessions.service';
 import { EarningsRecorder, StripeEventRef } from './earnings/earnings-recorder.service';
 import { StripeEventsRepository } from './repositories/stripe-events.repository';
 import { PayoutAccountSyncService } from './connect/payout-account-sync.service';
@@ -24,6 +25,7 @@ export class StripeEventApplier {
     private readonly unlocks: UnlockPaymentsService,
     private readonly earnings: EarningsRecorder,
     private readonly payoutAccounts: PayoutAccountSyncService,
+    private readonly checkouts: CheckoutSessions,
   ) {}
 
   @OnDomainEvent('stripe.event_received', { subscriber: 'billing.apply-stripe-event', queue: QueueName.Billing })
@@ -85,13 +87,19 @@ export class StripeEventApplier {
       case 'account.updated':
         return this.payoutAccounts.accountUpdated(em, event.data.object.id);
       case 'account.application.deauthorized':
-        return this.payoutAccounts.deauthorized(em, event.account);
+        await this.payoutAccounts.deauthorized(em, event.account);
+        // A session opened before would still pay the account the creator took away: expire those still open.
+        if (event.account) await this.checkouts.expireOpenFor(em, event.account);
+        return;
       default:
         return;
     }
   }
 
-  private async checkoutCompleted(em: EntityManager, session: Stripe.Checkout.Session, ref: StripeEventRef): Promise<void> {
+  /** Only a session we opened, for what it asked (CheckoutSessions.completion). */
+  private async checkoutCompleted(em: EntityManager, reported: Stripe.Checkout.Session, ref: StripeEventRef): Promise<void> {
+    const session = await this.checkouts.completion(em, reported);
+    if (!session) return;
     const subscriptionId = idOf(session.subscription);
     if (session.mode === 'subscription' && subscriptionId) {
       const hints = { subscriberId: session.client_reference_id ?? undefined, creatorId: session.metadata?.creator_id };

@@ -1,8 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { StripeEventsRepository } from './repositories/stripe-events.repository';
-import { StripeClient } from './stripe/stripe.client';
+import { StripeClient, VerifiedEvent } from './stripe/stripe.client';
+
+/**
+ * An event of a connected account: signed with the Connect endpoint's secret, or naming the account (`account`, which
+ * Stripe sets on every Connect event; locally `stripe listen` signs both endpoints with one secret). Connected accounts
+ * are their owners' (a creator can make their own account emit events), so of theirs only the account's own news is
+ * believed: `account.*` (`account.updated`, `account.application.deauthorized`, ...). Payments are destination charges
+ * on the platform: their events never come from a connected account.
+ */
+export function fromConnectedAccount({ event, endpoint }: VerifiedEvent): boolean {
+  return endpoint === 'connect' || !!event.account;
+}
+
+export function believedFromConnectedAccount(event: Stripe.Event): boolean {
+  return event.type.startsWith('account.') && !!event.account;
+}
 
 /**
  * Receives Stripe's webhooks: verify, then store the event and its outbox event in one statement (PostgreSQL only:
@@ -10,6 +26,8 @@ import { StripeClient } from './stripe/stripe.client';
  */
 @Injectable()
 export class StripeWebhookService {
+  private readonly logger = new Logger(StripeWebhookService.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly stripe: StripeClient,
@@ -18,7 +36,13 @@ export class StripeWebhookService {
   ) {}
 
   async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<{ received: true }> {
-    const event = this.stripe.verifyWebhook(rawBody, signature);
+    const verified = this.stripe.verifyWebhook(rawBody, signature);
+    const { event } = verified;
+    if (fromConnectedAccount(verified) && !believedFromConnectedAccount(event)) {
+      // Acknowledged, not stored: a refusal would only make Stripe retry it for days and disable the endpoint.
+      this.logger.warn(`Stripe event ${event.id} (${event.type}) of a connected account ignored: only account.* events are applied from there`);
+      return { received: true };
+    }
     // One statement, committed on its own: the event and its outbox event, or (a redelivery, which finds the event
     // stored with its outbox event) nothing. No transaction, no entity, one round trip.
     await this.events.insertIfNewRecording(this.em, event, (source) => this.outbox.recordIfSql('stripe.event_received', { stripeEventId: event.id }, source));

@@ -1,8 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MAIL_TEMPLATES, MailTemplate, RenderedMail } from './mail.types';
+import { MAIL_TEMPLATES, MailTemplate, RenderedMail, USER_CHOSEN_VALUES } from './mail.types';
 
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
+/** `{{#personal}}…{{/personal}}`: only in mail to a verified address; `{{^personal}}…{{/personal}}`: only in any other. */
+const SECTION = /\{\{([#^])personal\}\}([\s\S]*?)\{\{\/personal\}\}/g;
+
+/** Keeps the sections meant for this kind of recipient, without their markers. */
+function sections(template: string, personal: boolean): string {
+  return template.replace(SECTION, (_, kind: string, body: string) => ((kind === '#') === personal ? body : ''));
+}
+
+/** A user-chosen value outside a personal block would reach unverified addresses: refused when the templates load. */
+function checkUserChosen(name: string, part: string, template: string): void {
+  for (const [, key] of sections(template, false).matchAll(PLACEHOLDER)) {
+    if (USER_CHOSEN_VALUES.includes(key)) throw new Error(`mail template ${name} (${part}): {{${key}}} is user-chosen; put it inside {{#personal}}…{{/personal}}`);
+  }
+}
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -34,16 +48,19 @@ export class MailTemplates {
     for (const name of MAIL_TEMPLATES) {
       const [first, ...rest] = readFileSync(join(dir, `${name}.txt`), 'utf8').split('\n');
       if (!first.startsWith('Subject: ')) throw new Error(`mail template ${name}.txt must start with "Subject: "`);
-      this.sources.set(name, { subject: first.slice('Subject: '.length), text: rest.join('\n').trimStart(), html: readFileSync(join(dir, `${name}.html`), 'utf8') });
+      const source = { subject: first.slice('Subject: '.length), text: rest.join('\n').trimStart(), html: readFileSync(join(dir, `${name}.html`), 'utf8') };
+      for (const [part, template] of Object.entries(source)) checkUserChosen(name, part, template);
+      this.sources.set(name, source);
     }
   }
 
-  render(name: MailTemplate, values: Record<string, string>): RenderedMail {
+  /** `personal`: the recipient is a verified address, so the personal blocks (and their user-chosen values) are rendered. */
+  render(name: MailTemplate, values: Record<string, string>, personal: boolean): RenderedMail {
     const source = this.sources.get(name)!;
     return {
-      subject: fill(source.subject, values, plain, name),
-      text: fill(source.text, values, plain, name),
-      html: fill(source.html, values, escapeHtml, name),
+      subject: fill(sections(source.subject, personal), values, plain, name),
+      text: fill(sections(source.text, personal), values, plain, name),
+      html: fill(sections(source.html, personal), values, escapeHtml, name),
     };
   }
 }

@@ -8,10 +8,15 @@ import { QueueName } from '@/common/queue/queue-names';
 import { decrypt, encrypt } from '@/common/security/encryption';
 import { MailTemplates } from './mail-templates';
 import { MailTransport } from './mail-transport';
-import { MailRequest, MailTemplate } from './mail.types';
+import { MailRequest, MailTemplate, USER_CHOSEN_VALUES } from './mail.types';
 
 export interface NewMail {
   to: string;
+  /**
+   * Whether `to` is an address its account has verified. Else the mail carries no user-chosen text (USER_CHOSEN_VALUES
+   * are dropped here, before the outbox, and the template's personal blocks are left out).
+   */
+  toVerified: boolean;
   template: MailTemplate;
   values: Record<string, string>;
   /** A link carrying a secret (token, signed URL): sealed until the worker renders the mail. */
@@ -36,7 +41,8 @@ export class MailService {
   /** Records a mail to send once the caller's transaction commits. */
   request(em: EntityManager, mail: NewMail): void {
     const sealed = mail.link === undefined ? undefined : encrypt(JSON.stringify({ link: mail.link }), this.config.auth.encryptionKey);
-    const request: MailRequest = { to: mail.to, template: mail.template, values: mail.values, ...(sealed ? { sealed } : {}) };
+    const values = mail.toVerified ? mail.values : Object.fromEntries(Object.entries(mail.values).filter(([key]) => !USER_CHOSEN_VALUES.includes(key)));
+    const request: MailRequest = { to: mail.to, template: mail.template, values, personal: mail.toVerified, ...(sealed ? { sealed } : {}) };
     this.outbox.record(em, 'mail.requested', request);
   }
 
@@ -51,7 +57,7 @@ export class MailService {
 
   async send(id: string, mail: MailRequest): Promise<void> {
     const link = mail.sealed ? (JSON.parse(decrypt(mail.sealed, this.config.auth.encryptionKey)) as { link: string }).link : undefined;
-    const rendered = this.templates.render(mail.template, { ...mail.values, ...(link ? { link } : {}) });
+    const rendered = this.templates.render(mail.template, { ...mail.values, ...(link ? { link } : {}) }, mail.personal === true);
     await this.transport.send({ id, to: mail.to, link, ...rendered });
   }
 }

@@ -29,13 +29,15 @@ const READY = new Set(['ready', 'active']);
 const etagOf = (key: string, size: number) => `"${createHash('sha256').update(`${key}:${size}`).digest('base64url').slice(0, 27)}"`;
 
 function servable(media: ServableMedia | null, key: string): media is ServableMedia {
-  return !!media && READY.has(media.status) && !media.post_deleted && (key === media.storage_key || key === media.preview_key);
+  return !!media && READY.has(media.status) && !media.post_deleted && !media.owner_inactive && (key === media.storage_key || key === media.preview_key);
 }
 
 /**
  * `GET /media/files/<key>`. Public media (a live public non-premium post, an avatar or cover) are served to
  * anyone and cached for good. Everything else needs a valid, unexpired signature, which only viewers the post access
  * policy lets in ever receive; without one such a file does not exist (404), with a bad or stale one it is 403.
+ * A signature outlives nothing: a file of a deleted or removed post, or of a suspended or deleted author, is 404
+ * even through a URL signed before (the URL was handed out on a state that no longer holds).
  * Keys are immutable, so the ETag is a function of the key and size.
  */
 @Injectable()

@@ -12,6 +12,11 @@ export interface ServableMedia {
   preview_key: string | null;
   /** Attached to a post that is deleted (or removed by a moderator): never served. */
   post_deleted: boolean;
+  /**
+   * The post's author (or, unattached, the uploader) is suspended or deleted (a deleted account is suspended too):
+   * never served, not even through a signed URL handed out before.
+   */
+  owner_inactive: boolean;
   /** A live, public, non-premium post of an active author, or the owner's avatar or cover. */
   is_public: boolean;
 }
@@ -73,12 +78,13 @@ export class MediaRepository extends EntityRepository<Media> {
     const [row] = await this.getEntityManager().execute<ServableMedia[]>(
       `select m.id, m.status, m.mime_type, m.storage_key, m.preview_key,
          coalesce(p.deleted_at is not null or p.removed_at is not null, false) as post_deleted,
+         coalesce(a.suspended_at is not null, false) as owner_inactive,
          coalesce(${OPEN_POST} and a.suspended_at is null, false)
            -- An avatar or cover is public, unless the same file belongs to a restricted post: that never is.
            or (${ACTIVE_PROFILE_IMAGE} and (p.id is null or ${OPEN_POST})) as is_public
        from media m
        left join posts p on p.id = m.post_id
-       left join users a on a.id = p.user_id
+       left join users a on a.id = coalesce(p.user_id, m.user_id)
        where m.id = ?`,
       [id],
     );

@@ -13,6 +13,13 @@ import { PostsErrors } from './posts.errors';
 import { PostsRepository } from './repositories/posts.repository';
 
 /**
+/**
+ * A post its author may still change: neither deleted nor removed by a moderator. A removed post is frozen for
+ * everyone (the audit keeps it as it was removed), so edits and deletes find nothing: 404, and nothing written.
+ */
+const WRITABLE = (id: string) => ({ id, deletedAt: null, removedAt: null });
+
+/**
  * Writing posts: create (with replies and media), edit and soft delete; the counters and events that follow are
  * PostEffectsService's. Each answers the post's id; the caller renders the answer through PostsService (one read path
  * for every response).
@@ -65,18 +72,20 @@ export class PostAuthoringService {
   }
 
   async update(actor: AuthUser, id: string, content: string): Promise<string> {
-    const post = await this.posts.findOne({ id, deletedAt: null });
+    const post = await this.posts.findOne(WRITABLE(id));
     if (!post) throw PostsErrors.notFound();
     if (post.author.id !== actor.id) await this.refuseNonAuthor(actor, id);
     if (post.repostOf) throw PostsErrors.repostNotEditable();
     const rendered = await this.content.render(content);
     await this.transactional(async (em) => {
-      await em.nativeUpdate(Post, { id }, {
+      const updated = await em.nativeUpdate(Post, WRITABLE(id), {
         content,
         contentHtml: rendered.html,
         editedAt: new Date(),
         metadata: { ...(post.metadata ?? {}), mentions: rendered.mentionedIds, hashtags: rendered.hashtags },
       });
+      // Removed or deleted since it was read: nothing is written (the tags neither), as if it had been gone already.
+      if (!updated) throw PostsErrors.notFound();
       await this.content.tag(em, post.id, post.createdAt, rendered.hashtags, post.preview ?? null);
     });
     return id;
@@ -84,12 +93,12 @@ export class PostAuthoringService {
 
   /** Soft delete: replies stay and keep their `reply_to_id`; the post answers 404 from now on. */
   async remove(actor: AuthUser, id: string): Promise<void> {
-    const post = await this.posts.findOne({ id, deletedAt: null });
+    const post = await this.posts.findOne(WRITABLE(id));
     if (!post) throw PostsErrors.notFound();
     if (post.author.id !== actor.id && actor.role !== 'admin') await this.refuseNonAuthor(actor, id);
     await this.transactional(async (em) => {
-      const deleted = await em.nativeUpdate(Post, { id, deletedAt: null }, { deletedAt: new Date() });
-      if (!deleted) return; // a concurrent delete won
+      const deleted = await em.nativeUpdate(Post, WRITABLE(id), { deletedAt: new Date() });
+      if (!deleted) throw PostsErrors.notFound(); // a concurrent delete or a moderator's removal won
       await this.effects.deleted(em, post);
     });
   }

@@ -12,6 +12,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
 import { CurrentUser, Roles } from '@/common/auth/auth.decorators';
+import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
 import { AdminReportPageResponse, AdminReportResponse, CreateReportDto, ReportCreatedResponse, ReportIdParam, ReportQueueQuery, ResolveReportDto } from './dto/reports.dto';
 import { ReportModerationService } from './report-moderation.service';
 import { ReportsService } from './reports.service';
@@ -24,6 +25,7 @@ export class ReportsController {
 
   @Post()
   @HttpCode(201)
+  @RateLimit('report')
   @ApiCreatedResponse({ type: ReportCreatedResponse })
   @ApiOkResponse({ type: ReportCreatedResponse, description: 'This target is already reported by you and open: that report' })
   @ApiNotFoundResponse({ description: 'No such post or user (or not visible to you)' })

@@ -21,7 +21,7 @@ export const USERNAME_RESERVED_DAYS = 30;
 
 /**
  * Sign-up and sign-in (auth, Google sign-in, the queue dashboard's login, password confirmations): creating an account,
- * finding it by login, email or id with its password hash, changing the password, which usernames are taken.
+ * finding it by login, email or id, with its password hash to confirm a password, which usernames are taken.
  */
 @Injectable()
 export class UserAccountsService {
@@ -94,10 +94,5 @@ export class UserAccountsService {
       .getRepository(User)
       .find({ [raw('lower(username)')]: { $in: candidates.map((c) => c.toLowerCase()) } }, { fields: ['username'] });
     return new Set(taken.map((user) => user.username.toLowerCase()));
-  }
-
-  async setPasswordHash(user: User, passwordHash: string): Promise<void> {
-    user.passwordHash = passwordHash;
-    await this.users.getEntityManager().flush();
   }
 }

@@ -56,6 +56,18 @@ export class DeleteAccountDto {
   confirm_username?: string;
 }
 
+/** `POST /me/exports`: an archive of everything is worth a password, as a deletion is (Mastodon asks it too). */
+export class RequestExportDto {
+  @ApiPropertyOptional({
+    maxLength: 128,
+    description: 'Required for an account with a password (wrong or missing: 422). An account without one (Google sign-in only) needs a session signed in within the last 10 minutes instead (else 403)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  current_password?: string;
+}
+
 export class AcceptedResponse {
   @ApiProperty({ example: 'accepted' }) status: 'accepted';
   @ApiProperty() message: string;

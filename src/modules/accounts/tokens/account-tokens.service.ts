@@ -55,7 +55,12 @@ export class AccountTokensService {
     return row ? { userId: row.user_id, email: row.email, purpose: row.purpose } : undefined;
   }
 
-  /** Every token of the user stops working (deletion). */
+  /**
+   * Every outstanding token of the user, of every purpose, stops working; called in the transaction of every change
+   * of who controls the account: a password set, reset or changed, an address verified or changed, Google linked,
+   * and the deletion. A token mailed before such a change (a pending email change asked by whoever registered the
+   * address, a reset link sent to the old address) belongs to the old state of the account: see docs/security.md.
+   */
   async voidAll(em: EntityManager, userId: string): Promise<void> {
     await em.nativeUpdate(AccountToken, { user: userId, usedAt: null }, { usedAt: new Date() });
   }

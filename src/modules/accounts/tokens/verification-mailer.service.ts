@@ -14,12 +14,16 @@ export class VerificationMailer {
     private readonly config: AppConfig,
   ) {}
 
-  /** `to` is the user's current address (verification) or the new one (change). */
+  /**
+   * `to` is the user's current address (verification) or the new one (change): not verified either way, so the mail
+   * carries no user-chosen text (see MailService).
+   */
   async send(em: EntityManager, user: User, to: string): Promise<void> {
     const change = to !== user.email;
     const token = await this.tokens.issue(em, user.id, change ? 'change_email' : 'verify_email', to);
     this.mail.request(em, {
       to,
+      toVerified: false,
       template: 'verify-email',
       values: { name: user.displayName ?? user.username, email: to },
       link: `${this.config.mail.appUrl}/verify-email?token=${token}`,

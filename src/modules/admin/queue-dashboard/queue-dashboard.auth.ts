@@ -49,7 +49,8 @@ export class QueueDashboardAuth {
    */
   async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const basic = basicCredentials(request.headers.authorization);
-    const retryAfter = basic ? await RequestContext.create(this.orm.em, () => this.budget.retryAfter(request.ip, basic.login)) : 0;
+    const client = { ip: request.ip, userAgent: request.headers['user-agent'] };
+    const retryAfter = basic ? await RequestContext.create(this.orm.em, () => this.budget.retryAfter(client, basic.login)) : 0;
     if (retryAfter) {
       const headers = { 'Retry-After': String(retryAfter) };
       sendProblem(new AppException(ErrorCode.RateLimited, 'Too many failed sign-ins; retry later', { headers }), request, reply);
@@ -57,7 +58,7 @@ export class QueueDashboardAuth {
     }
     const verdict = await RequestContext.create(this.orm.em, () => this.identify(request.headers.authorization));
     if (!verdict.admin) {
-      if (verdict.basicLogin !== undefined) await this.budget.recordFailure(request.ip, verdict.basicLogin).catch(() => undefined);
+      if (verdict.basicLogin !== undefined) await this.budget.recordFailure(client, verdict.basicLogin).catch(() => undefined);
       const challenge = { 'WWW-Authenticate': `Basic realm="${QUEUE_DASHBOARD_REALM}"` };
       sendProblem(new AppException(ErrorCode.Unauthorized, 'The queue dashboard is for administrators', { headers: challenge }), request, reply);
       return reply;

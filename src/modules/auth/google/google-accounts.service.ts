@@ -4,6 +4,7 @@ import { AppConfig } from '@/common/config/app-config';
 import { AppException } from '@/common/errors/app.exception';
 import { ErrorCode } from '@/common/errors/error-code';
 import { encrypt } from '@/common/security/encryption';
+import { AccountTokensService } from '@/modules/accounts/tokens/account-tokens.service';
 import { User } from '@/modules/users/entities/user.entity';
 import { normalizeEmail } from '@/modules/users/user-identity';
 import { UserAccountsService } from '@/modules/users/user-accounts.service';
@@ -33,6 +34,7 @@ export class GoogleAccountsService {
     private readonly em: EntityManager,
     private readonly users: UserAccountsService,
     private readonly config: AppConfig,
+    private readonly tokens: AccountTokensService,
   ) {}
 
   async resolve(signIn: GoogleSignIn): Promise<User> {
@@ -50,12 +52,16 @@ export class GoogleAccountsService {
     return this.users.findById(userId);
   }
 
-  /** A suspended account is refused before anything is written: the transaction rolls back. */
+  /**
+   * A suspended account is refused before anything is written: the transaction rolls back. Linking a Google account
+   * changes who controls the account: every link mailed to it (a pending email change, a reset) stops working.
+   */
   private resolveOnce({ profile, tokens }: GoogleSignIn): Promise<User> {
     return this.em.fork().transactional(async (em) => {
       const identity = await em.getRepository(UserOAuthIdentity).findByProviderUserId(PROVIDER, profile.sub);
       const user = identity ? await identity.user.loadOrFail() : await this.findOrCreateUser(em, profile);
       if (user.suspendedAt) throw AuthErrors.suspended();
+      if (!identity) await this.tokens.voidAll(em, user.id);
       const row = identity ?? em.create(UserOAuthIdentity, { user, provider: PROVIDER, providerUserId: profile.sub });
       this.storeTokens(row, profile, tokens);
       await em.flush();

@@ -5,7 +5,7 @@ import { BillingProfilesRepository } from '../repositories/billing-profiles.repo
 /**
  * A user's references at Stripe, billing's own: the customer they pay as (created at their first checkout), and as a
  * creator the product of their subscriptions and the price of their current amount. One row per user, created by
- * the first of these; the `users` row knows none of them (migration 20261207190000 moved them here).
+ * the first of these; the `users` row knows none of them (migration 20261207200000 moved them here).
  */
 @Entity({ tableName: 'billing_profiles', repository: () => BillingProfilesRepository })
 // The webhook finds the creator of a subscription by its product when the metadata does not name them.

@@ -8,6 +8,13 @@ import { BillingErrors } from '../billing.errors';
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 const STRIPE_KEY_MAX = 255;
 
+/** Which webhook endpoint's secret signed an event: the platform's own, or the Connect endpoint's. */
+export type WebhookEndpoint = 'platform' | 'connect';
+export interface VerifiedEvent {
+  event: Stripe.Event;
+  endpoint: WebhookEndpoint;
+}
+
 /** `STRIPE_API_BASE` (e.g. a local Stripe-compatible server) as the SDK's host, port and protocol. */
 function endpoint(apiBase: string | undefined): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
   if (!apiBase) return {};
@@ -59,16 +66,19 @@ export class StripeClient {
   }
 
   /**
-   * The verified event, or `400` for a missing, forged or stale (over five minutes) signature. Signed by the platform
-   * endpoint's secret or, when set, the Connect endpoint's (Stripe sends connected accounts' events there).
+   * The verified event and the endpoint whose secret signed it, or `400` for a missing, forged or stale (over five
+   * minutes) signature. Signed by the platform endpoint's secret or, when set, the Connect endpoint's (Stripe sends
+   * connected accounts' events there).
    */
-  verifyWebhook(rawBody: Buffer | undefined, signature: string | undefined): Stripe.Event {
+  verifyWebhook(rawBody: Buffer | undefined, signature: string | undefined): VerifiedEvent {
     const { webhookSecret, connectWebhookSecret } = this.config.stripe;
     if (!webhookSecret) throw BillingErrors.notConfigured();
     if (!rawBody?.length || !signature) throw BillingErrors.badSignature();
-    for (const secret of connectWebhookSecret ? [webhookSecret, connectWebhookSecret] : [webhookSecret]) {
+    const endpoints: [WebhookEndpoint, string][] = [['platform', webhookSecret]];
+    if (connectWebhookSecret) endpoints.push(['connect', connectWebhookSecret]);
+    for (const [endpoint, secret] of endpoints) {
       try {
-        return Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS);
+        return { event: Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS), endpoint };
       } catch {
         // Not this endpoint's signature: try the next secret.
       }

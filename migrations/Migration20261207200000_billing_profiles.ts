@@ -8,7 +8,7 @@ import { Migration } from '@mikro-orm/migrations';
  * One transaction: the copy and the drop are seen together. `stripe_product_id` gains the index the webhook's
  * product look-up lacked on `users`.
  */
-export class Migration20261207190000_billing_profiles extends Migration {
+export class Migration20261207200000_billing_profiles extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "billing_profiles" (
       "user_id" uuid not null,
