@@ -7,6 +7,7 @@ import { Migration20261203060000_trust_and_safety } from './Migration20261203060
 import { Migration20261203070000_search } from './Migration20261203070000_search';
 import { Migration20261204000000_earnings } from './Migration20261204000000_earnings';
 import { Migration20261204100000_payout_accounts } from './Migration20261204100000_payout_accounts';
+import { Migration20261207190000_premium_search } from './Migration20261207190000_premium_search';
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261203070000_search', class: Migration20261203070000_search },
   { name: 'Migration20261204000000_earnings', class: Migration20261204000000_earnings },
   { name: 'Migration20261204100000_payout_accounts', class: Migration20261204100000_payout_accounts },
+  { name: 'Migration20261207190000_premium_search', class: Migration20261207190000_premium_search },
 ];

@@ -6,7 +6,6 @@ import { EntitlementsService } from '@/modules/billing/entitlements/entitlements
 import { PostResponse } from '@/modules/posts/dto/post.dto';
 import { Visibility } from '@/modules/posts/entities/post.entity';
 import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
-import { previewHasTag } from '@/modules/posts/post-row';
 import { PostViewsService } from '@/modules/posts/post-views.service';
 import { SocialService } from '@/modules/social/social.service';
 import { UsersService } from '@/modules/users/users.service';
@@ -47,10 +46,7 @@ export class FeedsService {
   async tag(viewer: AuthUser | undefined, tag: string, query: PageQuery): Promise<Page<PostResponse>> {
     const name = tag.replace(/^#/, '').toLowerCase();
     const rows = await this.pages.tagPage(name, viewer?.id, decodeCursor(query.cursor), query.limit + 1);
-    const page = toPage(rows, query.limit, (r) => ({ at: new Date(r.created_at), id: r.id }), (r) => r);
-    const judged = await this.policy.judge(viewer, page.data, this.views.questionsFor(viewer));
-    const listed = judged.rows.filter((r) => !judged.access.get(r.id)?.locked || previewHasTag(r, name));
-    return { data: await this.views.present(viewer, { ...judged, rows: listed }, judged.answers), next_cursor: page.next_cursor };
+    return this.views.taggedPage(viewer, rows, query.limit, [name]);
   }
 
   /** One author's posts in the visibilities the viewer is entitled to; nothing across a block. */
