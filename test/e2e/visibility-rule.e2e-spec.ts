@@ -135,11 +135,24 @@ describe('The visibility rule, in memory and in SQL', () => {
     return !row.visible ? 'hidden' : row.readable ? 'open' : 'locked';
   }
 
+  /** The form for queries that keep only followed authors' posts (the home timeline): the same answer there. */
+  async function inSqlFollowed(policy: PostAccessPolicy, viewerOf: AuthUser, id: string): Promise<Outcome> {
+    const visible = policy.visibleSql(viewerOf, { post: 'p', author: 'u' }, { followedAuthors: true });
+    const readable = policy.readableSql(viewerOf);
+    const [row] = await t.sql<{ visible: boolean; readable: boolean }>(
+      `select ${visible.sql} as visible, ${readable.sql} as readable ${POST_FROM} where p.id = ?`,
+      [...visible.params, ...readable.params, id],
+    );
+    return !row.visible ? 'hidden' : row.readable ? 'open' : 'locked';
+  }
+
   it.each(CASES)('%s author, %s post, seen by %s: %s', async (standing, kind, w, expected) => {
     const policy = t.app.get(PostAccessPolicy);
     const id = posts.get(key(standing, kind))!;
     const viewerOf = who(w, standing);
     expect({ memory: await inMemory(policy, viewerOf, id), sql: await inSql(policy, viewerOf, id) }).toEqual({ memory: expected, sql: expected });
+    const followed = w === 'author' || (w === 'viewer' && (standing === 'follower' || standing === 'suspendedAuthor'));
+    if (followed) expect(await inSqlFollowed(policy, viewerOf!, id)).toBe(expected);
   });
 
   it('openSql is exactly "open to an anonymous visitor", and isOpen its row form', async () => {

@@ -166,40 +166,23 @@ export class PostAccessPolicy {
    * `decide`'s `visible` as SQL over a posts row and its author (`p` and `u` unless told): the post is live (neither
    * deleted nor removed), its author active, and it is the viewer's own or, across no block, `public`, `followers` and
    * followed (social's `follows`), or `subscribers` with subscriber access (entitlements). Anonymous: live and public.
+   *
+   * `followedAuthors`: the caller's query keeps only the viewer's own posts and those of authors the viewer follows
+   * (the home timeline). Then following is a given, and so is the absence of a block (blocking ends follows both ways
+   * and nobody follows across a block: social's invariant), so neither is probed once per post. The renderer's
+   * `decide` still judges every row.
    */
-  visibleSql(viewer: AuthUser | undefined, at: PostAliases = P_U): SqlFragment {
-    const live = this.liveSql(at);
-    if (!viewer) return sql`(${live} and ${text(`${at.post}.visibility = 'public'`)})`;
-    return sql`(${live} and (${this.ownSql(viewer, at)} or (${this.reachableSql(viewer, at)} and ${this.audienceSql(viewer, at)})))`;
-  }
-
-  /**
-   * The parts of `visibleSql`, for a query that places each where it costs least (the home timeline probes blocks once
-   * per followed author, not once per post); `visibleSql` is exactly `live and (own or (reachable and audience))`.
-   * `liveSql`: the post neither deleted nor removed, its author active.
-   */
-  liveSql(at: PostAliases = P_U): SqlFragment {
-    return text(`${at.post}.deleted_at is null and ${at.post}.removed_at is null and ${at.author}.suspended_at is null`);
-  }
-
-  /** The viewer wrote the post. */
-  ownSql(viewer: AuthUser, at: Pick<PostAliases, 'post'> = P_U): SqlFragment {
-    return sql`${column(`${at.post}.user_id`)} = ${value(viewer.id)}`;
-  }
-
-  /** No block between the viewer and the author, either way (social's predicate). */
-  reachableSql(viewer: AuthUser, at: Pick<PostAliases, 'post'> = P_U): SqlFragment {
-    return notBlockedEitherWay(value(viewer.id), column(`${at.post}.user_id`));
-  }
-
-  /** The post's audience holds the viewer: `public`, `followers` and followed, `subscribers` with subscriber access. */
-  audienceSql(viewer: AuthUser, at: Pick<PostAliases, 'post'> = P_U): SqlFragment {
+  visibleSql(viewer: AuthUser | undefined, at: PostAliases = P_U, options: { followedAuthors?: boolean } = {}): SqlFragment {
+    const live = text(`${at.post}.deleted_at is null and ${at.post}.removed_at is null and ${at.author}.suspended_at is null`);
+    const visibility = (...values: string[]) => text(`${at.post}.visibility ${values.length > 1 ? `in (${values.map((v) => `'${v}'`).join(', ')})` : `= '${values[0]}'`}`);
+    if (!viewer) return sql`(${live} and ${visibility('public')})`;
     const v = value(viewer.id);
     const author = column(`${at.post}.user_id`);
-    const p = at.post;
-    return sql`(${text(`${p}.visibility = 'public'`)}
-      or (${text(`${p}.visibility = 'followers'`)} and ${follows(v, author)})
-      or (${text(`${p}.visibility = 'subscribers'`)} and ${this.entitlements.subscriberAccessSql(v, author)}))`;
+    const own = sql`${author} = ${v}`;
+    const subscriber = sql`(${visibility('subscribers')} and ${this.entitlements.subscriberAccessSql(v, author)})`;
+    if (options.followedAuthors) return sql`(${live} and (${own} or ${visibility('public', 'followers')} or ${subscriber}))`;
+    const audience = sql`(${visibility('public')} or (${visibility('followers')} and ${follows(v, author)}) or ${subscriber})`;
+    return sql`(${live} and (${own} or (${notBlockedEitherWay(v, author)} and ${audience})))`;
   }
 
   /**
@@ -211,7 +194,7 @@ export class PostAccessPolicy {
     const p = at.post;
     if (!viewer) return text(`not ${p}.is_premium`);
     const v = value(viewer.id);
-    return sql`(not ${text(`${p}.is_premium`)} or ${this.ownSql(viewer, at)}
+    return sql`(not ${text(`${p}.is_premium`)} or ${column(`${p}.user_id`)} = ${v}
       or (${text(`${p}.price_cents is null`)} and ${this.entitlements.subscriberAccessSql(v, column(`${p}.user_id`))})
       or (${text(`${p}.price_cents is not null`)} and ${this.entitlements.unlockedSql(v, column(`${p}.id`))}))`;
   }

@@ -109,8 +109,8 @@ export class PostViewsService {
     const all = [...rows, ...originals.values()];
     const visibleIds = all.filter((r) => access.get(r.id)?.visible).map((r) => r.id);
     const locked = new Set(visibleIds.filter((id) => access.get(id)?.locked));
-    // Media of premium or non-public posts are served only through signed, expiring URLs.
-    const restricted = new Set(all.filter((r) => r.is_premium || r.visibility !== 'public').map((r) => r.id));
+    // Media of posts not open to anyone (the policy's `isOpen`: premium or not public) only through signed, expiring URLs.
+    const restricted = new Set(all.filter((r) => !this.policy.isOpen(r)).map((r) => r.id));
     const state = answers ?? (await this.posts.together(this.stateSql(viewer, visibleIds)));
     const visible = new Set(visibleIds);
     // `render` asked about every row: only the visible ones' media are shown (the views of hidden rows are dropped).
