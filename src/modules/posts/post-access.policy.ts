@@ -81,8 +81,9 @@ export function combine(...parts: JudgedPosts[]): JudgedPosts {
  * notifications, unlocks). Batched: any number of posts costs one query for the relations the rule needs (follows,
  * blocks, subscriptions, unlocks), which the renderer's own questions join.
  *
- * - a post removed by a moderator is gone for everyone, its author included;
- * - the author sees everything else; suspended authors vanish; a block hides each side's posts from the other;
+ * - a post removed by a moderator or deleted, or whose author is suspended (or deleted), is gone for everyone, its
+ *   author included;
+ * - the author sees everything else; a block hides each side's posts from the other;
  * - `public` is for everyone, `followers` for followers, `subscribers` for subscribers with access (the entitlements
  *   rule, `billing/entitlements/subscriber-access.ts`);
  * - `is_premium` locks the content: without a price for subscribers with access, with a price for buyers only;
