@@ -9,6 +9,8 @@ import { Migration20261204000000_earnings } from './Migration20261204000000_earn
 import { Migration20261204100000_payout_accounts } from './Migration20261204100000_payout_accounts';
 import { Migration20261207190000_checkout_sessions } from './Migration20261207190000_checkout_sessions';
 
+import { Migration20261207191000_premium_search } from './Migration20261207191000_premium_search';
+
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -21,4 +23,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261204000000_earnings', class: Migration20261204000000_earnings },
   { name: 'Migration20261204100000_payout_accounts', class: Migration20261204100000_payout_accounts },
   { name: 'Migration20261207190000_checkout_sessions', class: Migration20261207190000_checkout_sessions },
+  { name: 'Migration20261207191000_premium_search', class: Migration20261207191000_premium_search },
 ];

@@ -58,6 +58,11 @@ export class EntitlementsService {
     return hasSubscriberAccess(subscriber, creator, this.graceDays);
   }
 
+  /** SQL: `buyer` bought the pay-per-view post `post` and was not refunded (an `exists` over `post_unlocks`). */
+  unlockedSql(buyer: SqlOperand, post: SqlOperand): SqlFragment {
+    return PostUnlocksRepository.unlockedSqlOf(buyer, post);
+  }
+
   /** SQL: the `subscriptions` row aliased `alias` in the caller's query gives access (for queries that list subscribers). */
   subscriptionAccessSql(alias: string): SqlFragment {
     return subscriptionGrantsAccess(alias, this.graceDays);

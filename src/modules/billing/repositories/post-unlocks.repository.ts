@@ -1,6 +1,6 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
-import { SqlFragment } from '@/common/database/sql-fragment';
+import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
 import { PostUnlock } from '../entities/post-unlock.entity';
 
 export interface PaidUnlock {
@@ -24,6 +24,11 @@ export class PostUnlocksRepository extends EntityRepository<PostUnlock> {
   /** The same as a `select id` (`postIds` not empty), to run alone or inside a larger statement. */
   static unlockedAmongSql(userId: string, postIds: string[]): SqlFragment {
     return { sql: `select post_id as id from post_unlocks where user_id = ? and post_id in (?) and status = 'paid'`, params: [userId, postIds] };
+  }
+
+  /** The same as a predicate: `buyer` bought `post` (a probe of the unique `(user_id, post_id)` index). */
+  static unlockedSqlOf(buyer: SqlOperand, post: SqlOperand): SqlFragment {
+    return sql`exists (select 1 from post_unlocks pun where pun.user_id = ${buyer} and pun.post_id = ${post} and pun.status = 'paid')`;
   }
 
   /**
