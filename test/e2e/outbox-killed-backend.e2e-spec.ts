@@ -96,4 +96,25 @@ describe('Outbox handlers when PostgreSQL kills their backend', () => {
     await drained(t);
     expect(await likeNotes(author, postId)).toBe(1);
   }, 60_000);
+
+  it('lets a re-send racing a slow first delivery stop at the receipt: one notification, one receipt', async () => {
+    const { author, fan, postId } = await parkedLike();
+    const { id } = await likedEvent(fan, postId);
+    // The first delivery is slow: inside its transaction (receipt inserted, not committed) its visibility check waits.
+    await killer.lock('posts');
+    await events().resume();
+    await killer.waitingOn(postId);
+    // The relay's re-send (OUTBOX_RESEND_AFTER passed) queues the event again under another job.
+    const job = (await events().getJob(`${id}.notifications`))!;
+    const again = await events().add(JobName.DomainEvent, job.data, { jobId: `${id}.notifications.resent` });
+    // The second delivery finds no committed receipt and waits on the first one's uncommitted row.
+    await killer.waitingOn('outbox_receipts');
+    await killer.release();
+
+    expect(await waitFor(() => again.getState(), (state) => state === 'completed', 15_000)).toBe('completed');
+    expect((await events().getJob(again.id!))?.returnvalue).toBe('already handled');
+    await drained(t);
+    expect(await likeNotes(author, postId)).toBe(1);
+    expect(await likedEvent(fan, postId)).toMatchObject({ handled: true, receipts: 1 });
+  }, 60_000);
 });

@@ -40,8 +40,19 @@ export class BackendKiller {
     return this.hitWaiting(marker, 'pg_terminate_backend');
   }
 
-  /** Waits for a backend of this database blocked on a lock while running a statement that contains `marker`. */
-  private async hitWaiting(marker: string, how: 'pg_cancel_backend' | 'pg_terminate_backend', timeoutMs = 20_000): Promise<string> {
+  /** Waits until a statement that contains `marker` waits on a lock (and leaves it waiting). Answers its pid. */
+  async waitingOn(marker: string): Promise<number> {
+    return (await this.waiting(marker)).pid;
+  }
+
+  private async hitWaiting(marker: string, how: 'pg_cancel_backend' | 'pg_terminate_backend'): Promise<string> {
+    const { pid, query } = await this.waiting(marker);
+    await this.admin.query(`select ${how}($1)`, [pid]);
+    return query;
+  }
+
+  /** A backend of this database blocked on a lock while running a statement that contains `marker`. */
+  private async waiting(marker: string, timeoutMs = 20_000): Promise<{ pid: number; query: string }> {
     const waiting = () =>
       this.admin.query<{ pid: number; query: string }>(
         `select pid, query from pg_stat_activity
@@ -49,9 +60,8 @@ export class BackendKiller {
         [marker],
       );
     const { rows } = await waitFor(waiting, (r) => r.rows.length > 0, timeoutMs, 20);
-    if (!rows.length) throw new Error(`no statement containing ${marker} waited on the lock within ${timeoutMs} ms`);
-    await this.admin.query(`select ${how}($1)`, [rows[0].pid]);
-    return rows[0].query;
+    if (!rows.length) throw new Error(`no statement containing ${marker} waited on a lock within ${timeoutMs} ms`);
+    return rows[0];
   }
 
   /** Lets the waiting statements through. */
