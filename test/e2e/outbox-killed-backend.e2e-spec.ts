@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { JobName, QueueName } from '@/common/queue/queue-names';
 import { QueueService } from '@/common/queue/queue.service';
 import { as, createPost } from '../factories/posts';
@@ -116,5 +117,50 @@ describe('Outbox handlers when PostgreSQL kills their backend', () => {
     await drained(t);
     expect(await likeNotes(author, postId)).toBe(1);
     expect(await likedEvent(fan, postId)).toMatchObject({ handled: true, receipts: 1 });
+  }, 60_000);
+
+  /** The notification stream of `user`: when it is open, and everything it sent until it ended (or `timeoutMs`). */
+  function openStream(port: number, user: SignedInUser, timeoutMs: number) {
+    let body = '';
+    let opened!: () => void;
+    const connected = new Promise<void>((resolve) => (opened = resolve));
+    const ended = new Promise<{ body: string; ended: boolean }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: `/api/v1/streaming/notifications?access_token=${user.accessToken}` }, (res) => {
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+          if (body.includes(': connected')) opened();
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ body, ended: true });
+        });
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        resolve({ body, ended: false });
+      }, timeoutMs);
+      req.on('error', (error) => (error.message.includes('aborted') || error.message.includes('socket hang up') ? undefined : reject(error)));
+      req.end();
+    });
+    return { connected, ended };
+  }
+
+  it('closes the notification stream when rendering a new notification fails, never skipping it as "nothing to send"', async () => {
+    const { author, postId } = await parkedLike();
+    const stream = openStream(await t.listen(), author, 20_000);
+    await stream.connected;
+    // The handler commits the notification (it reads no likes); the stream's render asks whether the author liked the
+    // post, waits on the lock, and that statement is cancelled.
+    await killer.lock('likes');
+    await events().resume();
+    expect(await killer.cancelWaiting(postId)).toMatch(/likes/i);
+    await killer.release();
+
+    const { body, ended } = await stream.ended;
+    expect(ended).toBe(true);
+    expect(body).not.toContain('event: notification');
+    // The client reconnects; the notification is there to list.
+    const listed = (await as(t, author).get('/notifications').expect(200)).body as { data: { type: string; post: { id: string } | null }[] };
+    expect(listed.data).toEqual([expect.objectContaining({ type: 'like', post: expect.objectContaining({ id: postId }) })]);
   }, 60_000);
 });
