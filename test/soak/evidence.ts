@@ -38,7 +38,7 @@ async function describeOffender(db: Client, type: string, o: Offender): Promise<
       where type = $1 and payload::jsonb @> $2::jsonb order by id`,
     [event.type, JSON.stringify(event.payload(o))],
   );
-  if (!events.length) lines.push(`    no ${event.type} event (recorded with the change, or deleted after a week)`);
+  if (!events.length) lines.push(`    no ${event.type} event (one is recorded with every change that notifies; handled ones are deleted after a week)`);
   for (const e of events) {
     const { rows: receipts } = await db.query<{ subscriber: string; handled_at: Date }>('select subscriber, handled_at from outbox_receipts where event_id = $1 order by handled_at', [e.id]);
     lines.push(
