@@ -30,6 +30,24 @@ export class BackendKiller {
     await this.holder.query(`lock table ${table} in access exclusive mode`);
   }
 
+  /** From now on every write of the row `id` of `table` waits (until `release`); reads and foreign-key checks pass. */
+  async lockRow(table: string, id: string): Promise<void> {
+    await this.holder.query('begin');
+    await this.holder.query(`select 1 from ${table} where id = $1 for no key update`, [id]);
+  }
+
+  /** Waits until at least `count` backends of this database wait on a lock. */
+  async untilWaiting(count: number, timeoutMs = 20_000): Promise<void> {
+    const waiting = async () =>
+      (
+        await this.admin.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+        )
+      ).rows[0].n;
+    const n = await waitFor(waiting, (found) => found >= count, timeoutMs, 20);
+    if (n < count) throw new Error(`${n} backend(s) waited on a lock within ${timeoutMs} ms, not ${count}`);
+  }
+
   /** The waiting statement that contains `marker` fails; its connection stays usable. Answers the statement. */
   cancelWaiting(marker: string): Promise<string> {
     return this.hitWaiting(marker, 'pg_cancel_backend');
