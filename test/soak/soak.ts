@@ -241,7 +241,10 @@ async function main(): Promise<number> {
     const unexplained = serverErrors.filter((o) => !excused.includes(o));
     for (const o of unexplained) {
       const gap = chaos.distanceToOutage(o.at);
-      log(`unexplained ${o.status} ${o.kind} at ${((o.at - begun) / 1000).toFixed(1)} s, took ${o.at - o.sentAt} ms, ${gap === undefined ? 'no outage' : `${gap} ms from the nearest outage`}`);
+      log(
+        `unexplained ${o.status} ${o.kind} at ${((o.at - begun) / 1000).toFixed(1)} s, took ${o.at - o.sentAt} ms, ` +
+          `${gap === undefined ? 'no outage' : `${gap} ms from the nearest outage`}${o.requestId ? `, request ${o.requestId} (its lines in the kept API logs)` : ''}`,
+      );
     }
     const noAnswer = traffic.outcomes.filter((o) => o.status === 0);
     rows.push({
