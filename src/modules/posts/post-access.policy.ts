@@ -113,6 +113,17 @@ export class PostAccessPolicy {
     return (await this.requireVisibleWith(viewer, ids)).posts;
   }
 
+  /**
+   * Whether `viewer` may see the post `id` now: false when it is missing, deleted or hidden from them. A decision, never
+   * an error: a query that fails (a killed backend, a timeout) throws, so that a caller such as a notification handler
+   * fails and is retried instead of reading the failure as "not visible" (issue 24).
+   */
+  async canView(viewer: AuthUser | undefined, id: string): Promise<boolean> {
+    const judged = await this.judge(viewer, await this.posts.findRows([id]));
+    const [row] = judged.rows;
+    return !!row && shows(row, judged);
+  }
+
   /** `requireVisible`, with the caller's own questions about the rows (`also`) answered in the same round trip. */
   async requireVisibleWith(viewer: AuthUser | undefined, ids: string[], also?: (all: PostRow[]) => Questions): Promise<{ posts: VisiblePost[]; answers: Answers }> {
     const judged = await this.judge(viewer, await this.posts.findRows([...new Set(ids)]), also);

@@ -67,8 +67,11 @@ export class PostAuthoringService {
       await this.media.attachToPost(em, actor.id, post.id, dto.media_ids ?? []);
       await em.flush();
       await this.content.tag(em, post.id, post.createdAt, rendered.hashtags, post.preview ?? null);
-      await this.users.adjustPostsCount(em, actor.id, 1);
+      // Lock order: posts rows, then the author's users row, as a repost takes them (the original's counter, then the
+      // reposter's posts_count). The other way round, a reply and a repost of one post by one user at the same moment
+      // deadlocked (the soak's 500 on a reply, issue 24).
       await this.posts.bumpReplies(em, parent?.id, 1);
+      await this.users.adjustPostsCount(em, actor.id, 1);
       this.recordCreated(em, post, actor.id, parent, rendered.mentionedIds);
       return post.id;
     });
@@ -111,9 +114,10 @@ export class PostAuthoringService {
     await this.transactional(async (em) => {
       const deleted = await em.nativeUpdate(Post, WRITABLE(id), { deletedAt: new Date() });
       if (!deleted) throw PostsErrors.notFound(); // a concurrent delete or a moderator's removal won
-      await this.users.adjustPostsCount(em, post.author.id, -1);
+      // Posts rows, then the author's users row: the lock order of every write that moves both (see `create`).
       await this.posts.bumpReplies(em, post.replyTo?.id, -1);
       if (post.repostOf) await em.execute('update posts set retweets_count = greatest(retweets_count - 1, 0) where id = ?', [post.repostOf.id]);
+      await this.users.adjustPostsCount(em, post.author.id, -1);
     });
   }
 
