@@ -20,6 +20,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+      // Closes the apps a file left running (a boot that outlived its hook), so Jest exits after a hook timeout.
+      setupFilesAfterEnv: ['<rootDir>/test/support/after-env.ts'],
       testTimeout: 60000,
     },
   ],

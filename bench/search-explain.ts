@@ -8,8 +8,8 @@ import { loadavg } from 'node:os';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '@/common/config/load-config';
 import { buildOrmOptions } from '@/common/database/orm-options';
-import { column, value } from '@/common/database/sql-fragment';
-import { hasSubscriberAccess } from '@/modules/entitlements/subscriber-access';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
+import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { DiscoveryRepository } from '@/modules/search/repositories/discovery.repository';
 import { SearchRepository } from '@/modules/search/repositories/search.repository';
 import { likePrefix, parsePostsQuery } from '@/modules/search/search-query';
@@ -45,8 +45,9 @@ async function main(): Promise<void> {
   const orm = await MikroORM.init(buildOrmOptions(config, url));
   const em = orm.em.fork();
   const [viewer] = await em.execute<{ id: string }[]>('select id from users where username = ?', [DEMO_ACCOUNTS.viewer5k]);
-  const access = hasSubscriberAccess(value(viewer.id), column('p.user_id'), config.billing.pastDueGraceDays);
-  const searcher = { id: viewer.id, access };
+  const searcher = { id: viewer.id, role: 'user' as const, sessionId: 'bench' };
+  // The policy's SQL form only: it needs entitlements' grace days, none of the look-ups.
+  const policy = new PostAccessPolicy(undefined as never, undefined as never, new EntitlementsService(undefined as never, config));
   const cases: [string, (search: SearchRepository, discovery: DiscoveryRepository) => Promise<unknown>][] = [
     ['posts: common word `coffee`', (s) => s.posts(searcher, parsePostsQuery('coffee'), undefined, 21)],
     ['posts: two common words `cafe musique` (accent folded)', (s) => s.posts(searcher, parsePostsQuery('cafe musique'), undefined, 21)],
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   for (const [title, run] of cases) {
     const plans: string[][] = [];
     const proxied = explaining(em, plans);
-    await run(new SearchRepository(proxied), new DiscoveryRepository(proxied));
+    await run(new SearchRepository(proxied, policy), new DiscoveryRepository(proxied, policy));
     out.push(`### ${title}`, '', '```', ...plans.flat(), '```', '');
   }
   const refresh = orm.em.fork();
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   await refresh.execute('set local jit = off'); // as DiscoveryRefreshService does
   try {
     const plans: string[][] = [];
-    const repo = new DiscoveryRepository(refresh);
+    const repo = new DiscoveryRepository(refresh, policy);
     for (const [title, run] of [
       ['discovery job, every 30 s: trending_tags', () => repo.refreshTrending(explaining(refresh, plans, false))],
       ['discovery job, every 30 s: hashtag_stats touched from the last 24 hours', () => repo.touchRecentHashtags(explaining(refresh, plans, false))],

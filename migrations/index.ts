@@ -8,7 +8,9 @@ import { Migration20261203070000_search } from './Migration20261203070000_search
 import { Migration20261204000000_earnings } from './Migration20261204000000_earnings';
 import { Migration20261204100000_payout_accounts } from './Migration20261204100000_payout_accounts';
 import { Migration20261207190000_checkout_sessions } from './Migration20261207190000_checkout_sessions';
+import { Migration20261207191000_premium_search } from './Migration20261207191000_premium_search';
 import { Migration20261207200000_billing_profiles } from './Migration20261207200000_billing_profiles';
+
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
 export const MIGRATIONS = [
@@ -22,5 +24,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261204000000_earnings', class: Migration20261204000000_earnings },
   { name: 'Migration20261204100000_payout_accounts', class: Migration20261204100000_payout_accounts },
   { name: 'Migration20261207190000_checkout_sessions', class: Migration20261207190000_checkout_sessions },
+  { name: 'Migration20261207191000_premium_search', class: Migration20261207191000_premium_search },
   { name: 'Migration20261207200000_billing_profiles', class: Migration20261207200000_billing_profiles },
 ];

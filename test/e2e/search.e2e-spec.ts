@@ -1,8 +1,9 @@
 import { DiscoveryRefreshService } from '@/modules/search/discovery-refresh.service';
 import { expectProblem } from '../factories/http';
 import { ApiClient, as, createPost, follow, ids, PageBody, PostBody, signedInUsers, subscribe, uniqueWord, unlock } from '../factories/posts';
-import { createSignedInUser, SignedInUser, uniqueUsername } from '../factories/users';
+import { createAdmin, createSignedInUser, signIn, SignedInUser, uniqueUsername } from '../factories/users';
 import { useTestApp } from '../support/app';
+import { waitFor } from '../support/wait';
 
 interface UserBody {
   id: string;
@@ -26,6 +27,7 @@ describe('Search and discovery', () => {
     (await search(as(t, viewer), 'posts', q, '&limit=100').expect(200)).body.data;
   const findUsers = async (viewer: SignedInUser | undefined, q: string): Promise<UserBody[]> =>
     (await search(as(t, viewer), 'users', q, '&limit=100').expect(200)).body.data;
+  const hashtags = async (q: string): Promise<HashtagBody[]> => (await search(as(t), 'hashtags', q, '&limit=100').expect(200)).body.data;
   const refresh = (withStats = true) => t.app.get(DiscoveryRefreshService, { strict: false }).refresh({ withStats });
   const act = async (actor: SignedInUser, verb: 'block' | 'mute', target: SignedInUser) =>
     as(t, actor).post(`/users/${target.username}/${verb}`).expect(200);
@@ -125,23 +127,62 @@ describe('Search and discovery', () => {
         expect(await findPosts(stranger, w)).toEqual([]);
       });
 
-      it('a locked premium post: by its preview, never by its hidden words or hidden hashtags', async () => {
-        const [creator, buyer, stranger] = await signedInUsers(t, 3);
-        const hidden = uniqueWord('hidden');
-        const teaser = uniqueWord('teaser');
-        const secretTag = uniqueWord('secret');
-        const post = await createPost(t, creator, { content: `${hidden} behind the paywall #${secretTag}`, preview: `${teaser} a taste`, price_cents: 300 });
-        await unlock(t, buyer, post);
+      it('a premium post: by its content for its author, subscribers and buyers (issue 22); by its preview only for others', async () => {
+        const [creator, subscriber, buyer, follower, stranger] = await signedInUsers(t, 5);
+        await subscribe(t, subscriber, creator);
+        await follow(t, follower, creator);
+        const [hidden, hiddenPaid, teaser, secretTag, paidTag] = ['hidden', 'paid', 'teaser', 'secret', 'paidtag'].map((n) => uniqueWord(n));
+        const forSubscribers = await createPost(t, creator, { content: `${hidden} for subscribers #${secretTag}`, preview: `${teaser} a taste`, is_premium: true });
+        const payPerView = await createPost(t, creator, { content: `${hiddenPaid} behind the paywall #${paidTag}`, preview: `${teaser} another taste`, price_cents: 300 });
+        await unlock(t, buyer, payPerView);
 
-        for (const viewer of [stranger, buyer, creator, undefined]) {
-          expect(await findPosts(viewer, hidden)).toEqual([]);
-          expect(await findPosts(viewer, `#${secretTag}`)).toEqual([]);
+        const found = async (viewer: SignedInUser | undefined, q: string) => ids({ data: await findPosts(viewer, q) });
+        // Subscriber access opens the unpriced post, a purchase the priced one; the author reads both.
+        for (const reader of [creator, subscriber]) {
+          expect(await found(reader, hidden)).toEqual([forSubscribers.id]);
+          expect(await found(reader, `#${secretTag}`)).toEqual([forSubscribers.id]);
         }
-        const [found] = await findPosts(stranger, teaser);
-        expect(found).toMatchObject({ id: post.id, locked: true, content: null, content_html: null, preview: `${teaser} a taste` });
-        expect((await findPosts(buyer, teaser))[0]).toMatchObject({ id: post.id, locked: false });
+        for (const reader of [creator, buyer]) {
+          expect(await found(reader, hiddenPaid)).toEqual([payPerView.id]);
+          expect(await found(reader, `#${paidTag}`)).toEqual([payPerView.id]);
+        }
+        expect((await findPosts(subscriber, hidden))[0]).toMatchObject({ locked: false, content: `${hidden} for subscribers #${secretTag}` });
+        expect((await findPosts(buyer, hiddenPaid))[0]).toMatchObject({ locked: false, content: `${hiddenPaid} behind the paywall #${paidTag}` });
+        // Nobody else finds either by what they may not read: not the buyer of the other, not a subscriber a
+        // pay-per-view post, not a follower, not a stranger, not a visitor.
+        expect(await found(buyer, hidden)).toEqual([]);
+        expect(await found(subscriber, hiddenPaid)).toEqual([]);
+        for (const other of [follower, stranger, undefined]) {
+          expect(await found(other, hidden)).toEqual([]);
+          expect(await found(other, hiddenPaid)).toEqual([]);
+          expect(await found(other, `#${secretTag}`)).toEqual([]);
+          expect(await found(other, `#${paidTag}`)).toEqual([]);
+        }
+        // By the preview, everyone finds both, locked: the teaser and nothing of the content.
+        for (const other of [follower, stranger, undefined]) {
+          const byTeaser = await findPosts(other, teaser);
+          expect(byTeaser.map((p) => p.id).sort()).toEqual([forSubscribers.id, payPerView.id].sort());
+          for (const post of byTeaser) expect(post).toMatchObject({ locked: true, content: null, content_html: null });
+        }
         await refresh();
         expect((await search(as(t, stranger), 'hashtags', secretTag).expect(200)).body.data).toEqual([]);
+      });
+
+      it("a locked post's hidden hashtag is not confirmed by a preview that merely holds the word (issue 23, N8)", async () => {
+        const [creator, stranger, subscriber] = await signedInUsers(t, 3);
+        await subscribe(t, subscriber, creator);
+        const [word, tagged] = [uniqueWord('guess'), uniqueWord('shown')];
+        const guessed = await createPost(t, creator, { content: `the secret is #${word}`, preview: `is it ${word}? subscribe to know`, is_premium: true });
+        const shown = await createPost(t, creator, { content: `more under #${tagged}`, preview: `a teaser #${tagged}`, is_premium: true });
+
+        for (const viewer of [stranger, undefined]) {
+          expect(await findPosts(viewer, `#${word}`)).toEqual([]);
+          expect(ids((await as(t, viewer).get(`/tags/${word}/posts`).expect(200)).body)).toEqual([]);
+          // A tag the preview carries itself lists the post, locked.
+          expect(await findPosts(viewer, `#${tagged}`)).toEqual([expect.objectContaining({ id: shown.id, locked: true, content: null })]);
+        }
+        // The subscriber reads the content: its tag finds the post.
+        expect(ids({ data: await findPosts(subscriber, `#${word}`) })).toEqual([guessed.id]);
       });
 
       it('blocks, both ways, and muted authors', async () => {
@@ -278,6 +319,27 @@ describe('Search and discovery', () => {
       expect(names).not.toContain(hidden);
       expect(names).not.toContain(premium);
     });
+  });
+
+  describe('removed posts in discovery (issue 23, N5)', () => {
+    it("drops a removed post's hashtag from trending within a minute, and from the hashtag counts", async () => {
+      const [author, reporter] = await signedInUsers(t, 2);
+      const admin = await signIn(t, await createAdmin(t));
+      const tag = uniqueWord('removed');
+      const post = await createPost(t, author, `soon removed #${tag}`);
+      await refresh();
+      const trending = async () => ((await as(t).get('/tags/trending?limit=20').expect(200)).body.data as { name: string }[]).map((x) => x.name);
+      expect(await trending()).toContain(tag);
+      expect(await hashtags(`#${tag}`)).toEqual([expect.objectContaining({ name: tag, posts_count: 1 })]);
+
+      const { id } = (await as(t, reporter).post('/reports', { post_id: post.id, reason: 'abuse' }).expect(201)).body;
+      await as(t, admin).post(`/admin/reports/${id}/resolve`, { action: 'remove_post' }).expect(200);
+      // No manual refresh: the workers' own 30-second refresh must drop it.
+      expect(await waitFor(trending, (names) => !names.includes(tag), 65_000, 1_000)).not.toContain(tag);
+      // The full count (hourly, and at start) no longer counts it either.
+      await refresh();
+      expect(await hashtags(`#${tag}`)).toEqual([]);
+    }, 90_000);
   });
 
   describe('GET /users/suggestions', () => {

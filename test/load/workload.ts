@@ -29,6 +29,8 @@ export interface Outcome {
   code?: string;
   /** For 4xx and 5xx answers: whether it came as `application/problem+json`. */
   problem?: boolean;
+  /** The problem's `request_id`: the service's log lines of that request carry it. */
+  requestId?: string;
 }
 
 export const DEFAULT_WEIGHTS: Record<ActionKind, number> = {
@@ -158,6 +160,7 @@ export class MixedWorkload {
     const outcome: Outcome = { kind, status, ms: performance.now() - started, error };
     if (status >= 400) {
       outcome.code = (res?.body as { code?: string } | undefined)?.code;
+      outcome.requestId = (res?.body as { request_id?: string } | undefined)?.request_id;
       outcome.problem = /^application\/problem\+json/.test(String(res?.headers['content-type'] ?? ''));
     }
     this.outcomes.push(outcome);

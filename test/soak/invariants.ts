@@ -51,19 +51,19 @@ const COUNTERS: { name: string; total: string; wrong: string }[] = [
 ];
 
 /**
- * Each event that notifies, as the rows that caused it: `source` lists (recipient, sender, post) per event, every one
- * must have exactly one notification of `type`. Self-interactions do not notify.
+ * Each event that notifies, as the rows that caused it: `source` lists (recipient, sender, post, at) per event, every
+ * one must have exactly one notification of `type`. Self-interactions do not notify.
  */
-const NOTIFYING: { type: string; source: string }[] = [
-  { type: 'like', source: 'select p.user_id as recipient, l.user_id as sender, p.id as post from likes l join posts p on p.id = l.post_id where p.user_id <> l.user_id' },
-  { type: 'follow', source: 'select f.following_id as recipient, f.follower_id as sender, null::uuid as post from follows f' },
+export const NOTIFYING: { type: string; source: string }[] = [
+  { type: 'like', source: 'select p.user_id as recipient, l.user_id as sender, p.id as post, l.created_at as at from likes l join posts p on p.id = l.post_id where p.user_id <> l.user_id' },
+  { type: 'follow', source: 'select f.following_id as recipient, f.follower_id as sender, null::uuid as post, f.created_at as at from follows f' },
   {
     type: 'reply',
-    source: 'select parent.user_id as recipient, r.user_id as sender, r.id as post from posts r join posts parent on parent.id = r.reply_to_id where parent.user_id <> r.user_id and r.deleted_at is null',
+    source: 'select parent.user_id as recipient, r.user_id as sender, r.id as post, r.created_at as at from posts r join posts parent on parent.id = r.reply_to_id where parent.user_id <> r.user_id and r.deleted_at is null',
   },
   {
     type: 'repost',
-    source: 'select orig.user_id as recipient, r.user_id as sender, orig.id as post from posts r join posts orig on orig.id = r.repost_of_id where orig.user_id <> r.user_id and r.deleted_at is null',
+    source: 'select orig.user_id as recipient, r.user_id as sender, orig.id as post, r.created_at as at from posts r join posts orig on orig.id = r.repost_of_id where orig.user_id <> r.user_id and r.deleted_at is null',
   },
 ];
 

@@ -9,11 +9,15 @@
  *   SOAK_SECONDS=60 npm run soak      the CI-sized run
  *
  * Environment: SOAK_SECONDS (300), SOAK_CONNECTIONS (12), SOAK_USERS (24), SOAK_SUBSCRIBERS (300), SOAK_JSON (a file
- * for the figures), TEST_DATABASE_URL (a server where it may create and drop a database; default
+ * for the figures), SOAK_KEEP=1 (keep the database and the processes' logs even when every row holds),
+ * TEST_DATABASE_URL (a server where it may create and drop a database; default
  * postgres://postgres@127.0.0.1:5432/postgres). Needs `redis-server` on the PATH.
+ *
+ * When a row breaks, the database and the processes' logs are kept (their names and how to drop them are printed),
+ * and the offending rows are printed with the outbox events and receipts that concern them (evidence.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -24,6 +28,7 @@ import { stripeEnv, stripeEvent } from '../support/stripe-events';
 import { nowSeconds, StripeObject, StripeTestServer } from '../support/stripe-server';
 import { startWorkerProcess, untilRunning, WorkerProcess } from '../support/worker-process';
 import { Chaos } from './chaos';
+import { collectEvidence } from './evidence';
 import { checkInvariants, InvariantRow, pendingWork, printTable, StripePair } from './invariants';
 import { RoundRobinClient, SoakTraffic } from './traffic';
 
@@ -165,16 +170,28 @@ async function main(): Promise<number> {
     OUTBOX_RESEND_AFTER: '20s',
   };
   // Workers log at info: `untilRunning` waits for their "running as worker" line.
-  const startWorker = () => startWorkerProcess({ ...env, APP_ROLE: 'worker', LOG_LEVEL: 'info' });
+  // Every process ever started, the killed ones too: their logs are kept with the evidence.
+  const processes: { name: string; process: WorkerProcess }[] = [];
+  const startWorker = () => {
+    const worker = startWorkerProcess({ ...env, APP_ROLE: 'worker', LOG_LEVEL: 'info' });
+    processes.push({ name: `worker-${processes.length + 1}`, process: worker });
+    return worker;
+  };
+  const startApi = async () => {
+    const api = await startServiceProcess({ ...env, APP_ROLE: 'api' });
+    processes.push({ name: `api-${processes.length + 1}`, process: api });
+    return api;
+  };
   const apis: ServiceProcess[] = [];
   const workers: WorkerProcess[] = [];
   let client: RoundRobinClient | undefined;
   let db: Client | undefined;
+  let keep = process.env.SOAK_KEEP === '1';
   try {
     log(`database ${database}, Redis on ${redis.port} (no persistence), Stripe test server at ${stripe.url}`);
     // The first API migrates; the others find the schema in place.
-    apis.push(await startServiceProcess({ ...env, APP_ROLE: 'api' }));
-    apis.push(await startServiceProcess({ ...env, APP_ROLE: 'api' }));
+    apis.push(await startApi());
+    apis.push(await startApi());
     workers.push(startWorker(), startWorker());
     await Promise.all(workers.map((w) => untilRunning(w, 90_000)));
     log(`2 API processes (ports ${apis.map((a) => a.port).join(', ')}) and 2 workers running`);
@@ -199,12 +216,12 @@ async function main(): Promise<number> {
 
     const chaos = new Chaos({ redis, admin, database, workers, startWorker });
     log(`traffic for ${SECONDS} s on ${CONNECTIONS} connections, ${USERS} users, ${SUBSCRIBERS} subscribers of the premium creator; chaos on`);
-    const started = Date.now();
-    const until = started + SECONDS * 1000;
+    const begun = Date.now();
+    const until = begun + SECONDS * 1000;
     chaos.start();
     await traffic.drive(CONNECTIONS, () => Date.now() < until);
     await chaos.stop();
-    const elapsed = (Date.now() - started) / 1000;
+    const elapsed = (Date.now() - begun) / 1000;
     const redelivered = await traffic.deliverRest();
     log(`traffic done in ${Math.round(elapsed)} s; ${chaos.faults.length} faults; ${redelivered} Stripe deliveries sent again; waiting for quiet`);
 
@@ -224,7 +241,10 @@ async function main(): Promise<number> {
     const unexplained = serverErrors.filter((o) => !excused.includes(o));
     for (const o of unexplained) {
       const gap = chaos.distanceToOutage(o.at);
-      log(`unexplained ${o.status} ${o.kind} at ${((o.at - started) / 1000).toFixed(1)} s, took ${o.at - o.sentAt} ms, ${gap === undefined ? 'no outage' : `${gap} ms from the nearest outage`}`);
+      log(
+        `unexplained ${o.status} ${o.kind} at ${((o.at - begun) / 1000).toFixed(1)} s, took ${o.at - o.sentAt} ms, ` +
+          `${gap === undefined ? 'no outage' : `${gap} ms from the nearest outage`}${o.requestId ? `, request ${o.requestId} (its lines in the kept API logs)` : ''}`,
+      );
     }
     const noAnswer = traffic.outcomes.filter((o) => o.status === 0);
     rows.push({
@@ -245,7 +265,7 @@ async function main(): Promise<number> {
       rate_per_s: Math.round(summary.requests / elapsed),
       by_kind: summary.byKind,
       faults,
-      fault_log: chaos.faults.map((f) => ({ kind: f.kind, at_s: Math.round((f.from - started) / 100) / 10, ms: f.until - f.from, detail: f.detail })),
+      fault_log: chaos.faults.map((f) => ({ kind: f.kind, at_s: Math.round((f.from - begun) / 100) / 10, ms: f.until - f.from, detail: f.detail })),
       quiet: pending,
       invariants: rows,
     };
@@ -255,8 +275,17 @@ async function main(): Promise<number> {
     console.log(printTable(rows));
     if (process.env.SOAK_JSON) writeFileSync(process.env.SOAK_JSON, JSON.stringify(report, null, 2));
     const broken = rows.filter((r) => r.violations > 0);
+    if (broken.length) {
+      keep = true;
+      const evidence = await collectEvidence(db, { premiumPosts: [...traffic.premiumPosts], uploads: [...traffic.uploads], premiumCreatorId: premiumCreator.id });
+      console.log(`\nsoak: the offending rows\n${evidence.join('\n')}`);
+    }
     console.log(broken.length ? `\nsoak: FAIL: ${broken.length} invariant(s) broken` : '\nsoak: every invariant held');
     return broken.length ? 1 : 0;
+  } catch (error) {
+    // A soak that could not finish keeps what it made: the cause is in the processes' logs and the database.
+    keep = true;
+    throw error;
   } finally {
     client?.close();
     await db?.end().catch(() => undefined);
@@ -269,9 +298,18 @@ async function main(): Promise<number> {
     );
     await stripe.close();
     await redis.stop();
-    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+    if (keep) {
+      const logs = join(dataDir, 'logs');
+      mkdirSync(logs, { recursive: true });
+      for (const { name, process: p } of processes) writeFileSync(join(logs, `${name}.log`), p.output());
+      log(`kept the database ${database} and the processes' logs in ${logs} (media files beside them)`);
+      log(`  look:  psql '${databaseUrl}'`);
+      log(`  drop:  psql '${adminUrl}' -c 'drop database ${database} with (force)' && rm -rf ${dataDir}`);
+    } else {
+      await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
     await admin.end();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -40,6 +40,8 @@ export interface Stamped {
   /** When the answer came (ms since the epoch). */
   at: number;
   code?: string;
+  /** The problem's `request_id`, to find the request in the kept logs. */
+  requestId?: string;
   error?: string;
 }
 
@@ -92,7 +94,7 @@ export class SoakTraffic {
     const sentAt = Date.now();
     if (Math.random() >= 0.3) {
       const outcome: Outcome = await this.workload.step();
-      this.outcomes.push({ kind: outcome.kind, status: outcome.status, sentAt, at: Date.now(), code: outcome.code, error: outcome.error });
+      this.outcomes.push({ kind: outcome.kind, status: outcome.status, sentAt, at: Date.now(), code: outcome.code, requestId: outcome.requestId, error: outcome.error });
       return;
     }
     const total = this.extraKinds.reduce((sum, k) => sum + EXTRA_WEIGHTS[k], 0);
@@ -106,7 +108,8 @@ export class SoakTraffic {
       error = (e as Error).message;
     }
     const status = res?.status ?? 0;
-    this.outcomes.push({ kind, status, sentAt, at: Date.now(), code: status >= 400 ? (res?.body as { code?: string } | undefined)?.code : undefined, error });
+    const problem = status >= 400 ? (res?.body as { code?: string; request_id?: string } | undefined) : undefined;
+    this.outcomes.push({ kind, status, sentAt, at: Date.now(), code: problem?.code, requestId: problem?.request_id, error });
   }
 
   private somePost(): string | undefined {

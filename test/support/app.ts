@@ -9,7 +9,9 @@ import { AppConfig } from '../../src/common/config/app-config';
 import { loadConfig } from '../../src/common/config/load-config';
 import { createPino } from '../../src/common/logging/logger';
 import { openApiDocumentOf } from '../../src/common/openapi/openapi.document';
+import { BOOT_TIMEOUT_MS, CLOSE_TIMEOUT_MS, LEFTOVER_TIMEOUT_MS } from './app-timeouts';
 import { lateBound } from './late-bound';
+import { closed, tracked } from './leftover-apps';
 import { ContractRecorder } from './openapi-contract';
 
 export interface TestApp {
@@ -43,13 +45,6 @@ export interface TestAppOptions {
   redisScope?: string;
 }
 
-/**
- * On a loaded 2-core machine an app's close (BullMQ workers finishing their blocking calls, pools draining) has
- * been seen to take longer than a Jest hook may. A close that overruns is reported, not failed: the run's
- * teardown drops the database and Jest exits.
- */
-const CLOSE_TIMEOUT_MS = 20_000;
-
 async function closeWithin(app: NestFastifyApplication, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const overrun = new Promise<'overrun'>((resolve) => {
@@ -60,30 +55,38 @@ async function closeWithin(app: NestFastifyApplication, ms: number): Promise<voi
   if (outcome === 'overrun') console.warn(`test app did not close within ${ms} ms; continuing`);
 }
 
-/**
- * Booting an app (Nest's module graph, the ORM's discovery, BullMQ workers connecting) takes 1-3 s on an idle 2-core
- * machine but has been seen above 30 s under heavy load; a slow boot is not what any suite tests.
- */
-export const BOOT_TIMEOUT_MS = 90_000;
-
 function resolveEnv(options: TestAppOptions): Record<string, string> {
   const env = typeof options.env === 'function' ? options.env() : (options.env ?? {});
   return options.redisScope ? { REDIS_PREFIX: `${process.env.REDIS_PREFIX}:${options.redisScope}`, ...env } : env;
 }
 
-/** Boots the real application in-process on the run's database and Redis prefix. `env` overrides variables. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Boots the real application in-process on the run's database and Redis prefix. `env` overrides variables. The app
+ * is tracked until closed, so one whose boot outlived its hook is still closed (test/support/leftover-apps.ts).
+ */
+export function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  return tracked(boot(env));
+}
+
+async function boot(env: Record<string, string>): Promise<TestApp> {
   const config = loadConfig({ ...process.env, ...env });
   const contract = new ContractRecorder();
   const app = await createHttpApp(config, config.database.url!, createPino(config.logLevel), { instrument: (fastify) => contract.install(fastify) });
-  await prepareDatabase(app, config);
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  const document = openApiDocumentOf(app);
-  if (!document) throw new Error('the app made no OpenAPI document');
-  contract.arm(document);
+  try {
+    await prepareDatabase(app, config);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    const document = openApiDocumentOf(app);
+    if (!document) throw new Error('the app made no OpenAPI document');
+    contract.arm(document);
+  } catch (error) {
+    // Half booted, it already holds the pool and the Redis clients: nobody else will close it.
+    await closeWithin(app, CLOSE_TIMEOUT_MS).catch(() => undefined);
+    throw error;
+  }
   const orm = app.get(MikroORM) as unknown as MikroORM;
-  return {
+  let closing: Promise<void> | undefined;
+  const handle: TestApp = {
     app,
     config,
     contract,
@@ -95,12 +98,16 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await app.listen(0, '127.0.0.1');
       return (app.getHttpServer().address() as AddressInfo).port;
     },
-    close: async () => {
-      await closeWithin(app, CLOSE_TIMEOUT_MS);
-      // What `beforeAll`/`afterAll` hooks and tests without `useTestApp` received is checked here.
-      contract.assertClean();
-    },
+    // Once, however many hooks ask (the suite's own, then the leftover sweep).
+    close: () =>
+      (closing ??= (async () => {
+        await closeWithin(app, CLOSE_TIMEOUT_MS);
+        closed(handle);
+        // What `beforeAll`/`afterAll` hooks and tests without `useTestApp` received is checked here.
+        contract.assertClean();
+      })()),
   };
+  return handle;
 }
 
 /**
@@ -110,16 +117,23 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
  */
 export function useTestApp(options: TestAppOptions = {}): TestApp {
   let current: TestApp | undefined;
+  let booting: Promise<TestApp> | undefined;
   beforeAll(async () => {
-    current = await createTestApp(resolveEnv(options));
+    booting = createTestApp(resolveEnv(options));
+    current = await booting;
   }, BOOT_TIMEOUT_MS);
   // Every answer a test received must be one the OpenAPI document describes (test/support/openapi-contract.ts).
   afterEach(() => current?.contract.assertClean());
+  // The boot, not `current`: when `beforeAll` timed out the boot goes on, and its app must close here, before the
+  // servers its env points at stop in the hooks below (test/support/leftover-apps.ts).
   afterAll(async () => {
-    const closing = current;
+    const boot = booting;
+    booting = undefined;
     current = undefined;
-    await closing?.close();
-  });
+    const app = await boot?.catch(() => undefined);
+    current = undefined; // the timed-out beforeAll, resuming with the boot, may have set it again
+    await app?.close();
+  }, LEFTOVER_TIMEOUT_MS);
   return lateBound(() => current, 'the test app');
 }
 

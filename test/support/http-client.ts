@@ -39,7 +39,7 @@ export class HttpClient {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  send(req: RawRequest): Promise<RawResponse> {
+  send(req: RawRequest, retried = false): Promise<RawResponse> {
     return new Promise<RawResponse>((resolve, reject) => {
       const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
       const headers: Record<string, string | number> = { ...req.headers };
@@ -67,7 +67,13 @@ export class HttpClient {
         },
       );
       call.on('timeout', () => call.destroy(new Error(`${req.method} ${req.path}: no answer in ${req.timeoutMs ?? 30_000} ms`)));
-      call.on('error', reject);
+      call.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket that the server was closing (idle past its keep-alive timeout) as this request went out
+        // on it: the race every keep-alive client has, not an answer of the service. Node's documentation repeats such
+        // a request once; only a GET, which is safe to repeat.
+        if (!retried && call.reusedSocket && error.code === 'ECONNRESET' && req.method === 'GET') resolve(this.send(req, true));
+        else reject(error);
+      });
       call.end(body);
     });
   }

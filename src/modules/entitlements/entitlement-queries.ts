@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { SqlFragment } from '@/common/database/sql-fragment';
+import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
 import { GRACE_STATUS, subscriptionGrantsAccess } from './subscriber-access';
 
 /*
@@ -20,6 +20,11 @@ export function creatorsWithAccessSql(subscriberId: string, creatorIds: string[]
 /** Of `postIds` (not empty), those the user bought (and was not refunded), as a `select id`. */
 export function unlockedAmongSql(userId: string, postIds: string[]): SqlFragment {
   return { sql: `select post_id as id from post_unlocks where user_id = ? and post_id in (?) and status = 'paid'`, params: [userId, postIds] };
+}
+
+/** `buyer` bought `post` and was not refunded, as a predicate (a probe of the unique `(user_id, post_id)` index). */
+export function unlockedSqlOf(buyer: SqlOperand, post: SqlOperand): SqlFragment {
+  return sql`exists (select 1 from post_unlocks pun where pun.user_id = ${buyer} and pun.post_id = ${post} and pun.status = 'paid')`;
 }
 
 /** The ids a `select id` fragment answers. */

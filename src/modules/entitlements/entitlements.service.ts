@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { SqlFragment, SqlOperand } from '@/common/database/sql-fragment';
-import { creatorsWithAccessSql, revenueOf, selectIds, unlockedAmongSql } from './entitlement-queries';
+import { creatorsWithAccessSql, revenueOf, selectIds, unlockedAmongSql, unlockedSqlOf } from './entitlement-queries';
 import { hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-access';
 
 /**
@@ -57,6 +57,11 @@ export class EntitlementsService {
   /** SQL: `subscriber` has access to `creator`'s subscriber content (an `exists` over `subscriptions`). */
   subscriberAccessSql(subscriber: SqlOperand, creator: SqlOperand): SqlFragment {
     return hasSubscriberAccess(subscriber, creator, this.graceDays);
+  }
+
+  /** SQL: `buyer` bought the pay-per-view post `post` and was not refunded (an `exists` over `post_unlocks`). */
+  unlockedSql(buyer: SqlOperand, post: SqlOperand): SqlFragment {
+    return unlockedSqlOf(buyer, post);
   }
 
   /** SQL: the `subscriptions` row aliased `alias` in the caller's query gives access (for queries that list subscribers). */

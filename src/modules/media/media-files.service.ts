@@ -5,6 +5,7 @@ import { parseRange } from './byte-range';
 import { mediaIdOfKey } from './media-keys';
 import { MediaUrlSigner } from './media-url.signer';
 import { MediaErrors } from './media.errors';
+import { OpenPostsRule } from './media.ports';
 import { MediaRepository, ServableMedia } from './media.repository';
 import { MEDIA_STORAGE, MediaStorage } from './storage/media-storage';
 
@@ -46,6 +47,7 @@ export class MediaFilesService {
     private readonly media: MediaRepository,
     private readonly signer: MediaUrlSigner,
     @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
+    private readonly openPosts: OpenPostsRule,
   ) {}
 
   async open(request: FileRequest, nowMs = Date.now()): Promise<FileAnswer> {
@@ -53,7 +55,7 @@ export class MediaFilesService {
     // The signature is checked before the database: a forged URL learns nothing about which keys exist.
     if (signed && this.signer.check(request.key, request.exp, request.sig, nowMs) !== 'valid') throw MediaErrors.badSignature();
     const id = mediaIdOfKey(request.key);
-    const media = id ? await this.media.findServable(id) : null;
+    const media = id ? await this.media.findServable(id, this.openPosts.openSql({ post: 'p', author: 'a' })) : null;
     if (!servable(media, request.key) || (!signed && !media.is_public)) throw MediaErrors.notFound();
     const stored = await this.storage.stat(request.key);
     if (!stored) throw MediaErrors.notFound();

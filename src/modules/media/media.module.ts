@@ -12,6 +12,7 @@ import { MediaUploadService } from './media-upload.service';
 import { MediaUrlSigner } from './media-url.signer';
 import { MediaController } from './media.controller';
 import { MediaProcessor } from './media.processor';
+import { OpenPostsRule } from './media.ports';
 import { MediaService } from './media.service';
 import { mediaStorageProvider } from './storage/storage.provider';
 
@@ -27,9 +28,10 @@ import { mediaStorageProvider } from './storage/storage.provider';
     MediaUrlSigner,
     mediaStorageProvider,
     MediaAccountDataService,
+    OpenPostsRule,
     { provide: PROFILE_IMAGES, useFactory: (media: MediaService): ProfileImages => media, inject: [MediaService] },
   ],
-  exports: [MediaService, MediaUrlSigner, mediaStorageProvider, PROFILE_IMAGES],
+  exports: [MediaService, MediaUrlSigner, mediaStorageProvider, PROFILE_IMAGES, OpenPostsRule],
 })
 export class MediaModule {
   /** Routes where the API runs, processors where workers run (`APP_ROLE`), as `NotificationsModule.forRoot`. */

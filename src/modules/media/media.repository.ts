@@ -1,5 +1,5 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
-import { SqlFragment } from '@/common/database/sql-fragment';
+import { SqlFragment, sql, text, value } from '@/common/database/sql-fragment';
 import { MediaFields } from './dto/media.response';
 import { Media } from './entities/media.entity';
 
@@ -38,8 +38,6 @@ export interface DeletedMediaFiles {
 const PROFILE_IMAGE = `exists (select 1 from users o where o.id = m.user_id and (o.avatar_media_id = m.id or o.cover_media_id = m.id))`;
 const ACTIVE_PROFILE_IMAGE = `exists (select 1 from users o where o.id = m.user_id and o.suspended_at is null and (o.avatar_media_id = m.id or o.cover_media_id = m.id))`;
 const RETURNING = 'returning m.id, m.type, m.storage_key, m.preview_key';
-/** A live, public, non-premium post `p`: its media may be served without a signature. */
-const OPEN_POST = `(p.visibility = 'public' and not p.is_premium and p.deleted_at is null and p.removed_at is null)`;
 
 /** A post's media item as the read paths fetch it (no entity): the response's fields and the storage keys. */
 export type PostMediaRow = MediaFields & { postId: string; storageKey: string; previewKey: string | null };
@@ -74,21 +72,37 @@ export class MediaRepository extends EntityRepository<Media> {
     return MediaRepository.postMediaRows(row?.media);
   }
 
-  async findServable(id: string): Promise<ServableMedia | null> {
-    const [row] = await this.getEntityManager().execute<ServableMedia[]>(
-      `select m.id, m.status, m.mime_type, m.storage_key, m.preview_key,
+  /**
+   * `openPost`: the access policy's `openSql` over the media's post `p` and its author `a` (media's `OpenPostsRule`):
+   * a post open to anyone, whose media may be served without a signature.
+   */
+  async findServable(id: string, openPost: SqlFragment): Promise<ServableMedia | null> {
+    const q = sql`select m.id, m.status, m.mime_type, m.storage_key, m.preview_key,
          coalesce(p.deleted_at is not null or p.removed_at is not null, false) as post_deleted,
          coalesce(a.suspended_at is not null, false) as owner_inactive,
-         coalesce(${OPEN_POST} and a.suspended_at is null, false)
+         coalesce(${openPost}, false)
            -- An avatar or cover is public, unless the same file belongs to a restricted post: that never is.
-           or (${ACTIVE_PROFILE_IMAGE} and (p.id is null or ${OPEN_POST})) as is_public
+           or (${text(ACTIVE_PROFILE_IMAGE)} and (p.id is null or coalesce(${openPost}, false))) as is_public
        from media m
        left join posts p on p.id = m.post_id
        left join users a on a.id = coalesce(p.user_id, m.user_id)
-       where m.id = ?`,
-      [id],
-    );
+       where m.id = ${value(id)}`;
+    const [row] = await this.getEntityManager().execute<ServableMedia[]>(q.sql, [...q.params]);
     return row ?? null;
+  }
+
+  /**
+   * The user's own processed image `mediaId`, if it may become their avatar or cover: unattached, or attached to a
+   * post open to anyone (`openPost`, as in `findServable`), since an avatar is public and cached for good.
+   */
+  async findOwnReadyImage(userId: string, mediaId: string, ready: readonly string[], openPost: SqlFragment): Promise<Media | null> {
+    const q = sql`select m.id from media m
+       left join posts p on p.id = m.post_id
+       left join users a on a.id = p.user_id
+       where m.id = ${value(mediaId)} and m.user_id = ${value(userId)} and m.type = 'image' and m.status in (${value(ready)})
+         and (m.post_id is null or coalesce(${openPost}, false))`;
+    const [row] = await this.getEntityManager().execute<{ id: string }[]>(q.sql, [...q.params]);
+    return row ? this.findOne({ id: row.id }) : null;
   }
 
   /** Uploads never attached to a post (nor used as avatar or cover) since before `cutoff`; deletes up to `limit` rows. */

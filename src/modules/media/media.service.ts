@@ -8,6 +8,7 @@ import { MediaResponse, PostMediaResponse, toLockedMediaResponse, toMediaRespons
 import { Media } from './entities/media.entity';
 import { MediaUrlSigner } from './media-url.signer';
 import { MediaErrors } from './media.errors';
+import { OpenPostsRule } from './media.ports';
 import { MediaRepository, PostMediaRow } from './media.repository';
 
 const READY = ['ready', 'active'] as const;
@@ -18,6 +19,7 @@ export class MediaService {
   constructor(
     private readonly media: MediaRepository,
     private readonly urls: MediaUrlSigner,
+    private readonly openPosts: OpenPostsRule,
   ) {}
 
   /**
@@ -25,13 +27,7 @@ export class MediaService {
    * is public and cached for good: an image of a premium, non-public, deleted or removed post is not usable as one.
    */
   findOwnReadyImage(userId: string, mediaId: string): Promise<Media | null> {
-    return this.media.findOne({
-      id: mediaId,
-      user: userId,
-      type: 'image',
-      status: { $in: [...READY] },
-      $or: [{ post: null }, { post: { visibility: 'public', isPremium: false, deletedAt: null, removedAt: null } }],
-    });
+    return this.media.findOwnReadyImage(userId, mediaId, READY, this.openPosts.openSql({ post: 'p', author: 'a' }));
   }
 
   /** Attaches the author's ready, unattached media to a new post, in the post's transaction; 422 otherwise. */
@@ -101,7 +97,7 @@ export class MediaService {
   /** The owner's view: URLs once the bytes are ready, plain where the file is public anyway, else signed. */
   private async ownView(media: Media): Promise<MediaResponse> {
     if (!(READY as readonly string[]).includes(media.status)) return toMediaResponse(media, null);
-    const servable = await this.media.findServable(media.id);
+    const servable = await this.media.findServable(media.id, this.openPosts.openSql({ post: 'p', author: 'a' }));
     return toMediaResponse(media, this.urlsOf(media, !!servable?.is_public && !servable.post_deleted));
   }
 

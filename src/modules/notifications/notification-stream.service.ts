@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
 import { SessionsService } from '@/modules/auth/sessions.service';
@@ -11,9 +11,15 @@ const HEARTBEAT_MS = 15_000;
  * One SSE connection: subscribes to the user's channel, writes each new notification, pings, cleans up on close.
  * It lives only as long as its session: a revocation (logout, password change, suspension) closes it at once, and
  * the session is checked again before every event and heartbeat, in case that announcement was missed.
+ *
+ * A check or a render that fails (Redis or PostgreSQL away) decides nothing: the stream ends, and the client
+ * reconnects through the guard, which checks the session again; the notification itself is in `GET /notifications`.
+ * Neither "the session is live" nor "nothing to send" is ever read from an error.
  */
 @Injectable()
 export class NotificationStreamService {
+  private readonly logger = new Logger(NotificationStreamService.name);
+
   constructor(
     private readonly hub: NotificationHubService,
     private readonly notifications: NotificationsService,
@@ -33,16 +39,28 @@ export class NotificationStreamService {
     const close = () => {
       if (!raw.writableEnded) raw.end();
     };
+    const failed = (what: string, error: unknown) => {
+      this.logger.warn(`notification stream closed: ${what} failed (${(error as Error).message})`);
+      close();
+    };
     const live = async () => {
       if (raw.writableEnded) return false;
-      if (await this.sessions.isLive(actor).catch(() => true)) return true;
-      close();
+      try {
+        if (await this.sessions.isLive(actor)) return true;
+        close();
+      } catch (error) {
+        failed('the session check', error);
+      }
       return false;
     };
     const send = async (id: string) => {
       if (!(await live())) return;
-      const [notification] = await this.notifications.renderByIds(actor, [id]).catch(() => []);
-      if (notification && !raw.writableEnded) raw.write(`id: ${notification.id}\nevent: notification\ndata: ${JSON.stringify(notification)}\n\n`);
+      try {
+        const [notification] = await this.notifications.renderByIds(actor, [id]);
+        if (notification && !raw.writableEnded) raw.write(`id: ${notification.id}\nevent: notification\ndata: ${JSON.stringify(notification)}\n\n`);
+      } catch (error) {
+        failed('rendering a notification', error);
+      }
     };
     // Revocations are heard on the auth module's revocation feed (one channel, subscribed once per process).
     const stopRevocation = this.sessions.onRevoked(actor.sessionId, close);

@@ -70,13 +70,21 @@ export class NotificationsSubscriber {
     private readonly outbox: OutboxService,
   ) {}
 
+  /**
+   * Decides in the transaction that commits the receipt: the checks and the insert share one connection and one
+   * commit, so a check that fails (a killed backend, a timeout) fails the delivery, which is retried; it is never read
+   * as "do not notify" with the receipt committed anyway (issue 24).
+   */
   @OnDomainEvent(NOTIFYING, { subscriber: 'notifications' })
   async notify(event: DomainEvent<Notifying>, context: EventContext): Promise<void> {
-    const allowed: NewNotification[] = [];
-    for (const candidate of candidatesOf(event)) {
-      if (await this.mayNotify(candidate)) allowed.push(candidate);
-    }
-    await this.hub.publish(await context.transaction(() => this.notifications.insertDeduplicated(allowed)));
+    const inserted = await context.transaction(async () => {
+      const allowed: NewNotification[] = [];
+      for (const candidate of candidatesOf(event)) {
+        if (await this.mayNotify(candidate)) allowed.push(candidate);
+      }
+      return this.notifications.insertDeduplicated(allowed);
+    });
+    await this.hub.publish(inserted);
   }
 
   /**
@@ -104,27 +112,21 @@ export class NotificationsSubscriber {
   @OnDomainEvent('report.resolved', { subscriber: 'notifications.reports' })
   async reportResolved(event: DomainEvent<'report.resolved'>, context: EventContext): Promise<void> {
     const { reports, postId } = event.payload;
-    const notices: NewNotification[] = [];
-    for (const r of reports) {
-      const post = postId && (await this.isVisibleTo(r.reporterId, postId)) ? postId : null;
-      notices.push({ userId: r.reporterId, fromUserId: null, type: 'report_resolved', postId: post, dedupeKey: `report_resolved:${r.reportId}` });
-    }
-    await this.hub.publish(await context.transaction(() => this.notifications.insertDeduplicated(notices)));
+    const inserted = await context.transaction(async () => {
+      const notices: NewNotification[] = [];
+      for (const r of reports) {
+        const post = postId && (await this.policy.canView(asViewer(r.reporterId), postId)) ? postId : null;
+        notices.push({ userId: r.reporterId, fromUserId: null, type: 'report_resolved', postId: post, dedupeKey: `report_resolved:${r.reportId}` });
+      }
+      return this.notifications.insertDeduplicated(notices);
+    });
+    await this.hub.publish(inserted);
   }
 
   /** Nobody is notified of their own actions, by someone they block or mute, or about a post they may not see. */
   private async mayNotify(n: NewNotification): Promise<boolean> {
     if (!n.fromUserId || n.userId === n.fromUserId) return false;
     if (await this.social.silences(n.userId, n.fromUserId)) return false;
-    return !n.postId || this.isVisibleTo(n.userId, n.postId);
-  }
-
-  private async isVisibleTo(userId: string, postId: string): Promise<boolean> {
-    try {
-      await this.policy.requireVisible(asViewer(userId), [postId]);
-      return true;
-    } catch {
-      return false; // deleted since, or not visible to the recipient
-    }
+    return !n.postId || this.policy.canView(asViewer(n.userId), n.postId);
   }
 }

@@ -178,6 +178,27 @@ describe(PostAccessPolicy.name, () => {
     });
   });
 
+  describe('canView', () => {
+    it('answers false for a missing, hidden or orphaned post and true for a visible one, as requireVisible decides', async () => {
+      const hidden = row({ visibility: 'followers' });
+      const shown = row();
+      const original = row({ user_id: 'other' });
+      const repost = row({ repost_of_id: original.id, content: '' });
+      const { policy } = setUp({ rows: [hidden, shown, repost] });
+      expect(await policy.canView(viewer, 'nope')).toBe(false);
+      expect(await policy.canView(viewer, hidden.id)).toBe(false);
+      expect(await policy.canView(viewer, repost.id)).toBe(false);
+      expect(await policy.canView(viewer, shown.id)).toBe(true);
+    });
+
+    it('lets a failing query through instead of reading it as "not visible"', async () => {
+      const { policy } = setUp({ rows: [row()] });
+      const failure = new Error('terminating connection due to administrator command');
+      (policy as unknown as { posts: { findRows: () => Promise<never> } }).posts.findRows = () => Promise.reject(failure);
+      await expect(policy.canView(viewer, 'any')).rejects.toBe(failure);
+    });
+  });
+
   describe('judge', () => {
     it('costs the same look-ups for a page of any length', async () => {
       const originals = Array.from({ length: 20 }, () => row({ user_id: 'other', is_premium: true }));

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
-import { SqlFragment } from '@/common/database/sql-fragment';
+import { column, SqlFragment, sql, text, value } from '@/common/database/sql-fragment';
 import { Answers, Questions } from '@/common/database/together';
 import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
+import { follows, notBlockedEitherWay } from '@/modules/social/social.predicates';
 import { SocialService } from '@/modules/social/social.service';
+import { Visibility } from './entities/post.entity';
 import { PostRow } from './post-row';
 import { PostsErrors } from './posts.errors';
 import { PostsRepository } from './repositories/posts.repository';
@@ -31,7 +33,19 @@ export interface VisiblePost {
 
 type Relation = 'following' | 'blocked' | 'subscribed' | 'unlocked';
 
-type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at' | 'removed_at'>;
+type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at' | 'removed_at'> &
+  Partial<Pick<PostRow, 'deleted_at'>>;
+
+/**
+ * Where a posts query keeps what the rule reads: `post` over `posts`, `author` over `users` joined on
+ * `author.id = post.user_id`. Aliases are identifiers written in our code, never input.
+ */
+export interface PostAliases {
+  post: string;
+  author: string;
+}
+
+const P_U: PostAliases = { post: 'p', author: 'u' };
 
 /** Whether `row` may be shown: visible itself and, for a repost, its original live and visible too. */
 function shows(row: PostRow, judged: Pick<JudgedPosts, 'originals' | 'access'>): boolean {
@@ -68,15 +82,19 @@ export function combine(...parts: JudgedPosts[]): JudgedPosts {
  * notifications, unlocks). Batched: any number of posts costs one query for the relations the rule needs (follows,
  * blocks, subscriptions, unlocks), which the renderer's own questions join.
  *
- * - a post removed by a moderator is gone for everyone, its author included;
- * - the author sees everything else; suspended authors vanish; a block hides each side's posts from the other;
+ * - a post removed by a moderator or deleted, or whose author is suspended (or deleted), is gone for everyone, its
+ *   author included;
+ * - the author sees everything else; a block hides each side's posts from the other;
  * - `public` is for everyone, `followers` for followers, `subscribers` for subscribers with access (the entitlements
  *   rule, `entitlements/subscriber-access.ts`);
  * - `is_premium` locks the content: without a price for subscribers with access, with a price for buyers only;
  * - a repost is shown only while its original is.
  *
  * Two entry points: `requireVisible` decides a 404 without rendering anything; `judge` is what the renderer
- * (PostViewsService) asks about a page of rows.
+ * (PostViewsService) asks about a page of rows. The same rule in SQL, for queries that filter in the database
+ * (timelines, search, discovery, media): `visibleSql`, `readableSql` and `openSql`, beside `decide` and written from
+ * the same cases (`test/e2e/visibility-rule.e2e-spec.ts` runs one matrix over both forms). Nowhere else is the rule
+ * written out.
  */
 @Injectable()
 export class PostAccessPolicy {
@@ -93,6 +111,17 @@ export class PostAccessPolicy {
    */
   async requireVisible(viewer: AuthUser | undefined, ids: string[]): Promise<VisiblePost[]> {
     return (await this.requireVisibleWith(viewer, ids)).posts;
+  }
+
+  /**
+   * Whether `viewer` may see the post `id` now: false when it is missing, deleted or hidden from them. A decision, never
+   * an error: a query that fails (a killed backend, a timeout) throws, so that a caller such as a notification handler
+   * fails and is retried instead of reading the failure as "not visible" (issue 24).
+   */
+  async canView(viewer: AuthUser | undefined, id: string): Promise<boolean> {
+    const judged = await this.judge(viewer, await this.posts.findRows([id]));
+    const [row] = judged.rows;
+    return !!row && shows(row, judged);
   }
 
   /** `requireVisible`, with the caller's own questions about the rows (`also`) answered in the same round trip. */
@@ -146,6 +175,58 @@ export class PostAccessPolicy {
     };
   }
 
+  /**
+   * `decide`'s `visible` as SQL over a posts row and its author (`p` and `u` unless told): the post is live (neither
+   * deleted nor removed), its author active, and it is the viewer's own or, across no block, `public`, `followers` and
+   * followed (social's `follows`), or `subscribers` with subscriber access (entitlements). Anonymous: live and public.
+   *
+   * `followedAuthors`: the caller's query keeps only the viewer's own posts and those of authors the viewer follows
+   * (the home timeline). Then following is a given, and so is the absence of a block (blocking ends follows both ways
+   * and nobody follows across a block: social's invariant), so neither is probed once per post. The renderer's
+   * `decide` still judges every row.
+   */
+  visibleSql(viewer: AuthUser | undefined, at: PostAliases = P_U, options: { followedAuthors?: boolean } = {}): SqlFragment {
+    const live = text(`${at.post}.deleted_at is null and ${at.post}.removed_at is null and ${at.author}.suspended_at is null`);
+    const visibility = (name: Visibility) => text(`${at.post}.visibility = '${name}'`);
+    if (!viewer) return sql`(${live} and ${visibility('public')})`;
+    const v = value(viewer.id);
+    const author = column(`${at.post}.user_id`);
+    const own = sql`${author} = ${v}`;
+    const subscriber = sql`(${visibility('subscribers')} and ${this.entitlements.subscriberAccessSql(v, author)})`;
+    // `<> 'subscribers'` first: true for most posts, so the rest is rarely evaluated (the home timeline's hot filter).
+    if (options.followedAuthors) return sql`(${live} and (${text(`${at.post}.visibility <> 'subscribers'`)} or ${own} or ${subscriber}))`;
+    const audience = sql`(${visibility('public')} or (${visibility('followers')} and ${follows(v, author)}) or ${subscriber})`;
+    return sql`(${live} and (${own} or (${notBlockedEitherWay(v, author)} and ${audience})))`;
+  }
+
+  /**
+   * `decide`'s `locked` negated, as SQL (for a post the viewer may see): its content is the viewer's to read. Not
+   * premium, or the viewer's own, or premium without a price and the viewer has subscriber access, or with a price and
+   * the viewer bought it. Anonymous: not premium.
+   */
+  readableSql(viewer: AuthUser | undefined, at: Pick<PostAliases, 'post'> = P_U): SqlFragment {
+    const p = at.post;
+    if (!viewer) return text(`not ${p}.is_premium`);
+    const v = value(viewer.id);
+    return sql`(not ${text(`${p}.is_premium`)} or ${column(`${p}.user_id`)} = ${v}
+      or (${text(`${p}.price_cents is null`)} and ${this.entitlements.subscriberAccessSql(v, column(`${p}.user_id`))})
+      or (${text(`${p}.price_cents is not null`)} and ${this.entitlements.unlockedSql(v, column(`${p}.id`))}))`;
+  }
+
+  /**
+   * Open to anyone, signed in or not, content and media alike: visible and readable with no viewer. What may be served
+   * or counted without asking who is looking (media without a signature, trending tags, hashtag counts).
+   */
+  openSql(at: PostAliases = P_U): SqlFragment {
+    return sql`(${this.visibleSql(undefined, at)} and ${this.readableSql(undefined, at)})`;
+  }
+
+  /** `openSql` for one row (`decide` for nobody): what the renderer serves without signed URLs. */
+  isOpen(post: AccessInput): boolean {
+    const access = this.decide(undefined, [post], {}).get(post.id)!;
+    return access.visible && !access.locked;
+  }
+
   /** The rule itself, given the viewer's relations to the posts' authors (`relationsSql`, answered). */
   private decide(viewer: AuthUser | undefined, posts: AccessInput[], relations: Record<string, Set<string>>): Map<string, PostAccess> {
     const result = new Map<string, PostAccess>();
@@ -154,8 +235,9 @@ export class PostAccessPolicy {
     const subscribed = relations.subscribed ?? none;
     const unlocked = relations.unlocked ?? none;
     for (const post of posts) {
-      // Removed by a moderator (a report's `remove_post`): gone for everyone; the row stays for the audit.
-      if (post.removed_at) {
+      // Removed by a moderator (a report's `remove_post`): gone for everyone; the row stays for the audit. Deleted by
+      // its author, or its author suspended (a deleted account is suspended too): gone for everyone as well.
+      if (post.removed_at || post.deleted_at || post.author_suspended_at) {
         result.set(post.id, { visible: false, locked: false });
         continue;
       }
@@ -164,7 +246,6 @@ export class PostAccessPolicy {
         continue;
       }
       const visible =
-        !post.author_suspended_at &&
         !graph?.blocked.has(post.user_id) &&
         (post.visibility === 'public' ||
           (post.visibility === 'followers' && !!graph?.following.has(post.user_id)) ||

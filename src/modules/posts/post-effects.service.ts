@@ -20,8 +20,11 @@ export class PostEffectsService {
   ) {}
 
   async created(em: EntityManager, post: Post, authorId: string, parent: PostRow | undefined, mentionedIds: string[]): Promise<void> {
-    await this.users.adjustPostsCount(em, authorId, 1);
+    // Lock order: posts rows, then the author's users row, as a repost takes them (the original's counter, then the
+    // reposter's posts_count). The other way round, a reply and a repost of one post by one user at the same moment
+    // deadlocked (the soak's 500 on a reply, issue 24).
     await this.posts.bumpReplies(em, parent?.id, 1);
+    await this.users.adjustPostsCount(em, authorId, 1);
     if (parent && parent.user_id !== authorId) {
       this.outbox.record(em, 'post.replied', { postId: parent.id, replyId: post.id, userId: authorId, authorId: parent.user_id });
     }
@@ -32,8 +35,9 @@ export class PostEffectsService {
 
   /** Only after the delete changed a row (a concurrent delete that won moved the counters already). */
   async deleted(em: EntityManager, post: Post): Promise<void> {
-    await this.users.adjustPostsCount(em, post.author.id, -1);
+    // Posts rows, then the author's users row: the lock order of every write that moves both (see `created`).
     await this.posts.bumpReplies(em, post.replyTo?.id, -1);
     if (post.repostOf) await em.execute('update posts set retweets_count = greatest(retweets_count - 1, 0) where id = ?', [post.repostOf.id]);
+    await this.users.adjustPostsCount(em, post.author.id, -1);
   }
 }

@@ -6,7 +6,7 @@ import { MediaService } from '@/modules/media/media.service';
 import { PostResponse } from './dto/post.dto';
 import { Answers, Questions } from '@/common/database/together';
 import { JudgedPosts, judgedOf, PostAccess, PostAccessPolicy, VisiblePost } from './post-access.policy';
-import { PostRow } from './post-row';
+import { previewHasTag, PostRow } from './post-row';
 import { PostsErrors } from './posts.errors';
 import { PostsRepository } from './repositories/posts.repository';
 
@@ -50,6 +50,19 @@ export class PostViewsService {
   async page(viewer: AuthUser | undefined, rows: PostRow[], limit: number): Promise<Page<PostResponse>> {
     const page = toPage(rows, limit, (r) => ({ at: new Date(r.created_at), id: r.id }), (r) => r);
     return { data: await this.render(viewer, page.data), next_cursor: page.next_cursor };
+  }
+
+  /**
+   * `page` for rows found by their hashtags (`tags`, lower-case, no `#`): a post locked for the viewer stays only when
+   * its teaser (`preview`) carries every one of them, since its hidden content's hashtags would answer guesses about
+   * what it says. The tag page and `#tag` searches both list through here.
+   */
+  async taggedPage(viewer: AuthUser | undefined, rows: PostRow[], limit: number, tags: string[]): Promise<Page<PostResponse>> {
+    if (!tags.length) return this.page(viewer, rows, limit);
+    const page = toPage(rows, limit, (r) => ({ at: new Date(r.created_at), id: r.id }), (r) => r);
+    const judged = await this.policy.judge(viewer, page.data, this.questionsFor(viewer));
+    const listed = judged.rows.filter((r) => !judged.access.get(r.id)?.locked || tags.every((tag) => previewHasTag(r, tag)));
+    return { data: await this.present(viewer, { ...judged, rows: listed }, judged.answers), next_cursor: page.next_cursor };
   }
 
   /** A post `requireVisible` let through, rendered from the rows it read (and `answers` to `questionsFor`, if asked). */
@@ -96,8 +109,8 @@ export class PostViewsService {
     const all = [...rows, ...originals.values()];
     const visibleIds = all.filter((r) => access.get(r.id)?.visible).map((r) => r.id);
     const locked = new Set(visibleIds.filter((id) => access.get(id)?.locked));
-    // Media of premium or non-public posts are served only through signed, expiring URLs.
-    const restricted = new Set(all.filter((r) => r.is_premium || r.visibility !== 'public').map((r) => r.id));
+    // Media of posts not open to anyone (the policy's `isOpen`: premium or not public) only through signed, expiring URLs.
+    const restricted = new Set(all.filter((r) => !this.policy.isOpen(r)).map((r) => r.id));
     const state = answers ?? (await this.posts.together(this.stateSql(viewer, visibleIds)));
     const visible = new Set(visibleIds);
     // `render` asked about every row: only the visible ones' media are shown (the views of hidden rows are dropped).

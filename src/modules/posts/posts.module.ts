@@ -10,6 +10,7 @@ import { Hashtag } from './entities/hashtag.entity';
 import { Like } from './entities/like.entity';
 import { PostHashtag } from './entities/post-hashtag.entity';
 import { Post } from './entities/post.entity';
+import { OpenPostsBinding } from './open-posts.binding';
 import { PostAccessPolicy } from './post-access.policy';
 import { PostAuthoringService } from './post-authoring.service';
 import { PostContentService } from './post-content.service';
@@ -38,6 +39,8 @@ import { PostsForSaleAdapter } from './posts-for-sale.adapter';
     PostViewsService,
     PostAccessPolicy,
     PostsAccountDataService,
+    // Media's open-posts rule (media.ports.ts): the policy's openSql, bound when this module is built.
+    OpenPostsBinding,
     // Billing's port, bound by the app root (BillingModule.forRoot).
     { provide: POSTS_FOR_SALE, useClass: PostsForSaleAdapter },
   ],

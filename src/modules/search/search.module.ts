@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@/common/config/app-config';
-import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { UsersModule } from '@/modules/users/users.module';
 import { DiscoveryRefreshService } from './discovery-refresh.service';
@@ -20,7 +19,7 @@ export class SearchModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: SearchModule,
-      imports: [PostsModule, UsersModule, EntitlementsModule],
+      imports: [PostsModule, UsersModule],
       controllers: config.runsApi ? [SearchController] : [],
       providers: [
         SearchRepository,

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page } from '@/common/http/pagination';
-import { column, value } from '@/common/database/sql-fragment';
-import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { PostResponse } from '@/modules/posts/dto/post.dto';
 import { PostViewsService } from '@/modules/posts/post-views.service';
 import { PublicUserResponse, toPublicUserResponse } from '@/modules/users/dto/user.response';
@@ -22,7 +20,6 @@ export class SearchService {
     private readonly search: SearchRepository,
     private readonly views: PostViewsService,
     private readonly users: UsersService,
-    private readonly entitlements: EntitlementsService,
   ) {}
 
   run(viewer: AuthUser | undefined, query: SearchQuery): Promise<Page<PostResponse | PublicUserResponse | HashtagResponse>> {
@@ -35,9 +32,8 @@ export class SearchService {
     const parsed = parsePostsQuery(query.q);
     const cursor = decodeCursor(query.cursor);
     if (!parsed.text && !parsed.tags.length && !parsed.authors.length) return { data: [], next_cursor: null };
-    const searcher = viewer && { id: viewer.id, access: this.entitlements.subscriberAccessSql(value(viewer.id), column('p.user_id')) };
-    const rows = await this.search.posts(searcher, parsed, cursor, query.limit + 1);
-    return this.views.page(viewer, rows, query.limit);
+    const rows = await this.search.posts(viewer, parsed, cursor, query.limit + 1);
+    return this.views.taggedPage(viewer, rows, query.limit, parsed.tags);
   }
 
   private async usersPage(viewer: AuthUser | undefined, query: SearchQuery): Promise<Page<PublicUserResponse>> {

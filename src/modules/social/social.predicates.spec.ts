@@ -1,8 +1,15 @@
 import { column, value } from '@/common/database/sql-fragment';
-import { notBlockedEitherWay, notBlockedOrMuted, notMuted } from './social.predicates';
+import { follows, notBlockedEitherWay, notBlockedOrMuted, notMuted } from './social.predicates';
 
 /** Every `?` has its value, in order. */
 const balanced = (f: { sql: string; params: readonly unknown[] }) => f.sql.split('?').length - 1 === f.params.length;
+
+describe(follows.name, () => {
+  it('probes the (follower, followed) pair with a viewer value and an author column', () => {
+    const f = follows(value('viewer'), column('p.user_id'));
+    expect(f).toEqual({ sql: 'exists (select 1 from follows fol where fol.follower_id = ? and fol.following_id = p.user_id)', params: ['viewer'] });
+  });
+});
 
 describe(notMuted.name, () => {
   it('probes the (muter, muted) pair with a viewer value and an author column', () => {

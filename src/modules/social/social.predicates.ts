@@ -3,9 +3,14 @@ import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
 /**
  * The social graph's filters as SQL, for queries that filter in the database (timelines, notification fan-out,
  * search). Each is a `not exists (…)` probe of a unique index; the operands are the caller's columns or bound values,
- * e.g. `notBlockedOrMuted(value(viewerId), column('p.user_id'))`. The subquery aliases (`blk`, `mut`) are chosen not
+ * e.g. `notBlockedOrMuted(value(viewerId), column('p.user_id'))`. The subquery aliases (`fol`, `blk`, `mut`) are chosen not
  * to shadow the caller's.
  */
+
+/** `follower` follows `followed`: an `exists` probe of the unique `(follower_id, following_id)` index. */
+export function follows(follower: SqlOperand, followed: SqlOperand): SqlFragment {
+  return sql`exists (select 1 from follows fol where fol.follower_id = ${follower} and fol.following_id = ${followed})`;
+}
 
 /** `viewer` mutes `author`. */
 export function muted(viewer: SqlOperand, author: SqlOperand): SqlFragment {

@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
-import { column, value } from '@/common/database/sql-fragment';
-import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
-import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
+import { decodeCursor, Page, PageQuery } from '@/common/http/pagination';
 import { PostResponse } from '@/modules/posts/dto/post.dto';
-import { Visibility } from '@/modules/posts/entities/post.entity';
-import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
-import { previewHasTag } from '@/modules/posts/post-row';
 import { PostViewsService } from '@/modules/posts/post-views.service';
 import { SocialService } from '@/modules/social/social.service';
 import { UsersService } from '@/modules/users/users.service';
@@ -23,19 +18,16 @@ export class FeedsService {
     private readonly views: PostViewsService,
     private readonly users: UsersService,
     private readonly social: SocialService,
-    private readonly entitlements: EntitlementsService,
-    private readonly policy: PostAccessPolicy,
   ) {}
 
   async home(viewer: AuthUser, query: PageQuery): Promise<Page<PostResponse>> {
     const followingCount = await this.users.activeFollowingCount(viewer.id);
-    const access = this.entitlements.subscriberAccessSql(value(viewer.id), column('p.user_id'));
-    const rows = await this.pages.homePage(viewer.id, followingCount, decodeCursor(query.cursor), query.limit + 1, access);
+    const rows = await this.pages.homePage(viewer, followingCount, decodeCursor(query.cursor), query.limit + 1);
     return this.views.page(viewer, rows, query.limit);
   }
 
   async public(viewer: AuthUser | undefined, query: PageQuery): Promise<Page<PostResponse>> {
-    const rows = await this.pages.publicPage(viewer?.id, decodeCursor(query.cursor), query.limit + 1);
+    const rows = await this.pages.publicPage(viewer, decodeCursor(query.cursor), query.limit + 1);
     return this.views.page(viewer, rows, query.limit);
   }
 
@@ -45,34 +37,17 @@ export class FeedsService {
    */
   async tag(viewer: AuthUser | undefined, tag: string, query: PageQuery): Promise<Page<PostResponse>> {
     const name = tag.replace(/^#/, '').toLowerCase();
-    const rows = await this.pages.tagPage(name, viewer?.id, decodeCursor(query.cursor), query.limit + 1);
-    const page = toPage(rows, query.limit, (r) => ({ at: new Date(r.created_at), id: r.id }), (r) => r);
-    const judged = await this.policy.judge(viewer, page.data, this.views.questionsFor(viewer));
-    const listed = judged.rows.filter((r) => !judged.access.get(r.id)?.locked || previewHasTag(r, name));
-    return { data: await this.views.present(viewer, { ...judged, rows: listed }, judged.answers), next_cursor: page.next_cursor };
+    const rows = await this.pages.tagPage(name, viewer, decodeCursor(query.cursor), query.limit + 1);
+    return this.views.taggedPage(viewer, rows, query.limit, [name]);
   }
 
-  /** One author's posts in the visibilities the viewer is entitled to; nothing across a block. */
+  /** One author's posts the viewer may see (the policy's `visibleSql` in the page query); nothing across a block. */
   async author(viewer: AuthUser | undefined, username: string, query: PageQuery): Promise<Page<PostResponse>> {
     const author = await this.users.getActiveByUsername(username);
-    const visibilities = await this.visibleTo(viewer, author.id);
-    if (!visibilities.length) return { data: [], next_cursor: null };
-    const rows = await this.pages.authorPage(author.id, visibilities, decodeCursor(query.cursor), query.limit + 1);
+    // Not the rule (the page query applies all of it), a short cut: across a block the query would walk every post of
+    // the author to find none.
+    if (viewer && viewer.id !== author.id && (await this.social.isBlockedEitherWay(viewer.id, author.id))) return { data: [], next_cursor: null };
+    const rows = await this.pages.authorPage(viewer, author.id, decodeCursor(query.cursor), query.limit + 1);
     return this.views.page(viewer, rows, query.limit);
-  }
-
-  private async visibleTo(viewer: AuthUser | undefined, authorId: string): Promise<Visibility[]> {
-    if (viewer?.id === authorId) return ['public', 'followers', 'subscribers'];
-    if (!viewer) return ['public'];
-    const [relationship, blocked] = await Promise.all([
-      this.social.relationship(viewer.id, authorId),
-      this.social.isBlockedEitherWay(viewer.id, authorId),
-    ]);
-    if (blocked) return [];
-    return [
-      'public',
-      ...(relationship.following ? (['followers'] as const) : []),
-      ...(relationship.subscribed ? (['subscribers'] as const) : []),
-    ];
   }
 }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { AuthUser } from '@/common/auth/auth-user';
 import { executeOnReplica } from '@/common/database/read-replica';
-import { column, SqlFragment, sql, value } from '@/common/database/sql-fragment';
+import { column, SqlFragment, sql, text, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
-import { Visibility } from '@/modules/posts/entities/post.entity';
-import { POST_COLUMNS, POST_FROM, POST_LIVE, PostRow } from '@/modules/posts/post-row';
-import { muted, notBlockedOrMuted, notMuted } from '@/modules/social/social.predicates';
+import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
+import { POST_COLUMNS, POST_FROM, PostRow } from '@/modules/posts/post-row';
+import { muted, notMuted } from '@/modules/social/social.predicates';
 
 /**
  * A repost of a muted author's post is muted too (Mastodon's rule). Written as one `not exists` (an anti-join the
@@ -21,9 +22,9 @@ function notMutedRepost(viewerId: string): SqlFragment {
 /** Up to this many followed accounts, the home timeline probes each author's index (see homePage). */
 export const HOME_PROBE_LIMIT = 20;
 
-/** For a signed-in viewer: no author across a block, none they mute (social's predicate). */
-function reachableBy(viewerId: string | undefined): SqlFragment {
-  return viewerId ? sql`and ${notBlockedOrMuted(value(viewerId), column('p.user_id'))}` : { sql: '', params: [] };
+/** For a signed-in viewer: no author they mute (social's predicate; mutes filter feeds, they are no part of visibility). */
+function unmutedFor(viewer: AuthUser | undefined): SqlFragment {
+  return viewer ? sql`and ${notMuted(value(viewer.id), column('p.user_id'))}` : text('');
 }
 
 function before(cursor: Keyset | undefined): { sql: string; params: unknown[] } {
@@ -32,14 +33,17 @@ function before(cursor: Keyset | undefined): { sql: string; params: unknown[] } 
 
 /**
  * The four timeline page queries, each one indexed keyset query returning post rows for PostViewsService to render.
- * They filter in SQL with the shared predicates (social's block/mute, entitlements' subscriber access) so a page is
- * never short of what the policy would show; the policy still judges every row when it is rendered. Pages run on a
- * read replica when there is one (they may lag the primary by the replication delay; see
+ * They filter in SQL with the access policy's `visibleSql` (and social's mute predicate) so a page is never short of
+ * what the policy would show; the policy still judges every row when it is rendered. Pages run on a read replica when
+ * there is one (they may lag the primary by the replication delay; see
  * docs/scaling-out.md#read-replicas-which-endpoint-reads-where).
  */
 @Injectable()
 export class TimelinePages {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly policy: PostAccessPolicy,
+  ) {}
 
   private pageRows(query: string, params: unknown[]): Promise<PostRow[]> {
     return executeOnReplica<PostRow[]>(this.em, query, params);
@@ -47,82 +51,86 @@ export class TimelinePages {
 
   /**
    * Home: the viewer's own posts and those of everyone they follow, reposts included, newest first, minus muted
-   * authors (and reposts of their posts) and subscriber-only posts the viewer has no access to. Two plans, chosen by
-   * how many the viewer follows (measured in docs/timelines.md):
+   * authors (and reposts of their posts) and what the policy hides (`visibleSql` for followed authors: subscriber-only
+   * posts without access, removed posts). Two plans, chosen by how many the viewer follows (docs/timelines.md):
    * - few: one `posts_user_created_idx` probe per followed author, merged (cost grows with the follow count);
    * - many: a backward walk of the `created_at` index keeping followed authors' posts (cost shrinks as the
    *   followed share of all posts grows).
    */
-  homePage(viewerId: string, followingCount: number, cursor: Keyset | undefined, limit: number, access: SqlFragment): Promise<PostRow[]> {
+  homePage(viewer: AuthUser, followingCount: number, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = before(cursor);
-    const visible = sql`(p.visibility <> 'subscribers' or p.user_id = ${value(viewerId)} or ${access})`;
-    const mutedRepost = notMutedRepost(viewerId);
+    const mutedRepost = notMutedRepost(viewer.id);
     if (followingCount <= HOME_PROBE_LIMIT) {
-      const followed = notMuted(value(viewerId), column('f.following_id'));
+      // The authors' rows come with the authors (`a.suspended_at`), so the rule's author part holds once per author,
+      // not once per post; the posts' own join to `users` stays outside the probes, as narrow as they are.
+      const visible = this.policy.visibleSql(viewer, { post: 'p', author: 'a' }, { followedAuthors: true });
+      const followed = notMuted(value(viewer.id), column('f.following_id'));
       return this.pageRows(
         `with authors as (
-           select ?::uuid as id
+           select id, suspended_at from users where id = ?
            union all
-           select f.following_id from follows f where f.follower_id = ? and ${followed.sql})
+           select u.id, u.suspended_at from follows f join users u on u.id = f.following_id where f.follower_id = ? and ${followed.sql})
          select ${POST_COLUMNS} from authors a
           cross join lateral (
             select p.* from posts p
-             where p.user_id = a.id and p.deleted_at is null and ${visible.sql} and ${mutedRepost.sql} ${c.sql}
+             where p.user_id = a.id and ${visible.sql} and ${mutedRepost.sql} ${c.sql}
              order by p.created_at desc, p.id desc limit ?) p
           join users u on u.id = p.user_id
-         where u.suspended_at is null
          order by p.created_at desc, p.id desc limit ?`,
-        [viewerId, viewerId, ...followed.params, ...visible.params, ...mutedRepost.params, ...c.params, limit, limit],
+        [viewer.id, viewer.id, ...followed.params, ...visible.params, ...mutedRepost.params, ...c.params, limit, limit],
       );
     }
-    const unmuted = notMuted(value(viewerId), column('p.user_id'));
+    const visible = this.policy.visibleSql(viewer, { post: 'p', author: 'u' }, { followedAuthors: true });
+    const unmuted = notMuted(value(viewer.id), column('p.user_id'));
     return this.pageRows(
       `select ${POST_COLUMNS} ${POST_FROM}
-        where ${POST_LIVE}
-          and (p.user_id = ? or p.user_id in (select following_id from follows where follower_id = ?))
+        where (p.user_id = ? or p.user_id in (select following_id from follows where follower_id = ?))
           and ${visible.sql}
           and ${unmuted.sql}
           and ${mutedRepost.sql}
           ${c.sql}
         order by p.created_at desc, p.id desc limit ?`,
-      [viewerId, viewerId, ...visible.params, ...unmuted.params, ...mutedRepost.params, ...c.params, limit],
+      [viewer.id, viewer.id, ...visible.params, ...unmuted.params, ...mutedRepost.params, ...c.params, limit],
     );
   }
 
-  /** Public, original (not reposted) posts, newest first, over `posts_public_created_idx`. */
-  publicPage(viewerId: string | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+  /** Public, original (not reposted) posts the viewer may see, newest first, over `posts_public_created_idx`. */
+  publicPage(viewer: AuthUser | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = before(cursor);
-    const exclude = reachableBy(viewerId);
+    const visible = this.policy.visibleSql(viewer);
+    const unmuted = unmutedFor(viewer);
     return this.pageRows(
       `select ${POST_COLUMNS} ${POST_FROM}
-        where ${POST_LIVE} and p.visibility = 'public' and p.repost_of_id is null ${exclude.sql} ${c.sql}
+        where p.visibility = 'public' and ${visible.sql} and p.repost_of_id is null ${unmuted.sql} ${c.sql}
         order by p.created_at desc, p.id desc limit ?`,
-      [...exclude.params, ...c.params, limit],
+      [...visible.params, ...unmuted.params, ...c.params, limit],
     );
   }
 
-  /** Public posts with a hashtag, over `post_hashtags_tag_created_idx`. */
-  tagPage(tag: string, viewerId: string | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+  /** Public posts with a hashtag the viewer may see, over `post_hashtags_tag_created_idx`. */
+  tagPage(tag: string, viewer: AuthUser | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = cursor ? { sql: 'and (ph.created_at, ph.post_id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
-    const exclude = reachableBy(viewerId);
+    const visible = this.policy.visibleSql(viewer);
+    const unmuted = unmutedFor(viewer);
     return this.pageRows(
       `select ${POST_COLUMNS}
          from hashtags h join post_hashtags ph on ph.hashtag_id = h.id
          join posts p on p.id = ph.post_id join users u on u.id = p.user_id
-        where h.name = ? and ${POST_LIVE} and p.visibility = 'public' ${exclude.sql} ${c.sql}
+        where h.name = ? and p.visibility = 'public' and ${visible.sql} ${unmuted.sql} ${c.sql}
         order by ph.created_at desc, ph.post_id desc limit ?`,
-      [tag, ...exclude.params, ...c.params, limit],
+      [tag, ...visible.params, ...unmuted.params, ...c.params, limit],
     );
   }
 
-  /** One author's posts and reposts in the visibilities the viewer may see, over `posts_user_created_idx`. */
-  authorPage(authorId: string, visibilities: Visibility[], cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+  /** One author's posts and reposts the viewer may see, over `posts_user_created_idx`. */
+  authorPage(viewer: AuthUser | undefined, authorId: string, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = before(cursor);
+    const visible = this.policy.visibleSql(viewer);
     return this.pageRows(
       `select ${POST_COLUMNS} ${POST_FROM}
-        where p.user_id = ? and ${POST_LIVE} and p.visibility in (?) ${c.sql}
+        where p.user_id = ? and ${visible.sql} ${c.sql}
         order by p.created_at desc, p.id desc limit ?`,
-      [authorId, visibilities, ...c.params, limit],
+      [authorId, ...visible.params, ...c.params, limit],
     );
   }
 }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';
@@ -9,7 +8,7 @@ import { TimelinesController } from './timelines.controller';
 
 /** Home, public, tag and author timelines: the page queries here, the rendering and the access rule in posts. */
 @Module({
-  imports: [PostsModule, UsersModule, SocialModule, EntitlementsModule],
+  imports: [PostsModule, UsersModule, SocialModule],
   controllers: [TimelinesController],
   providers: [FeedsService, TimelinePages],
 })

@@ -54,6 +54,13 @@ export type Visibility = (typeof VISIBILITIES)[number];
   name: 'posts_search_idx',
   expression: 'create index "posts_search_idx" on "posts" using gin ("search_vector") where "deleted_at" is null',
 })
+// A premium post's content words, for those who may read it (migration 20261207190000, docs/search.md).
+@Index({
+  name: 'posts_premium_search_idx',
+  expression:
+    `create index "posts_premium_search_idx" on "posts" using gin (to_tsvector('simple'::regconfig, public.search_fold("content"))) ` +
+    'where "is_premium" and "deleted_at" is null',
+})
 @Check({ name: 'posts_price_cents_check', expression: 'price_cents >= 100 and price_cents <= 100000' })
 export class Post {
   [EntityRepositoryType]?: PostsRepository;

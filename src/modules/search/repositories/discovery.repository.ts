@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { executeOnReplica } from '@/common/database/read-replica';
 import { column, joinSql, SqlFragment, sql, value } from '@/common/database/sql-fragment';
+import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { notBlockedOrMuted } from '@/modules/social/social.predicates';
 
 export interface TrendingRow {
@@ -16,12 +17,20 @@ export const SUGGESTION_FOLLOWS_EACH = 50;
 /** How many trending hashtags the job keeps (the route answers at most 20). */
 const TRENDING_KEPT = 100;
 
-/** A hashtag use counts when its post is live, public, not premium (its tags are in the hidden content) and its author active. */
-const PUBLIC_USE = `p.deleted_at is null and p.visibility = 'public' and not p.is_premium and p.repost_of_id is null and u.suspended_at is null`;
-
 @Injectable()
 export class DiscoveryRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly policy: PostAccessPolicy,
+  ) {}
+
+  /**
+   * A hashtag use counts when its post is open to anyone (the access policy's `openSql`: live, not removed by a
+   * moderator, public, not premium, whose tags are in the hidden content, its author active) and not a repost.
+   */
+  private publicUse(): SqlFragment {
+    return sql`${this.policy.openSql()} and p.repost_of_id is null`;
+  }
 
   /**
    * Rewrites `trending_tags` from the last 24 hours of hashtag uses (`post_hashtags_created_idx`): distinct authors of
@@ -29,15 +38,17 @@ export class DiscoveryRepository {
    */
   async refreshTrending(em: EntityManager): Promise<number> {
     await em.execute('delete from trending_tags');
+    const use = this.publicUse();
     const rows = await em.execute(
       `insert into trending_tags (hashtag_id, name, authors_count, posts_count, computed_at)
        select h.id, h.name, count(distinct p.user_id)::int, count(*)::int, now()
          from post_hashtags ph join posts p on p.id = ph.post_id join users u on u.id = p.user_id join hashtags h on h.id = ph.hashtag_id
-        where ph.created_at > now() - interval '24 hours' and ph.created_at <= now() and ${PUBLIC_USE}
+        where ph.created_at > now() - interval '24 hours' and ph.created_at <= now() and ${use.sql}
         group by h.id, h.name
         order by 3 desc, 4 desc, h.name
         limit ${TRENDING_KEPT}
        returning hashtag_id`,
+      [...use.params],
     );
     return rows.length;
   }
@@ -49,14 +60,16 @@ export class DiscoveryRepository {
    */
   async refreshHashtagStats(em: EntityManager): Promise<void> {
     await em.execute('delete from hashtag_stats');
+    const use = this.publicUse();
     await em.execute(
       `insert into hashtag_stats (hashtag_id, name, posts_count, last_used_at)
        select h.id, h.name, s.n, s.last
          from (select ph.hashtag_id, count(*)::int as n, max(ph.created_at) as last
                  from post_hashtags ph join posts p on p.id = ph.post_id join users u on u.id = p.user_id
-                where ${PUBLIC_USE}
+                where ${use.sql}
                 group by ph.hashtag_id) s
          join hashtags h on h.id = s.hashtag_id`,
+      [...use.params],
     );
   }
 
@@ -65,15 +78,17 @@ export class DiscoveryRepository {
    * refresh), its `last_used_at` moves on, and its count is at least those 24 hours' uses. The trending window's cost.
    */
   async touchRecentHashtags(em: EntityManager): Promise<void> {
+    const use = this.publicUse();
     await em.execute(
       `insert into hashtag_stats (hashtag_id, name, posts_count, last_used_at)
        select h.id, h.name, count(*)::int, max(ph.created_at)
          from post_hashtags ph join posts p on p.id = ph.post_id join users u on u.id = p.user_id join hashtags h on h.id = ph.hashtag_id
-        where ph.created_at > now() - interval '24 hours' and ph.created_at <= now() and ${PUBLIC_USE}
+        where ph.created_at > now() - interval '24 hours' and ph.created_at <= now() and ${use.sql}
         group by h.id, h.name
        on conflict (hashtag_id) do update
          set posts_count = greatest(hashtag_stats.posts_count, excluded.posts_count),
              last_used_at = greatest(hashtag_stats.last_used_at, excluded.last_used_at)`,
+      [...use.params],
     );
   }
 

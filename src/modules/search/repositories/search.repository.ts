@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { AuthUser } from '@/common/auth/auth-user';
 import { executeOnReplica } from '@/common/database/read-replica';
 import { column, joinSql, SqlFragment, sql, text, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
-import { POST_COLUMNS, POST_FROM, POST_LIVE, PostRow } from '@/modules/posts/post-row';
-import { notBlockedEitherWay, notBlockedOrMuted } from '@/modules/social/social.predicates';
+import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
+import { POST_COLUMNS, POST_FROM, PostRow } from '@/modules/posts/post-row';
+import { notBlockedEitherWay, notMuted } from '@/modules/social/social.predicates';
 import { PostsQuery } from '../search-query';
 
 export interface UserHit {
@@ -36,11 +38,12 @@ function singleWord(q: PostsQuery): boolean {
   return !q.authors.length && /^[\p{L}\p{N}]+$/u.test(q.text.trim());
 }
 
-/** Who is searching, with entitlements' subscriber-access predicate for them (`EntitlementsService.subscriberAccessSql`). */
-export interface Searcher {
-  id: string;
-  access: SqlFragment;
-}
+/**
+ * The words of a premium post's content, as the `posts_premium_search_idx` expression index holds them (migration
+ * 20261207190000): `search_vector` holds only a premium post's preview, so that nobody finds it by words they may not
+ * read; this one is matched only together with the access policy's `readableSql`.
+ */
+const PREMIUM_WORDS = `to_tsvector('simple'::regconfig, public.search_fold(p.content))`;
 
 /**
  * The search queries (docs/search.md has their plans at 1M posts). Each answers one page, `limit` rows, with the
@@ -49,7 +52,10 @@ export interface Searcher {
  */
 @Injectable()
 export class SearchRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly policy: PostAccessPolicy,
+  ) {}
 
   private run<T extends object>(query: SqlFragment): Promise<T[]> {
     return executeOnReplica<T[]>(this.em, query.sql, [...query.params]);
@@ -61,7 +67,7 @@ export class SearchRepository {
    * runs over growing time windows before the cursor (see SEARCH_WINDOWS_DAYS): the first window holding a full page
    * answers, and its rows are the newest matches overall.
    */
-  async posts(searcher: Searcher | undefined, q: PostsQuery, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+  async posts(searcher: AuthUser | undefined, q: PostsQuery, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     if (q.authors.length > 1) return [];
     if (q.tags.length || singleWord(q)) return this.run<PostRow>(this.postsQuery(searcher, q, cursor, limit, undefined));
     const newest = cursor?.at ?? new Date();
@@ -74,14 +80,17 @@ export class SearchRepository {
     return rows;
   }
 
-  private postsQuery(searcher: Searcher | undefined, q: PostsQuery, cursor: Keyset | undefined, limit: number, since: Date | undefined): SqlFragment {
+  private postsQuery(searcher: AuthUser | undefined, q: PostsQuery, cursor: Keyset | undefined, limit: number, since: Date | undefined): SqlFragment {
     const [driving, ...otherTags] = q.tags;
     const key = driving ? { at: column('ph.created_at'), id: column('ph.post_id') } : { at: column('p.created_at'), id: column('p.id') };
-    const where: SqlFragment[] = [text(`${POST_LIVE} and p.repost_of_id is null`), this.visiblePost(searcher)];
-    if (q.text) where.push(sql`p.search_vector @@ websearch_to_tsquery('simple', public.search_fold(${value(q.text)}))`);
+    const where: SqlFragment[] = [this.policy.visibleSql(searcher), text('p.repost_of_id is null')];
+    // Muting is no part of visibility (a muted author's post opens by id), but it keeps the author out of searches.
+    if (searcher) where.push(notMuted(value(searcher.id), column('p.user_id')));
+    if (q.text) where.push(this.matchesText(searcher, q.text));
     if (q.authors.length) where.push(sql`p.user_id = (select id from users where lower(username) = ${value(q.authors[0])} and suspended_at is null)`);
-    // A premium post's tags are in its hidden content: it is found by a tag only when the preview names it too.
-    for (const tag of q.tags) where.push(sql`(not p.is_premium or p.search_vector @@ phraseto_tsquery('simple', public.search_fold(${value(tag)})))`);
+    // A locked post's tags are in its hidden content: it is found by a tag only when the preview names it too (a
+    // coarse match on the preview's words here; SearchService keeps only previews that carry the tag itself).
+    for (const tag of q.tags) where.push(sql`(${this.policy.readableSql(searcher)} or p.search_vector @@ phraseto_tsquery('simple', public.search_fold(${value(tag)})))`);
     for (const tag of otherTags) {
       where.push(sql`exists (select 1 from post_hashtags t join hashtags h on h.id = t.hashtag_id where t.post_id = p.id and h.name = ${value(tag)})`);
     }
@@ -96,18 +105,14 @@ export class SearchRepository {
   }
 
   /**
-   * Who may read a post's content (the premium lock aside: `search_vector` holds only a premium post's preview): the
-   * author; else `public`, `followers` for followers, `subscribers` for subscribers with access; never across a block
-   * either way, never a muted author.
+   * The words match what the searcher may read of the post: its content (`search_vector`: a premium post's preview
+   * only), or a premium post's content when the policy says the searcher may read it (author, subscriber, buyer).
    */
-  private visiblePost(searcher: Searcher | undefined): SqlFragment {
-    if (!searcher) return text(`p.visibility = 'public'`);
-    const v = value(searcher.id);
-    return sql`(p.user_id = ${v} or (
-      (p.visibility = 'public'
-        or (p.visibility = 'followers' and exists (select 1 from follows f where f.follower_id = ${v} and f.following_id = p.user_id))
-        or (p.visibility = 'subscribers' and ${searcher.access}))
-      and ${notBlockedOrMuted(v, column('p.user_id'))}))`;
+  private matchesText(searcher: AuthUser | undefined, words: string): SqlFragment {
+    const query = sql`websearch_to_tsquery('simple', public.search_fold(${value(words)}))`;
+    const visibleWords = sql`p.search_vector @@ ${query}`;
+    if (!searcher) return visibleWords;
+    return sql`(${visibleWords} or (p.is_premium and ${text(PREMIUM_WORDS)} @@ ${query} and ${this.policy.readableSql(searcher)}))`;
   }
 
   /**
