@@ -81,21 +81,21 @@ async function main(): Promise<void> {
     );
     // The ledger: started, one payment per month since the start, ended for the canceled ones.
     await em.execute(
-      `insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, currency, counterparty_id,
+      `insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, amount_cents, currency, counterparty_id,
                                      stripe_object_id, stripe_event_id, stripe_invoice_id, stripe_subscription_id, occurred_at)
          select uuid_generate_v7(), s.creator_id, 'subscription_payment', s.price_cents, s.price_cents / 10, s.price_cents - s.price_cents / 10,
-                'usd', s.subscriber_id, 'in_' || s.stripe_subscription_id || '_' || k, 'evt_' || s.stripe_subscription_id || '_' || k,
+                s.price_cents, 'usd', s.subscriber_id, 'in_' || s.stripe_subscription_id || '_' || k, 'evt_' || s.stripe_subscription_id || '_' || k,
                 'in_' || s.stripe_subscription_id || '_' || k, s.stripe_subscription_id, s.created_at + k * interval '30 days'
            from subscriptions s, generate_series(0, 11) k
           where s.creator_id = ? and s.created_at + k * interval '30 days' <= now()`,
       [creator],
     );
     await em.execute(
-      `insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, currency, counterparty_id, stripe_object_id, stripe_subscription_id, occurred_at)
-         select uuid_generate_v7(), creator_id, 'subscriber_started', 0, 0, 0, 'usd', subscriber_id, stripe_subscription_id, stripe_subscription_id, created_at
+      `insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, amount_cents, currency, counterparty_id, stripe_object_id, stripe_subscription_id, occurred_at)
+         select uuid_generate_v7(), creator_id, 'subscriber_started', 0, 0, 0, 0, 'usd', subscriber_id, stripe_subscription_id, stripe_subscription_id, created_at
            from subscriptions where creator_id = ?
          union all
-         select uuid_generate_v7(), creator_id, 'subscriber_ended', 0, 0, 0, 'usd', subscriber_id, stripe_subscription_id, stripe_subscription_id, now() - interval '1 day'
+         select uuid_generate_v7(), creator_id, 'subscriber_ended', 0, 0, 0, 0, 'usd', subscriber_id, stripe_subscription_id, stripe_subscription_id, now() - interval '1 day'
            from subscriptions where creator_id = ? and status = 'canceled'`,
       [creator, creator],
     );

@@ -9,7 +9,7 @@ const DAY = 86_400_000;
 const MONTH = 30 * DAY;
 
 export const EARNINGS_COLUMNS = [
-  'id', 'creator_id', 'kind', 'gross_cents', 'fee_cents', 'net_cents', 'currency', 'counterparty_id', 'stripe_object_id',
+  'id', 'creator_id', 'kind', 'gross_cents', 'fee_cents', 'net_cents', 'amount_cents', 'currency', 'counterparty_id', 'stripe_object_id',
   'stripe_event_id', 'stripe_invoice_id', 'stripe_charge_id', 'stripe_payment_intent_id', 'stripe_checkout_session_id',
   'stripe_subscription_id', 'occurred_at',
 ];
@@ -31,7 +31,7 @@ export function earningsRows(o: DemoOptions, u: Users, p: Posts, subscriptions: 
   const id = () => `${o.seed}_${++serial}`;
   const row = (kind: string, at: number, gross: number, feeCents: number, who: string, object: string, ids: Partial<Record<'invoice' | 'charge' | 'pi' | 'cs' | 'sub', string>>) =>
     rows.push([
-      uuid7(at, rng), creatorId, kind, gross, feeCents, gross - feeCents, 'usd', who, object, kind.startsWith('subscriber_') ? null : `evt_demo_${id()}`,
+      uuid7(at, rng), creatorId, kind, gross, feeCents, gross - feeCents, gross, 'usd', who, object, kind.startsWith('subscriber_') ? null : `evt_demo_${id()}`,
       ids.invoice ?? null, ids.charge ?? null, ids.pi ?? null, ids.cs ?? null, ids.sub ?? null, isoMs(at),
     ]);
 

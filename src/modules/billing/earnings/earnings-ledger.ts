@@ -21,6 +21,8 @@ export interface LedgerEntry {
   kind: EarningsKind;
   grossCents: number;
   feeCents: number;
+  /** What the Stripe object moved, signed (EarningsEntry.amountCents); defaults to `grossCents`. */
+  amountCents?: number;
   currency: string;
   counterpartyId: string | null;
   /** With `kind`, what makes the row unique: a repeat of it records nothing. */
@@ -80,10 +82,10 @@ export class EarningsLedger {
   async record(em: EntityManager, e: LedgerEntry): Promise<boolean> {
     const rows = await em.execute<{ inserted: number }[]>(
       `with entry as (
-         insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, currency, counterparty_id,
+         insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, amount_cents, currency, counterparty_id,
                                        stripe_object_id, stripe_event_id, stripe_invoice_id, stripe_charge_id,
                                        stripe_payment_intent_id, stripe_checkout_session_id, stripe_subscription_id, occurred_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (kind, stripe_object_id) do nothing
          returning creator_id, currency, occurred_at, kind, gross_cents, fee_cents, net_cents
        ), summed as (
@@ -111,6 +113,7 @@ export class EarningsLedger {
         e.grossCents,
         e.feeCents,
         e.grossCents - e.feeCents,
+        e.amountCents ?? e.grossCents,
         e.currency.toLowerCase(),
         e.counterpartyId,
         e.stripeObjectId,

@@ -4,10 +4,24 @@ import { User } from '@/modules/users/entities/user.entity';
 
 /**
  * What a ledger row records. Money: `subscription_payment` (a paid invoice), `unlock` (a paid pay-per-view checkout),
- * `refund` and `dispute` (negative), `dispute_won` (a dispute closed in our favour gives the money back). Subscribers
- * (amounts zero): `subscriber_started`, `subscriber_ended`, for the monthly new and churned counts.
+ * `refund` and `dispute` (negative), `dispute_won` (a dispute closed in our favour gives the money back). Movements
+ * between the platform and the creator's Stripe account (gross, fee and net zero, `amount_cents` what moved):
+ * `application_fee`, `application_fee_refund`, `transfer`, `transfer_reversal`. Subscribers (amounts zero):
+ * `subscriber_started`, `subscriber_ended`, for the monthly new and churned counts.
  */
-export const EARNINGS_KINDS = ['subscription_payment', 'unlock', 'refund', 'dispute', 'dispute_won', 'subscriber_started', 'subscriber_ended'] as const;
+export const EARNINGS_KINDS = [
+  'subscription_payment',
+  'unlock',
+  'refund',
+  'dispute',
+  'dispute_won',
+  'subscriber_started',
+  'subscriber_ended',
+  'application_fee',
+  'application_fee_refund',
+  'transfer',
+  'transfer_reversal',
+] as const;
 export type EarningsKind = (typeof EARNINGS_KINDS)[number];
 
 /**
@@ -29,6 +43,7 @@ export type EarningsKind = (typeof EARNINGS_KINDS)[number];
   expression: 'create index "earnings_entries_charge_idx" on "earnings_entries" ("stripe_charge_id") where "stripe_charge_id" is not null',
 })
 @Index({ name: 'earnings_entries_creator_occurred_idx', properties: ['creator', 'occurredAt'] })
+@Index({ name: 'earnings_entries_occurred_idx', properties: ['occurredAt'] })
 export class EarningsEntry {
   [OptionalProps]?: 'id' | 'recordedAt';
 
@@ -49,6 +64,13 @@ export class EarningsEntry {
 
   @Property({ type: 'integer' })
   netCents: number;
+
+  /**
+   * The amount of the Stripe object this entry stands for, signed as it moves the creator's money (refunds, withdrawn
+   * disputes and reversals negative): what reconciliation compares with Stripe. Zero for subscriber rows.
+   */
+  @Property({ type: 'integer' })
+  amountCents: number;
 
   @Property({ type: 'string', length: 3 })
   currency: string;
