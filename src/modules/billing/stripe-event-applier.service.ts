@@ -16,6 +16,12 @@ import { UnlockPaymentsService } from './unlock-payments.service';
  * Applies one stored Stripe event, once: the event row is locked, its effects, `processed_at` and the outbox receipt
  * commit together, so a redelivered or re-sent event finds it processed and changes nothing. A failure rolls the
  * effects back, keeps the error on the row (`last_error`, `attempts`) and rethrows for the queue's retries.
+ *
+ * Lock order (docs/billing.md#lock-order), the same in every branch of `dispatch`, so that the queue's concurrent
+ * jobs never deadlock: this event's row; then the domain rows (payout_accounts, checkout_sessions, then a
+ * subscription's advisory lock and row, or a purchase's post_unlocks row); then the ledger LAST (EarningsRecorder: a
+ * charge's refund lock, earnings_entries, then the creator's earnings_months row, which every payment of that creator
+ * shares). A new branch writes its domain rows before calling EarningsRecorder, never after.
  */
 @Injectable()
 export class StripeEventApplier {

@@ -104,6 +104,7 @@ export class SubscriptionSyncService {
       this.outbox.record(em, 'subscription.activated', { subscriptionId: target.id, ...pair });
     }
     await em.flush();
+    // The ledger after the subscription row, never before (the lock order, docs/billing.md#lock-order).
     await this.earnings.subscriberState(em, pair, state);
     return target;
   }

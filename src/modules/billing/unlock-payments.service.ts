@@ -33,24 +33,27 @@ export class UnlockPaymentsService {
     if (!authorId) return;
     const postId = session.metadata!.post_id;
     const userId = session.client_reference_id!;
-    // The money moved whether or not this payment unlocks (a duplicate is refunded, and its refund recorded too).
-    await this.earnings.unlockPaid(em, event, session, authorId, userId);
+    const paymentIntentId = idOf(session.payment_intent);
     const unlocked = await this.unlocks.recordPaid(em, {
       userId,
       postId,
       priceCents: session.amount_total ?? 0,
       currency: session.currency ?? 'usd',
       checkoutSessionId: session.id,
-      paymentIntentId: idOf(session.payment_intent),
+      paymentIntentId,
     });
     if (unlocked) {
       this.outbox.record(em, 'post.unlocked', { postId, userId, authorId });
-      return;
+    } else {
+      // Not a repeat of the same payment but a second one for a post already bought (two checkouts raced): refund it.
+      const held = await this.unlocks.paymentIntentOf(em, userId, postId);
+      if (paymentIntentId && held && held !== paymentIntentId) await this.duplicates.refundPayment(paymentIntentId);
     }
-    // Not a repeat of the same payment but a second one for a post already bought (two checkouts raced): refund it.
-    const paymentIntentId = idOf(session.payment_intent);
-    const held = await this.unlocks.paymentIntentOf(em, userId, postId);
-    if (paymentIntentId && held && held !== paymentIntentId) await this.duplicates.refundPayment(paymentIntentId);
+    // The money moved whether or not this payment unlocks (a duplicate is refunded, and its refund recorded too).
+    // The ledger last, after the post_unlocks row, as a refund or dispute of this payment does (the lock order,
+    // docs/billing.md#lock-order): written first, a concurrent refund that had inserted the row waited here for the
+    // creator's earnings_months row while this job, holding that row, waited for the refund's post_unlocks row.
+    await this.earnings.unlockPaid(em, event, session, authorId, userId);
   }
 
   /** A chargeback opened on a purchase: access is revoked while it runs. */
