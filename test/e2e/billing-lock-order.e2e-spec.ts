@@ -80,11 +80,10 @@ describe('Stripe webhook worker lock order: 4 jobs at once on the same creators'
       creators.flatMap((creator) => Array.from({ length: POSTS_PER_CREATOR }, () => createPost(t, creator, { content: 'pay per view', price_cents: 300 }))),
     );
     // A story: one subscription's or one purchase's events, which Stripe sends within moments of each other.
-    const stories: StripeObject[][] = [];
-    let n = 0;
-    for (const fan of fans) for (const creator of creators) stories.push(await subscription(fan, creator, n++));
-    n = 0;
-    for (const buyer of buyers) for (const post of posts) stories.push(await purchase(buyer, post.id, n++));
+    const stories = [
+      ...(await Promise.all(fans.flatMap((fan, f) => creators.map((creator, c) => subscription(fan, creator, f * CREATORS + c))))),
+      ...(await Promise.all(buyers.flatMap((buyer, b) => posts.map((post, p) => purchase(buyer, post.id, b * posts.length + p))))),
+    ];
     const unique = stories.flat();
 
     // Shuffled twice: the stories, then the events of every STORIES_AT_ONCE neighbouring stories together (each

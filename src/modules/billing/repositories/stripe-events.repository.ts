@@ -35,8 +35,12 @@ export class StripeEventsRepository extends EntityRepository<StripeEvent> {
     return em.findOne(StripeEvent, { stripeEventId, processedAt: null }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
+  /**
+   * `last_error` stays: on an applied event it says what failed before the attempt that succeeded (a deadlock, a
+   * Stripe outage), the evidence a retry would otherwise erase.
+   */
   async markProcessed(em: EntityManager, id: string): Promise<void> {
-    await em.execute('update stripe_events set processed_at = now(), attempts = attempts + 1, last_error = null where id = ?', [id]);
+    await em.execute('update stripe_events set processed_at = now(), attempts = attempts + 1 where id = ?', [id]);
   }
 
   async recordFailure(stripeEventId: string, message: string): Promise<void> {
