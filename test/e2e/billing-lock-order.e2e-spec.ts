@@ -23,7 +23,9 @@ const STORIES_AT_ONCE = 4;
  * (subscriptions, post_unlocks), then the ledger (earnings_entries, then earnings_months) last. Here every payment,
  * refund and dispute lands on the same few creators, so every job wants one of a few `earnings_months` rows while the
  * purchases' refunds and disputes want the `post_unlocks` rows their checkouts write: taken in two orders, four jobs
- * in flight at once deadlock (PostgreSQL kills one, the queue retries it).
+ * in flight at once deadlock (PostgreSQL kills one, the queue retries it). Before the order was fixed this failed
+ * with a `charge.refunded` retried after `deadlock detected` on its ledger statement, against its own purchase's
+ * `checkout.session.completed` upserting the `post_unlocks` row the early refund had inserted.
  */
 describe('Stripe webhook worker lock order: 4 jobs at once on the same creators', () => {
   // The API stores the events; a worker app started afterwards finds all of them queued at once.
@@ -128,6 +130,7 @@ describe('Stripe webhook worker lock order: 4 jobs at once on the same creators'
       [ids],
     );
     const retried = rows.filter((r) => r.attempts !== 1 || r.last_error);
+    // BullMQ counts the attempt that completed a job: 1 is a job that never failed, never stalled, never retried.
     const retriedJobs = jobs.filter((job) => job.attemptsMade > 1 || job.failedReason).map((job) => ({ id: job.id, attemptsMade: job.attemptsMade, failedReason: job.failedReason }));
     expect({ seed, deadlocksDetected, retried, retriedJobs }).toEqual({ seed, deadlocksDetected: 0, retried: [], retriedJobs: [] });
     expect(maxActive).toBe(4);
