@@ -179,7 +179,11 @@ export class EarningsRecorder {
    */
   async applicationFee(em: EntityManager, event: StripeEventRef, fee: Stripe.ApplicationFee): Promise<void> {
     const creatorId = await this.creatorOfAccount(em, idOf(fee.account), fee.id);
-    if (!creatorId || fee.amount <= 0) return;
+    if (creatorId) await this.recordFee(em, event, fee, creatorId);
+  }
+
+  private async recordFee(em: EntityManager, event: StripeEventRef, fee: Stripe.ApplicationFee, creatorId: string): Promise<void> {
+    if (fee.amount <= 0) return;
     await this.ledger.record(em, {
       ...this.movement(creatorId, fee.currency, fee.amount),
       kind: 'application_fee',
@@ -198,9 +202,9 @@ export class EarningsRecorder {
   async applicationFeeRefunds(em: EntityManager, event: StripeEventRef, feeOrId: Stripe.ApplicationFee | string): Promise<void> {
     const fee = typeof feeOrId === 'string' ? await this.stripe.find('read an application fee', (stripe) => stripe.applicationFees.retrieve(feeOrId)) : feeOrId;
     if (!fee) return;
-    await this.applicationFee(em, event, fee);
     const creatorId = await this.creatorOfAccount(em, idOf(fee.account), fee.id);
     if (!creatorId) return;
+    await this.recordFee(em, event, fee, creatorId);
     const refunds = await this.stripe.call('list the refunds of an application fee', (stripe) =>
       stripe.applicationFees.listRefunds(fee.id, { limit: 100 }).autoPagingToArray({ limit: LIST_CAP }),
     );
@@ -219,7 +223,11 @@ export class EarningsRecorder {
   /** A transfer to a creator's connected account (`transfer.created`; a destination charge's share): `+amount`, once. */
   async transfer(em: EntityManager, event: StripeEventRef, transfer: Stripe.Transfer): Promise<void> {
     const creatorId = await this.creatorOfAccount(em, idOf(transfer.destination), transfer.id);
-    if (!creatorId || transfer.amount <= 0) return;
+    if (creatorId) await this.recordTransfer(em, event, transfer, creatorId);
+  }
+
+  private async recordTransfer(em: EntityManager, event: StripeEventRef, transfer: Stripe.Transfer, creatorId: string): Promise<void> {
+    if (transfer.amount <= 0) return;
     await this.ledger.record(em, {
       ...this.movement(creatorId, transfer.currency, transfer.amount),
       kind: 'transfer',
@@ -235,9 +243,9 @@ export class EarningsRecorder {
    * The transfer itself is recorded too when its own event has not been applied.
    */
   async transferReversals(em: EntityManager, event: StripeEventRef, transfer: Stripe.Transfer): Promise<void> {
-    await this.transfer(em, event, transfer);
     const creatorId = await this.creatorOfAccount(em, idOf(transfer.destination), transfer.id);
     if (!creatorId) return;
+    await this.recordTransfer(em, event, transfer, creatorId);
     const reversals = await this.stripe.call('list the reversals of a transfer', (stripe) =>
       stripe.transfers.listReversals(transfer.id, { limit: 100 }).autoPagingToArray({ limit: LIST_CAP }),
     );
