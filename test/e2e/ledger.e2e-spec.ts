@@ -308,6 +308,8 @@ describe('The ledger records every money movement Stripe reports, once (docs/bil
       const deleted = stripeEvent('customer.subscription.deleted', stripe.updateSubscription(subA, { status: 'canceled', canceled_at: now, ended_at: now }));
       const unpaid = stripeEvent('customer.subscription.updated', stripe.updateSubscription(subB, { status: 'unpaid' }));
       await deliverAll([deleted, unpaid, again(deleted), again(unpaid)]);
+      // Unpaid (every retry failed) is an ending already: it stopped giving access.
+      expect((await ended(creator)).filter((r) => r.kind === 'subscriber_ended').map((r) => r.stripe_object_id).sort()).toEqual([subA, subB].sort());
       // The unpaid one is deleted later: it ended already.
       const later = stripeEvent('customer.subscription.deleted', stripe.updateSubscription(subB, { status: 'canceled', canceled_at: now, ended_at: now }));
       await deliverAll([later, again(deleted)]);
