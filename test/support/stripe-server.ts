@@ -5,6 +5,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { StripeConnectAccounts } from './stripe-connect';
+import { StripeLedgerObjects } from './stripe-ledger-objects';
 
 /** A Stripe API object as JSON. */
 export type StripeObject = Record<string, any>;
@@ -12,17 +13,21 @@ export type StripeObject = Record<string, any>;
 export type FixtureName =
   | 'account'
   | 'account_link'
+  | 'application_fee'
   | 'charge'
   | 'checkout.session'
   | 'customer'
   | 'dispute'
   | 'event'
+  | 'fee_refund'
   | 'invoice'
   | 'payment_intent'
   | 'price'
   | 'product'
   | 'refund'
-  | 'subscription';
+  | 'subscription'
+  | 'transfer'
+  | 'transfer_reversal';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'stripe');
 const cache = new Map<FixtureName, string>();
@@ -101,6 +106,8 @@ export class StripeTestServer {
   readonly invoices = new Map<string, StripeObject>();
   /** Stripe Connect: connected accounts and their onboarding links (test/support/stripe-connect.ts). */
   readonly connect = new StripeConnectAccounts();
+  /** Every refund by charge, application fees, transfers and their reversals (test/support/stripe-ledger-objects.ts). */
+  readonly ledger = new StripeLedgerObjects();
   /** Refunds the app asked for (`POST /v1/refunds`). */
   readonly refunds: StripeObject[] = [];
   /** What `refund` gave back so far, by payment intent. */
@@ -208,11 +215,17 @@ export class StripeTestServer {
    * An invoice of the subscription's current period, paid or (after a failed attempt) open. `first`: the one checkout
    * paid (the subscription's `latest_invoice`, paid by the checkout's payment intent); else a renewal, whose payment
    * intent is created when it is paid (with `applicationFee`, as Connect's `application_fee_percent` would set it).
+   * `billingReason` and `amount`: another kind of invoice of the subscription (a proration of `subscription_update`,
+   * a `manual` one) for another amount than the price.
    */
-  invoice(subscriptionId: string, paid: boolean, options: { first?: boolean; applicationFee?: number | null; at?: number } = {}): StripeObject {
+  invoice(
+    subscriptionId: string,
+    paid: boolean,
+    options: { first?: boolean; applicationFee?: number | null; at?: number; billingReason?: string; amount?: number } = {},
+  ): StripeObject {
     const subscription = this.subscriptions.get(subscriptionId)!;
     const item = subscription.items.data[0];
-    const amount = item.price.unit_amount;
+    const amount = options.amount ?? item.price.unit_amount;
     const base = fixture('invoice');
     const id = options.first ? subscription.latest_invoice : stripeId('in');
     const now = options.at ?? nowSeconds();
@@ -234,7 +247,7 @@ export class StripeTestServer {
       parent: {
         type: 'subscription_item_details',
         invoice_item_details: null,
-        subscription_item_details: { invoice_item: null, proration: false, proration_details: { credited_items: null }, subscription: subscriptionId, subscription_item: item.id },
+        subscription_item_details: { invoice_item: null, proration: options.billingReason === 'subscription_update', proration_details: { credited_items: null }, subscription: subscriptionId, subscription_item: item.id },
       },
     };
     const invoice: StripeObject = {
@@ -243,7 +256,7 @@ export class StripeTestServer {
       customer: subscription.customer,
       currency: subscription.currency,
       status: paid ? 'paid' : 'open',
-      billing_reason: options.first ? 'subscription_create' : 'subscription_cycle',
+      billing_reason: options.billingReason ?? (options.first ? 'subscription_create' : 'subscription_cycle'),
       amount_due: amount,
       amount_paid: paid ? amount : 0,
       amount_remaining: paid ? 0 : amount,
@@ -288,6 +301,7 @@ export class StripeTestServer {
     const total = before + amount;
     this.refundedTotals.set(intent.id, total);
     const refund = { ...fixture('refund'), id: stripeId('re'), amount, charge: chargeId, currency: intent.currency, created: now, payment_intent: intent.id };
+    this.ledger.addRefund(refund);
     return {
       ...base,
       id: chargeId,
@@ -354,6 +368,8 @@ export class StripeTestServer {
     }
     const connect = this.connect.answer(method, path, body);
     if (connect) return connect;
+    const ledger = this.ledger.answer(method, path, body);
+    if (ledger) return ledger;
     const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
     if (method === 'POST' && !id && resource === 'refunds') return this.createRefund(body);
     if (method === 'GET' && !id && resource === 'invoice_payments') return [200, this.listInvoicePayments(body)];
@@ -380,6 +396,8 @@ export class StripeTestServer {
     if (!intent) return missing('payment_intent', body.payment_intent);
     const refund = { ...fixture('refund'), id: stripeId('re'), amount: intent.amount, currency: intent.currency, payment_intent: intent.id, charge: intent.latest_charge, reason: body.reason ?? null, status: 'succeeded', created: nowSeconds() };
     this.refunds.push(refund);
+    this.ledger.addRefund(refund);
+    this.refundedTotals.set(intent.id, (this.refundedTotals.get(intent.id) ?? 0) + refund.amount);
     return [200, clone(refund)];
   }
 

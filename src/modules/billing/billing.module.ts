@@ -22,6 +22,7 @@ import { EarningsLedger } from './earnings/earnings-ledger';
 import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { EarningsController } from './earnings/earnings.controller';
 import { EarningsService } from './earnings/earnings.service';
+import { PaymentOrigins } from './earnings/payment-origins';
 import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { BillingProfile } from './entities/billing-profile.entity';
 import { CheckoutSession } from './entities/checkout-session.entity';
@@ -80,6 +81,7 @@ export class BillingModule {
         BillingAccountDataService,
         EarningsLedger,
         EarningsRecorder,
+        PaymentOrigins,
         EarningsService,
         PayoutsOnboardingService,
         PayoutAccountSyncService,

@@ -75,7 +75,15 @@ export class StripeEventApplier {
       }
       case 'charge.refunded':
         await this.unlocks.recordRefund(em, event.data.object);
-        return this.earnings.chargeRefunded(em, ref, event.data.object);
+        return this.earnings.chargeRefunds(em, ref, { chargeId: event.data.object.id, paymentIntentId: idOf(event.data.object.payment_intent) });
+      // The same refunds, announced one by one: the ledger lists the charge's refunds either way (one entry each).
+      case 'refund.created':
+      case 'refund.updated':
+      case 'charge.refund.updated': {
+        const chargeId = idOf(event.data.object.charge);
+        if (chargeId) await this.earnings.chargeRefunds(em, ref, { chargeId, paymentIntentId: idOf(event.data.object.payment_intent) });
+        return;
+      }
       case 'charge.dispute.created':
         await this.unlocks.recordDisputeOpened(em, event.data.object);
         // An inquiry (`warning_*`) withdraws no funds; one that escalates sends `charge.dispute.funds_withdrawn`.
@@ -86,9 +94,25 @@ export class StripeEventApplier {
       case 'charge.dispute.closed':
         await this.unlocks.recordDisputeClosed(em, event.data.object);
         if (event.data.object.status === 'won') await this.earnings.dispute(em, ref, event.data.object, 'reinstated');
+        // Lost: the funds withdrawn when it opened stay withdrawn (recorded now if that event never was).
+        if (event.data.object.status === 'lost') await this.earnings.dispute(em, ref, event.data.object, 'withdrawn');
         return;
       case 'charge.dispute.funds_reinstated':
         return this.earnings.dispute(em, ref, event.data.object, 'reinstated');
+      // Money between the platform and creators' connected accounts (gross, fee and net zero in the ledger).
+      case 'application_fee.created':
+        return this.earnings.applicationFee(em, ref, event.data.object);
+      case 'application_fee.refunded':
+        return this.earnings.applicationFeeRefunds(em, ref, event.data.object);
+      case 'application_fee.refund.updated': {
+        const feeId = idOf(event.data.object.fee);
+        if (feeId) await this.earnings.applicationFeeRefunds(em, ref, feeId);
+        return;
+      }
+      case 'transfer.created':
+        return this.earnings.transfer(em, ref, event.data.object);
+      case 'transfer.reversed':
+        return this.earnings.transferReversals(em, ref, event.data.object);
       // Stripe Connect (docs/payouts.md): the creator's account, from the Connect endpoint.
       case 'account.updated':
         return this.payoutAccounts.accountUpdated(em, event.data.object.id);

@@ -82,6 +82,8 @@ export class SubscriptionSyncService {
     if (row && !supersedes(row, state, readAt)) {
       // A second subscription paid while the pair's first still runs (two checkouts raced): it is given back.
       if (isDuplicate(row, state)) await this.duplicates.endSubscription(state.stripeSubscriptionId, state.latestInvoiceId);
+      // The row keeps another (or a newer) state, but an ending of this subscription still counts as churn, once.
+      await this.earnings.subscriberState(em, pair, state, false);
       return row;
     }
     const sameSubscription = row?.stripeSubscriptionId === state.stripeSubscriptionId;

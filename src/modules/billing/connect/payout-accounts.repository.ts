@@ -45,6 +45,15 @@ export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
     return em.findOneOrFail(PayoutAccount, { user: userId, deauthorizedAt: null });
   }
 
+  /**
+   * The user whose account this connected account is, live or deauthorized (money Stripe moved for an account stays
+   * its creator's after the creator disconnects it). In the caller's transaction.
+   */
+  async userOfStripeAccount(em: EntityManager, stripeAccountId: string): Promise<string | null> {
+    const [row] = await em.execute<{ user_id: string }[]>('select user_id from payout_accounts where stripe_account_id = ?', [stripeAccountId]);
+    return row?.user_id ?? null;
+  }
+
   /** The account's row, locked until the caller's transaction ends: one webhook event at a time per account. */
   lockByStripeAccountId(em: EntityManager, stripeAccountId: string): Promise<PayoutAccount | null> {
     return em.findOne(PayoutAccount, { stripeAccountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });

@@ -15,6 +15,22 @@ export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator
          count(*) filter (where kind = 'subscriber_ended')
     from earnings_entries group by 1, 2, 3`;
 
+/**
+ * The kinds that are a buyer's payment to a creator, which refunds and disputes take back. One-time payments (`unlock`
+ * today; tips, paid messages and gifts as they arrive) are recorded by `EarningsRecorder.checkoutPaymentPaid`.
+ */
+export const PAYMENT_KINDS: readonly EarningsKind[] = ['subscription_payment', 'unlock'];
+
+/** What the refunds of one charge recorded so far (positive amounts). */
+export interface RecordedRefunds {
+  /** The refund ids (`re_…`) recorded one entry each. */
+  refundIds: Set<string>;
+  /** The total the charge's refunds reached in rows recorded before refunds had their own entries (`ch_…:refunded:<total>`). */
+  legacyCents: number;
+  grossCents: number;
+  feeCents: number;
+}
+
 /** A row of the ledger, as recorded. `netCents` is always `grossCents - feeCents`. */
 export interface LedgerEntry {
   creatorId: string;
@@ -137,7 +153,7 @@ export class EarningsLedger {
     >(
       `select creator_id, counterparty_id, gross_cents, fee_cents, currency, stripe_invoice_id, stripe_payment_intent_id, stripe_charge_id
          from earnings_entries
-        where kind in ('subscription_payment', 'unlock')
+        where kind in (${PAYMENT_KINDS.map((k) => `'${k}'`).join(', ')})
           and (stripe_payment_intent_id = ? or stripe_charge_id = ?)
         order by occurred_at limit 1`,
       [ref.paymentIntentId, ref.chargeId],
@@ -156,21 +172,32 @@ export class EarningsLedger {
   }
 
   /**
-   * Serialises, until the transaction ends, the refunds recorded for one charge: each `charge.refunded` carries the
-   * charge's refunded total, and the entry is the difference from what is recorded already.
+   * Serialises, until the transaction ends, the refunds recorded for one charge: each refund's fee share is computed
+   * on the charge's refunded total, so two transactions must not both start from the same recorded total.
    */
   async lockCharge(em: EntityManager, chargeId: string): Promise<void> {
     await em.execute(`select pg_advisory_xact_lock(hashtext(?))`, [`earnings-charge:${chargeId}`]);
   }
 
-  /** What refunds of this charge recorded so far, as positive amounts. */
-  async refundedOf(em: EntityManager, chargeId: string): Promise<{ grossCents: number; feeCents: number }> {
-    const [row] = await em.execute<{ gross: number; fee: number }[]>(
-      `select coalesce(-sum(gross_cents), 0)::int as gross, coalesce(-sum(fee_cents), 0)::int as fee
-         from earnings_entries where stripe_charge_id = ? and kind = 'refund'`,
+  /** What refunds of this charge recorded so far: per refund, and the old per-total rows (`ch_…:refunded:<total>`). */
+  async refundsOf(em: EntityManager, chargeId: string): Promise<RecordedRefunds> {
+    const rows = await em.execute<{ stripe_object_id: string; gross_cents: number; fee_cents: number }[]>(
+      `select stripe_object_id, gross_cents, fee_cents from earnings_entries where stripe_charge_id = ? and kind = 'refund'`,
       [chargeId],
     );
-    return { grossCents: row.gross, feeCents: row.fee };
+    const legacy = rows.filter((r) => r.stripe_object_id.startsWith(`${chargeId}:refunded:`));
+    return {
+      refundIds: new Set(rows.filter((r) => !legacy.includes(r)).map((r) => r.stripe_object_id)),
+      legacyCents: -legacy.reduce((sum, r) => sum + r.gross_cents, 0),
+      grossCents: -rows.reduce((sum, r) => sum + r.gross_cents, 0),
+      feeCents: -rows.reduce((sum, r) => sum + r.fee_cents, 0),
+    };
+  }
+
+  /** Whether an entry of this kind is recorded for the Stripe object. */
+  async has(em: EntityManager, kind: EarningsKind, stripeObjectId: string): Promise<boolean> {
+    const rows = await em.execute(`select 1 from earnings_entries where kind = ? and stripe_object_id = ?`, [kind, stripeObjectId]);
+    return rows.length > 0;
   }
 
   /** Every month of the creator's summary in `currency`, oldest first (one row per month with any entry). */

@@ -1,14 +1,14 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { AppConfig } from '@/common/config/app-config';
-import { UsersService } from '@/modules/users/users.service';
-import { POSTS_FOR_SALE, PostsForSale } from '../billing.ports';
-import { SubscriptionsRepository } from '../repositories/subscriptions.repository';
-import { idOf, isUuid, pairFromMetadata, SubscriptionPair, SubscriptionState } from '../stripe/stripe-objects';
+import { PayoutAccountsRepository } from '../connect/payout-accounts.repository';
+import { EarningsKind } from '../entities/earnings-entry.entity';
+import { idOf, SubscriptionPair, SubscriptionState } from '../stripe/stripe-objects';
 import { StripeClient } from '../stripe/stripe.client';
-import { EarningsLedger, RecordedPayment } from './earnings-ledger';
+import { EarningsLedger } from './earnings-ledger';
 import { shareOf, splitPayment } from './money';
+import { PaymentOrigin, PaymentOrigins } from './payment-origins';
 
 /** The Stripe event an entry is recorded from. */
 export interface StripeEventRef {
@@ -16,19 +16,32 @@ export interface StripeEventRef {
   created: number;
 }
 
-/** A payment as its refunds and disputes need it: whose, by whom, and its amounts. */
-type PaymentOrigin = Omit<RecordedPayment, 'stripeChargeId'> & { stripeChargeId: string | null };
+/** The one-time payments paid through a payment-mode Checkout session (later: tips, paid messages, gifts). */
+export type CheckoutPaymentKind = Extract<EarningsKind, 'unlock'>;
 
 /** Stripe subscription statuses that never started (nothing was paid). */
 const NEVER_STARTED = new Set(['incomplete', 'incomplete_expired']);
+/** Stripe subscription statuses that end one: it stopped giving access (`unpaid`: all retries failed). */
+const ENDINGS = new Set(['canceled', 'unpaid', 'incomplete_expired']);
+/**
+ * Refund statuses that moved money: Stripe takes a refund from the balance when it is created (`pending` until the
+ * bank confirms); `failed`, `canceled` and `requires_action` ones gave nothing back.
+ */
+const REFUND_MOVED = new Set(['succeeded', 'pending']);
+/** The most objects one auto-paginated list reads (the SDK's cap): a charge's refunds are a handful. */
+const LIST_CAP = 10_000;
 
 const fromUnix = (seconds: number) => new Date(seconds * 1000);
+/** Oldest first; Stripe lists newest first, so its order breaks ties within a second. */
+const chronological = <T extends { created: number }>(list: T[]): T[] => [...list].reverse().sort((a, b) => a.created - b.created);
 
 /**
  * Turns the Stripe objects the webhook worker applies into ledger entries (docs/billing.md#earnings), in the worker's
- * transaction. The fee is the application fee Stripe reports on the payment (Connect), else `PLATFORM_FEE_PERCENT`
- * of the gross: the platform's share either way, and net is what the creator is owed. Refunds and disputes take back
- * the payment's shares in proportion. Every entry is unique on its kind and Stripe object, so repeats record nothing.
+ * transaction: every money movement Stripe reports is one entry. The fee is the application fee Stripe reports on the
+ * payment (Connect), else `PLATFORM_FEE_PERCENT` of the gross: the platform's share either way, and net is what the
+ * creator is owed. Refunds and disputes take back the payment's shares in proportion. Application fees, transfers and
+ * their refunds and reversals record what moved between the platform and the creator's account (gross, fee and net
+ * zero). Every entry is unique on its kind and Stripe object, so repeats record nothing.
  */
 @Injectable()
 export class EarningsRecorder {
@@ -37,10 +50,9 @@ export class EarningsRecorder {
   constructor(
     private readonly ledger: EarningsLedger,
     private readonly stripe: StripeClient,
-    private readonly subscriptions: SubscriptionsRepository,
-    @Inject(POSTS_FOR_SALE) private readonly posts: PostsForSale,
+    private readonly origins: PaymentOrigins,
+    private readonly payoutAccounts: PayoutAccountsRepository,
     private readonly config: AppConfig,
-    private readonly users: UsersService,
   ) {}
 
   /** `PLATFORM_FEE_PERCENT`, in basis points. */
@@ -48,9 +60,12 @@ export class EarningsRecorder {
     return this.config.connect.feeBasisPoints;
   }
 
-  /** A paid subscription invoice (`invoice.paid`); `whose`: the pair of the subscription row just refreshed. */
+  /**
+   * A paid subscription invoice (`invoice.paid`), whatever its `billing_reason` (the first, a renewal, a proration, a
+   * manual one): what it took, once per invoice. `whose`: the pair of the subscription row just refreshed.
+   */
   async invoicePaid(em: EntityManager, event: StripeEventRef, invoice: Stripe.Invoice, subscriptionId: string, whose: SubscriptionPair): Promise<void> {
-    if (invoice.amount_paid <= 0) return; // a trial or a fully discounted invoice moved no money
+    if (invoice.amount_paid <= 0) return; // a trial, a credit or a fully discounted invoice moved no money
     const payment = await this.invoicePayment(invoice.id);
     await this.ledger.record(em, {
       creatorId: whose.creatorId,
@@ -69,17 +84,25 @@ export class EarningsRecorder {
   }
 
   /** A paid pay-per-view checkout, whether or not it granted access (a duplicate is refunded: its refund is an entry too). */
-  async unlockPaid(em: EntityManager, event: StripeEventRef, session: Stripe.Checkout.Session, creatorId: string, buyerId: string): Promise<void> {
+  unlockPaid(em: EntityManager, event: StripeEventRef, session: Stripe.Checkout.Session, creatorId: string, buyerId: string): Promise<void> {
+    return this.checkoutPaymentPaid(em, event, session, 'unlock', creatorId, buyerId);
+  }
+
+  /**
+   * A one-time payment paid through a payment-mode Checkout session, of `kind`: `amount_total`, once per session. Every
+   * one-time payment kind records here, so refunds and disputes find it the same way.
+   */
+  async checkoutPaymentPaid(em: EntityManager, event: StripeEventRef, session: Stripe.Checkout.Session, kind: CheckoutPaymentKind, creatorId: string, payerId: string): Promise<void> {
     const gross = session.amount_total ?? 0;
     if (gross <= 0) return;
     const paymentIntentId = idOf(session.payment_intent);
     const intent = paymentIntentId ? await this.stripe.find('read a payment intent', (stripe) => stripe.paymentIntents.retrieve(paymentIntentId)) : null;
     await this.ledger.record(em, {
       creatorId,
-      kind: 'unlock',
+      kind,
       ...splitPayment(gross, intent?.application_fee_amount, this.percent),
       currency: session.currency ?? 'usd',
-      counterpartyId: buyerId,
+      counterpartyId: payerId,
       stripeObjectId: session.id,
       stripeEventId: event.id,
       stripePaymentIntentId: paymentIntentId,
@@ -90,36 +113,54 @@ export class EarningsRecorder {
   }
 
   /**
-   * `charge.refunded` carries the charge's refunded total so far: the entry is what it adds to the refunds recorded
-   * for the charge (under a per-charge lock), so repeated, partial or reordered events add up to the total exactly once.
+   * The refunds of a charge (of an unlock or a subscription invoice), one entry per Stripe refund (`re_…`): on any
+   * refund event (`charge.refunded`, `refund.created`, `refund.updated`, `charge.refund.updated`) the charge's refunds
+   * are listed from Stripe and those not recorded yet are recorded, oldest first, under a per-charge lock. So repeated,
+   * partial or reordered events add each refund exactly once. The fee part of each is what it adds to the fee share of
+   * the charge's refunded total, so the parts add up to the share of the whole without rounding drift.
+   *
+   * Entries recorded before refunds had their own (`ch_…:refunded:<total>`, one per refunded total) stand for the
+   * charge's oldest refunds up to that total: those are not recorded again, and a refund the old total covers only in
+   * part is recorded for the rest (its `amount_cents` still the refund's amount).
    */
-  async chargeRefunded(em: EntityManager, event: StripeEventRef, charge: Stripe.Charge): Promise<void> {
-    if (charge.amount_refunded <= 0) return;
-    const origin = await this.origin(em, idOf(charge.payment_intent), charge.id);
+  async chargeRefunds(em: EntityManager, event: StripeEventRef, charge: { chargeId: string; paymentIntentId: string | null }): Promise<void> {
+    const origin = await this.origins.of(em, charge.paymentIntentId, charge.chargeId);
     if (!origin) return;
-    await this.ledger.lockCharge(em, charge.id);
-    const before = await this.ledger.refundedOf(em, charge.id);
-    const gross = charge.amount_refunded - before.grossCents;
-    if (gross <= 0) return; // this total (or a later one) is recorded already
-    const fee = shareOf(charge.amount_refunded, origin).feeCents - before.feeCents;
-    await this.ledger.record(em, {
-      ...this.takenBack(origin, -gross, -fee),
-      kind: 'refund',
-      stripeObjectId: `${charge.id}:refunded:${charge.amount_refunded}`,
-      stripeEventId: event.id,
-      stripeChargeId: charge.id,
-      occurredAt: fromUnix(event.created),
-    });
+    const listed = await this.stripe.call('list the refunds of a charge', (stripe) =>
+      stripe.refunds.list({ charge: charge.chargeId, limit: 100 }).autoPagingToArray({ limit: LIST_CAP }),
+    );
+    await this.ledger.lockCharge(em, charge.chargeId);
+    const recorded = await this.ledger.refundsOf(em, charge.chargeId);
+    let { grossCents, feeCents, legacyCents } = recorded;
+    for (const refund of chronological(listed.filter((r) => REFUND_MOVED.has(r.status ?? '')))) {
+      const covered = Math.min(legacyCents, refund.amount);
+      legacyCents -= covered;
+      const part = refund.amount - covered;
+      if (part <= 0 || recorded.refundIds.has(refund.id)) continue;
+      const fee = shareOf(grossCents + part, origin).feeCents - feeCents;
+      await this.ledger.record(em, {
+        ...this.takenBack(origin, -part, -fee),
+        amountCents: -refund.amount,
+        kind: 'refund',
+        stripeObjectId: refund.id,
+        stripeEventId: event.id,
+        stripeChargeId: charge.chargeId,
+        occurredAt: fromUnix(refund.created),
+      });
+      grossCents += part;
+      feeCents += fee;
+    }
   }
 
   /**
-   * A dispute whose funds were withdrawn (`charge.dispute.created` unless it is only an inquiry, or
-   * `charge.dispute.funds_withdrawn`): negative. Funds given back (`charge.dispute.closed` as won, or
-   * `charge.dispute.funds_reinstated`): the same amounts, positive. One entry each per dispute.
+   * A dispute whose funds were withdrawn (`charge.dispute.created` unless it is only an inquiry,
+   * `charge.dispute.funds_withdrawn`, or `charge.dispute.closed` as lost): negative. Funds given back
+   * (`charge.dispute.closed` as won, or `charge.dispute.funds_reinstated`): the same amounts, positive. One entry each
+   * per dispute.
    */
   async dispute(em: EntityManager, event: StripeEventRef, dispute: Stripe.Dispute, direction: 'withdrawn' | 'reinstated'): Promise<void> {
     if (dispute.amount <= 0) return;
-    const origin = await this.origin(em, idOf(dispute.payment_intent), idOf(dispute.charge));
+    const origin = await this.origins.of(em, idOf(dispute.payment_intent), idOf(dispute.charge));
     if (!origin) return;
     const sign = direction === 'withdrawn' ? -1 : 1;
     await this.ledger.record(em, {
@@ -133,12 +174,103 @@ export class EarningsRecorder {
   }
 
   /**
-   * A subscriber starting (any status but the never-paid `incomplete` ones: new in the month of `start_date`) and
-   * ending (`canceled`: churned in the month of `ended_at`), one entry each per Stripe subscription. From the
-   * subscription state just applied to its row, in that transaction.
+   * The platform's application fee on a payment to a creator's connected account (`application_fee.created`, and
+   * from the fee `application_fee.refunded` carries): `+amount`, once per fee.
    */
-  async subscriberState(em: EntityManager, pair: SubscriptionPair, state: SubscriptionState): Promise<void> {
-    if (NEVER_STARTED.has(state.status)) return;
+  async applicationFee(em: EntityManager, event: StripeEventRef, fee: Stripe.ApplicationFee): Promise<void> {
+    const creatorId = await this.creatorOfAccount(em, idOf(fee.account), fee.id);
+    if (creatorId) await this.recordFee(em, event, fee, creatorId);
+  }
+
+  private async recordFee(em: EntityManager, event: StripeEventRef, fee: Stripe.ApplicationFee, creatorId: string): Promise<void> {
+    if (fee.amount <= 0) return;
+    await this.ledger.record(em, {
+      ...this.movement(creatorId, fee.currency, fee.amount),
+      kind: 'application_fee',
+      stripeObjectId: fee.id,
+      stripeEventId: event.id,
+      stripeChargeId: idOf(fee.originating_transaction),
+      occurredAt: fromUnix(fee.created),
+    });
+  }
+
+  /**
+   * The refunds of an application fee (`application_fee.refunded` with the fee, `application_fee.refund.updated` with
+   * one refund), listed from Stripe: `-amount` each, once per fee refund (`fr_…`). The fee itself is recorded too when
+   * its own event has not been applied.
+   */
+  async applicationFeeRefunds(em: EntityManager, event: StripeEventRef, feeOrId: Stripe.ApplicationFee | string): Promise<void> {
+    const fee = typeof feeOrId === 'string' ? await this.stripe.find('read an application fee', (stripe) => stripe.applicationFees.retrieve(feeOrId)) : feeOrId;
+    if (!fee) return;
+    const creatorId = await this.creatorOfAccount(em, idOf(fee.account), fee.id);
+    if (!creatorId) return;
+    await this.recordFee(em, event, fee, creatorId);
+    const refunds = await this.stripe.call('list the refunds of an application fee', (stripe) =>
+      stripe.applicationFees.listRefunds(fee.id, { limit: 100 }).autoPagingToArray({ limit: LIST_CAP }),
+    );
+    for (const refund of chronological(refunds)) {
+      await this.ledger.record(em, {
+        ...this.movement(creatorId, refund.currency, -refund.amount),
+        kind: 'application_fee_refund',
+        stripeObjectId: refund.id,
+        stripeEventId: event.id,
+        stripeChargeId: idOf(fee.originating_transaction),
+        occurredAt: fromUnix(refund.created),
+      });
+    }
+  }
+
+  /** A transfer to a creator's connected account (`transfer.created`; a destination charge's share): `+amount`, once. */
+  async transfer(em: EntityManager, event: StripeEventRef, transfer: Stripe.Transfer): Promise<void> {
+    const creatorId = await this.creatorOfAccount(em, idOf(transfer.destination), transfer.id);
+    if (creatorId) await this.recordTransfer(em, event, transfer, creatorId);
+  }
+
+  private async recordTransfer(em: EntityManager, event: StripeEventRef, transfer: Stripe.Transfer, creatorId: string): Promise<void> {
+    if (transfer.amount <= 0) return;
+    await this.ledger.record(em, {
+      ...this.movement(creatorId, transfer.currency, transfer.amount),
+      kind: 'transfer',
+      stripeObjectId: transfer.id,
+      stripeEventId: event.id,
+      stripeChargeId: idOf(transfer.source_transaction),
+      occurredAt: fromUnix(transfer.created),
+    });
+  }
+
+  /**
+   * The reversals of a transfer (`transfer.reversed`), listed from Stripe: `-amount` each, once per reversal (`trr_…`).
+   * The transfer itself is recorded too when its own event has not been applied.
+   */
+  async transferReversals(em: EntityManager, event: StripeEventRef, transfer: Stripe.Transfer): Promise<void> {
+    const creatorId = await this.creatorOfAccount(em, idOf(transfer.destination), transfer.id);
+    if (!creatorId) return;
+    await this.recordTransfer(em, event, transfer, creatorId);
+    const reversals = await this.stripe.call('list the reversals of a transfer', (stripe) =>
+      stripe.transfers.listReversals(transfer.id, { limit: 100 }).autoPagingToArray({ limit: LIST_CAP }),
+    );
+    for (const reversal of chronological(reversals)) {
+      await this.ledger.record(em, {
+        ...this.movement(creatorId, reversal.currency, -reversal.amount),
+        kind: 'transfer_reversal',
+        stripeObjectId: reversal.id,
+        stripeEventId: event.id,
+        stripeChargeId: idOf(transfer.source_transaction),
+        occurredAt: fromUnix(reversal.created),
+      });
+    }
+  }
+
+  /**
+   * A subscriber starting and ending, one entry each per Stripe subscription, from the subscription state just read
+   * (in the transaction that applied it). Started: any status but the never-paid `incomplete` ones, in the month of
+   * `start_date`. Ended (churn, in the month of `ended_at`, else when first seen ended): `canceled` (also what
+   * `customer.subscription.deleted` reads back), `unpaid` (every retry failed; paid again later it stays counted:
+   * once per subscription), or `incomplete_expired` only if it had started (a start is recorded for it: Stripe moves
+   * only never-paid `incomplete` subscriptions there, so in practice it never counts). `current: false`: a state that
+   * did not replace the pair's row (another subscription holds it): its ending still counts, if its start was recorded.
+   */
+  async subscriberState(em: EntityManager, pair: SubscriptionPair, state: SubscriptionState, current = true): Promise<void> {
     const base = {
       creatorId: pair.creatorId,
       grossCents: 0,
@@ -149,10 +281,11 @@ export class EarningsRecorder {
       stripeEventId: null,
       stripeSubscriptionId: state.stripeSubscriptionId,
     };
-    await this.ledger.record(em, { ...base, kind: 'subscriber_started', occurredAt: state.startedAt ?? new Date() });
-    if (state.status === 'canceled') {
-      await this.ledger.record(em, { ...base, kind: 'subscriber_ended', occurredAt: state.endedAt ?? state.canceledAt ?? new Date() });
-    }
+    const startable = current && !NEVER_STARTED.has(state.status);
+    if (startable) await this.ledger.record(em, { ...base, kind: 'subscriber_started', occurredAt: state.startedAt ?? new Date() });
+    if (!ENDINGS.has(state.status)) return;
+    if (!startable && !(await this.ledger.has(em, 'subscriber_started', state.stripeSubscriptionId))) return;
+    await this.ledger.record(em, { ...base, kind: 'subscriber_ended', occurredAt: state.endedAt ?? state.canceledAt ?? new Date() });
   }
 
   private takenBack(origin: PaymentOrigin, grossCents: number, feeCents: number) {
@@ -167,33 +300,16 @@ export class EarningsRecorder {
     };
   }
 
-  /**
-   * The payment a refund or dispute takes back: recorded already, or (when the refund overtook it) found through
-   * Stripe: an unlock's payment intent names the post and buyer in its metadata, a subscription's is paid for an
-   * invoice whose subscription names the pair. Null: not a payment to one of our creators.
-   */
-  private async origin(em: EntityManager, paymentIntentId: string | null, chargeId: string | null): Promise<PaymentOrigin | null> {
-    const recorded = await this.ledger.payment(em, { paymentIntentId, chargeId });
-    if (recorded) return recorded;
-    if (!paymentIntentId) return null;
-    const intent = await this.stripe.find('read a payment intent', (stripe) => stripe.paymentIntents.retrieve(paymentIntentId));
-    if (!intent) return null;
-    const amounts = splitPayment(intent.amount, intent.application_fee_amount, this.percent);
-    const base = { ...amounts, currency: intent.currency, stripePaymentIntentId: intent.id, stripeChargeId: chargeId ?? idOf(intent.latest_charge) };
-    const { post_id: postId, user_id: buyerId } = intent.metadata ?? {};
-    if (isUuid(postId) && isUuid(buyerId)) {
-      const creatorId = await this.posts.liveAuthorId(em, postId);
-      return creatorId ? { ...base, creatorId, counterpartyId: buyerId, stripeInvoiceId: null } : null;
-    }
-    const invoice = await this.invoiceOf(intent.id);
-    const subscriptionId = invoice && idOf(invoice.parent?.subscription_details?.subscription);
-    if (!invoice || !subscriptionId) return null;
-    const pair = (await this.subscriptions.pairOf(em, subscriptionId)) ?? (await this.ourPair(em, pairFromMetadata(invoice.parent?.subscription_details?.metadata)));
-    if (!pair) {
-      this.logger.warn(`refund or dispute of ${intent.id} skipped: its subscription ${subscriptionId} is not one of ours`);
-      return null;
-    }
-    return { ...base, creatorId: pair.creatorId, counterpartyId: pair.subscriberId, stripeInvoiceId: invoice.id };
+  /** A movement between the platform and a creator's account: not earnings (gross, fee, net zero), `amountCents` moved. */
+  private movement(creatorId: string, currency: string, amountCents: number) {
+    return { creatorId, grossCents: 0, feeCents: 0, amountCents, currency, counterpartyId: null };
+  }
+
+  /** The user whose payout account (live or deauthorized) is this connected account; null (logged) when none is. */
+  private async creatorOfAccount(em: EntityManager, stripeAccountId: string | null, what: string): Promise<string | null> {
+    const userId = stripeAccountId ? await this.payoutAccounts.userOfStripeAccount(em, stripeAccountId) : null;
+    if (!userId) this.logger.warn(`${what} skipped: its connected account ${stripeAccountId ?? '-'} is none of our creators'`);
+    return userId;
   }
 
   /** The payment intent (with its application fee) and charge that paid an invoice. */
@@ -207,21 +323,5 @@ export class EarningsRecorder {
       return { paymentIntentId: intent.id, chargeId: idOf(intent.latest_charge), applicationFeeCents: intent.application_fee_amount };
     }
     return { paymentIntentId: idOf(intent), chargeId: idOf(paid?.charge), applicationFeeCents: null };
-  }
-
-  /** The invoice a payment intent paid, if it paid one. */
-  private async invoiceOf(paymentIntentId: string): Promise<Stripe.Invoice | null> {
-    const payments = await this.stripe.call('find the invoice of a payment', (stripe) =>
-      stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntentId }, expand: ['data.invoice'] }),
-    );
-    const invoice = payments.data[0]?.invoice;
-    return invoice && typeof invoice !== 'string' && !invoice.deleted ? (invoice as Stripe.Invoice) : null;
-  }
-
-  /** The pair checkout wrote in the metadata, when it names two of our users. */
-  private async ourPair(em: EntityManager, pair: Partial<SubscriptionPair>): Promise<SubscriptionPair | null> {
-    const { subscriberId, creatorId } = pair;
-    if (!isUuid(subscriberId) || !isUuid(creatorId) || subscriberId === creatorId) return null;
-    return (await this.users.countExisting(em, [subscriberId, creatorId])) === 2 ? { subscriberId, creatorId } : null;
   }
 }

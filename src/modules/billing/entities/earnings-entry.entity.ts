@@ -27,8 +27,9 @@ export type EarningsKind = (typeof EARNINGS_KINDS)[number];
 /**
  * One movement of a creator's money (or one subscriber starting or ending), recorded once by the Stripe webhook
  * worker and never changed: a trigger refuses updates and deletes. `stripe_object_id` is what the row is unique on
- * with its kind (the invoice, the checkout session, the dispute, the Stripe subscription, or for refunds the charge
- * and the refunded total it reached), so a redelivered or reordered event records nothing twice. Invariant:
+ * with its kind (the invoice, the checkout session, the refund, the dispute, the application fee or its refund, the
+ * transfer or its reversal, the Stripe subscription; refunds recorded before per-refund entries: the charge and the
+ * refunded total it reached), so a redelivered or reordered event records nothing twice. Invariant:
  * `net_cents = gross_cents - fee_cents`; `earnings_months` sums these rows (docs/billing.md#earnings).
  */
 @Entity({ tableName: 'earnings_entries' })
