@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { fromBuffer, ZipFile } from 'yauzl';
+import { QueueName, QUEUE_SETTINGS } from '@/common/queue/queue-names';
+import { QueueService } from '@/common/queue/queue.service';
 import { AccountEraser } from '@/modules/accounts/account-eraser.service';
 import { AccountDeletion } from '@/modules/accounts/entities/account-deletion.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
@@ -244,5 +246,41 @@ describe('Account deletion and data export', () => {
       const stranger = await createSignedInUser(t);
       expectProblem(await as(t, stranger).get(`/me/exports/${started.body.id}`), 404, 'not_found');
     }, 60_000);
+
+    it('marks an export failed once its last attempt has failed, and lets its owner ask again', async () => {
+      const user = await createSignedInUser(t);
+      // Storage refuses this user's archive (an S3 outage that outlasts every retry); everything else still stores.
+      const put = storage.put.bind(storage);
+      const refused = jest.spyOn(storage, 'put').mockImplementation(async (key, body, type) => {
+        if (!key.startsWith(`exports/${user.id}/`)) return put(key, body, type);
+        (body as Readable).resume();
+        throw new Error('storage unavailable');
+      });
+      try {
+        const started = await as(t, user).post('/me/exports', { current_password: PASSWORD }).expect(202);
+        const queue = t.app.get(QueueService).queue(QueueName.Accounts);
+        const attempts = QUEUE_SETTINGS[QueueName.Accounts].attempts;
+        // Each retry waits out its backoff (5 s doubling): promote it instead, so all attempts run now.
+        const status = await waitFor(
+          async () => {
+            for (const job of await queue.getDelayed()) await job.promote().catch(() => undefined);
+            return (await as(t, user).get(`/me/exports/${started.body.id}`).expect(200)).body.status as string;
+          },
+          (current) => current !== 'pending',
+          60_000,
+        );
+        expect(status).toBe('failed');
+        expect(refused.mock.calls.filter(([key]) => key.startsWith(`exports/${user.id}/`))).toHaveLength(attempts);
+        expect((await as(t, user).get(`/me/exports/${started.body.id}`)).body).toEqual({ id: started.body.id, status: 'failed', created_at: started.body.created_at });
+        // A failed export blocks neither a new one nor counts towards the daily one.
+        refused.mockRestore();
+        const again = await as(t, user).post('/me/exports', { current_password: PASSWORD }).expect(202);
+        const mail = await smtp.next(user.email, 1, 30_000);
+        expect(mail.subject).toMatch(/export/i);
+        expect((await as(t, user).get(`/me/exports/${again.body.id}`).expect(200)).body.status).toBe('ready');
+      } finally {
+        refused.mockRestore();
+      }
+    }, 120_000);
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PostsService } from '@/modules/posts/posts.service';
 import { expectProblem, ISO_UTC } from '../factories/http';
 import { allPages, as, createPost, PostBody } from '../factories/posts';
 import { createAdmin, createSignedInUser, signIn, SignedInUser } from '../factories/users';
@@ -162,6 +163,38 @@ describe('Trust and safety: reports, the moderation queue and the audit log', ()
       expect(list.body.data).toEqual([expect.objectContaining({ type: 'report_resolved', from_user: null, post: null })]);
       const actions = (await auditLog()).filter((e) => e.target_post === post.id).map((e) => e.action);
       expect(actions.sort()).toEqual(['post.remove', 'report.resolve']);
+    });
+
+    it('remove_post lowers the counters the post raised (author posts_count, parent replies_count, original reposts_count), once', async () => {
+      const [author, other, reporter] = [await createSignedInUser(t), await createSignedInUser(t), await createSignedInUser(t)];
+      const parent = await createPost(t, other);
+      const original = await createPost(t, other);
+      const reply = await createPost(t, author, { content: 'a reported reply', reply_to_id: parent.id });
+      const deleted = await createPost(t, author, { content: 'deleted by its author first', reply_to_id: parent.id });
+      await as(t, author).post(`/posts/${original.id}/repost`).expect(200);
+      const [repost] = await t.sql<{ id: string }>('select id from posts where user_id = ? and repost_of_id = ?', [author.id, original.id]);
+      await as(t, author).delete(`/posts/${deleted.id}`).expect(204);
+      const counts = async () => ({
+        posts: (await t.sql<{ n: number }>('select posts_count as n from users where id = ?', [author.id]))[0].n,
+        replies: (await as(t, other).get(`/posts/${parent.id}`).expect(200)).body.replies_count as number,
+        reposts: (await as(t, other).get(`/posts/${original.id}`).expect(200)).body.reposts_count as number,
+      });
+      expect(await counts()).toEqual({ posts: 2, replies: 1, reposts: 1 });
+
+      const remove = async (postId: string) => {
+        const { id } = (await as(t, reporter).post('/reports', { post_id: postId, reason: 'spam' }).expect(201)).body;
+        await as(t, admin).post(`/admin/reports/${id}/resolve`, { action: 'remove_post' }).expect(200);
+      };
+      await remove(reply.id);
+      expect(await counts()).toEqual({ posts: 1, replies: 0, reposts: 1 });
+      await remove(repost.id);
+      expect(await counts()).toEqual({ posts: 0, replies: 0, reposts: 0 });
+      // A post its author had deleted already lowered them: a moderator's removal of it only marks it.
+      expect(await t.em().transactional((em) => t.app.get(PostsService).removeByModerator(em, deleted.id))).toBe(true);
+      expect(await counts()).toEqual({ posts: 0, replies: 0, reposts: 0 });
+      // Undoing the removed repost changes nothing either.
+      await as(t, author).delete(`/posts/${original.id}/repost`).expect(200);
+      expect(await counts()).toEqual({ posts: 0, replies: 0, reposts: 0 });
     });
 
     it('suspend_user suspends the reported account at once (tokens stop working) and audits both entries', async () => {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '@/common/config/app-config';
+import { guardLateErrors } from '@/common/queue/late-errors';
 import { QueueService } from '@/common/queue/queue.service';
 import { RedisService } from '@/common/redis/redis.service';
 import { JobOutcome, MetricsService } from './metrics.service';
@@ -57,6 +58,7 @@ export class JobMetricsListener implements OnApplicationBootstrap, OnApplication
 
   private listen(queue: Queue, lastEventId: string): QueueEvents {
     const events = new QueueEvents(queue.name, { connection: queue.opts.connection, prefix: queue.opts.prefix, lastEventId });
+    guardLateErrors(events);
     // One warning per outage: the stream reader retries on its own, and an event read means it is back.
     let down = false;
     events.on('error', (error: Error) => {

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import { JobsOptions, Queue } from 'bullmq';
+import { guardLateErrors } from './late-errors';
 import { DirectJob, JOB_QUEUE, JobPayloads, QUEUE_SETTINGS, QueueName } from './queue-names';
 
 /** Type-checked enqueueing with each queue's retry and retention policy. Every `QueueName` is registered. */
@@ -13,7 +14,10 @@ export class QueueService implements OnModuleInit {
 
   onModuleInit(): void {
     for (const name of Object.values(QueueName)) {
-      this.queues.set(name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+      const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      // Before anything can close it: see guardLateErrors.
+      guardLateErrors(queue);
+      this.queues.set(name, queue);
     }
   }
 

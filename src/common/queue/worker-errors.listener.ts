@@ -7,7 +7,7 @@ import { WorkerHost } from '@nestjs/bullmq';
  * Cluster failover that unblocks its blocking reads); without a listener it would print every error's stack.
  */
 /** Processors get a worker only in processes that run workers; the getter throws elsewhere. */
-function workerOf(host: WorkerHost): WorkerHost['worker'] | undefined {
+export function workerOf(host: WorkerHost): WorkerHost['worker'] | undefined {
   try {
     return host.worker;
   } catch {

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { AccountDataRegistry, ExportSink, jsonArray } from '@/common/account-data/account-data.registry';
 import { DomainEvent } from '@/common/outbox/domain-events';
-import { OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
+import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { QueueName } from '@/common/queue/queue-names';
 import { MEDIA_STORAGE, MediaStorage } from '@/modules/media/storage/media-storage';
 import { AccountExport } from './entities/account-export.entity';
@@ -13,7 +13,8 @@ import { ExportDelivery } from './export-delivery.service';
 /**
  * Builds an export: a ZIP streamed straight into media storage (yazl reads each entry only when the archive reaches
  * it, JSON files come page by page, media files are opened one at a time), then hands it to ExportDelivery (ready,
- * and the link mailed, in one transaction). A retry rebuilds the archive under the same key.
+ * and the link mailed, in one transaction). A retry rebuilds the archive under the same key; once the last attempt
+ * has failed the export is `failed` (committed with the event's receipt), so its owner sees it and may ask again.
  */
 @Injectable()
 export class ExportBuilder {
@@ -27,8 +28,15 @@ export class ExportBuilder {
   ) {}
 
   @OnDomainEvent('export.requested', { subscriber: 'accounts.export', queue: QueueName.Accounts })
-  async onRequested(event: DomainEvent<'export.requested'>): Promise<void> {
-    await this.build(event.payload.exportId);
+  async onRequested(event: DomainEvent<'export.requested'>, context: EventContext): Promise<void> {
+    try {
+      await this.build(event.payload.exportId);
+    } catch (error) {
+      if (!context.lastAttempt) throw error;
+      this.logger.error(`export ${event.payload.exportId} failed after every attempt: ${(error as Error).message}`);
+      await context.transaction((em) => this.delivery.failed(em, event.payload.exportId));
+      throw error;
+    }
   }
 
   async build(exportId: string): Promise<void> {

@@ -6,7 +6,10 @@ import { AccountExport } from './entities/account-export.entity';
 import { ExportLinks } from './export-links';
 import { ExportsService } from './exports.service';
 
-/** A built export's last step: marked ready with its storage key, and its signed link mailed, in one transaction. */
+/**
+ * A built export's last step: marked ready with its storage key, and its signed link mailed, in one transaction; or,
+ * after its last attempt, marked failed.
+ */
 @Injectable()
 export class ExportDelivery {
   constructor(
@@ -32,5 +35,10 @@ export class ExportDelivery {
         link: this.links.url(done.id, this.exports.expiresAt(done)!),
       });
     });
+  }
+
+  /** Only a pending export fails: one that became ready meanwhile (an earlier delivery committed) stays ready. */
+  async failed(em: EntityManager, exportId: string): Promise<void> {
+    await em.nativeUpdate(AccountExport, { id: exportId, status: 'pending' }, { status: 'failed', finishedAt: new Date() });
   }
 }

@@ -6,6 +6,7 @@ import { PostModerationSummary, toPostModerationSummary } from './dto/post-moder
 import { PostResponse, ThreadResponse } from './dto/post.dto';
 import { Post } from './entities/post.entity';
 import { combine, judgedOf, PostAccessPolicy } from './post-access.policy';
+import { PostEffectsService } from './post-effects.service';
 import { PostViewsService } from './post-views.service';
 import { PostsRepository } from './repositories/posts.repository';
 
@@ -16,14 +17,24 @@ export class PostsService {
     private readonly posts: PostsRepository,
     private readonly policy: PostAccessPolicy,
     private readonly views: PostViewsService,
+    private readonly effects: PostEffectsService,
   ) {}
 
   /**
    * A moderator's removal (a report's `remove_post`), in the caller's transaction: the row stays for the audit and the
-   * access policy hides it from everyone, its author included. False when it was already removed.
+   * access policy hides it from everyone, its author included. A live post lowers the counters its creation raised, as
+   * a deletion does (the author's `posts_count`, the parent's `replies_count`, the original's `retweets_count`); one
+   * its author deleted already lowered them, and is only marked. Hashtag counts follow by themselves: the discovery
+   * refresh counts open posts only. False when it was already removed. (Removal has no undo.)
    */
   async removeByModerator(em: EntityManager, id: string): Promise<boolean> {
-    return (await em.nativeUpdate(Post, { id, removedAt: null }, { removedAt: new Date() })) > 0;
+    const removedAt = new Date();
+    // The same conditional update as the author's delete: of a removal and a delete racing, one lowers the counters.
+    if (await em.nativeUpdate(Post, { id, removedAt: null, deletedAt: null }, { removedAt })) {
+      await this.effects.deleted(em, await em.findOneOrFail(Post, { id }));
+      return true;
+    }
+    return (await em.nativeUpdate(Post, { id, removedAt: null }, { removedAt })) > 0;
   }
 
   /** Reported posts as moderators see them, deleted or removed ones included. */

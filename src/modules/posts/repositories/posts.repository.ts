@@ -122,9 +122,13 @@ export class PostsRepository extends EntityRepository<Post> {
     return rows.length > 0;
   }
 
+  /**
+   * Deletes the user's live repost and uncounts it; false when there is none. A repost a moderator removed already
+   * lowered the counters (`PostsService.removeByModerator`) and stays for the audit: undoing it changes nothing.
+   */
   async removeRepost(em: EntityManager, userId: string, postId: string): Promise<boolean> {
     const rows = await em.execute(
-      `with del as (delete from posts where user_id = ? and repost_of_id = ? and deleted_at is null returning repost_of_id)
+      `with del as (delete from posts where user_id = ? and repost_of_id = ? and deleted_at is null and removed_at is null returning repost_of_id)
        update posts set retweets_count = greatest(retweets_count - 1, 0) where id in (select repost_of_id from del) returning id`,
       [userId, postId],
     );
