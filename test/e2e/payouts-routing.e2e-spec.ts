@@ -29,7 +29,7 @@ describe('Subscription routing across a deauthorization and a reconnection (Stri
   const routing = (ids: string[]) => ids.map((id) => [stripe.subscription(id).transfer_data?.destination ?? null, stripe.subscription(id).application_fee_percent]);
   const updatesOf = (id: string) => stripe.requestsTo('POST', `/v1/subscriptions/${id}`);
   const destinations = async (ids: string[]) =>
-    (await t.sql<{ d: string | null }>('select payout_destination as d from subscriptions where stripe_subscription_id = any(?) order by stripe_subscription_id', [ids])).map((r) => r.d);
+    (await t.sql<{ d: string | null }>('select payout_destination as d from subscriptions where stripe_subscription_id in (?) order by stripe_subscription_id', [ids])).map((r) => r.d);
   const payment = (creator: SignedInUser, invoiceId: string) =>
     t.sql<{ gross_cents: number; fee_cents: number; net_cents: number }>(
       `select gross_cents, fee_cents, net_cents from earnings_entries where creator_id = ? and kind = 'subscription_payment' and stripe_object_id = ?`,

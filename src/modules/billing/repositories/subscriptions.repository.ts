@@ -44,7 +44,7 @@ export class SubscriptionsRepository extends EntityRepository<Subscription> {
   async toRoute(creatorId: string, destination: string, statuses: readonly SubscriptionStatus[], afterId: string | null, limit: number): Promise<{ id: string; stripeSubscriptionId: string }[]> {
     const rows = await this.getEntityManager().execute<{ id: string; stripe_subscription_id: string }[]>(
       `select id, stripe_subscription_id from subscriptions
-        where creator_id = ? and status = any(?) and stripe_subscription_id is not null
+        where creator_id = ? and status in (?) and stripe_subscription_id is not null
           and payout_destination is distinct from ? and id > ?
         order by id limit ?`,
       [creatorId, statuses, destination, afterId ?? '00000000-0000-0000-0000-000000000000', limit],
