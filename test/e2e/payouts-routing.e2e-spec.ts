@@ -143,3 +143,30 @@ describe('Subscription routing across a deauthorization and a reconnection (Stri
     expect(batches[0].n).toBe(3);
   }, 120_000);
 });
+
+// Platform-collects mode lets a fan check out while the creator is disconnected; paid after the reconnection, that
+// subscription starts unrouted, and is moved to the new account like the others.
+describe('Subscription routing, CONNECT_REQUIRED=false: a checkout opened while disconnected and paid after the reconnection', () => {
+  const billing: BillingSuite = useBillingApp({ CONNECT_REQUIRED: 'false', STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET, PLATFORM_FEE_PERCENT: '10' });
+  const { t, stripe } = billing;
+
+  it('routes it to the new account', async () => {
+    const [creator, fan] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
+    const first = await connectPayouts(t, stripe, creator, CONNECT_SECRET);
+    await as(t, creator).patch('/me', { subscription_price_cents: 500 }).expect(200);
+    stripe.connect.deauthorize(first);
+    await deliverApplied(t, accountDeauthorized(first), CONNECT_SECRET);
+
+    const started = await as(t, fan).post(`/users/${creator.username}/subscription`).expect(201);
+    expect(stripe.checkoutParams(started.body.checkout_session_id).subscription_data.transfer_data).toBeUndefined();
+    const second = await connectPayouts(t, stripe, creator, CONNECT_SECRET);
+    await drained(t);
+
+    const { session, subscription } = stripe.completeCheckout(started.body.checkout_session_id);
+    expect(subscription!.transfer_data).toBeNull();
+    await appliedTo(t, stripeEvent('checkout.session.completed', session));
+    await drained(t);
+    expect([stripe.subscription(subscription!.id).transfer_data?.destination, stripe.subscription(subscription!.id).application_fee_percent]).toEqual([second, 10]);
+    expect(stripe.requestsTo('POST', `/v1/subscriptions/${subscription!.id}`)).toHaveLength(1);
+  });
+});

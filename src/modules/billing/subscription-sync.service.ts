@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
+import { payoutDestinationOf } from './connect/payout-accounts.repository';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
@@ -110,6 +111,7 @@ export class SubscriptionSyncService {
     }
     const sameSubscription = row?.stripeSubscriptionId === state.stripeSubscriptionId;
     const wasRunning = !!row && sameSubscription && RUNNING.has(row.status);
+    const routedBefore = sameSubscription ? row.payoutDestination : undefined;
     const fields = {
       stripeSubscriptionId: state.stripeSubscriptionId,
       status: state.status,
@@ -127,6 +129,13 @@ export class SubscriptionSyncService {
       : em.create(Subscription, { ...fields, subscriber: em.getReference(User, pair.subscriberId), creator: em.getReference(User, pair.creatorId) });
     if (ACCESS.has(state.status) && !wasRunning) {
       this.outbox.record(em, 'subscription.activated', { subscriptionId: target.id, ...pair });
+    }
+    if (ROUTABLE.has(state.status) && state.payoutDestination !== routedBefore) {
+      // A subscription paying out elsewhere than the creator's money goes now (its checkout was opened before they
+      // reconnected, or the routing job's event was lost): the routing job moves it (docs/payouts.md#subscription-routing).
+      if ((await payoutDestinationOf(em, pair.creatorId)) !== state.payoutDestination) {
+        this.outbox.record(em, 'payouts.routing_changed', { creatorId: pair.creatorId, afterSubscriptionId: null });
+      }
     }
     await em.flush();
     await this.earnings.subscriberState(em, pair, state);

@@ -12,6 +12,18 @@ export interface PayoutAccountState {
   requirementsDue: string[];
 }
 
+/**
+ * Where a creator's subscription money goes now: their live account when it can take charges (where a new checkout is
+ * routed), else the platform (`PLATFORM_DESTINATION`). In the caller's transaction.
+ */
+export async function payoutDestinationOf(em: EntityManager, userId: string): Promise<string> {
+  const [live] = await em.execute<{ stripe_account_id: string; charges_enabled: boolean }[]>(
+    'select stripe_account_id, charges_enabled from payout_accounts where user_id = ? and deauthorized_at is null',
+    [userId],
+  );
+  return live?.charges_enabled ? live.stripe_account_id : PLATFORM_DESTINATION;
+}
+
 export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
   /** The user's account that is not deauthorized (at most one: a partial unique index). */
   findLive(userId: string): Promise<PayoutAccount | null> {
@@ -51,16 +63,9 @@ export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
     return em.findOne(PayoutAccount, { stripeAccountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
-  /**
-   * Where the creator's subscription money goes now: their live account when it can take charges (where a new
-   * checkout is routed), else the platform (`PLATFORM_DESTINATION`). In the caller's transaction.
-   */
-  async destinationOf(em: EntityManager, userId: string): Promise<string> {
-    const [live] = await em.execute<{ stripe_account_id: string; charges_enabled: boolean }[]>(
-      'select stripe_account_id, charges_enabled from payout_accounts where user_id = ? and deauthorized_at is null',
-      [userId],
-    );
-    return live?.charges_enabled ? live.stripe_account_id : PLATFORM_DESTINATION;
+  /** Where the creator's subscription money goes now (`payoutDestinationOf`), in the caller's transaction. */
+  destinationOf(em: EntityManager, userId: string): Promise<string> {
+    return payoutDestinationOf(em, userId);
   }
 
   /** The database's clock (one for every worker), so states read from Stripe order correctly. */
