@@ -57,6 +57,11 @@ export class StripeConnectAccounts {
     this.revoked.add(id);
   }
 
+  /** Whether the creator disconnected the platform from this account. */
+  isRevoked(id: string): boolean {
+    return this.revoked.has(id);
+  }
+
   private create(body: StripeObject): StripeObject {
     const base = fixture('account');
     const id = stripeId('acct');

@@ -232,6 +232,8 @@ export class StripeTestServer {
     if (paid && !this.invoicePayments.has(id)) {
       const fee = options.applicationFee !== undefined ? options.applicationFee : applicationFee(amount, subscription.application_fee_percent);
       const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, fee);
+      // A destination charge: the invoice's payment goes where the subscription routes now (none: the platform keeps it).
+      if (subscription.transfer_data?.destination) intent.transfer_data = { destination: subscription.transfer_data.destination };
       this.invoicePayments.set(id, intent.id);
     }
     const period = { start: item.current_period_start, end: item.current_period_end };
@@ -539,6 +541,15 @@ export class StripeTestServer {
       });
     }
     if (body.metadata) subscription.metadata = { ...subscription.metadata, ...body.metadata };
+    // Connect routing: an empty value unsets the field (Stripe's `Emptyable`), as the platform does to stop routing.
+    if (body.transfer_data !== undefined) {
+      const destination = body.transfer_data === '' ? null : body.transfer_data.destination;
+      if (destination && (!this.connect.accounts.has(destination) || this.connect.isRevoked(destination))) return missing('account', destination);
+      subscription.transfer_data = destination ? { amount_percent: null, destination } : null;
+    }
+    if (body.application_fee_percent !== undefined) {
+      subscription.application_fee_percent = body.application_fee_percent === '' ? null : Number(body.application_fee_percent);
+    }
     return [200, clone(subscription)];
   }
 

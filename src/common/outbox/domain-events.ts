@@ -33,6 +33,12 @@ export interface DomainEvents {
   'report.resolved': { reports: { reportId: string; reporterId: string }[]; postId: string | null };
   /** `blockerId` blocked `blockedId`: paid access between them ends at the period end (billing). */
   'user.blocked': { blockerId: string; blockedId: string };
+  /**
+   * Where a creator's money goes changed (their payout account was deauthorized, or began or stopped taking charges):
+   * billing routes their running subscriptions there, in batches; each full batch records the next one after its last
+   * subscription row id (null: from the first).
+   */
+  'payouts.routing_changed': { creatorId: string; afterSubscriptionId: string | null };
 }
 
 export type DomainEventType = keyof DomainEvents;
@@ -59,4 +65,5 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'export.requested': true,
   'report.resolved': true,
   'user.blocked': true,
+  'payouts.routing_changed': true,
 } satisfies Record<DomainEventType, true>) as DomainEventType[];

@@ -6,7 +6,7 @@ export enum QueueName {
   Events = 'events',
   /** The premium posts' subscriber fan-out, in batches. */
   Notifications = 'notifications',
-  /** Verified Stripe webhook events, applied to subscriptions and unlocks; the subscriptions a block ends. */
+  /** Verified Stripe webhook events, applied to subscriptions and unlocks; the subscriptions a block ends; a creator's subscriptions routed after a payout account change. */
   Billing = 'billing',
   /** Upload processing and the hourly clean-up. */
   Media = 'media',

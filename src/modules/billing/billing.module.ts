@@ -13,6 +13,7 @@ import { CheckoutService } from './checkout.service';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { OpenCheckouts } from './open-checkouts';
 import { PayoutAccountSyncService } from './connect/payout-account-sync.service';
+import { SubscriptionRoutingService } from './connect/subscription-routing.service';
 import { PayoutAccountsModule } from '@/modules/payouts/payout-accounts.module';
 import { PayoutsAccountDataService } from './connect/payouts-account-data.service';
 import { PayoutsOnboardingService } from './connect/payouts-onboarding.service';
@@ -85,6 +86,7 @@ export class BillingModule {
         EarningsService,
         PayoutsOnboardingService,
         PayoutAccountSyncService,
+        SubscriptionRoutingService,
         PayoutsAccountDataService,
         ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],

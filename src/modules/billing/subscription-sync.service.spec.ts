@@ -23,6 +23,7 @@ function state(stripeSubscriptionId: string, status: SubscriptionStatus): Subscr
     latestInvoiceId: null,
     startedAt: null,
     endedAt: null,
+    payoutDestination: 'platform',
   };
 }
 

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { User } from '@/modules/users/entities/user.entity';
+import { payoutDestinationOf } from './connect/payout-accounts.repository';
 import { DuplicatePaymentsService } from './duplicate-payments.service';
 import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { Subscription, SubscriptionStatus } from './entities/subscription.entity';
@@ -10,12 +11,14 @@ import { ACCESS_STATUSES } from '@/modules/entitlements/subscriber-access';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { SubscriptionPairs } from './subscription-pairs.service';
 import { StripeClient } from './stripe/stripe.client';
-import { SubscriptionPair, subscriptionState, SubscriptionState } from './stripe/stripe-objects';
+import { PLATFORM_DESTINATION, SubscriptionPair, subscriptionState, SubscriptionState } from './stripe/stripe-objects';
 
 /** Statuses that give access: reaching one (from none running) is an activation. */
 const ACCESS: ReadonlySet<SubscriptionStatus> = new Set(ACCESS_STATUSES);
 /** Stripe still bills these: a second checkout would charge twice. */
 export const RUNNING: ReadonlySet<SubscriptionStatus> = new Set(['active', 'trialing', 'past_due']);
+/** Stripe may still bill these (now or once resumed or paid): their invoices must go where the creator's money goes. */
+export const ROUTABLE: ReadonlySet<SubscriptionStatus> = new Set(['active', 'trialing', 'past_due', 'unpaid', 'incomplete', 'paused']);
 const ENDED: ReadonlySet<SubscriptionStatus> = new Set(['canceled', 'incomplete_expired']);
 
 /**
@@ -60,6 +63,28 @@ export class SubscriptionSyncService {
     );
   }
 
+  /**
+   * Routes the subscription's next invoices to `destinationOf(em)` (docs/payouts.md#when-a-creator-disconnects): a
+   * connected account (`transfer_data.destination`, the platform keeping `feePercent`), or the platform
+   * (`PLATFORM_DESTINATION`: both fields emptied). Under the subscription's lock, Stripe's state is read first and the
+   * destination decided after it, so a retried, repeated or overtaken job changes nothing that is already right; the
+   * update's idempotency key names the move (from, to), so Stripe applies each move once. Applies Stripe's answer.
+   */
+  route(stripeSubscriptionId: string, destinationOf: (em: EntityManager) => Promise<string>, feePercent: number): Promise<'routed' | 'unchanged'> {
+    return this.subscriptions.getEntityManager().fork().transactional(async (em: EntityManager) => {
+      const row = await this.refresh(em, stripeSubscriptionId);
+      if (!row || row.stripeSubscriptionId !== stripeSubscriptionId || !ROUTABLE.has(row.status)) return 'unchanged';
+      const from = row.payoutDestination ?? PLATFORM_DESTINATION;
+      const to = await destinationOf(em);
+      if (from === to) return 'unchanged';
+      const params: Stripe.SubscriptionUpdateParams =
+        to === PLATFORM_DESTINATION ? { transfer_data: '', application_fee_percent: '' } : { transfer_data: { destination: to }, application_fee_percent: feePercent };
+      const idempotencyKey = `x18-route:${stripeSubscriptionId}:${from}:${to}`;
+      await this.apply(em, stripeSubscriptionId, {}, (stripe) => stripe.subscriptions.update(stripeSubscriptionId, params, { idempotencyKey }));
+      return 'routed';
+    });
+  }
+
   private async apply(
     em: EntityManager,
     stripeSubscriptionId: string,
@@ -88,6 +113,7 @@ export class SubscriptionSyncService {
     }
     const sameSubscription = row?.stripeSubscriptionId === state.stripeSubscriptionId;
     const wasRunning = !!row && sameSubscription && RUNNING.has(row.status);
+    const routedBefore = sameSubscription ? row.payoutDestination : undefined;
     const fields = {
       stripeSubscriptionId: state.stripeSubscriptionId,
       status: state.status,
@@ -97,6 +123,7 @@ export class SubscriptionSyncService {
       currentPeriodEnd: state.currentPeriodEnd,
       cancelAtPeriodEnd: state.cancelAtPeriodEnd,
       canceledAt: state.canceledAt,
+      payoutDestination: state.payoutDestination,
       stripeStateAt: readAt,
     };
     const target = row
@@ -104,6 +131,13 @@ export class SubscriptionSyncService {
       : em.create(Subscription, { ...fields, subscriber: em.getReference(User, pair.subscriberId), creator: em.getReference(User, pair.creatorId) });
     if (ACCESS.has(state.status) && !wasRunning) {
       this.outbox.record(em, 'subscription.activated', { subscriptionId: target.id, ...pair });
+    }
+    if (ROUTABLE.has(state.status) && state.payoutDestination !== routedBefore) {
+      // A subscription paying out elsewhere than the creator's money goes now (its checkout was opened before they
+      // reconnected, or the routing job's event was lost): the routing job moves it (docs/payouts.md#subscription-routing).
+      if ((await payoutDestinationOf(em, pair.creatorId)) !== state.payoutDestination) {
+        this.outbox.record(em, 'payouts.routing_changed', { creatorId: pair.creatorId, afterSubscriptionId: null });
+      }
     }
     await em.flush();
     // The ledger after the subscription row, never before (the lock order, docs/billing.md#lock-order).

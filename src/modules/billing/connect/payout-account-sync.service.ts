@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
+import { OutboxService } from '@/common/outbox/outbox.service';
 import { UsersService } from '@/modules/users/users.service';
 import { PayoutAccount } from '../entities/payout-account.entity';
 import { isUuid } from '../stripe/stripe-objects';
@@ -22,6 +23,7 @@ export class PayoutAccountSyncService {
     private readonly stripe: StripeClient,
     private readonly accounts: PayoutAccountsRepository,
     private readonly users: UsersService,
+    private readonly outbox: OutboxService,
   ) {}
 
   async accountUpdated(em: EntityManager, stripeAccountId: string): Promise<void> {
@@ -36,7 +38,9 @@ export class PayoutAccountSyncService {
     }
     if (!row) return this.adopt(em, remote);
     if (row.stripeStateAt && row.stripeStateAt >= readAt) return;
-    em.assign(row, { ...accountState(remote), stripeStateAt: readAt });
+    const state = accountState(remote);
+    if (state.chargesEnabled !== row.chargesEnabled) this.routingChanged(em, row.user.id);
+    em.assign(row, { ...state, stripeStateAt: readAt });
     await em.flush();
   }
 
@@ -48,7 +52,17 @@ export class PayoutAccountSyncService {
     if (!row || row.deauthorizedAt) return;
     const at = await this.accounts.clock(em);
     em.assign(row, { deauthorizedAt: at, chargesEnabled: false, payoutsEnabled: false, stripeStateAt: at });
+    this.routingChanged(em, row.user.id);
     await em.flush();
+  }
+
+  /**
+   * The creator's money goes elsewhere from now on (SubscriptionRoutingService): recorded in this transaction, so the
+   * running subscriptions follow exactly when the account's change commits. Only on a change: a repeated or late
+   * event that changes nothing records nothing.
+   */
+  private routingChanged(em: EntityManager, creatorId: string): void {
+    this.outbox.record(em, 'payouts.routing_changed', { creatorId, afterSubscriptionId: null });
   }
 
   /**
@@ -62,7 +76,9 @@ export class PayoutAccountSyncService {
       this.logger.warn(`account ${remote.id} skipped: not one of our users' accounts`);
       return;
     }
-    await this.accounts.insertLive(em, userId, remote.id, accountState(remote));
+    const state = accountState(remote);
+    const row = await this.accounts.insertLive(em, userId, remote.id, state);
+    if (row.stripeAccountId === remote.id && state.chargesEnabled) this.routingChanged(em, userId);
   }
 
   /** Everything done for one Stripe account, serialised until the transaction ends (read from Stripe, then write). */

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { v7 } from 'uuid';
 import { PayoutAccount } from '../entities/payout-account.entity';
+import { PLATFORM_DESTINATION } from '../stripe/stripe-objects';
 
 /** Stripe's account as a `payout_accounts` row keeps it. */
 export interface PayoutAccountState {
@@ -9,6 +10,18 @@ export interface PayoutAccountState {
   payoutsEnabled: boolean;
   detailsSubmitted: boolean;
   requirementsDue: string[];
+}
+
+/**
+ * Where a creator's subscription money goes now: their live account when it can take charges (where a new checkout is
+ * routed), else the platform (`PLATFORM_DESTINATION`). In the caller's transaction.
+ */
+export async function payoutDestinationOf(em: EntityManager, userId: string): Promise<string> {
+  const [live] = await em.execute<{ stripe_account_id: string; charges_enabled: boolean }[]>(
+    'select stripe_account_id, charges_enabled from payout_accounts where user_id = ? and deauthorized_at is null',
+    [userId],
+  );
+  return live?.charges_enabled ? live.stripe_account_id : PLATFORM_DESTINATION;
 }
 
 export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
@@ -57,6 +70,11 @@ export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
   /** The account's row, locked until the caller's transaction ends: one webhook event at a time per account. */
   lockByStripeAccountId(em: EntityManager, stripeAccountId: string): Promise<PayoutAccount | null> {
     return em.findOne(PayoutAccount, { stripeAccountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  }
+
+  /** Where the creator's subscription money goes now (`payoutDestinationOf`), in the caller's transaction. */
+  destinationOf(em: EntityManager, userId: string): Promise<string> {
+    return payoutDestinationOf(em, userId);
   }
 
   /** The database's clock (one for every worker), so states read from Stripe order correctly. */

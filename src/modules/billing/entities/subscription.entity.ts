@@ -67,6 +67,14 @@ export class Subscription {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   canceledAt?: Date | null;
 
+  /**
+   * Where the Stripe subscription's invoices pay out (docs/payouts.md#when-a-creator-disconnects): the connected
+   * account of its `transfer_data.destination`, `platform` without one, null when not read since the column exists.
+   * Kept from every read of the subscription; the routing job compares it with where the creator's money goes now.
+   */
+  @Property({ type: 'string', length: 255, nullable: true })
+  payoutDestination?: string | null;
+
   /** Stripe's timestamp of the newest state applied: older events arriving late are ignored. */
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   stripeStateAt?: Date | null;

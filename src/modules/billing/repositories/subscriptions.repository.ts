@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
 import { NEWEST_FIRST, olderThan } from '@/common/database/keyset';
 import { Keyset } from '@/common/http/pagination';
-import { Subscription } from '../entities/subscription.entity';
+import { Subscription, SubscriptionStatus } from '../entities/subscription.entity';
 
 export class SubscriptionsRepository extends EntityRepository<Subscription> {
   findPair(subscriberId: string, creatorId: string): Promise<Subscription | null> {
@@ -35,6 +35,21 @@ export class SubscriptionsRepository extends EntityRepository<Subscription> {
       [stripeSubscriptionId],
     );
     return row ? { subscriberId: row.subscriber_id, creatorId: row.creator_id } : null;
+  }
+
+  /**
+   * A batch of the creator's subscriptions that Stripe may still bill (`statuses`) and whose payout destination is not
+   * `destination` (or not known), after the row id `afterId`, in id order: what the routing job has left to do.
+   */
+  async toRoute(creatorId: string, destination: string, statuses: readonly SubscriptionStatus[], afterId: string | null, limit: number): Promise<{ id: string; stripeSubscriptionId: string }[]> {
+    const rows = await this.getEntityManager().execute<{ id: string; stripe_subscription_id: string }[]>(
+      `select id, stripe_subscription_id from subscriptions
+        where creator_id = ? and status in (?) and stripe_subscription_id is not null
+          and payout_destination is distinct from ? and id > ?
+        order by id limit ?`,
+      [creatorId, statuses, destination, afterId ?? '00000000-0000-0000-0000-000000000000', limit],
+    );
+    return rows.map((r) => ({ id: r.id, stripeSubscriptionId: r.stripe_subscription_id }));
   }
 
   findPairForUpdate(em: EntityManager, subscriberId: string, creatorId: string): Promise<Subscription | null> {

@@ -20,6 +20,7 @@ describe('stripe objects', () => {
       latestInvoiceId: null,
       startedAt: new Date(1_699_990_000_000),
       endedAt: null,
+      payoutDestination: 'platform',
     });
     const legacy = subscription({ items: { data: [{ price: item.price }] }, current_period_start: 1, current_period_end: 2 });
     expect(subscriptionState(legacy)).toMatchObject({ currentPeriodStart: new Date(1000), currentPeriodEnd: new Date(2000) });

@@ -15,7 +15,12 @@ export interface SubscriptionState {
   /** Stripe's `start_date` and `ended_at`: the months a subscriber counts as new and as churned. */
   startedAt: Date | null;
   endedAt: Date | null;
+  /** The connected account its invoices pay out to (`transfer_data.destination`), or `PLATFORM_DESTINATION`. */
+  payoutDestination: string;
 }
+
+/** `subscriptions.payout_destination` of a subscription without `transfer_data`: the platform collects its invoices. */
+export const PLATFORM_DESTINATION = 'platform';
 
 /** The subscriber and creator a Stripe subscription is between (our user ids). */
 export interface SubscriptionPair {
@@ -57,6 +62,7 @@ export function subscriptionState(subscription: Stripe.Subscription): Subscripti
     latestInvoiceId: idOf(subscription.latest_invoice),
     startedAt: fromUnix(subscription.start_date),
     endedAt: fromUnix(subscription.ended_at),
+    payoutDestination: idOf(subscription.transfer_data?.destination) ?? PLATFORM_DESTINATION,
   };
 }
 
