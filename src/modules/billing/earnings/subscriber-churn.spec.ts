@@ -20,6 +20,7 @@ function state(status: SubscriptionStatus): SubscriptionState {
     latestInvoiceId: null,
     startedAt: T0,
     endedAt: ENDED,
+    payoutDestination: 'platform',
   };
 }
 
