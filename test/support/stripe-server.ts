@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { StripeBalance } from './stripe-balance';
 import { StripeConnectAccounts } from './stripe-connect';
 
 /** A Stripe API object as JSON. */
@@ -101,6 +102,8 @@ export class StripeTestServer {
   readonly invoices = new Map<string, StripeObject>();
   /** Stripe Connect: connected accounts and their onboarding links (test/support/stripe-connect.ts). */
   readonly connect = new StripeConnectAccounts();
+  /** Balance transactions the helpers below record as Stripe would, and published events (test/support/stripe-balance.ts). */
+  readonly balance = new StripeBalance();
   /** Refunds the app asked for (`POST /v1/refunds`). */
   readonly refunds: StripeObject[] = [];
   /** What `refund` gave back so far, by payment intent. */
@@ -165,12 +168,12 @@ export class StripeTestServer {
         transfer_data: destination ? { amount_percent: null, destination } : null,
       });
       const fee = applicationFee(price.unit_amount, subscription.application_fee_percent);
-      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}, fee).id);
+      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}, fee, destination).id);
       return { session: clone(session), subscription: clone(subscription) };
     }
     const fee = params.payment_intent_data?.application_fee_amount;
-    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {}, fee === undefined ? null : Number(fee));
     const destination = params.payment_intent_data?.transfer_data?.destination;
+    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {}, fee === undefined ? null : Number(fee), destination);
     if (destination) paymentIntent.transfer_data = { destination };
     session.payment_intent = paymentIntent.id;
     return { session: clone(session), paymentIntent: clone(paymentIntent) };
@@ -218,7 +221,7 @@ export class StripeTestServer {
     const now = options.at ?? nowSeconds();
     if (paid && !this.invoicePayments.has(id)) {
       const fee = options.applicationFee !== undefined ? options.applicationFee : applicationFee(amount, subscription.application_fee_percent);
-      const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, fee);
+      const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, fee, subscription.transfer_data?.destination);
       this.invoicePayments.set(id, intent.id);
     }
     const period = { start: item.current_period_start, end: item.current_period_end };
@@ -288,6 +291,7 @@ export class StripeTestServer {
     const total = before + amount;
     this.refundedTotals.set(intent.id, total);
     const refund = { ...fixture('refund'), id: stripeId('re'), amount, charge: chargeId, currency: intent.currency, created: now, payment_intent: intent.id };
+    this.balance.refunded(refund);
     return {
       ...base,
       id: chargeId,
@@ -312,7 +316,7 @@ export class StripeTestServer {
   /** A dispute (chargeback) of the payment intent's charge: `needs_response` (funds withdrawn) unless said otherwise. */
   dispute(paymentIntentId: string, options: { amount?: number; status?: string; id?: string } = {}): StripeObject {
     const intent = this.paymentIntents.get(paymentIntentId)!;
-    return {
+    return this.balance.disputed({
       ...fixture('dispute'),
       id: options.id ?? stripeId('dp'),
       amount: options.amount ?? intent.amount,
@@ -322,7 +326,7 @@ export class StripeTestServer {
       reason: 'fraudulent',
       status: options.status ?? 'needs_response',
       created: nowSeconds(),
-    };
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -354,6 +358,8 @@ export class StripeTestServer {
     }
     const connect = this.connect.answer(method, path, body);
     if (connect) return connect;
+    const history = this.balance.answer(method, path, body);
+    if (history) return history;
     const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
     if (method === 'POST' && !id && resource === 'refunds') return this.createRefund(body);
     if (method === 'GET' && !id && resource === 'invoice_payments') return [200, this.listInvoicePayments(body)];
@@ -380,6 +386,7 @@ export class StripeTestServer {
     if (!intent) return missing('payment_intent', body.payment_intent);
     const refund = { ...fixture('refund'), id: stripeId('re'), amount: intent.amount, currency: intent.currency, payment_intent: intent.id, charge: intent.latest_charge, reason: body.reason ?? null, status: 'succeeded', created: nowSeconds() };
     this.refunds.push(refund);
+    this.balance.refunded(refund);
     return [200, clone(refund)];
   }
 
@@ -572,7 +579,8 @@ export class StripeTestServer {
     return subscription;
   }
 
-  private newPaymentIntent(session: StripeObject, metadata: StripeObject, feeCents: number | null = null): StripeObject {
+  /** A succeeded payment intent and (at `balance`) its charge; `destination`: a Connect destination charge. */
+  private newPaymentIntent(session: StripeObject, metadata: StripeObject, feeCents: number | null = null, destination?: string | null): StripeObject {
     const intent: StripeObject = {
       ...fixture('payment_intent'),
       application_fee_amount: feeCents,
@@ -593,6 +601,7 @@ export class StripeTestServer {
       transfer_data: null,
     };
     this.paymentIntents.set(intent.id, intent);
+    this.balance.charged(intent, destination);
     return intent;
   }
 }
