@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
 import { AppException } from '../common/errors/app.exception';
+import { parseIsoDateTime } from '../common/http/iso-date-time';
 import { ConfigError, loadConfig } from '../common/config/load-config';
 import { resolveDatabase } from '../bootstrap';
 import { hasDifferences, ReconciliationReportResponse } from '../modules/reconciliation/dto/reconciliation.dto';
@@ -47,10 +48,12 @@ async function run(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.from || !values.to || Number.isNaN(Date.parse(values.from)) || Number.isNaN(Date.parse(values.to))) usage('--from and --to must be ISO dates');
+  const from = values.from && parseIsoDateTime(values.from);
+  const to = values.to && parseIsoDateTime(values.to);
+  if (!from || !to) return usage('--from and --to must be ISO dates (2026-11-01) or date-times');
   let window;
   try {
-    window = parseRange({ from: values.from, to: values.to });
+    window = parseRange({ from, to });
   } catch (error) {
     return usage(error instanceof AppException ? (error.detail ?? error.message) : String(error));
   }

@@ -108,6 +108,12 @@ export class StripeBalance {
     return dispute;
   }
 
+  /** A payout to the platform's bank: the platform's own money, which reconciliation skips. */
+  payout(amount: number, currency = 'usd'): void {
+    const created = nowSeconds();
+    this.record('payout', 'payout', { id: stripeId('po'), object: 'payout', amount, currency, created }, -amount, created);
+  }
+
   /** Changes the amount Stripe reports for a source (a mismatch only reconciliation would see). */
   amend(sourceId: string, amount: number): void {
     const bt = this.transactions.find((t) => t.source === sourceId);

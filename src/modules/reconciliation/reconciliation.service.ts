@@ -28,7 +28,7 @@ const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
 
 /** The range of the routes and the CLI as dates, or the `422` that says what is wrong with it. */
 export function parseRange(range: ReconciliationRangeDto): Window {
-  const window = { from: new Date(range.from), to: new Date(range.to) };
+  const window = { from: range.from, to: range.to };
   if (window.to <= window.from) throw ReconciliationErrors.emptyRange();
   if (window.to.getTime() - window.from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw ReconciliationErrors.rangeTooLong(MAX_RANGE_DAYS);
   return window;

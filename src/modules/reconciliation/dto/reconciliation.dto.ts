@@ -1,16 +1,19 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsISO8601 } from 'class-validator';
+import { IsDate } from 'class-validator';
+import { ToDateFromIso } from '@/common/http/iso-date-time';
 import type { Comparison } from '../compare';
 
 /** `from` and `to` (exclusive): ISO dates (`2026-11-01`, UTC midnight) or date-times, at most 92 days apart. */
 export class ReconciliationRangeDto {
-  @ApiProperty({ example: '2026-11-01', description: 'Start (inclusive): an ISO date (UTC midnight) or date-time' })
-  @IsISO8601({ strict: true })
-  from: string;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-01T00:00:00Z', description: 'Start (inclusive): an ISO date-time, or a date (`2026-11-01`: UTC midnight)' })
+  @ToDateFromIso()
+  @IsDate({ message: 'from must be an ISO 8601 date or date-time' })
+  from: Date;
 
-  @ApiProperty({ example: '2026-12-01', description: 'End (exclusive): an ISO date or date-time, at most 92 days after `from`' })
-  @IsISO8601({ strict: true })
-  to: string;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-12-01T00:00:00Z', description: 'End (exclusive): an ISO date-time or date, after `from` and at most 92 days after it' })
+  @ToDateFromIso()
+  @IsDate({ message: 'to must be an ISO 8601 date or date-time' })
+  to: Date;
 }
 
 export class MissingInLedgerItem {
