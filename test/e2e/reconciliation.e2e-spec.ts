@@ -124,6 +124,7 @@ describe('Reconciliation against Stripe (GET /admin/reconciliation, POST …/rep
     it('prints the differences and exits 1; --json prints the report; a quiet window exits 0; bad arguments exit 2', async () => {
       const found = await cli(['--from', window.from, '--to', window.to]);
       expect(found.code).toBe(1);
+      if (process.env.PRINT_RECONCILE) console.log(found.stdout, found.stderr);
       expect(found.stdout).toContain('mismatched (1):');
       expect(found.stdout).toContain(`${applied1.latest_charge}  unlock  ledger +500  Stripe +700`);
       expect(found.stdout).toContain('missing at Stripe (1):');
@@ -148,6 +149,7 @@ describe('Reconciliation against Stripe (GET /admin/reconciliation, POST …/rep
       const lost = published('checkout.session.completed', (await payUnlock(billing, buyer, post.id)).session);
 
       const run = await cli(['--from', window.from, '--to', window.to, '--repair']);
+      if (process.env.PRINT_RECONCILE) console.log(run.stdout, run.stderr);
       expect(run.stdout).toContain('repair: 1 lost event(s) recorded and applied');
       expect(run.code).toBe(1); // the mismatch and the phantom row remain
       expect(await t.sql('select count(*)::int as n from stripe_events where stripe_event_id = ? and processed_at is not null', [lost.id])).toEqual([{ n: 1 }]);
