@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- Stripe objects are untyped JSON here */
 import { fixture, nowSeconds, StripeObject, stripeId } from './stripe-server';
 
 type Answer = [status: number, body: unknown, headers?: Record<string, string>];
