@@ -24,6 +24,8 @@ const PUBLIC = {
   // the account (issue 23, N1), in the transaction of that change.
   accounts: ['tokens/account-tokens.module', 'tokens/account-tokens.service', 'tokens/verification-mailer.service'],
   auth: ['sessions.service', 'tokens.service'],
+  // Reconciliation: the ledger's money entries and the replay of lost events; the Stripe client to list Stripe's history.
+  billing: ['ledger-audit.service', 'stripe/stripe.client'],
   // The subscriber-access rule in both forms (billing keeps `subscription_revenue`'s triggers to its statuses).
   entitlements: ['subscriber-access', 'entitlement-queries'],
   payouts: ['payout-accounts.module', 'payout-accounts.service'],

@@ -19,6 +19,7 @@ import { MailModule } from './modules/mail/mail.module';
 import { MediaModule } from './modules/media/media.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { PostsModule } from './modules/posts/posts.module';
+import { ReconciliationModule } from './modules/reconciliation/reconciliation.module';
 import { ReferralsModule } from './modules/referrals/referrals.module';
 import { ReportsModule } from './modules/reports/reports.module';
 import { SearchModule } from './modules/search/search.module';
@@ -62,6 +63,7 @@ export class AppModule {
         UsersModule.forRoot([MediaModule, billing]),
         NotificationsModule.forRoot(config),
         billing,
+        ReconciliationModule.forRoot(config, billing),
         MediaModule.forRoot(config),
         SearchModule.forRoot(config),
         MailModule.forRoot(config),

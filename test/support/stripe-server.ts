@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { StripeBalance } from './stripe-balance';
 import { StripeConnectAccounts } from './stripe-connect';
 import { StripeLedgerObjects } from './stripe-ledger-objects';
 
@@ -108,6 +109,8 @@ export class StripeTestServer {
   readonly connect = new StripeConnectAccounts();
   /** Every refund by charge, application fees, transfers and their reversals (test/support/stripe-ledger-objects.ts). */
   readonly ledger = new StripeLedgerObjects();
+  /** Balance transactions the helpers below record as Stripe would, and published events (test/support/stripe-balance.ts). */
+  readonly balance = new StripeBalance();
   /** Refunds the app asked for (`POST /v1/refunds`). */
   readonly refunds: StripeObject[] = [];
   /** What `refund` gave back so far, by payment intent. */
@@ -172,12 +175,12 @@ export class StripeTestServer {
         transfer_data: destination ? { amount_percent: null, destination } : null,
       });
       const fee = applicationFee(price.unit_amount, subscription.application_fee_percent);
-      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}, fee).id);
+      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}, fee, destination).id);
       return { session: clone(session), subscription: clone(subscription) };
     }
     const fee = params.payment_intent_data?.application_fee_amount;
-    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {}, fee === undefined ? null : Number(fee));
     const destination = params.payment_intent_data?.transfer_data?.destination;
+    const paymentIntent = this.newPaymentIntent(session, params.payment_intent_data?.metadata ?? {}, fee === undefined ? null : Number(fee), destination);
     if (destination) paymentIntent.transfer_data = { destination };
     session.payment_intent = paymentIntent.id;
     return { session: clone(session), paymentIntent: clone(paymentIntent) };
@@ -231,9 +234,7 @@ export class StripeTestServer {
     const now = options.at ?? nowSeconds();
     if (paid && !this.invoicePayments.has(id)) {
       const fee = options.applicationFee !== undefined ? options.applicationFee : applicationFee(amount, subscription.application_fee_percent);
-      const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, fee);
-      // A destination charge: the invoice's payment goes where the subscription routes now (none: the platform keeps it).
-      if (subscription.transfer_data?.destination) intent.transfer_data = { destination: subscription.transfer_data.destination };
+      const intent = this.newPaymentIntent({ amount_total: amount, currency: subscription.currency, customer: subscription.customer }, {}, fee, subscription.transfer_data?.destination);
       this.invoicePayments.set(id, intent.id);
     }
     const period = { start: item.current_period_start, end: item.current_period_end };
@@ -304,6 +305,7 @@ export class StripeTestServer {
     this.refundedTotals.set(intent.id, total);
     const refund = { ...fixture('refund'), id: stripeId('re'), amount, charge: chargeId, currency: intent.currency, created: now, payment_intent: intent.id };
     this.ledger.addRefund(refund);
+    this.balance.refunded(refund);
     return {
       ...base,
       id: chargeId,
@@ -328,7 +330,7 @@ export class StripeTestServer {
   /** A dispute (chargeback) of the payment intent's charge: `needs_response` (funds withdrawn) unless said otherwise. */
   dispute(paymentIntentId: string, options: { amount?: number; status?: string; id?: string } = {}): StripeObject {
     const intent = this.paymentIntents.get(paymentIntentId)!;
-    return {
+    return this.balance.disputed({
       ...fixture('dispute'),
       id: options.id ?? stripeId('dp'),
       amount: options.amount ?? intent.amount,
@@ -338,7 +340,7 @@ export class StripeTestServer {
       reason: 'fraudulent',
       status: options.status ?? 'needs_response',
       created: nowSeconds(),
-    };
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -370,6 +372,8 @@ export class StripeTestServer {
     }
     const connect = this.connect.answer(method, path, body);
     if (connect) return connect;
+    const history = this.balance.answer(method, path, body);
+    if (history) return history;
     const ledger = this.ledger.answer(method, path, body);
     if (ledger) return ledger;
     const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
@@ -399,6 +403,7 @@ export class StripeTestServer {
     const refund = { ...fixture('refund'), id: stripeId('re'), amount: intent.amount, currency: intent.currency, payment_intent: intent.id, charge: intent.latest_charge, reason: body.reason ?? null, status: 'succeeded', created: nowSeconds() };
     this.refunds.push(refund);
     this.ledger.addRefund(refund);
+    this.balance.refunded(refund);
     this.refundedTotals.set(intent.id, (this.refundedTotals.get(intent.id) ?? 0) + refund.amount);
     return [200, clone(refund)];
   }
@@ -601,7 +606,8 @@ export class StripeTestServer {
     return subscription;
   }
 
-  private newPaymentIntent(session: StripeObject, metadata: StripeObject, feeCents: number | null = null): StripeObject {
+  /** A succeeded payment intent and (at `balance`) its charge; `destination`: a Connect destination charge. */
+  private newPaymentIntent(session: StripeObject, metadata: StripeObject, feeCents: number | null = null, destination?: string | null): StripeObject {
     const intent: StripeObject = {
       ...fixture('payment_intent'),
       application_fee_amount: feeCents,
@@ -619,9 +625,10 @@ export class StripeTestServer {
       latest_charge: stripeId('ch'),
       next_action: null,
       processing: null,
-      transfer_data: null,
+      transfer_data: destination ? { destination } : null,
     };
     this.paymentIntents.set(intent.id, intent);
+    this.balance.charged(intent, destination);
     return intent;
   }
 }

@@ -852,6 +852,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReconciliationController_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reconciliation/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ReconciliationController_repair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/media": {
         parameters: {
             query?: never;
@@ -1621,6 +1653,57 @@ export interface components {
             details_submitted: boolean;
             /** @description Stripe's `requirements.currently_due` */
             requirements_due: string[];
+        };
+        MissingInLedgerItem: {
+            /** @description The Stripe object: a charge `ch_…`, refund `re_…`, dispute `dp_…`, fee `fee_…`, `fr_…`, transfer `tr_…`, `trr_…` */
+            stripe_id: string;
+            /** @description The ledger kind it stands for (`payment`: a charge, whichever payment kind) */
+            kind: string;
+            /** @description Signed as the ledger signs it (the creator's money) */
+            amount_cents: number;
+            /** Format: date-time */
+            created_at: string;
+        };
+        MissingInStripeItem: {
+            /** Format: uuid */
+            entry_id: string;
+            kind: string;
+            amount_cents: number;
+            /** @description The Stripe id the entry names (its charge for payments) */
+            stripe_id: string;
+        };
+        MismatchedItem: {
+            stripe_id: string;
+            kind: string;
+            ledger_cents: number;
+            stripe_cents: number;
+        };
+        ReconciliationReportResponse: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description Stripe's balance transactions of the window that moved creator money */
+            stripe_objects: number;
+            /** @description The ledger's money entries of the window */
+            ledger_entries: number;
+            missing_in_ledger: components["schemas"]["MissingInLedgerItem"][];
+            missing_in_stripe: components["schemas"]["MissingInStripeItem"][];
+            mismatched: components["schemas"]["MismatchedItem"][];
+        };
+        ReconciliationRangeDto: {
+            /**
+             * Format: date-time
+             * @description Start (inclusive): an ISO date-time, or a date (`2026-11-01`: UTC midnight)
+             * @example 2026-11-01T00:00:00Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End (exclusive): an ISO date-time or date, after `from` and at most 92 days after it
+             * @example 2026-12-01T00:00:00Z
+             */
+            to: string;
         };
         UploadMediaDto: {
             /**
@@ -6336,6 +6419,181 @@ export interface operations {
             };
             /** @description Onboarding never started */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_report: {
+        parameters: {
+            query: {
+                /** @description Start (inclusive): an ISO date-time, or a date (`2026-11-01`: UTC midnight) */
+                from: string;
+                /** @description End (exclusive): an ISO date-time or date, after `from` and at most 92 days after it */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stripe's money movements of the window against the earnings ledger */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationReportResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `to` not after `from`, or more than 92 days after it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An upstream service (Stripe, Google) answered with an error (`bad_gateway`); retry later */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_repair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReconciliationRangeDto"];
+            };
+        };
+        responses: {
+            /** @description The window's Stripe events the ledger lacks recorded and applied (idempotent), then the report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationReportResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `to` not after `from`, or more than 92 days after it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An upstream service (Stripe, Google) answered with an error (`bad_gateway`); retry later */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,8 @@ export enum QueueName {
   Mail = 'mail',
   /** Account erasure and data exports (`account.deleted`, `export.requested`): long, batched, resumable. */
   Accounts = 'accounts',
+  /** The daily reconciliation of the earnings ledger against Stripe (`reconcile`). */
+  Reconciliation = 'reconciliation',
 }
 
 /** Every job. */
@@ -26,6 +28,8 @@ export enum JobName {
   CleanupMedia = 'cleanup-media',
   /** Every 30 s: rewrite `trending_tags` and touch `hashtag_stats`; hourly, rebuild `hashtag_stats` (search module). */
   RefreshDiscovery = 'refresh-discovery',
+  /** Daily: yesterday's ledger against Stripe's balance transactions; differences fail the job (reconciliation module). */
+  Reconcile = 'reconcile',
 }
 
 /**
@@ -50,12 +54,15 @@ export interface JobPayloads {
   [JobName.DomainEvent]: EventJob;
   [JobName.CleanupMedia]: Record<string, never>;
   [JobName.RefreshDiscovery]: { withStats: boolean };
+  /** The window, `[from, to)`, as ISO date-times. */
+  [JobName.Reconcile]: { from: string; to: string };
 }
 
 /** The queue of each direct job (events run on the queue their subscriber chose). */
 export const JOB_QUEUE: Record<DirectJob, QueueName> = {
   [JobName.CleanupMedia]: QueueName.Media,
   [JobName.RefreshDiscovery]: QueueName.Discovery,
+  [JobName.Reconcile]: QueueName.Reconciliation,
 };
 
 export interface QueueSettings {
@@ -89,4 +96,6 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
   [QueueName.Mail]: { concurrency: 4, attempts: 16, backoffMs: 1000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 30_000 },
   // Erasure and exports stream through large data sets one at a time; each step is resumable, so retries are cheap.
   [QueueName.Accounts]: { concurrency: 1, attempts: 10, backoffMs: 5000, keepCompleted: 1000, keepFailed: 10_000, lockMs: 120_000 },
+  // One run a day paging through Stripe: retried over ~15 min of a Stripe outage; a report with differences is not retried.
+  [QueueName.Reconciliation]: { concurrency: 1, attempts: 4, backoffMs: 60_000, keepCompleted: 60, keepFailed: 60, lockMs: 120_000 },
 };

@@ -24,6 +24,7 @@ import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { EarningsController } from './earnings/earnings.controller';
 import { EarningsService } from './earnings/earnings.service';
 import { PaymentOrigins } from './earnings/payment-origins';
+import { LedgerAuditService } from './ledger-audit.service';
 import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { BillingProfile } from './entities/billing-profile.entity';
 import { CheckoutSession } from './entities/checkout-session.entity';
@@ -44,7 +45,8 @@ import { UnlocksService } from './unlocks.service';
 /**
  * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
  * whose processor runs only where workers run). Exports users' `CREATOR_PRICING` port (the price PATCH /me sets).
- * Entitlements, which every visibility check reads, are EntitlementsModule.
+ * Entitlements, which every visibility check reads, are EntitlementsModule. Reconciliation (its own module) gets
+ * `LedgerAuditService` and the Stripe client.
  */
 @Module({})
 export class BillingModule {
@@ -88,9 +90,11 @@ export class BillingModule {
         PayoutAccountSyncService,
         SubscriptionRoutingService,
         PayoutsAccountDataService,
+        LedgerAuditService,
         ...(config.runsWorkers ? [outboxProcessor(QueueName.Billing)] : []),
       ],
-      exports: [CREATOR_PRICING],
+      // Reconciliation reads the ledger and replays lost events through LedgerAuditService, and lists Stripe's history.
+      exports: [CREATOR_PRICING, LedgerAuditService, StripeClient],
     };
   }
 }

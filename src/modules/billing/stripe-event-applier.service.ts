@@ -36,13 +36,25 @@ export class StripeEventApplier {
 
   @OnDomainEvent('stripe.event_received', { subscriber: 'billing.apply-stripe-event', queue: QueueName.Billing })
   async apply(event: DomainEvent<'stripe.event_received'>, context: EventContext): Promise<void> {
-    const { stripeEventId } = event.payload;
+    await this.applyIn(event.payload.stripeEventId, context.transaction);
+  }
+
+  /**
+   * The same, now, in a transaction of its own (reconciliation's repair applies what a dropped delivery lost): true
+   * when this call applied it. The queued job of its outbox event then finds it processed and changes nothing.
+   */
+  applyNow(em: EntityManager, stripeEventId: string): Promise<boolean> {
+    return this.applyIn(stripeEventId, (work) => em.fork().transactional(work));
+  }
+
+  private async applyIn(stripeEventId: string, transaction: <R>(work: (em: EntityManager) => Promise<R>) => Promise<R>): Promise<boolean> {
     try {
-      await context.transaction(async (em) => {
+      return await transaction(async (em) => {
         const stored = await this.events.lockUnprocessed(em, stripeEventId);
-        if (!stored) return;
+        if (!stored) return false;
         await this.dispatch(em, stored.payload as unknown as Stripe.Event);
         await this.events.markProcessed(em, stored.id);
+        return true;
       });
     } catch (error) {
       await this.events.recordFailure(stripeEventId, error instanceof Error ? `${error.name}: ${error.message}` : String(error));

@@ -43,9 +43,16 @@ export class StripeWebhookService {
       this.logger.warn(`Stripe event ${event.id} (${event.type}) of a connected account ignored: only account.* events are applied from there`);
       return { received: true };
     }
-    // One statement, committed on its own: the event and its outbox event, or (a redelivery, which finds the event
-    // stored with its outbox event) nothing. No transaction, no entity, one round trip.
-    await this.events.insertIfNewRecording(this.em, event, (source) => this.outbox.recordIfSql('stripe.event_received', { stripeEventId: event.id }, source));
+    await this.store(event);
     return { received: true };
+  }
+
+  /**
+   * One statement, committed on its own: the event and its outbox event, or (a redelivery, which finds the event
+   * stored with its outbox event) nothing. No transaction, no entity, one round trip. True when the event was new.
+   * Reconciliation's repair stores the events a dropped delivery lost through here too.
+   */
+  store(event: Stripe.Event, em: EntityManager = this.em): Promise<boolean> {
+    return this.events.insertIfNewRecording(em, event, (source) => this.outbox.recordIfSql('stripe.event_received', { stripeEventId: event.id }, source));
   }
 }

@@ -64,6 +64,17 @@ export interface RecordedPayment {
   stripeChargeId: string | null;
 }
 
+/** A money entry as reconciliation compares it with Stripe (subscriber rows move no money and are left out). */
+export interface MoneyEntry {
+  id: string;
+  kind: EarningsKind;
+  stripeObjectId: string;
+  stripeChargeId: string | null;
+  amountCents: number;
+  currency: string;
+  occurredAt: Date;
+}
+
 /** A creator's month in the summary: sums as numbers. */
 export interface MonthTotals {
   month: string;
@@ -198,6 +209,28 @@ export class EarningsLedger {
   async has(em: EntityManager, kind: EarningsKind, stripeObjectId: string): Promise<boolean> {
     const rows = await em.execute(`select 1 from earnings_entries where kind = ? and stripe_object_id = ?`, [kind, stripeObjectId]);
     return rows.length > 0;
+  }
+
+  /** The money entries that occurred in [from, to), oldest first (by `earnings_entries_occurred_idx`). */
+  async moneyEntriesBetween(em: EntityManager, from: Date, to: Date): Promise<MoneyEntry[]> {
+    const rows = await em.execute<
+      { id: string; kind: EarningsKind; stripe_object_id: string; stripe_charge_id: string | null; amount_cents: number; currency: string; occurred_at: Date }[]
+    >(
+      `select id, kind, stripe_object_id, stripe_charge_id, amount_cents, currency, occurred_at
+         from earnings_entries
+        where occurred_at >= ? and occurred_at < ? and kind not in ('subscriber_started', 'subscriber_ended')
+        order by occurred_at, id`,
+      [from, to],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      stripeObjectId: r.stripe_object_id,
+      stripeChargeId: r.stripe_charge_id,
+      amountCents: r.amount_cents,
+      currency: r.currency,
+      occurredAt: new Date(r.occurred_at),
+    }));
   }
 
   /** Every month of the creator's summary in `currency`, oldest first (one row per month with any entry). */
