@@ -11,6 +11,7 @@ import { ReconciliationService } from './reconciliation.service';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
+const FIRST_ASK_WITHIN_MS = 15 * 60 * 1000;
 
 /** The day before `now`'s UTC day: `[from, to)` as ISO dates. */
 export function previousDay(now: Date): JobPayloads[JobName.Reconcile] {
@@ -42,7 +43,9 @@ export class ReconciliationProcessor extends WorkerHost implements OnApplication
 
   /**
    * Every worker asks hourly for yesterday's run under the job id of the day: it runs once a day however many
-   * workers there are (the media clean-up's scheme: no delayed job waits in the queue).
+   * workers there are (the media clean-up's scheme: no delayed job waits in the queue). The first ask comes at a
+   * random point of the worker's first quarter hour, not at start-up: workers restarted together do not all ask at
+   * once, and a short-lived process (a CLI, a test's app) does not start a reconciliation it will not see finish.
    */
   onApplicationBootstrap(): void {
     if (!this.stripe.configured) return;
@@ -52,12 +55,17 @@ export class ReconciliationProcessor extends WorkerHost implements OnApplication
         .enqueue(JobName.Reconcile, day, { jobId: `reconcile-${day.from.slice(0, 10)}` })
         .catch((error: Error) => this.logger.warn(`daily reconciliation not queued: ${error.message}`));
     };
-    request();
-    this.timer = setInterval(request, HOUR_MS);
-    this.timer.unref();
+    this.timer = setTimeout(
+      () => {
+        request();
+        this.timer = setInterval(request, HOUR_MS).unref();
+      },
+      Math.floor(Math.random() * FIRST_ASK_WITHIN_MS),
+    ).unref();
   }
 
   onApplicationShutdown(): void {
+    clearTimeout(this.timer);
     clearInterval(this.timer);
   }
 
