@@ -33,6 +33,8 @@ export interface DomainEvents {
   'report.resolved': { reports: { reportId: string; reporterId: string }[]; postId: string | null };
   /** `blockerId` blocked `blockedId`: paid access between them ends at the period end (billing). */
   'user.blocked': { blockerId: string; blockedId: string };
+  /** A direct message was sent: its recipient's open streams get it live (as they may see it), no notification row. */
+  'message.sent': { messageId: string; senderId: string; recipientId: string };
 }
 
 export type DomainEventType = keyof DomainEvents;
@@ -59,4 +61,5 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'export.requested': true,
   'report.resolved': true,
   'user.blocked': true,
+  'message.sent': true,
 } satisfies Record<DomainEventType, true>) as DomainEventType[];
