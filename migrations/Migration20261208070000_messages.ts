@@ -51,7 +51,7 @@ export class Migration20261208070000_messages extends Migration {
       "created_at" timestamptz not null default now(),
       "deleted_at" timestamptz null,
       constraint "messages_pkey" primary key ("id"),
-      constraint "messages_price_check" check ("price_cents" is null or "price_cents" between 100 and 100000));`);
+      constraint "messages_price_check" check ("price_cents" >= 100 and "price_cents" <= 100000));`);
     this.addSql('create index "messages_conversation_idx" on "messages" ("conversation_id", "created_at" desc, "id" desc);');
     this.addSql('create index "messages_sender_idx" on "messages" ("sender_id");');
     this.addSql('create index "messages_recipient_idx" on "messages" ("recipient_id");');

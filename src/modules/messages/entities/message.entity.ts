@@ -16,7 +16,7 @@ import { Conversation } from './conversation.entity';
 })
 @Index({ name: 'messages_sender_idx', properties: ['sender'] })
 @Index({ name: 'messages_recipient_idx', properties: ['recipient'] })
-@Check({ name: 'messages_price_check', expression: 'price_cents is null or price_cents between 100 and 100000' })
+@Check({ name: 'messages_price_check', expression: 'price_cents >= 100 and price_cents <= 100000' })
 export class Message {
   [EntityRepositoryType]?: MessagesRepository;
   [OptionalProps]?: 'id' | 'createdAt' | 'currency';
