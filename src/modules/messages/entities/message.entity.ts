@@ -6,7 +6,7 @@ import { Conversation } from './conversation.entity';
 
 /**
  * One delivered message: one row per copy (a mass message writes one per recipient, `massMessageId` naming it), so a
- * copy's read state, unlock and unsend are its own (docs/inbox.md#storage). An unsent message keeps its row with
+ * copy's read state, unlock and unsend are its own (docs/inbox.md#storage-one-row-per-copy). An unsent message keeps its row with
  * `deletedAt`; its content stays stored for whoever bought it.
  */
 @Entity({ tableName: 'messages', repository: () => MessagesRepository })
