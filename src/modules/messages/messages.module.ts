@@ -14,6 +14,7 @@ import { Message } from './entities/message.entity';
 import { MessageViewsService } from './message-views.service';
 import { ConversationsController, MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
+import { MessagesAccountDataService } from './messages-account-data.service';
 
 /**
  * Direct messages (docs/inbox.md): one-to-one conversations, requests, read state, paid messages locked by the posts'
@@ -30,7 +31,7 @@ import { MessagesService } from './messages.service';
     PayoutAccountsModule,
   ],
   controllers: [ConversationsController, MessagesController],
-  providers: [ConversationsService, MessagesService, MessageViewsService, DmGateService],
+  providers: [ConversationsService, MessagesService, MessageViewsService, DmGateService, MessagesAccountDataService],
   exports: [MessageViewsService],
 })
 export class MessagesModule {}

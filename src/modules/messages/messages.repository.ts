@@ -217,6 +217,39 @@ export class MessagesRepository extends EntityRepository<Message> {
     return Promise.resolve(new Set());
   }
 
+  /** The user's messages, sent and received, in id order after `afterId` (the data export). */
+  async pageOfUser(userId: string, afterId: string | undefined, limit: number): Promise<MessageRow[]> {
+    const rows = await this.db.execute<MessageRow[]>(
+      `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where (m.sender_id = ? or m.recipient_id = ?) ${afterId ? 'and m.id > ?' : ''} order by m.id limit ?`,
+      [userId, userId, ...(afterId ? [afterId] : []), limit],
+    );
+    return rows.map((r) => dates(r, 'deleted_at'));
+  }
+
+  /**
+   * One batch of a deleted account's erasure: its own sides of conversations, then the messages it sent. The other
+   * side's unread count is set to 0 with the first batch: every message it counted came from this account (the only
+   * other participant), and those are going. Answers the rows removed (0: nothing is left). Idempotent.
+   */
+  async eraseBatchOf(userId: string, limit: number): Promise<number> {
+    return this.db.fork().transactional(async (em) => {
+      const sides = await em.execute<{ n: number }[]>(
+        `with gone as (delete from conversation_members where (conversation_id, user_id) in
+           (select conversation_id, user_id from conversation_members where user_id = ? limit ?) returning conversation_id),
+         others as (update conversation_members o set unread_count = 0 from gone g
+           where o.conversation_id = g.conversation_id and o.user_id <> ? returning 1)
+         select count(*)::int as n from gone`,
+        [userId, limit, userId],
+      );
+      if (sides[0].n) return sides[0].n;
+      const sent = await em.execute<{ n: number }[]>(
+        `with gone as (delete from messages where id in (select id from messages where sender_id = ? limit ?) returning 1) select count(*)::int as n from gone`,
+        [userId, limit],
+      );
+      return sent[0].n;
+    });
+  }
+
   /** What the send and the gate read of the two accounts: active or not, and the recipient's policy. */
   async accounts(ids: string[]): Promise<Map<string, { id: string; suspended_at: Date | null; dm_policy: string }>> {
     const rows = await this.db.execute<{ id: string; suspended_at: Date | null; dm_policy: string }[]>(
