@@ -237,6 +237,25 @@ describe('Direct messages: conversations, requests, read state, paid messages an
     });
   });
 
+  describe('reports', () => {
+    it('lets a participant report a message (once while open), never an outsider (404) or its own sender (422)', async () => {
+      const { a, b, id } = await pair();
+      const message = (await send(a, id, { content: 'abusive words' }).expect(201)).body as MessageBody;
+      const first = await as(t, b).post('/reports', { message_id: message.id, reason: 'abuse' }).expect(201);
+      expect(first.body).toEqual({ id: expect.any(String), status: 'open', reason: 'abuse', created_at: expect.stringMatching(ISO_UTC) });
+      const again = await as(t, b).post('/reports', { message_id: message.id, reason: 'spam' }).expect(200);
+      expect(again.body.id).toBe(first.body.id);
+      // A report on the account is another target.
+      const account = await as(t, b).post('/reports', { username: a.username, reason: 'abuse' }).expect(201);
+      expect(account.body.id).not.toBe(first.body.id);
+      expect(await t.sql('select target_user_id, target_message_id from reports where id = ?', [first.body.id])).toEqual([{ target_user_id: a.id, target_message_id: message.id }]);
+
+      expectProblem(await as(t, await createSignedInUser(t)).post('/reports', { message_id: message.id, reason: 'abuse' }), 404, 'not_found');
+      expectProblem(await as(t, a).post('/reports', { message_id: message.id, reason: 'abuse' }), 422, 'validation_failed');
+      expectProblem(await as(t, b).post('/reports', { message_id: message.id, username: a.username, reason: 'abuse' }), 422, 'validation_failed');
+    });
+  });
+
   describe('unread counts and read state', () => {
     it('counts 50 concurrent sends exactly, and reading sets the count to 0', async () => {
       const { a, b, id } = await pair();

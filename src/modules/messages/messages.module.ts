@@ -32,6 +32,6 @@ import { MessagesAccountDataService } from './messages-account-data.service';
   ],
   controllers: [ConversationsController, MessagesController],
   providers: [ConversationsService, MessagesService, MessageViewsService, DmGateService, MessagesAccountDataService],
-  exports: [MessageViewsService],
+  exports: [MessageViewsService, MessagesService],
 })
 export class MessagesModule {}

@@ -65,6 +65,13 @@ export class MessagesService {
     return answer;
   }
 
+  /** The sender of message `id`, for one of its two participants (a report); 404 for anyone else, as for a missing one. */
+  async senderFor(actor: AuthUser, id: string): Promise<string> {
+    const [row] = await this.messages.messagesByIds([id]);
+    if (!row || (row.sender_id !== actor.id && row.recipient_id !== actor.id)) throw MessagesErrors.messageNotFound();
+    return row.sender_id;
+  }
+
   /** The sender unsends their message: its content and media leave every path (a buyer keeps what they bought). */
   async unsend(actor: AuthUser, id: string): Promise<void> {
     if (!(await this.messages.unsend(id, actor.id))) throw MessagesErrors.messageNotFound();
