@@ -1525,6 +1525,11 @@ export interface components {
              * @description The reported post (or give `username`)
              */
             post_id?: string;
+            /**
+             * Format: uuid
+             * @description A reported direct message of a conversation you are in (or give `post_id` or `username`)
+             */
+            message_id?: string;
             /** @description The reported account (or give `post_id`) */
             username?: string;
             /** @enum {string} */
@@ -1567,6 +1572,11 @@ export interface components {
             reporter: components["schemas"]["UserSummaryResponse"];
             target_user: components["schemas"]["UserSummaryResponse"];
             target_post?: components["schemas"]["PostModerationSummary"] | null;
+            /**
+             * Format: uuid
+             * @description A reported direct message (its sender is `target_user`)
+             */
+            target_message_id?: string | null;
             /** @enum {string} */
             reason: "spam" | "abuse" | "illegal" | "sexual_content" | "impersonation" | "other";
             comment: string | null;
