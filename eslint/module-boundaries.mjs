@@ -29,7 +29,10 @@ const PUBLIC = {
   // The subscriber-access rule in both forms (billing keeps `subscription_revenue`'s triggers to its statuses).
   entitlements: ['subscriber-access', 'entitlement-queries'],
   payouts: ['payout-accounts.module', 'payout-accounts.service'],
-  posts: ['post-views.service', 'post-access.policy', 'post-row'],
+  // `post-content`: the one text renderer (escaped text, links, hashtags), which direct messages render with too.
+  posts: ['post-views.service', 'post-access.policy', 'post-row', 'post-content'],
+  // The message renderer, for the stream's `message` events (every path that shows a message renders through it).
+  messages: ['message-views.service'],
   social: ['social.predicates'],
   // UsersService (look-ups) and the users table's other services, split by concern.
   users: ['user-identity', 'user-accounts.service', 'user-lifecycle.service', 'user-moderation.service', 'user-counters.service'],

@@ -12,6 +12,8 @@ import { Migration20261207191000_premium_search } from './Migration2026120719100
 import { Migration20261207200000_billing_profiles } from './Migration20261207200000_billing_profiles';
 import { Migration20261208000000_ledger_movements } from './Migration20261208000000_ledger_movements';
 import { Migration20261208020000_subscription_payout_destination } from './Migration20261208020000_subscription_payout_destination';
+import { Migration20261208070000_messages } from './Migration20261208070000_messages';
+import { Migration20261208071000_report_messages } from './Migration20261208071000_report_messages';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -30,4 +32,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261207200000_billing_profiles', class: Migration20261207200000_billing_profiles },
   { name: 'Migration20261208000000_ledger_movements', class: Migration20261208000000_ledger_movements },
   { name: 'Migration20261208020000_subscription_payout_destination', class: Migration20261208020000_subscription_payout_destination },
+  { name: 'Migration20261208070000_messages', class: Migration20261208070000_messages },
+  { name: 'Migration20261208071000_report_messages', class: Migration20261208071000_report_messages },
 ];

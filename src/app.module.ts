@@ -17,6 +17,7 @@ import { BillingModule } from './modules/billing/billing.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MediaModule } from './modules/media/media.module';
+import { MessagesModule } from './modules/messages/messages.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { PostsModule } from './modules/posts/posts.module';
 import { ReconciliationModule } from './modules/reconciliation/reconciliation.module';
@@ -37,6 +38,7 @@ const FEATURES = [
   AdminModule,
   AuditModule,
   ReportsModule,
+  MessagesModule,
 ];
 
 @Module({})

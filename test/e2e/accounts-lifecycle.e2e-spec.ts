@@ -130,6 +130,9 @@ describe('Account deletion and data export', () => {
       expect((await userRow(followed.id)).followersCount).toBe(1);
       expect((await as(t, followed).get(`/posts/${othersPost.id}`)).body).toMatchObject({ likes_count: 1, replies_count: 1 });
       expect(await storage.stat(media.storageKey)).not.toBeNull();
+      const conversation = (await as(t, victim).post('/conversations', { username: followed.username }).expect(201)).body as { id: string };
+      await as(t, victim).post(`/conversations/${conversation.id}/messages`, { content: 'from the victim' }).expect(201);
+      const kept = (await as(t, followed).post(`/conversations/${conversation.id}/messages`, { content: 'from the other side' }).expect(201)).body as { id: string };
 
       await as(t, victim).delete('/me').send({ current_password: PASSWORD }).expect(202);
 
@@ -163,6 +166,14 @@ describe('Account deletion and data export', () => {
       expect((await userRow(followed.id)).followersCount).toBe(0);
       expect((await userRow(follower.id)).followingCount).toBe(0);
       expect((await as(t, followed).get(`/posts/${othersPost.id}`)).body).toMatchObject({ likes_count: 0, replies_count: 0 });
+      // Messages: the victim's go, and their side of each conversation; the other side keeps its own, with a deleted account.
+      expect(await count('messages where sender_id = ?', [victim.id])).toBe(0);
+      expect(await count('conversation_members where user_id = ?', [victim.id])).toBe(0);
+      const thread = await as(t, followed).get(`/conversations/${conversation.id}/messages`).expect(200);
+      expect(thread.body.data.map((m: { id: string }) => m.id)).toEqual([kept.id]);
+      const listed = await as(t, followed).get('/conversations').expect(200);
+      expect(listed.body.data.find((c: { id: string }) => c.id === conversation.id)).toMatchObject({ with: { id: victim.id, display_name: null }, unread_count: 0 });
+      expectProblem(await as(t, followed).post(`/conversations/${conversation.id}/messages`, { content: 'anyone there?' }), 403, 'forbidden');
 
       // Payment records stay, pointing at the emptied account.
       expect(await t.em().count(Subscription, { $or: [{ subscriber: victim.id }, { creator: victim.id }] })).toBe(2);
@@ -205,6 +216,9 @@ describe('Account deletion and data export', () => {
       const media = await mediaFile(user, post.id);
       const friendsPost = await createPost(t, friend, 'liked');
       await as(t, user).post(`/posts/${friendsPost.id}/like`).expect(200);
+      const conversation = (await as(t, friend).post('/conversations', { username: user.username }).expect(201)).body as { id: string };
+      const locked = (await as(t, friend).post(`/conversations/${conversation.id}/messages`, { content: 'SECRET-not-bought', price_cents: 500, preview: 'teaser' }).expect(201)).body as { id: string };
+      const sent = (await as(t, user).post(`/conversations/${conversation.id}/messages`, { content: 'my own words' }).expect(201)).body as { id: string };
 
       const started = await as(t, user).post('/me/exports', { current_password: PASSWORD }).expect(202);
       expect(started.body).toEqual({ id: expect.any(String), status: 'pending', created_at: expect.any(String) });
@@ -226,7 +240,7 @@ describe('Account deletion and data export', () => {
       expect(download.headers['content-type']).toBe('application/zip');
       const entries = await unzip(download.body as Buffer);
       expect([...entries.keys()].filter((name) => !name.startsWith('media/')).sort()).toEqual(
-        ['followers.json', 'following.json', 'likes.json', 'payouts.json', 'posts.json', 'profile.json', 'subscriptions.json'].sort(),
+        ['followers.json', 'following.json', 'likes.json', 'messages.json', 'payouts.json', 'posts.json', 'profile.json', 'subscriptions.json'].sort(),
       );
       const json = (name: string) => JSON.parse(entries.get(name)!.toString('utf8'));
       expect(json('profile.json')).toEqual([expect.objectContaining({ id: user.id, username: user.username, email: user.email, display_name: 'Exporter' })]);
@@ -236,6 +250,12 @@ describe('Account deletion and data export', () => {
       expect(json('likes.json')).toEqual([expect.objectContaining({ post_id: friendsPost.id })]);
       expect(json('subscriptions.json')).toEqual([]);
       expect(json('payouts.json')).toEqual([]);
+      // What the user sent and what they may read: a paid message they did not buy stays locked, in the file too.
+      expect(json('messages.json')).toEqual([
+        expect.objectContaining({ id: locked.id, locked: true, content: null, content_html: null, preview: 'teaser' }),
+        expect.objectContaining({ id: sent.id, locked: false, content: 'my own words' }),
+      ]);
+      expect(entries.get('messages.json')!.toString('utf8')).not.toContain('SECRET-not-bought');
       expect(entries.get(`media/${media.id}.jpg`)?.toString()).toBe(`jpeg bytes of ${media.id}`);
 
       // A tampered or foreign link finds nothing; another export today is 429.

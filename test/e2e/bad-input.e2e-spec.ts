@@ -65,6 +65,7 @@ const ENV = {
   RATE_LIMIT_EMAIL: '1000000/1h',
   RATE_LIMIT_PASSWORD_RESET: '1000000/1h',
   RATE_LIMIT_REPORT: '1000000/1h',
+  RATE_LIMIT_MESSAGE: '1000000/1h',
 };
 
 function deep(levels: number): unknown {

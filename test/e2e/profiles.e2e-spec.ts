@@ -152,7 +152,7 @@ describe('Profiles', () => {
       for (const name of [target.username, target.username.toLowerCase(), target.username.toUpperCase()]) {
         const res = await t.http.get(`/api/v1/users/${name}`).expect(200);
         expect(keysOf(res.body)).toEqual(PUBLIC_USER_KEYS);
-        const { role: _ownViewOnly, ...publicBody } = freshUserBody({ id: target.id, username: target.username, display_name: target.username, verified: true });
+        const { role: _ownViewOnly, dm_policy: _ownPolicy, ...publicBody } = freshUserBody({ id: target.id, username: target.username, display_name: target.username, verified: true });
         expect(res.body).toEqual(publicBody);
         expect(res.text).not.toContain(target.email);
       }

@@ -112,6 +112,7 @@ export const OWN_USER_KEYS = [
   'followers_count',
   'following_count',
   'posts_count',
+  'dm_policy',
 ].sort();
 
 /**
@@ -131,12 +132,13 @@ export function freshUserBody(fields: Record<string, unknown>): Record<string, u
     followers_count: 0,
     following_count: 0,
     posts_count: 0,
+    dm_policy: 'everyone',
     ...fields,
   };
 }
 
-/** A public profile as an anonymous viewer sees it: the own view without `email`, `email_verified` and `role`. */
-export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'email_verified' && k !== 'role');
+/** A public profile as an anonymous viewer sees it: the own view without `email`, `email_verified`, `role` and `dm_policy`. */
+export const PUBLIC_USER_KEYS = OWN_USER_KEYS.filter((k) => k !== 'email' && k !== 'email_verified' && k !== 'role' && k !== 'dm_policy');
 
 export const RELATIONSHIP_KEYS = ['following', 'followed_by', 'blocking', 'blocked_by', 'muting', 'subscribed'].sort();
 

@@ -102,6 +102,7 @@ export class AppConfig {
     passwordResetIp: RateLimitRule;
     /** `POST /reports`, per user. */
     report: RateLimitRule;
+    message: RateLimitRule;
   };
 
   get runsApi(): boolean {

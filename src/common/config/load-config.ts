@@ -192,6 +192,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       passwordReset: parseRateLimit(e.RATE_LIMIT_PASSWORD_RESET),
       passwordResetIp: parseRateLimit(e.RATE_LIMIT_LOGIN_IP),
       report: parseRateLimit(e.RATE_LIMIT_REPORT),
+      message: parseRateLimit(e.RATE_LIMIT_MESSAGE),
     },
   });
   return config;

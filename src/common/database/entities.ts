@@ -17,6 +17,9 @@ import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-rev
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
 import { Media } from '@/modules/media/entities/media.entity';
+import { ConversationMember } from '@/modules/messages/entities/conversation-member.entity';
+import { Conversation } from '@/modules/messages/entities/conversation.entity';
+import { Message } from '@/modules/messages/entities/message.entity';
 import { Notification } from '@/modules/notifications/entities/notification.entity';
 import { Hashtag } from '@/modules/posts/entities/hashtag.entity';
 import { Like } from '@/modules/posts/entities/like.entity';
@@ -44,6 +47,9 @@ export const ENTITIES = [
   Mute,
   Notification,
   Media,
+  Conversation,
+  ConversationMember,
+  Message,
   Subscription,
   PostUnlock,
   StripeEvent,

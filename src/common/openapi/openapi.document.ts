@@ -299,6 +299,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   billing: 'Stripe creator subscriptions, pay-per-view unlocks and the Stripe webhook',
   health: 'Liveness and readiness probes',
   media: 'Uploads, their processing status and the stored files',
+  messages: 'Direct messages: one-to-one conversations, requests, read state, paid messages, unsend',
   notifications: 'Notifications and their Server-Sent Events stream',
   payouts: "Stripe Connect onboarding and the state of a creator's payout account",
   posts: 'Posts, replies, threads, likes and reposts',

@@ -39,6 +39,8 @@ export interface DomainEvents {
    * subscription row id (null: from the first).
    */
   'payouts.routing_changed': { creatorId: string; afterSubscriptionId: string | null };
+  /** A direct message was sent: its recipient's open streams get it live (as they may see it), no notification row. */
+  'message.sent': { messageId: string; senderId: string; recipientId: string };
 }
 
 export type DomainEventType = keyof DomainEvents;
@@ -66,4 +68,5 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'report.resolved': true,
   'user.blocked': true,
   'payouts.routing_changed': true,
+  'message.sent': true,
 } satisfies Record<DomainEventType, true>) as DomainEventType[];

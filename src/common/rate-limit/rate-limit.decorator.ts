@@ -12,7 +12,8 @@ export type RateLimitName =
   | 'email'
   | 'passwordReset'
   | 'passwordResetIp'
-  | 'report';
+  | 'report'
+  | 'message';
 
 export const RATE_LIMITS_KEY = 'x18:rate-limits';
 

@@ -40,6 +40,7 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
     case 'postCreate':
     case 'email':
     case 'report':
+    case 'message':
       return req.user?.id ?? req.ip;
   }
 }

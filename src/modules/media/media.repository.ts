@@ -65,6 +65,20 @@ export class MediaRepository extends EntityRepository<Media> {
     return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
   }
 
+  /**
+   * Media of direct messages, in attachment order, shaped as `forPosts` answers (the message's id in `postId`, the
+   * key the presenter groups by).
+   */
+  async forMessages(messageIds: string[]): Promise<PostMediaRow[]> {
+    if (!messageIds.length) return [];
+    const q = MediaRepository.forPostsJsonSql(messageIds);
+    const [row] = await this.getEntityManager().execute<{ media: unknown }[]>(
+      `select (${q.sql.replace("'postId', m.post_id", "'postId', m.message_id").replace('where m.post_id in (?)', 'where m.message_id in (?)')}) as media`,
+      [...q.params],
+    );
+    return MediaRepository.postMediaRows(row?.media);
+  }
+
   async forPosts(postIds: string[]): Promise<PostMediaRow[]> {
     if (!postIds.length) return [];
     const q = MediaRepository.forPostsJsonSql(postIds);
@@ -110,7 +124,7 @@ export class MediaRepository extends EntityRepository<Media> {
     return this.getEntityManager().execute<DeletedMediaFiles[]>(
       `delete from media m where m.id in (
          select m.id from media m
-         where m.post_id is null and m.created_at < ? and not ${PROFILE_IMAGE}
+         where m.post_id is null and m.message_id is null and m.created_at < ? and not ${PROFILE_IMAGE}
          order by m.created_at limit ? for update skip locked)
        ${RETURNING}`,
       [cutoff, limit],

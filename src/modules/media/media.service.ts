@@ -34,14 +34,38 @@ export class MediaService {
   async attachToPost(em: EntityManager, userId: string, postId: string, mediaIds: string[]): Promise<void> {
     if (!mediaIds.length) return;
     const unique = [...new Set(mediaIds)];
-    const found = await em.find(Media, { id: { $in: unique }, user: userId, status: { $in: [...READY] }, post: null });
-    if (found.length !== unique.length || unique.length > MAX_MEDIA_PER_POST) {
-      throw AppException.unprocessable('media_ids must be up to 4 of your own ready, unattached uploads', 'media_ids');
-    }
-    for (const media of found) {
+    for (const media of await this.findAttachable(em, userId, unique)) {
       media.post = em.getReference('Post', postId) as Media['post'];
       media.position = unique.indexOf(media.id);
     }
+  }
+
+  /** Attaches the sender's ready, unattached media to a new direct message, in the message's transaction; 422 otherwise. */
+  async attachToMessage(em: EntityManager, userId: string, messageId: string, mediaIds: string[]): Promise<void> {
+    if (!mediaIds.length) return;
+    const unique = [...new Set(mediaIds)];
+    for (const media of await this.findAttachable(em, userId, unique)) {
+      media.messageId = messageId;
+      media.position = unique.indexOf(media.id);
+    }
+  }
+
+  /** The uploads `ids`, all the user's own, ready and attached to nothing yet; 422 otherwise. */
+  private async findAttachable(em: EntityManager, userId: string, ids: string[]): Promise<Media[]> {
+    const found = await em.find(Media, { id: { $in: ids }, user: userId, status: { $in: [...READY] }, post: null, messageId: null });
+    if (found.length !== ids.length || ids.length > MAX_MEDIA_PER_POST) {
+      throw AppException.unprocessable('media_ids must be up to 4 of your own ready, unattached uploads', 'media_ids');
+    }
+    return found;
+  }
+
+  /**
+   * Media of direct messages for a viewer the access policy has judged: `locked` messages show each item's id and type
+   * only, `removed` ones (unsent) nothing, the rest with signed URLs (a message's media is never public).
+   */
+  async forMessages(messageIds: string[], locked: Set<string>, removed: Set<string>): Promise<Map<string, PostMediaResponse[]>> {
+    const shown = messageIds.filter((id) => !removed.has(id));
+    return this.presentForPosts(await this.media.forMessages(shown), locked);
   }
 
   /**

@@ -2,7 +2,11 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { RedisClient } from '@/common/redis/redis.factory';
 import { RedisService } from '@/common/redis/redis.service';
 
-type Listener = (notificationId: string) => void;
+/** What a channel carries: a notification's id, or a direct message's id after `MESSAGE_PREFIX`. */
+type Listener = (item: string) => void;
+
+/** A direct message on the stream (`message` events): the channel carries `message:<id>`, never its content. */
+export const MESSAGE_PREFIX = 'message:';
 
 /**
  * Delivery of new notifications to SSE clients across API processes: workers publish the id on the recipient's
@@ -27,6 +31,12 @@ export class NotificationHubService implements OnApplicationShutdown {
     for (const r of recipients) pipeline.publish(this.channel(r.user_id), r.id);
     // A missed live push is not a lost notification: it is stored, and the list shows it.
     await pipeline.exec().catch((error: Error) => this.logger.warn(`live push skipped: ${error.message}`));
+  }
+
+  /** Called by workers after a direct message is committed: its recipient's open streams render it for them. */
+  async publishMessage(recipientId: string, messageId: string): Promise<void> {
+    // A missed live push is not a lost message: it is stored, and the conversation shows it.
+    await this.redis.client.publish(this.channel(recipientId), `${MESSAGE_PREFIX}${messageId}`).catch((error: Error) => this.logger.warn(`live push skipped: ${error.message}`));
   }
 
   private connection(): RedisClient {

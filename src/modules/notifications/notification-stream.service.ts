@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
 import { SessionsService } from '@/modules/auth/sessions.service';
-import { NotificationHubService } from './notification-hub.service';
+import { MessageViewsService } from '@/modules/messages/message-views.service';
+import { MESSAGE_PREFIX, NotificationHubService } from './notification-hub.service';
 import { NotificationsService } from './notifications.service';
 
 const HEARTBEAT_MS = 15_000;
@@ -24,6 +25,7 @@ export class NotificationStreamService {
     private readonly hub: NotificationHubService,
     private readonly notifications: NotificationsService,
     private readonly sessions: SessionsService,
+    private readonly messages: MessageViewsService,
   ) {}
 
   async open(actor: AuthUser, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -64,7 +66,17 @@ export class NotificationStreamService {
     };
     // Revocations are heard on the auth module's revocation feed (one channel, subscribed once per process).
     const stopRevocation = this.sessions.onRevoked(actor.sessionId, close);
-    const stop = await this.hub.listen(actor.id, (id) => void send(id));
+    // A direct message is rendered for this viewer here, by the messages module (locked stays locked), never carried.
+    const sendMessage = async (id: string) => {
+      if (!(await live())) return;
+      try {
+        const [message] = await this.messages.byIds(actor, [id]);
+        if (message && !raw.writableEnded) raw.write(`id: ${message.id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
+      } catch (error) {
+        failed('rendering a message', error);
+      }
+    };
+    const stop = await this.hub.listen(actor.id, (item) => void (item.startsWith(MESSAGE_PREFIX) ? sendMessage(item.slice(MESSAGE_PREFIX.length)) : send(item)));
     // Only once subscribed: a client may act on the first bytes, and what happens next must reach it.
     raw.write(': connected\n\n');
     const heartbeat = setInterval(() => {

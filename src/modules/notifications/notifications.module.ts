@@ -5,6 +5,7 @@ import { AuthModule } from '@/modules/auth/auth.module';
 import { outboxProcessor } from '@/common/outbox/outbox.processor';
 import { QueueName } from '@/common/queue/queue-names';
 import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
+import { MessagesModule } from '@/modules/messages/messages.module';
 import { PostsModule } from '@/modules/posts/posts.module';
 import { SocialModule } from '@/modules/social/social.module';
 import { UsersModule } from '@/modules/users/users.module';
@@ -14,6 +15,7 @@ import { NotificationStreamService } from './notification-stream.service';
 import { NotificationsAccountDataService } from './notifications-account-data.service';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
+import { MessageDeliverySubscriber } from './message-delivery.subscriber';
 import { NotificationsSubscriber } from './notifications.subscriber';
 
 @Module({})
@@ -22,14 +24,14 @@ export class NotificationsModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: NotificationsModule,
-      imports: [MikroOrmModule.forFeature([Notification]), AuthModule, PostsModule, SocialModule, UsersModule, EntitlementsModule],
+      imports: [MikroOrmModule.forFeature([Notification]), AuthModule, PostsModule, SocialModule, UsersModule, EntitlementsModule, MessagesModule],
       controllers: config.runsApi ? [NotificationsController] : [],
       providers: [
         NotificationsService,
         NotificationHubService,
         NotificationStreamService,
         NotificationsAccountDataService,
-        ...(config.runsWorkers ? [NotificationsSubscriber, outboxProcessor(QueueName.Notifications)] : []),
+        ...(config.runsWorkers ? [NotificationsSubscriber, MessageDeliverySubscriber, outboxProcessor(QueueName.Notifications)] : []),
       ],
       exports: [NotificationsService],
     };

@@ -2,7 +2,7 @@ import { AuthUser } from '@/common/auth/auth-user';
 import { Questions } from '@/common/database/together';
 import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { SocialService } from '@/modules/social/social.service';
-import { PostAccessPolicy } from './post-access.policy';
+import { isLocked, PostAccessPolicy } from './post-access.policy';
 import { PostRow } from './post-row';
 import { PostsRepository } from './repositories/posts.repository';
 
@@ -227,6 +227,46 @@ describe(PostAccessPolicy.name, () => {
       expect(judged.answers.sets.liked).toEqual(new Set());
       expect(calls).toEqual({ findRows: 0, together: 1 });
       expect(asked).toContain('liked');
+    });
+  });
+
+  describe('direct messages: the same lock (decideMessages, isLocked)', () => {
+    const message = (over: Partial<{ id: string; sender_id: string; recipient_id: string; price_cents: number | null; deleted_at: Date | null }> = {}) => ({
+      id: 'm1',
+      sender_id: 'author',
+      recipient_id: viewer.id,
+      price_cents: null,
+      deleted_at: null,
+      ...over,
+    });
+    const decide = (m: ReturnType<typeof message>, bought: string[] = [], who: AuthUser = viewer) => setUp().policy.decideMessages(who, [m], new Set(bought)).get(m.id);
+
+    it('opens a free message to both participants and hides every message from anyone else', () => {
+      expect(decide(message())).toEqual({ visible: true, locked: false, unsent: false });
+      expect(decide(message(), [], { id: 'author', role: 'user', sessionId: 's' })).toEqual({ visible: true, locked: false, unsent: false });
+      expect(decide(message(), [], { id: 'outsider', role: 'user', sessionId: 's' })).toMatchObject({ visible: false, locked: false });
+    });
+
+    it('locks a paid message for its recipient until bought, never for its sender', () => {
+      expect(decide(message({ price_cents: 500 }))).toEqual({ visible: true, locked: true, unsent: false });
+      expect(decide(message({ price_cents: 500 }), ['m1'])).toEqual({ visible: true, locked: false, unsent: false });
+      expect(decide(message({ price_cents: 500 }), [], { id: 'author', role: 'user', sessionId: 's' })).toMatchObject({ locked: false });
+    });
+
+    it('removes an unsent message for everyone but a buyer, who keeps what they bought', () => {
+      const unsent = message({ price_cents: 500, deleted_at: new Date() });
+      expect(decide(unsent)).toMatchObject({ unsent: true });
+      expect(decide(unsent, [], { id: 'author', role: 'user', sessionId: 's' })).toMatchObject({ unsent: true });
+      expect(decide(unsent, ['m1'])).toEqual({ visible: true, locked: false, unsent: false });
+    });
+
+    it('decides a post and a message with the same lock: a subscription opens a premium post without a price, never a priced item', () => {
+      const subscribed = new Set(['author']);
+      expect(isLocked(viewer.id, { id: 'p', owner_id: 'author', is_premium: true, price_cents: null }, subscribed, new Set())).toBe(false);
+      expect(isLocked(viewer.id, { id: 'p', owner_id: 'author', is_premium: true, price_cents: 500 }, subscribed, new Set())).toBe(true);
+      expect(isLocked(viewer.id, { id: 'p', owner_id: 'author', is_premium: true, price_cents: 500 }, new Set(), new Set(['p']))).toBe(false);
+      expect(isLocked('author', { id: 'p', owner_id: 'author', is_premium: true, price_cents: 500 }, new Set(), new Set())).toBe(false);
+      expect(isLocked(viewer.id, { id: 'p', owner_id: 'author', is_premium: false, price_cents: null }, new Set(), new Set())).toBe(false);
     });
   });
 });

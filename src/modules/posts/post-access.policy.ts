@@ -31,6 +31,47 @@ export interface VisiblePost {
   original: { row: PostRow; access: PostAccess } | null;
 }
 
+/**
+ * What the lock reads of anything that carries paid content: a post (its author) or a direct message (its sender).
+ */
+export interface LockInput {
+  id: string;
+  /** Whose content it is: the author of a post, the sender of a message. */
+  owner_id: string;
+  is_premium: boolean;
+  price_cents: number | null;
+}
+
+/**
+ * The lock, one rule for posts and messages: premium content is locked for everyone but its owner, unless it has no
+ * price and the viewer has subscriber access to the owner, or it has a price (pay-per-view) and the viewer bought it
+ * (a subscription does not buy it). `subscribedOwners`: owners the viewer has subscriber access to; `bought`: ids of
+ * the items the viewer paid for.
+ */
+export function isLocked(viewerId: string | undefined, item: LockInput, subscribedOwners: ReadonlySet<string>, bought: ReadonlySet<string>): boolean {
+  if (!item.is_premium || item.owner_id === viewerId) return false;
+  const paid = item.price_cents != null ? bought.has(item.id) : subscribedOwners.has(item.owner_id);
+  return !paid;
+}
+
+/** What the rule reads of a direct message. */
+export interface MessageAccessInput {
+  id: string;
+  sender_id: string;
+  recipient_id: string;
+  price_cents: number | null;
+  deleted_at: Date | string | null;
+}
+
+export interface MessageAccess {
+  /** The viewer is one of its two participants (anyone else: 404, absent from lists). */
+  visible: boolean;
+  /** A paid message the viewer has not bought: no content, media without URLs, the teaser instead. */
+  locked: boolean;
+  /** Unsent by its sender: no content and no media, except for a buyer, who keeps what they bought. */
+  unsent: boolean;
+}
+
 type Relation = 'following' | 'blocked' | 'subscribed' | 'unlocked';
 
 type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at' | 'removed_at'> &
@@ -227,6 +268,27 @@ export class PostAccessPolicy {
     return access.visible && !access.locked;
   }
 
+  /**
+   * The rule for direct messages, with the same lock as posts (`isLocked`): a message with a price is pay-per-view for
+   * its recipient, open to its sender; only the two participants see it at all. `bought`: the messages `viewer` paid
+   * for (empty until message unlocks exist, docs/inbox.md#paid-messages). A message is never premium without a price:
+   * subscriber access opens nothing in an inbox.
+   */
+  decideMessages(viewer: AuthUser, messages: MessageAccessInput[], bought: ReadonlySet<string>): Map<string, MessageAccess> {
+    const none = new Set<string>();
+    const result = new Map<string, MessageAccess>();
+    for (const m of messages) {
+      const visible = m.sender_id === viewer.id || m.recipient_id === viewer.id;
+      const lock: LockInput = { id: m.id, owner_id: m.sender_id, is_premium: m.price_cents != null, price_cents: m.price_cents };
+      result.set(m.id, {
+        visible,
+        locked: visible && isLocked(viewer.id, lock, none, bought),
+        unsent: !!m.deleted_at && !bought.has(m.id),
+      });
+    }
+    return result;
+  }
+
   /** The rule itself, given the viewer's relations to the posts' authors (`relationsSql`, answered). */
   private decide(viewer: AuthUser | undefined, posts: AccessInput[], relations: Record<string, Set<string>>): Map<string, PostAccess> {
     const result = new Map<string, PostAccess>();
@@ -250,8 +312,7 @@ export class PostAccessPolicy {
         (post.visibility === 'public' ||
           (post.visibility === 'followers' && !!graph?.following.has(post.user_id)) ||
           (post.visibility === 'subscribers' && subscribed.has(post.user_id)));
-      const paid = post.price_cents != null ? unlocked.has(post.id) : subscribed.has(post.user_id);
-      result.set(post.id, { visible, locked: visible && post.is_premium && !paid });
+      result.set(post.id, { visible, locked: visible && isLocked(viewer?.id, { ...post, owner_id: post.user_id }, subscribed, unlocked) });
     }
     return result;
   }

@@ -86,6 +86,7 @@ export class ReportModerationService {
       reporter: toUserSummary(report.reporter.getEntity()),
       target_user: toUserSummary(report.targetUser.getEntity()),
       target_post: report.targetPost ? (posts.get(report.targetPost.id) ?? null) : null,
+      ...(report.targetMessage ? { target_message_id: report.targetMessage.id } : {}),
       reason: report.reason,
       comment: report.comment ?? null,
       reports_count: count,

@@ -9,11 +9,12 @@ export interface QueueRow {
 }
 
 /** Open reports on the same target as `r` (same user, same post or both without one). */
-const SAME_OPEN_TARGET = `o.status = 'open' and o.target_user_id = r.target_user_id and o.target_post_id is not distinct from r.target_post_id`;
+const SAME_OPEN_TARGET = `o.status = 'open' and o.target_user_id = r.target_user_id and o.target_post_id is not distinct from r.target_post_id
+  and o.target_message_id is not distinct from r.target_message_id`;
 
 export class ReportsRepository extends EntityRepository<Report> {
-  findOpen(reporterId: string, targetUserId: string, targetPostId: string | null): Promise<Report | null> {
-    return this.findOne({ reporter: reporterId, targetUser: targetUserId, targetPost: targetPostId, status: 'open' });
+  findOpen(reporterId: string, targetUserId: string, targetPostId: string | null, targetMessageId: string | null = null): Promise<Report | null> {
+    return this.findOne({ reporter: reporterId, targetUser: targetUserId, targetPost: targetPostId, targetMessage: targetMessageId, status: 'open' });
   }
 
   /**
@@ -46,7 +47,7 @@ export class ReportsRepository extends EntityRepository<Report> {
     if (!report || report.status !== 'open') return { report, group: [] };
     const group = await em.find(
       Report,
-      { status: 'open', targetUser: report.targetUser.id, targetPost: report.targetPost?.id ?? null },
+      { status: 'open', targetUser: report.targetUser.id, targetPost: report.targetPost?.id ?? null, targetMessage: report.targetMessage?.id ?? null },
       { lockMode: 4, orderBy: { createdAt: 'asc', id: 'asc' } },
     );
     return { report, group };

@@ -30,6 +30,7 @@ export class ProfileService {
     const user = await this.users.getActive(actor.id);
     if (dto.display_name !== undefined) user.displayName = dto.display_name;
     if (dto.bio !== undefined) user.bio = dto.bio;
+    if (dto.dm_policy !== undefined) user.dmPolicy = dto.dm_policy;
     await this.applyProfileImages(user, dto);
     // Last: nothing is created at Stripe for a request that fails validation.
     if (dto.subscription_price_cents !== undefined) await this.applyPrice(user, dto.subscription_price_cents);

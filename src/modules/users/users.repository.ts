@@ -7,7 +7,7 @@ import { User } from './entities/user.entity';
 /** The own profile's columns, named as the entity's properties. */
 const OWN_PROFILE_COLUMNS = `id, username, display_name as "displayName", bio, avatar_url as "avatarUrl", cover_url as "coverUrl", verified,
   subscription_price_cents as "subscriptionPriceCents", currency, created_at as "createdAt", followers_count as "followersCount",
-  following_count as "followingCount", posts_count as "postsCount", email, email_verified as "emailVerified", role`;
+  following_count as "followingCount", posts_count as "postsCount", email, email_verified as "emailVerified", role, dm_policy as "dmPolicy"`;
 
 export class UsersRepository extends EntityRepository<User> {
   /** An active account's following count, read without an entity (the home timeline picks its plan by it); null if none. */

@@ -17,6 +17,10 @@ export type MediaStatus = (typeof MEDIA_STATUSES)[number];
   expression: 'create index "media_user_created_idx" on "media" ("user_id", "created_at" desc)',
 })
 @Index({
+  name: 'media_message_idx',
+  expression: 'create index "media_message_idx" on "media" ("message_id") where "message_id" is not null',
+})
+@Index({
   name: 'media_unattached_idx',
   expression: 'create index "media_unattached_idx" on "media" ("created_at") where "post_id" is null',
 })
@@ -34,6 +38,10 @@ export class Media {
   /** Set when the media is attached to a post; a hard-deleted post leaves it unattached. */
   @ManyToOne(() => Post, { ref: true, nullable: true, deleteRule: 'set null', index: 'media_post_idx' })
   post?: Ref<Post> | null;
+
+  /** Set when the media is attached to a direct message (the messages module's; no foreign key: media sits below it). */
+  @Property({ type: 'uuid', nullable: true })
+  messageId?: string | null;
 
   @Enum({ items: [...MEDIA_TYPES], columnType: 'varchar(20)' })
   type: MediaType;

@@ -11,6 +11,11 @@ export class CreateReportDto {
   @IsUUID()
   post_id?: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: 'A reported direct message of a conversation you are in (or give `post_id` or `username`)' })
+  @IsOptional()
+  @IsUUID()
+  message_id?: string;
+
   @ApiPropertyOptional({ description: 'The reported account (or give `post_id`)' })
   @IsOptional()
   @IsString()
@@ -59,6 +64,8 @@ export class AdminReportResponse {
   @ApiProperty({ type: UserSummaryResponse }) reporter: UserSummaryResponse;
   @ApiProperty({ type: UserSummaryResponse }) target_user: UserSummaryResponse;
   @ApiPropertyOptional({ type: PostModerationSummary, nullable: true }) target_post: PostModerationSummary | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'A reported direct message (its sender is `target_user`)' })
+  target_message_id?: string | null;
   @ApiProperty({ enum: REPORT_REASONS }) reason: string;
   @ApiProperty({ type: String, nullable: true }) comment: string | null;
   @ApiProperty({ description: 'Open: reports on this target still open (grouped). Resolved: reports closed by this resolution' })

@@ -1,5 +1,6 @@
 import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
 import { v7 } from 'uuid';
+import { Message } from '@/modules/messages/entities/message.entity';
 import { Post } from '@/modules/posts/entities/post.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { ReportsRepository } from '../reports.repository';
@@ -19,7 +20,7 @@ export type ReportAction = (typeof REPORT_ACTIONS)[number];
 @Unique({
   name: 'reports_open_unique',
   expression:
-    'create unique index "reports_open_unique" on "reports" ("reporter_id", "target_user_id", "target_post_id") nulls not distinct ' +
+    'create unique index "reports_open_unique" on "reports" ("reporter_id", "target_user_id", "target_post_id", "target_message_id") nulls not distinct ' +
     `where "status" = 'open'`,
 })
 @Index({
@@ -29,7 +30,7 @@ export type ReportAction = (typeof REPORT_ACTIONS)[number];
 @Index({
   name: 'reports_open_target_idx',
   expression:
-    'create index "reports_open_target_idx" on "reports" ("target_user_id", "target_post_id", "created_at", "id") ' +
+    'create index "reports_open_target_idx" on "reports" ("target_user_id", "target_post_id", "target_message_id", "created_at", "id") ' +
     `where "status" = 'open'`,
 })
 @Index({ name: 'reports_resolved_with_idx', properties: ['resolvedWithId'] })
@@ -48,6 +49,10 @@ export class Report {
 
   @ManyToOne(() => Post, { ref: true, nullable: true, deleteRule: 'cascade' })
   targetPost?: Ref<Post> | null;
+
+  /** A reported direct message (its sender is `targetUser`). */
+  @ManyToOne(() => Message, { ref: true, nullable: true, deleteRule: 'cascade' })
+  targetMessage?: Ref<Message> | null;
 
   @Enum({ items: [...REPORT_REASONS], columnType: 'varchar(30)' })
   reason: ReportReason;

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { DM_POLICIES, DmPolicy } from '../entities/user.entity';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ type: String, maxLength: 100, nullable: true })
@@ -33,4 +34,9 @@ export class UpdateMeDto {
   @Min(100)
   @Max(100000)
   subscription_price_cents?: number | null;
+
+  @ApiPropertyOptional({ enum: DM_POLICIES, description: 'Who may start a conversation with you: `following` is accounts you follow and your subscribers' })
+  @IsOptional()
+  @IsIn(DM_POLICIES)
+  dm_policy?: DmPolicy;
 }

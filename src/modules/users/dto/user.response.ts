@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { User } from '../entities/user.entity';
+import { DM_POLICIES, DmPolicy, User } from '../entities/user.entity';
 
 export class RelationshipResponse {
   @ApiProperty() following: boolean;
@@ -36,6 +36,7 @@ export class OwnUserResponse extends PublicUserResponse {
   @ApiProperty({ description: 'Whether the owner confirmed `email` (a verification link, or Google said so)' }) email_verified: boolean;
   /** Not on public profiles: who the admins are is nobody else's business (and a target list for guessing). */
   @ApiProperty({ enum: ['user', 'admin'] }) role: string;
+  @ApiProperty({ enum: DM_POLICIES, description: 'Who may start a conversation with you (`PATCH /me`)' }) dm_policy: DmPolicy;
 }
 
 /** The compact author shown on posts and lists. */
@@ -52,7 +53,7 @@ export type ProfileFields = Pick<
   User,
   'id' | 'username' | 'displayName' | 'bio' | 'avatarUrl' | 'coverUrl' | 'verified' | 'subscriptionPriceCents' | 'currency' | 'createdAt' | 'followersCount' | 'followingCount' | 'postsCount'
 >;
-export type OwnProfileFields = ProfileFields & Pick<User, 'email' | 'emailVerified' | 'role'>;
+export type OwnProfileFields = ProfileFields & Pick<User, 'email' | 'emailVerified' | 'role' | 'dmPolicy'>;
 
 export function toPublicUserResponse(user: ProfileFields, relationship?: RelationshipResponse): PublicUserResponse {
   return {
@@ -74,7 +75,7 @@ export function toPublicUserResponse(user: ProfileFields, relationship?: Relatio
 }
 
 export function toOwnUserResponse(user: OwnProfileFields): OwnUserResponse {
-  return { ...toPublicUserResponse(user), email: user.email, email_verified: user.emailVerified, role: user.role };
+  return { ...toPublicUserResponse(user), email: user.email, email_verified: user.emailVerified, role: user.role, dm_policy: user.dmPolicy };
 }
 
 export function toUserSummary(user: Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'verified'>): UserSummaryResponse {

@@ -7,6 +7,9 @@ import { UsersRepository } from '../users.repository';
 export const USER_ROLES = ['user', 'admin'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
+export const DM_POLICIES = ['everyone', 'following', 'subscribers', 'nobody'] as const;
+export type DmPolicy = (typeof DM_POLICIES)[number];
+
 @Entity({ tableName: 'users', repository: () => UsersRepository })
 @Unique({
   name: 'users_username_lower_unique',
@@ -37,6 +40,7 @@ export class User {
     | 'emailVerified'
     | 'role'
     | 'currency'
+    | 'dmPolicy'
     | 'followersCount'
     | 'followingCount'
     | 'postsCount'
@@ -88,6 +92,10 @@ export class User {
 
   @Property({ type: 'string', length: 3, default: 'usd' })
   currency: string = 'usd';
+
+  /** Who may start a conversation with this account (docs/inbox.md#who-may-write). */
+  @Enum({ items: [...DM_POLICIES], columnType: 'varchar(20)', default: 'everyone' })
+  dmPolicy: DmPolicy = 'everyone';
 
   /** The owner proved they read mail at `email` (a verification link, or Google said so). */
   @Property({ type: 'boolean', default: false })

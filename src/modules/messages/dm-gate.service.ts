@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
+import { SocialService } from '@/modules/social/social.service';
+import { ConversationStatus } from './entities/conversation-member.entity';
+import { MessagesErrors } from './messages.errors';
+import { MessagesRepository } from './messages.repository';
+
+/**
+ * Who may write to whom (docs/inbox.md#who-may-write): never to or from a suspended or deleted account, never across a
+ * block either way, and, while the recipient has not taken the conversation up (their side is a `request`, or there is
+ * none yet), only as the recipient's `dm_policy` allows. Also: whether a new conversation is a request for the recipient.
+ */
+@Injectable()
+export class DmGateService {
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly social: SocialService,
+    private readonly entitlements: EntitlementsService,
+  ) {}
+
+  /**
+   * 403 unless `senderId` may write to `recipientId` now. `engaged`: the recipient's side is active (they replied,
+   * accepted, or started it), so their policy no longer applies. Answers the status a new conversation gets on the
+   * recipient's side: `active` when they follow the sender or the sender subscribes to them, else `request`.
+   */
+  async check(senderId: string, recipientId: string, engaged: boolean): Promise<ConversationStatus> {
+    const accounts = await this.messages.accounts([senderId, recipientId]);
+    const recipient = accounts.get(recipientId);
+    if (!recipient || recipient.suspended_at || accounts.get(senderId)?.suspended_at) throw MessagesErrors.mayNotWrite();
+    if (await this.social.isBlockedEitherWay(senderId, recipientId)) throw MessagesErrors.mayNotWrite();
+    const [graph, subscribed] = await Promise.all([this.social.graphView(recipientId, [senderId]), this.entitlements.isSubscribed(senderId, recipientId)]);
+    const followed = graph.following.has(senderId);
+    if (!engaged) {
+      const allowed =
+        recipient.dm_policy === 'everyone' ||
+        (recipient.dm_policy === 'following' && (followed || subscribed)) ||
+        (recipient.dm_policy === 'subscribers' && subscribed);
+      if (!allowed) throw MessagesErrors.mayNotWrite();
+    }
+    return followed || subscribed ? 'active' : 'request';
+  }
+}

@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
+import { MediaModule } from '@/modules/media/media.module';
+import { PayoutAccountsModule } from '@/modules/payouts/payout-accounts.module';
+import { PostsModule } from '@/modules/posts/posts.module';
+import { SocialModule } from '@/modules/social/social.module';
+import { UsersModule } from '@/modules/users/users.module';
+import { ConversationsService } from './conversations.service';
+import { DmGateService } from './dm-gate.service';
+import { ConversationMember } from './entities/conversation-member.entity';
+import { Conversation } from './entities/conversation.entity';
+import { Message } from './entities/message.entity';
+import { MessageViewsService } from './message-views.service';
+import { ConversationsController, MessagesController } from './messages.controller';
+import { MessagesService } from './messages.service';
+import { MessagesAccountDataService } from './messages-account-data.service';
+
+/**
+ * Direct messages (docs/inbox.md): one-to-one conversations, requests, read state, paid messages locked by the posts'
+ * access policy, unsend. Exports the renderer, for the live stream (notifications) that delivers `message` events.
+ */
+@Module({
+  imports: [
+    MikroOrmModule.forFeature([Message, Conversation, ConversationMember]),
+    PostsModule,
+    MediaModule,
+    SocialModule,
+    EntitlementsModule,
+    UsersModule,
+    PayoutAccountsModule,
+  ],
+  controllers: [ConversationsController, MessagesController],
+  providers: [ConversationsService, MessagesService, MessageViewsService, DmGateService, MessagesAccountDataService],
+  exports: [MessageViewsService, MessagesService],
+})
+export class MessagesModule {}

@@ -1,0 +1,261 @@
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { Keyset } from '@/common/http/pagination';
+import { ConversationStatus } from './entities/conversation-member.entity';
+import { Message } from './entities/message.entity';
+
+/** A message as the read paths fetch it: its row and its sender's summary. */
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  sender_id: string;
+  recipient_id: string;
+  content: string | null;
+  content_html: string | null;
+  price_cents: number | null;
+  preview: string | null;
+  tip_cents: number | null;
+  created_at: Date;
+  deleted_at: Date | null;
+  sender_username: string;
+  sender_display_name: string | null;
+  sender_avatar_url: string | null;
+  sender_verified: boolean;
+}
+
+/** One side of a conversation, with the other participant's summary, for the list. */
+export interface MemberRow {
+  conversation_id: string;
+  user_id: string;
+  other_user_id: string;
+  status: ConversationStatus;
+  unread_count: number;
+  last_message_id: string | null;
+  last_activity_at: Date | null;
+  hidden_at: Date | null;
+  created_at: Date;
+  other_username: string;
+  other_display_name: string | null;
+  other_avatar_url: string | null;
+  other_verified: boolean;
+}
+
+const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.content_html, m.price_cents, m.preview,
+  m.tip_cents, m.created_at, m.deleted_at, s.username as sender_username, s.display_name as sender_display_name,
+  s.avatar_url as sender_avatar_url, s.verified as sender_verified`;
+const MESSAGE_FROM = 'messages m join users s on s.id = m.sender_id';
+
+const MEMBER_COLUMNS = `cm.conversation_id, cm.user_id, cm.other_user_id, cm.status, cm.unread_count, cm.last_message_id,
+  cm.last_activity_at, cm.hidden_at, c.created_at, o.username as other_username, o.display_name as other_display_name,
+  o.avatar_url as other_avatar_url, o.verified as other_verified`;
+const MEMBER_FROM = 'conversation_members cm join conversations c on c.id = cm.conversation_id join users o on o.id = cm.other_user_id';
+
+const dates = <T extends { created_at: Date }>(row: T, ...more: (keyof T)[]): T => {
+  const out = { ...row, created_at: new Date(row.created_at) };
+  for (const key of more) if (row[key]) (out[key] as unknown) = new Date(row[key] as unknown as string);
+  return out;
+};
+
+/**
+ * Conversations, their members' state and their messages: the messages module's tables, read and written only here.
+ * Each counter moves by a single-row `update … set n = n + 1` under that row's lock, so concurrent sends never lose one.
+ */
+export class MessagesRepository extends EntityRepository<Message> {
+  private get db(): EntityManager {
+    return this.getEntityManager();
+  }
+
+  /** The pair's conversation id, creating it and both sides if needed; `created` says which. Safe under concurrency. */
+  async openConversation(
+    em: EntityManager,
+    starterId: string,
+    otherId: string,
+    otherStatus: ConversationStatus,
+    id: string,
+  ): Promise<{ id: string; created: boolean }> {
+    const [low, high] = starterId < otherId ? [starterId, otherId] : [otherId, starterId];
+    const inserted = await em.execute<{ id: string }[]>(
+      `insert into conversations (id, user_low_id, user_high_id, created_at) values (?, ?, ?, now())
+       on conflict (user_low_id, user_high_id) do nothing returning id`,
+      [id, low, high],
+    );
+    if (inserted.length) {
+      // The starter sees it at once; the other side only once there is a message (`last_activity_at` set by it).
+      await em.execute(
+        `insert into conversation_members (conversation_id, user_id, other_user_id, status, last_activity_at, created_at)
+         values (?, ?, ?, 'active', now(), now()), (?, ?, ?, ?, null, now())`,
+        [id, starterId, otherId, id, otherId, starterId, otherStatus],
+      );
+      return { id, created: true };
+    }
+    const [existing] = await em.execute<{ id: string }[]>('select id from conversations where user_low_id = ? and user_high_id = ?', [low, high]);
+    // Opening it again shows it again on the starter's side (hidden, or never shown there yet).
+    await em.execute(
+      `update conversation_members set hidden_at = null, last_activity_at = coalesce(last_activity_at, now())
+       where conversation_id = ? and user_id = ?`,
+      [existing.id, starterId],
+    );
+    return { id: existing.id, created: false };
+  }
+
+  /** The caller's side of a conversation, or null when it is not theirs (or does not exist). */
+  async member(conversationId: string, userId: string, em: EntityManager = this.db): Promise<MemberRow | null> {
+    const [row] = await em.execute<MemberRow[]>(`select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where cm.conversation_id = ? and cm.user_id = ?`, [
+      conversationId,
+      userId,
+    ]);
+    return row ? dates(row, 'last_activity_at', 'hidden_at') : null;
+  }
+
+  /** A page of the caller's listed conversations with `status`, newest activity first (`conversation_members_list_idx`). */
+  async memberPage(userId: string, status: ConversationStatus, cursor: Keyset | undefined, limit: number): Promise<MemberRow[]> {
+    const after = cursor ? 'and (cm.last_activity_at, cm.conversation_id) < (?, ?)' : '';
+    const rows = await this.db.execute<MemberRow[]>(
+      `select ${MEMBER_COLUMNS} from ${MEMBER_FROM}
+       where cm.user_id = ? and cm.status = ? and cm.hidden_at is null and cm.last_activity_at is not null ${after}
+       order by cm.last_activity_at desc, cm.conversation_id desc limit ?`,
+      [userId, status, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
+    );
+    return rows.map((r) => dates(r, 'last_activity_at', 'hidden_at'));
+  }
+
+  /** Unread messages in the caller's listed, active conversations (requests count nothing). */
+  async unreadTotal(userId: string): Promise<number> {
+    const [row] = await this.db.execute<{ n: string }[]>(
+      `select coalesce(sum(unread_count), 0) as n from conversation_members where user_id = ? and status = 'active' and hidden_at is null`,
+      [userId],
+    );
+    return Number(row.n);
+  }
+
+  async messagesByIds(ids: string[]): Promise<MessageRow[]> {
+    if (!ids.length) return [];
+    const rows = await this.db.execute<MessageRow[]>(`select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id in (?)`, [ids]);
+    return rows.map((r) => dates(r, 'deleted_at'));
+  }
+
+  /** A page of a conversation's messages, newest first (`messages_conversation_idx`). */
+  async messagePage(conversationId: string, cursor: Keyset | undefined, limit: number): Promise<MessageRow[]> {
+    const after = cursor ? 'and (m.created_at, m.id) < (?, ?)' : '';
+    const rows = await this.db.execute<MessageRow[]>(
+      `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.conversation_id = ? ${after} order by m.created_at desc, m.id desc limit ?`,
+      [conversationId, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
+    );
+    return rows.map((r) => dates(r, 'deleted_at'));
+  }
+
+  /**
+   * In the send's transaction, after the message row is written: the sender's side shows it (a reply accepts a
+   * request), the recipient's side counts it unread and shows it again. The recipient's row is updated last, so a
+   * concurrent `read` (which locks that row first, then counts) either waits for this commit and counts the message,
+   * or runs before and this increment lands after it: the count stays exact.
+   */
+  async delivered(em: EntityManager, message: { id: string; conversationId: string; senderId: string; recipientId: string; createdAt: Date }): Promise<void> {
+    const latest = `last_message_id = case when last_activity_at is null or last_activity_at <= ? then ? else last_message_id end,
+      last_activity_at = greatest(coalesce(last_activity_at, ?), ?), hidden_at = null`;
+    const at = message.createdAt;
+    await em.execute(`update conversation_members set ${latest}, status = 'active' where conversation_id = ? and user_id = ?`, [
+      at,
+      message.id,
+      at,
+      at,
+      message.conversationId,
+      message.senderId,
+    ]);
+    await em.execute(`update conversation_members set ${latest}, unread_count = unread_count + 1 where conversation_id = ? and user_id = ?`, [
+      at,
+      message.id,
+      at,
+      at,
+      message.conversationId,
+      message.recipientId,
+    ]);
+  }
+
+  /**
+   * Marks the caller's side read, up to `upTo` (a message of this conversation) or everything. The row is locked first,
+   * then the unread messages counted in a statement of their own, which sees every send committed before the lock.
+   */
+  async read(em: EntityManager, conversationId: string, userId: string, upTo: { createdAt: Date; id: string } | null): Promise<void> {
+    await em.execute('select 1 from conversation_members where conversation_id = ? and user_id = ? for update', [conversationId, userId]);
+    let unread = 0;
+    if (upTo) {
+      const [row] = await em.execute<{ n: string }[]>(
+        'select count(*) as n from messages where conversation_id = ? and recipient_id = ? and (created_at, id) > (?, ?)',
+        [conversationId, userId, upTo.createdAt, upTo.id],
+      );
+      unread = Number(row.n);
+    }
+    await em.execute('update conversation_members set unread_count = ?, last_read_at = now() where conversation_id = ? and user_id = ?', [
+      unread,
+      conversationId,
+      userId,
+    ]);
+  }
+
+  async setStatus(conversationId: string, userId: string, status: ConversationStatus): Promise<void> {
+    await this.db.execute('update conversation_members set status = ? where conversation_id = ? and user_id = ?', [status, conversationId, userId]);
+  }
+
+  async hide(conversationId: string, userId: string): Promise<void> {
+    await this.db.execute('update conversation_members set hidden_at = now() where conversation_id = ? and user_id = ?', [conversationId, userId]);
+  }
+
+  /** Unsends the sender's own message: true if it was theirs and not unsent yet. */
+  async unsend(messageId: string, senderId: string): Promise<boolean> {
+    const rows = await this.db.execute<{ id: string }[]>(
+      'update messages set deleted_at = now() where id = ? and sender_id = ? and deleted_at is null returning id',
+      [messageId, senderId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * The messages among `ids` that `userId` bought. None yet: buying a message (`POST /messages/:id/unlock`, its
+   * `message_unlocks` rows) is the next part of the inbox (docs/inbox.md#paid-messages); this is where its look-up goes.
+   */
+  boughtBy(_userId: string, _ids: string[]): Promise<Set<string>> {
+    return Promise.resolve(new Set());
+  }
+
+  /** The user's messages, sent and received, in id order after `afterId` (the data export). */
+  async pageOfUser(userId: string, afterId: string | undefined, limit: number): Promise<MessageRow[]> {
+    const rows = await this.db.execute<MessageRow[]>(
+      `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where (m.sender_id = ? or m.recipient_id = ?) ${afterId ? 'and m.id > ?' : ''} order by m.id limit ?`,
+      [userId, userId, ...(afterId ? [afterId] : []), limit],
+    );
+    return rows.map((r) => dates(r, 'deleted_at'));
+  }
+
+  /**
+   * One batch of a deleted account's erasure: its own sides of conversations, then the messages it sent. The other
+   * side's unread count is set to 0 with the first batch: every message it counted came from this account (the only
+   * other participant), and those are going. Answers the rows removed (0: nothing is left). Idempotent.
+   */
+  async eraseBatchOf(userId: string, limit: number): Promise<number> {
+    return this.db.fork().transactional(async (em) => {
+      const sides = await em.execute<{ n: number }[]>(
+        `with gone as (delete from conversation_members where (conversation_id, user_id) in
+           (select conversation_id, user_id from conversation_members where user_id = ? limit ?) returning conversation_id),
+         others as (update conversation_members o set unread_count = 0 from gone g
+           where o.conversation_id = g.conversation_id and o.user_id <> ? returning 1)
+         select count(*)::int as n from gone`,
+        [userId, limit, userId],
+      );
+      if (sides[0].n) return sides[0].n;
+      const sent = await em.execute<{ n: number }[]>(
+        `with gone as (delete from messages where id in (select id from messages where sender_id = ? limit ?) returning 1) select count(*)::int as n from gone`,
+        [userId, limit],
+      );
+      return sent[0].n;
+    });
+  }
+
+  /** What the send and the gate read of the two accounts: active or not, and the recipient's policy. */
+  async accounts(ids: string[]): Promise<Map<string, { id: string; suspended_at: Date | null; dm_policy: string }>> {
+    const rows = await this.db.execute<{ id: string; suspended_at: Date | null; dm_policy: string }[]>(
+      'select id, suspended_at, dm_policy from users where id in (?)',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+}
