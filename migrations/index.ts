@@ -11,6 +11,7 @@ import { Migration20261207190000_checkout_sessions } from './Migration2026120719
 import { Migration20261207191000_premium_search } from './Migration20261207191000_premium_search';
 import { Migration20261207200000_billing_profiles } from './Migration20261207200000_billing_profiles';
 import { Migration20261208000000_ledger_movements } from './Migration20261208000000_ledger_movements';
+import { Migration20261208080000_lists } from './Migration20261208080000_lists';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261207191000_premium_search', class: Migration20261207191000_premium_search },
   { name: 'Migration20261207200000_billing_profiles', class: Migration20261207200000_billing_profiles },
   { name: 'Migration20261208000000_ledger_movements', class: Migration20261208000000_ledger_movements },
+  { name: 'Migration20261208080000_lists', class: Migration20261208080000_lists },
 ];

@@ -1,0 +1,49 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches } from 'class-validator';
+import { MAX_MEMBERS } from '../entities/list.entity';
+import type { ListRow } from '../lists.repository';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class ListNameDto {
+  @ApiProperty({ minLength: 1, maxLength: 50, description: 'Trimmed; 1-50 characters, no control characters' })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 50)
+  @Matches(/^[^\p{Cc}]*$/u, { message: 'name must not contain control characters' })
+  name: string;
+}
+
+export class ListUsernamesDto {
+  @ApiProperty({ type: [String], minItems: 1, maxItems: MAX_MEMBERS, description: 'Usernames, any case' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_MEMBERS)
+  @IsString({ each: true })
+  @Matches(/^[A-Za-z0-9_]{1,50}$/, { each: true, message: 'each username must be 1-50 of [A-Za-z0-9_]' })
+  usernames: string[];
+}
+
+export class ListResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'Members on the list (suspended and blocked ones included: they stay until removed)' }) members_count: number;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class ListPageResponse {
+  @ApiProperty({ type: [ListResponse] }) data: ListResponse[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}
+
+export function toListResponse(row: ListRow): ListResponse {
+  return {
+    id: row.id,
+    name: row.name,
+    members_count: row.members_count,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
