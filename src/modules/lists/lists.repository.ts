@@ -46,9 +46,11 @@ export class ListsRepository extends EntityRepository<List> {
   }
 
   async insertList(em: EntityManager, id: string, ownerId: string, name: string): Promise<ListRow> {
+    // Cursors carry milliseconds (`encodeCursor`): a keyset column must not hold finer times than its cursor.
+    const now = new Date();
     const [row] = await em.execute<ListRow[]>(
-      `insert into lists (id, owner_id, name, members_count, created_at, updated_at) values (?, ?, ?, 0, now(), now()) returning ${LIST_COLUMNS}`,
-      [id, ownerId, name],
+      `insert into lists (id, owner_id, name, members_count, created_at, updated_at) values (?, ?, ?, 0, ?, ?) returning ${LIST_COLUMNS}`,
+      [id, ownerId, name, now, now],
     );
     return row;
   }
@@ -93,9 +95,9 @@ export class ListsRepository extends EntityRepository<List> {
   async addMembers(em: EntityManager, listId: string, memberIds: string[]): Promise<number> {
     const rows = await em.execute<{ member_id: string }[]>(
       `insert into list_members (list_id, member_id, created_at)
-       select ?, id, now() from unnest(?::uuid[]) as m(id)
+       select ?, id, ? from unnest(?::uuid[]) as m(id)
        on conflict (list_id, member_id) do nothing returning member_id`,
-      [listId, `{${memberIds.join(',')}}`],
+      [listId, new Date(), `{${memberIds.join(',')}}`],
     );
     return rows.length;
   }

@@ -1,17 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches } from 'class-validator';
 import { MAX_MEMBERS } from '../entities/list.entity';
 import type { ListRow } from '../lists.repository';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** Printable, no control characters, and no white space at either end (so a name cannot look empty). */
+const NAME = /^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$/;
 
 export class ListNameDto {
-  @ApiProperty({ minLength: 1, maxLength: 50, description: 'Trimmed; 1-50 characters, no control characters' })
-  @Transform(trim)
+  @ApiProperty({ minLength: 1, maxLength: 50, description: '1-50 characters, no control characters, no white space at either end' })
   @IsString()
   @Length(1, 50)
-  @Matches(/^[^\p{Cc}]*$/u, { message: 'name must not contain control characters' })
+  @Matches(NAME, { message: 'name must be printable, without white space at either end' })
   name: string;
 }
 
