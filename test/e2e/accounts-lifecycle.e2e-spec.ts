@@ -203,6 +203,8 @@ describe('Account deletion and data export', () => {
       const media = await mediaFile(user, post.id);
       const friendsPost = await createPost(t, friend, 'liked');
       await as(t, user).post(`/posts/${friendsPost.id}/like`).expect(200);
+      const list = await as(t, user).post('/lists', { name: 'Exported' }).expect(201);
+      await as(t, user).post(`/lists/${list.body.id}/members`, { usernames: [friend.username] }).expect(200);
 
       const started = await as(t, user).post('/me/exports', { current_password: PASSWORD }).expect(202);
       expect(started.body).toEqual({ id: expect.any(String), status: 'pending', created_at: expect.any(String) });
@@ -224,7 +226,7 @@ describe('Account deletion and data export', () => {
       expect(download.headers['content-type']).toBe('application/zip');
       const entries = await unzip(download.body as Buffer);
       expect([...entries.keys()].filter((name) => !name.startsWith('media/')).sort()).toEqual(
-        ['followers.json', 'following.json', 'likes.json', 'payouts.json', 'posts.json', 'profile.json', 'subscriptions.json'].sort(),
+        ['followers.json', 'following.json', 'likes.json', 'lists.json', 'payouts.json', 'posts.json', 'profile.json', 'subscriptions.json'].sort(),
       );
       const json = (name: string) => JSON.parse(entries.get(name)!.toString('utf8'));
       expect(json('profile.json')).toEqual([expect.objectContaining({ id: user.id, username: user.username, email: user.email, display_name: 'Exporter' })]);
@@ -234,6 +236,7 @@ describe('Account deletion and data export', () => {
       expect(json('likes.json')).toEqual([expect.objectContaining({ post_id: friendsPost.id })]);
       expect(json('subscriptions.json')).toEqual([]);
       expect(json('payouts.json')).toEqual([]);
+      expect(json('lists.json')).toEqual([{ name: 'Exported', created_at: list.body.created_at, members: [friend.username] }]);
       expect(entries.get(`media/${media.id}.jpg`)?.toString()).toBe(`jpeg bytes of ${media.id}`);
 
       // A tampered or foreign link finds nothing; another export today is 429.

@@ -49,7 +49,7 @@ export class ListTimelineService {
    * - few members: one `posts_user_created_idx` probe per member, merged; the members' `suspended_at` comes with them;
    * - more: a backward walk of `idx_posts_created_at` keeping the members' posts (a semi-join on `list_members`' key).
    */
-  private rows(viewer: AuthUser, listId: string, membersCount: number, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
+  rows(viewer: AuthUser, listId: string, membersCount: number, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = before(cursor);
     const mutedRepost = notMutedRepost(viewer.id);
     if (membersCount <= LIST_PROBE_LIMIT) {

@@ -4,6 +4,7 @@ import { MAX_MEMBERS } from '../entities/list.entity';
 import type { ListRow } from '../lists.repository';
 
 /** Printable, no control characters, and no white space at either end (so a name cannot look empty). */
+// eslint-disable-next-line no-control-regex -- refusing control characters is what it is for
 const NAME = /^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$/;
 
 export class ListNameDto {
