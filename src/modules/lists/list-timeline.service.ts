@@ -8,16 +8,11 @@ import { PostResponse } from '@/modules/posts/dto/post.dto';
 import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { POST_COLUMNS, POST_FROM, PostRow } from '@/modules/posts/post-row';
 import { PostViewsService } from '@/modules/posts/post-views.service';
-import { muted, notBlockedEitherWay, notMuted } from '@/modules/social/social.predicates';
+import { notBlockedEitherWay, notMuted, notMutedRepost } from '@/modules/social/social.predicates';
 import { ListsService } from './lists.service';
 
 /** Up to this many members, the list timeline probes each member's index (as the home timeline does up to 20 follows). */
 export const LIST_PROBE_LIMIT = 20;
-
-/** A repost of a muted author's post is muted too (the home timeline's rule, written as its one anti-join). */
-function notMutedRepost(viewerId: string): SqlFragment {
-  return sql`not exists (select 1 from posts o where o.id = p.repost_of_id and ${muted(value(viewerId), column('o.user_id'))})`;
-}
 
 function before(cursor: Keyset | undefined): SqlFragment {
   return cursor ? { sql: 'and (p.created_at, p.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
@@ -51,7 +46,7 @@ export class ListTimelineService {
    */
   rows(viewer: AuthUser, listId: string, membersCount: number, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = before(cursor);
-    const mutedRepost = notMutedRepost(viewer.id);
+    const mutedRepost = notMutedRepost(value(viewer.id), column('p.repost_of_id'));
     if (membersCount <= LIST_PROBE_LIMIT) {
       const visible = this.policy.visibleSql(viewer, { post: 'p', author: 'a' });
       const reachable = sql`${notMuted(value(viewer.id), column('lm.member_id'))} and ${notBlockedEitherWay(value(viewer.id), column('lm.member_id'))}`;
