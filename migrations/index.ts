@@ -14,6 +14,7 @@ import { Migration20261208000000_ledger_movements } from './Migration20261208000
 import { Migration20261208020000_subscription_payout_destination } from './Migration20261208020000_subscription_payout_destination';
 import { Migration20261208070000_messages } from './Migration20261208070000_messages';
 import { Migration20261208071000_report_messages } from './Migration20261208071000_report_messages';
+import { Migration20261208080000_lists } from './Migration20261208080000_lists';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208020000_subscription_payout_destination', class: Migration20261208020000_subscription_payout_destination },
   { name: 'Migration20261208070000_messages', class: Migration20261208070000_messages },
   { name: 'Migration20261208071000_report_messages', class: Migration20261208071000_report_messages },
+  { name: 'Migration20261208080000_lists', class: Migration20261208080000_lists },
 ];

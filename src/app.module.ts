@@ -15,6 +15,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { HealthModule } from './modules/health/health.module';
+import { ListsModule } from './modules/lists/lists.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MediaModule } from './modules/media/media.module';
 import { MessagesModule } from './modules/messages/messages.module';
@@ -33,6 +34,7 @@ const FEATURES = [
   UsersModule,
   PostsModule,
   TimelinesModule,
+  ListsModule,
   SocialModule,
   ReferralsModule,
   AdminModule,

@@ -219,6 +219,8 @@ describe('Account deletion and data export', () => {
       const conversation = (await as(t, friend).post('/conversations', { username: user.username }).expect(201)).body as { id: string };
       const locked = (await as(t, friend).post(`/conversations/${conversation.id}/messages`, { content: 'SECRET-not-bought', price_cents: 500, preview: 'teaser' }).expect(201)).body as { id: string };
       const sent = (await as(t, user).post(`/conversations/${conversation.id}/messages`, { content: 'my own words' }).expect(201)).body as { id: string };
+      const list = await as(t, user).post('/lists', { name: 'Exported' }).expect(201);
+      await as(t, user).post(`/lists/${list.body.id}/members`, { usernames: [friend.username] }).expect(200);
 
       const started = await as(t, user).post('/me/exports', { current_password: PASSWORD }).expect(202);
       expect(started.body).toEqual({ id: expect.any(String), status: 'pending', created_at: expect.any(String) });
@@ -240,7 +242,7 @@ describe('Account deletion and data export', () => {
       expect(download.headers['content-type']).toBe('application/zip');
       const entries = await unzip(download.body as Buffer);
       expect([...entries.keys()].filter((name) => !name.startsWith('media/')).sort()).toEqual(
-        ['followers.json', 'following.json', 'likes.json', 'messages.json', 'payouts.json', 'posts.json', 'profile.json', 'subscriptions.json'].sort(),
+        ['followers.json', 'following.json', 'likes.json', 'lists.json', 'messages.json', 'payouts.json', 'posts.json', 'profile.json', 'subscriptions.json'].sort(),
       );
       const json = (name: string) => JSON.parse(entries.get(name)!.toString('utf8'));
       expect(json('profile.json')).toEqual([expect.objectContaining({ id: user.id, username: user.username, email: user.email, display_name: 'Exporter' })]);
@@ -256,6 +258,7 @@ describe('Account deletion and data export', () => {
         expect.objectContaining({ id: sent.id, locked: false, content: 'my own words' }),
       ]);
       expect(entries.get('messages.json')!.toString('utf8')).not.toContain('SECRET-not-bought');
+      expect(json('lists.json')).toEqual([{ name: 'Exported', created_at: list.body.created_at, members: [friend.username] }]);
       expect(entries.get(`media/${media.id}.jpg`)?.toString()).toBe(`jpeg bytes of ${media.id}`);
 
       // A tampered or foreign link finds nothing; another export today is 429.

@@ -31,6 +31,8 @@ import { ReferralCode } from '@/modules/referrals/entities/referral-code.entity'
 import { Block } from '@/modules/social/entities/block.entity';
 import { Follow } from '@/modules/social/entities/follow.entity';
 import { Mute } from '@/modules/social/entities/mute.entity';
+import { ListMember } from '@/modules/lists/entities/list-member.entity';
+import { List } from '@/modules/lists/entities/list.entity';
 import { User } from '@/modules/users/entities/user.entity';
 import { HashtagStat } from '@/modules/search/entities/hashtag-stat.entity';
 import { TrendingTag } from '@/modules/search/entities/trending-tag.entity';
@@ -73,4 +75,6 @@ export const ENTITIES = [
   AccountToken,
   AccountDeletion,
   AccountExport,
+  List,
+  ListMember,
 ];

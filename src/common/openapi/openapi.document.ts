@@ -298,6 +298,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   auth: 'Registration, sign-in (password or Google), sessions and refresh tokens',
   billing: 'Stripe creator subscriptions, pay-per-view unlocks and the Stripe webhook',
   health: 'Liveness and readiness probes',
+  lists: 'Private lists of accounts, their members and the list timeline',
   media: 'Uploads, their processing status and the stored files',
   messages: 'Direct messages: one-to-one conversations, requests, read state, paid messages, unsend',
   notifications: 'Notifications and their Server-Sent Events stream',

@@ -6,18 +6,7 @@ import { column, SqlFragment, sql, text, value } from '@/common/database/sql-fra
 import { Keyset } from '@/common/http/pagination';
 import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { POST_COLUMNS, POST_FROM, PostRow } from '@/modules/posts/post-row';
-import { muted, notMuted } from '@/modules/social/social.predicates';
-
-/**
- * A repost of a muted author's post is muted too (Mastodon's rule). Written as one `not exists` (an anti-join the
- * planner can probe per row), not as `repost_of_id is null or exists (… not muted)`: under that `or`, on a small
- * posts table (100k rows), PostgreSQL hashed the whole table once per page (a sequential scan, 0.4 s a page; the
- * scale curve in docs/benchmarks.md found it). `repost_of_id` always names an existing row (a foreign key), so the
- * two say the same.
- */
-function notMutedRepost(viewerId: string): SqlFragment {
-  return sql`not exists (select 1 from posts o where o.id = p.repost_of_id and ${muted(value(viewerId), column('o.user_id'))})`;
-}
+import { notMuted, notMutedRepost } from '@/modules/social/social.predicates';
 
 /** Up to this many followed accounts, the home timeline probes each author's index (see homePage). */
 export const HOME_PROBE_LIMIT = 20;
@@ -59,7 +48,7 @@ export class TimelinePages {
    */
   homePage(viewer: AuthUser, followingCount: number, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
     const c = before(cursor);
-    const mutedRepost = notMutedRepost(viewer.id);
+    const mutedRepost = notMutedRepost(value(viewer.id), column('p.repost_of_id'));
     if (followingCount <= HOME_PROBE_LIMIT) {
       // The authors' rows come with the authors (`a.suspended_at`), so the rule's author part holds once per author,
       // not once per post; the posts' own join to `users` stays outside the probes, as narrow as they are.
