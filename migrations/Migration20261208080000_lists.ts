@@ -18,7 +18,7 @@ export class Migration20261208080000_lists extends Migration {
       "created_at" timestamptz not null default now(),
       "updated_at" timestamptz not null default now(),
       constraint "lists_pkey" primary key ("id"),
-      constraint "lists_members_count_check" check ("members_count" between 0 and 5000)
+      constraint "lists_members_count_check" check ("members_count" >= 0 and "members_count" <= 5000)
     );`);
     this.addSql('create index "lists_owner_created_idx" on "lists" ("owner_id", "created_at" desc, "id" desc);');
     this.addSql(

@@ -10,7 +10,7 @@ export const MAX_MEMBERS = 5000;
 /** An owner's private list of accounts. `membersCount` moves only under the list's row lock (ListsRepository). */
 @Entity({ tableName: 'lists', repository: () => ListsRepository })
 @Index({ name: 'lists_owner_created_idx', expression: 'create index "lists_owner_created_idx" on "lists" ("owner_id", "created_at" desc, "id" desc)' })
-@Check({ name: 'lists_members_count_check', expression: 'members_count between 0 and 5000' })
+@Check({ name: 'lists_members_count_check', expression: 'members_count >= 0 and members_count <= 5000' })
 export class List {
   [EntityRepositoryType]?: ListsRepository;
   [OptionalProps]?: 'id' | 'membersCount' | 'createdAt' | 'updatedAt';
