@@ -2,21 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 import { executeOnReplica } from '@/common/database/read-replica';
-import { column, SqlFragment, sql, value } from '@/common/database/sql-fragment';
+import { column, sql, value } from '@/common/database/sql-fragment';
 import { decodeCursor, Keyset, Page, PageQuery } from '@/common/http/pagination';
 import { PostResponse } from '@/modules/posts/dto/post.dto';
 import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
-import { POST_COLUMNS, POST_FROM, PostRow } from '@/modules/posts/post-row';
+import { newestOfAuthorsSql, POST_COLUMNS, POST_FROM, postsBefore, PostRow } from '@/modules/posts/post-row';
 import { PostViewsService } from '@/modules/posts/post-views.service';
 import { notBlockedEitherWay, notMuted, notMutedRepost } from '@/modules/social/social.predicates';
 import { ListsService } from './lists.service';
 
 /** Up to this many members, the list timeline probes each member's index (as the home timeline does up to 20 follows). */
 export const LIST_PROBE_LIMIT = 20;
-
-function before(cursor: Keyset | undefined): SqlFragment {
-  return cursor ? { sql: 'and (p.created_at, p.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
-}
 
 /**
  * `GET /timelines/list/:id`: posts and reposts by the list's members that the owner may see, newest first, as the home
@@ -45,25 +41,15 @@ export class ListTimelineService {
    * - more: a backward walk of `idx_posts_created_at` keeping the members' posts (a semi-join on `list_members`' key).
    */
   rows(viewer: AuthUser, listId: string, membersCount: number, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
-    const c = before(cursor);
+    const c = postsBefore(cursor);
     const mutedRepost = notMutedRepost(value(viewer.id), column('p.repost_of_id'));
     if (membersCount <= LIST_PROBE_LIMIT) {
       const visible = this.policy.visibleSql(viewer, { post: 'p', author: 'a' });
       const reachable = sql`${notMuted(value(viewer.id), column('lm.member_id'))} and ${notBlockedEitherWay(value(viewer.id), column('lm.member_id'))}`;
-      return executeOnReplica<PostRow[]>(
-        this.em,
-        `with authors as (
-           select u.id, u.suspended_at from list_members lm join users u on u.id = lm.member_id
-            where lm.list_id = ? and u.suspended_at is null and ${reachable.sql})
-         select ${POST_COLUMNS} from authors a
-          cross join lateral (
-            select p.* from posts p
-             where p.user_id = a.id and ${visible.sql} and ${mutedRepost.sql} ${c.sql}
-             order by p.created_at desc, p.id desc limit ?) p
-          join users u on u.id = p.user_id
-         order by p.created_at desc, p.id desc limit ?`,
-        [listId, ...reachable.params, ...visible.params, ...mutedRepost.params, ...c.params, limit, limit],
-      );
+      const authors = sql`select u.id, u.suspended_at from list_members lm join users u on u.id = lm.member_id
+            where lm.list_id = ${value(listId)} and u.suspended_at is null and ${reachable}`;
+      const rows = newestOfAuthorsSql(authors, sql`${visible} and ${mutedRepost} ${c}`, limit);
+      return executeOnReplica<PostRow[]>(this.em, rows.sql, [...rows.params]);
     }
     const visible = this.policy.visibleSql(viewer);
     const unmuted = notMuted(value(viewer.id), column('p.user_id'));

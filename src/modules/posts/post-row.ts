@@ -1,3 +1,5 @@
+import { SqlFragment } from '@/common/database/sql-fragment';
+import { Keyset } from '@/common/http/pagination';
 import { extractEntities } from './post-content';
 import { Visibility } from './entities/post.entity';
 
@@ -43,6 +45,31 @@ export const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply
 export const POST_FROM = 'from posts p join users u on u.id = p.user_id';
 /** A post anyone may still be shown: not deleted, its author not suspended. */
 export const POST_LIVE = 'p.deleted_at is null and u.suspended_at is null';
+
+/** The keyset condition of a newest-first page of posts `p`: after the cursor's row, or nothing on the first page. */
+export function postsBefore(cursor: Keyset | undefined): SqlFragment {
+  return cursor ? { sql: 'and (p.created_at, p.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
+}
+
+/**
+ * The newest posts of a few authors, newest first: one `posts_user_created_idx` probe per author, merged (the plan of
+ * the home and list timelines up to 20 authors, docs/timelines.md). `authors` selects `(id, suspended_at)` rows, seen
+ * as `a`, so a rule's author part holds once per author rather than once per post; `filter` applies to each author's
+ * posts `p` (the cursor's condition included). The posts' own join to `users` stays outside the probes.
+ */
+export function newestOfAuthorsSql(authors: SqlFragment, filter: SqlFragment, limit: number): SqlFragment {
+  return {
+    sql: `with authors as (${authors.sql})
+         select ${POST_COLUMNS} from authors a
+          cross join lateral (
+            select p.* from posts p
+             where p.user_id = a.id and ${filter.sql}
+             order by p.created_at desc, p.id desc limit ?) p
+          join users u on u.id = p.user_id
+         order by p.created_at desc, p.id desc limit ?`,
+    params: [...authors.params, ...filter.params, limit, limit],
+  };
+}
 
 /** Whether `tag` (lower-case, no `#`) is one of the hashtags of the post's teaser: what places a locked post under a tag. */
 export function previewHasTag(row: Pick<PostRow, 'preview'>, tag: string): boolean {

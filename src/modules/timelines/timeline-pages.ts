@@ -5,7 +5,7 @@ import { executeOnReplica } from '@/common/database/read-replica';
 import { column, SqlFragment, sql, text, value } from '@/common/database/sql-fragment';
 import { Keyset } from '@/common/http/pagination';
 import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
-import { POST_COLUMNS, POST_FROM, PostRow } from '@/modules/posts/post-row';
+import { newestOfAuthorsSql, POST_COLUMNS, POST_FROM, postsBefore, PostRow } from '@/modules/posts/post-row';
 import { notMuted, notMutedRepost } from '@/modules/social/social.predicates';
 
 /** Up to this many followed accounts, the home timeline probes each author's index (see homePage). */
@@ -14,10 +14,6 @@ export const HOME_PROBE_LIMIT = 20;
 /** For a signed-in viewer: no author they mute (social's predicate; mutes filter feeds, they are no part of visibility). */
 function unmutedFor(viewer: AuthUser | undefined): SqlFragment {
   return viewer ? sql`and ${notMuted(value(viewer.id), column('p.user_id'))}` : text('');
-}
-
-function before(cursor: Keyset | undefined): { sql: string; params: unknown[] } {
-  return cursor ? { sql: 'and (p.created_at, p.id) < (?, ?)', params: [cursor.at, cursor.id] } : { sql: '', params: [] };
 }
 
 /**
@@ -47,27 +43,18 @@ export class TimelinePages {
    *   followed share of all posts grows).
    */
   homePage(viewer: AuthUser, followingCount: number, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
-    const c = before(cursor);
+    const c = postsBefore(cursor);
     const mutedRepost = notMutedRepost(value(viewer.id), column('p.repost_of_id'));
     if (followingCount <= HOME_PROBE_LIMIT) {
       // The authors' rows come with the authors (`a.suspended_at`), so the rule's author part holds once per author,
       // not once per post; the posts' own join to `users` stays outside the probes, as narrow as they are.
       const visible = this.policy.visibleSql(viewer, { post: 'p', author: 'a' }, { followedAuthors: true });
       const followed = notMuted(value(viewer.id), column('f.following_id'));
-      return this.pageRows(
-        `with authors as (
-           select id, suspended_at from users where id = ?
+      const authors = sql`select id, suspended_at from users where id = ${value(viewer.id)}
            union all
-           select u.id, u.suspended_at from follows f join users u on u.id = f.following_id where f.follower_id = ? and ${followed.sql})
-         select ${POST_COLUMNS} from authors a
-          cross join lateral (
-            select p.* from posts p
-             where p.user_id = a.id and ${visible.sql} and ${mutedRepost.sql} ${c.sql}
-             order by p.created_at desc, p.id desc limit ?) p
-          join users u on u.id = p.user_id
-         order by p.created_at desc, p.id desc limit ?`,
-        [viewer.id, viewer.id, ...followed.params, ...visible.params, ...mutedRepost.params, ...c.params, limit, limit],
-      );
+           select u.id, u.suspended_at from follows f join users u on u.id = f.following_id where f.follower_id = ${value(viewer.id)} and ${followed}`;
+      const rows = newestOfAuthorsSql(authors, sql`${visible} and ${mutedRepost} ${c}`, limit);
+      return this.pageRows(rows.sql, [...rows.params]);
     }
     const visible = this.policy.visibleSql(viewer, { post: 'p', author: 'u' }, { followedAuthors: true });
     const unmuted = notMuted(value(viewer.id), column('p.user_id'));
@@ -85,7 +72,7 @@ export class TimelinePages {
 
   /** Public, original (not reposted) posts the viewer may see, newest first, over `posts_public_created_idx`. */
   publicPage(viewer: AuthUser | undefined, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
-    const c = before(cursor);
+    const c = postsBefore(cursor);
     const visible = this.policy.visibleSql(viewer);
     const unmuted = unmutedFor(viewer);
     return this.pageRows(
@@ -113,7 +100,7 @@ export class TimelinePages {
 
   /** One author's posts and reposts the viewer may see, over `posts_user_created_idx`. */
   authorPage(viewer: AuthUser | undefined, authorId: string, cursor: Keyset | undefined, limit: number): Promise<PostRow[]> {
-    const c = before(cursor);
+    const c = postsBefore(cursor);
     const visible = this.policy.visibleSql(viewer);
     return this.pageRows(
       `select ${POST_COLUMNS} ${POST_FROM}
