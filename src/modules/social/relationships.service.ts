@@ -13,6 +13,9 @@ import { SocialService } from './social.service';
 /**
  * The viewer follows, unfollows, blocks or unblocks someone (muting is MutingService's). Each answers the relationship
  * as it stands after (SocialService). A follow's counters move in the transaction that inserted or deleted it.
+ *
+ * Lock order (docs/reliability.md#lock-order-of-follows-and-blocks): each transaction first locks both users rows
+ * (`UserCountersService.lockUsers`, by id), and only then touches the pair's `follows` and `blocks` rows and counters.
  */
 @Injectable()
 export class RelationshipsService {
@@ -33,8 +36,11 @@ export class RelationshipsService {
   async follow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
     const target = await this.users.getActiveByUsername(username);
     if (target.id === actor.id) throw SocialErrors.self('follow');
-    if (await this.blocks.isBlockedEitherWay(actor.id, target.id)) throw SocialErrors.blocked();
     await this.em().fork().transactional(async (em) => {
+      await this.counters.lockUsers(em, [actor.id, target.id]);
+      // Asked under the pair's lock: a block that went first is seen here, one that comes after waits for this follow
+      // and removes it, so no follow outlives a block.
+      if (await this.blocks.isBlockedEitherWay(actor.id, target.id, em)) throw SocialErrors.blocked();
       if (!(await this.follows.follow(em, actor.id, target.id))) return;
       await this.counters.adjustFollowCounts(em, actor.id, target.id, 1);
       this.outbox.record(em, 'user.followed', { followerId: actor.id, followingId: target.id });
@@ -45,7 +51,10 @@ export class RelationshipsService {
   async unfollow(actor: AuthUser, username: string): Promise<RelationshipResponse> {
     const target = await this.users.getActiveByUsername(username);
     if (target.id === actor.id) throw SocialErrors.self('unfollow');
-    await this.em().fork().transactional((em) => this.removeFollow(em, actor.id, target.id));
+    await this.em().fork().transactional(async (em) => {
+      await this.counters.lockUsers(em, [actor.id, target.id]);
+      await this.removeFollow(em, actor.id, target.id);
+    });
     return this.social.relationship(actor.id, target.id);
   }
 
@@ -57,6 +66,7 @@ export class RelationshipsService {
     const target = await this.users.getActiveByUsername(username);
     if (target.id === actor.id) throw SocialErrors.self('block');
     await this.em().fork().transactional(async (em: EntityManager) => {
+      await this.counters.lockUsers(em, [actor.id, target.id]);
       await this.blocks.block(em, actor.id, target.id);
       await this.removeFollow(em, actor.id, target.id);
       await this.removeFollow(em, target.id, actor.id);
@@ -66,7 +76,7 @@ export class RelationshipsService {
     return this.social.relationship(actor.id, target.id);
   }
 
-  /** In the caller's transaction: the follow goes, and the users' counters move only if it existed. */
+  /** In the caller's transaction, under `lockUsers`: the follow goes, and the counters move only if it existed. */
   private async removeFollow(em: EntityManager, followerId: string, followingId: string): Promise<void> {
     if (await this.follows.unfollow(em, followerId, followingId)) await this.counters.adjustFollowCounts(em, followerId, followingId, -1);
   }

@@ -30,10 +30,17 @@ export class SocialAccountDataService implements OnModuleInit {
   async eraseBatch(userId: string): Promise<number> {
     const unfollow = (own: 'follower_id' | 'following_id', other: 'follower_id' | 'following_id', counter: 'followers_count' | 'following_count') =>
       this.em.fork().transactional(async (em: EntityManager) => {
-        const gone = await em.execute<{ other_id: string }[]>(
-          `delete from follows where id in (select id from follows where ${own} = ? limit ?) returning ${other} as other_id`,
-          [userId, BATCH],
-        );
+        const batch = await em.execute<{ id: string; other_id: string }[]>(`select id, ${other} as other_id from follows where ${own} = ? limit ?`, [
+          userId,
+          BATCH,
+        ]);
+        if (!batch.length) return 0;
+        // The users rows first, by id, then the follows: the lock order of follow, unfollow and block (lockUsers).
+        await this.users.lockUsers(em, batch.map((row) => row.other_id));
+        // Only those still there count: an unfollow may have taken one meanwhile (and lowered its counters).
+        const gone = await em.execute<{ other_id: string }[]>(`delete from follows where id in (?) returning ${other} as other_id`, [
+          batch.map((row) => row.id),
+        ]);
         await this.users.lowerCounts(em, counter, gone.map((row) => row.other_id));
         return gone.length;
       });

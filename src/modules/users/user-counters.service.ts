@@ -22,6 +22,8 @@ export class UserCountersService {
    */
   async lowerCounts(em: EntityManager, counter: 'followers_count' | 'following_count' | 'posts_count', ids: string[]): Promise<void> {
     if (!ids.length) return;
+    // The rows in id order first: the UPDATE alone visits them in its plan's order, another erasure's in another.
+    await this.lockUsers(em, ids);
     const column = { followers_count: 'followers_count', following_count: 'following_count', posts_count: 'posts_count' }[counter];
     await em.execute(
       `update users u set ${column} = greatest(u.${column} - c.n, 0)
@@ -32,10 +34,23 @@ export class UserCountersService {
   }
 
   /**
+   * Locks users rows by id ascending, in the caller's transaction: every transaction that changes follows or blocks
+   * calls this for both sides before it touches their `follows`/`blocks` rows (erasure: for the other sides of a
+   * batch). So two transactions on one pair queue here holding nothing, and any two take users rows in one global
+   * order. Before, a block (deleting a→b, locking the users rows, then deleting b→a) and b's unfollow of a (holding
+   * b→a, then waiting for the users rows) deadlocked: 40P01, a 500 (test/e2e/lock-order.e2e-spec.ts).
+   */
+  async lockUsers(em: EntityManager, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    // One array parameter, as in lowerCounts; ids are UUIDs from our rows.
+    await em.execute('select id from users where id = any(?::uuid[]) order by id for no key update', [`{${[...new Set(ids)].join(',')}}`]);
+  }
+
+  /**
    * Moves `following_count` of the follower and `followers_count` of the followed in one statement, in the caller's
-   * transaction (the one that inserted or deleted the follow). Both rows are locked first, sorted by id, so a follow
-   * and the reverse follow at the same moment cannot deadlock: an UPDATE alone visits rows in whatever order its plan
-   * (a sequential scan over tuples that earlier updates moved) gives, which differs between transactions.
+   * transaction (the one that inserted or deleted the follow, after `lockUsers`). Both rows are locked again
+   * here, sorted by id (a no-op when the caller holds them): an UPDATE alone visits rows in whatever order its plan (a
+   * sequential scan over tuples that earlier updates moved) gives, which differs between transactions.
    */
   async adjustFollowCounts(em: EntityManager, followerId: string, followingId: string, delta: 1 | -1): Promise<void> {
     await em.execute(

@@ -5,10 +5,10 @@ import { Block } from '../entities/block.entity';
 
 export class BlocksRepository extends EntityRepository<Block> {
   /** Of `userIds`, those the viewer blocks or is blocked by. */
-  async blockedEitherWay(viewerId: string, userIds: string[]): Promise<Set<string>> {
+  async blockedEitherWay(viewerId: string, userIds: string[], em: EntityManager = this.getEntityManager()): Promise<Set<string>> {
     if (!userIds.length) return new Set();
     const q = BlocksRepository.blockedEitherWaySql(viewerId, userIds);
-    const rows = await this.getEntityManager().execute<{ id: string }[]>(q.sql, [...q.params]);
+    const rows = await em.execute<{ id: string }[]>(q.sql, [...q.params]);
     return new Set(rows.map((r) => r.id));
   }
 
@@ -21,8 +21,9 @@ export class BlocksRepository extends EntityRepository<Block> {
     };
   }
 
-  async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
-    return (await this.blockedEitherWay(a, [b])).has(b);
+  /** In `em`'s transaction when given (a follow asks it there, after locking the pair, so a block cannot slip in). */
+  async isBlockedEitherWay(a: string, b: string, em?: EntityManager): Promise<boolean> {
+    return (await this.blockedEitherWay(a, [b], em)).has(b);
   }
 
   async block(em: EntityManager, blockerId: string, blockedId: string): Promise<void> {
