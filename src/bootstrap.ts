@@ -35,11 +35,13 @@ const ROUTER_OPTIONS = { maxParamLength: 500 };
 export interface DatabaseTarget {
   url: string;
   stop(): Promise<void>;
+  /** Hands SIGTERM and SIGINT to the caller's shutdown, which stops the database last (embedded PostgreSQL only). */
+  releaseSignals(): void;
 }
 
 /** `DATABASE_URL`, or the embedded PostgreSQL under the data folder when it is unset. */
 export async function resolveDatabase(config: AppConfig): Promise<DatabaseTarget> {
-  if (config.database.url) return { url: config.database.url, stop: async () => undefined };
+  if (config.database.url) return { url: config.database.url, stop: async () => undefined, releaseSignals: () => undefined };
   return startEmbeddedPostgres(config.dataDir, config.database.embeddedPort);
 }
 

