@@ -17,6 +17,14 @@ describe('resolveError', () => {
     expect(resolveError(error)).toMatchObject({ status: 503, code: 'service_unavailable' });
   });
 
+  it('answers a statement that ran past statement_timeout (57014) with 503, retry later', () => {
+    expect(resolveError(driverError('canceling statement due to statement timeout', '57014'))).toMatchObject({
+      status: 503,
+      code: 'service_unavailable',
+      detail: 'The database did not answer in time; retry later',
+    });
+  });
+
   it('answers other database errors with 500 internal', () => {
     expect(resolveError(new SyntaxErrorException(Object.assign(new Error('syntax error at or near ")"'), { code: '42601' })))).toMatchObject({
       status: 500,

@@ -57,6 +57,9 @@ export function resolveError(exception: unknown): Resolved {
   if (exception instanceof ConnectionException || exception instanceof LockWaitTimeoutException || isDatabaseUnavailable(exception)) {
     return { status: 503, code: ErrorCode.ServiceUnavailable, detail: 'The database is unavailable; retry later', unexpected: true };
   }
+  if (isStatementTimeout(exception)) {
+    return { status: 503, code: ErrorCode.ServiceUnavailable, detail: 'The database did not answer in time; retry later', unexpected: true };
+  }
   if (exception instanceof DriverException) {
     return { status: 500, code: ErrorCode.Internal, detail: 'Internal error', unexpected: true };
   }
@@ -93,6 +96,15 @@ function isDatabaseUnavailable(e: unknown): boolean {
   if (typeof code === 'string' && PG_UNAVAILABLE.test(code)) return true;
   // Not only DriverExceptions: MikroORM passes a failed COMMIT on as the driver's plain Error.
   return CONNECTION_LOST.test(e.message) || (e instanceof DriverException && NETWORK_ERROR.test(e.message));
+}
+
+/**
+ * `57014`: the statement ran past `statement_timeout` (or was cancelled). On an overloaded database that is the
+ * database not answering in time, like a pool with no connection to give: 503, retry later. Still logged as unexpected,
+ * so a query that is slow by itself shows up too.
+ */
+function isStatementTimeout(e: unknown): boolean {
+  return e instanceof Error && (e as { code?: unknown }).code === '57014';
 }
 
 /** Busboy (under @fastify/multipart) throws plain errors, without a status, on a multipart body it cannot parse. */
