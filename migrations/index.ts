@@ -15,6 +15,7 @@ import { Migration20261208020000_subscription_payout_destination } from './Migra
 import { Migration20261208070000_messages } from './Migration20261208070000_messages';
 import { Migration20261208071000_report_messages } from './Migration20261208071000_report_messages';
 import { Migration20261208080000_lists } from './Migration20261208080000_lists';
+import { Migration20261208100000_welcome_messages } from './Migration20261208100000_welcome_messages';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208070000_messages', class: Migration20261208070000_messages },
   { name: 'Migration20261208071000_report_messages', class: Migration20261208071000_report_messages },
   { name: 'Migration20261208080000_lists', class: Migration20261208080000_lists },
+  { name: 'Migration20261208100000_welcome_messages', class: Migration20261208100000_welcome_messages },
 ];

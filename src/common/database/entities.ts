@@ -20,6 +20,7 @@ import { Media } from '@/modules/media/entities/media.entity';
 import { ConversationMember } from '@/modules/messages/entities/conversation-member.entity';
 import { Conversation } from '@/modules/messages/entities/conversation.entity';
 import { Message } from '@/modules/messages/entities/message.entity';
+import { WelcomeMessage, WelcomeMessageSend } from '@/modules/messages/entities/welcome-message.entity';
 import { Notification } from '@/modules/notifications/entities/notification.entity';
 import { Hashtag } from '@/modules/posts/entities/hashtag.entity';
 import { Like } from '@/modules/posts/entities/like.entity';
@@ -52,6 +53,8 @@ export const ENTITIES = [
   Conversation,
   ConversationMember,
   Message,
+  WelcomeMessage,
+  WelcomeMessageSend,
   Subscription,
   PostUnlock,
   StripeEvent,

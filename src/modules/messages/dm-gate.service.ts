@@ -24,10 +24,17 @@ export class DmGateService {
    * recipient's side: `active` when they follow the sender or the sender subscribes to them, else `request`.
    */
   async check(senderId: string, recipientId: string, engaged: boolean): Promise<ConversationStatus> {
+    const status = await this.decide(senderId, recipientId, engaged);
+    if (!status) throw MessagesErrors.mayNotWrite();
+    return status;
+  }
+
+  /** As `check`, answering null where it would refuse: for sends nobody asked for (the welcome message skips). */
+  async decide(senderId: string, recipientId: string, engaged: boolean): Promise<ConversationStatus | null> {
     const accounts = await this.messages.accounts([senderId, recipientId]);
     const recipient = accounts.get(recipientId);
-    if (!recipient || recipient.suspended_at || accounts.get(senderId)?.suspended_at) throw MessagesErrors.mayNotWrite();
-    if (await this.social.isBlockedEitherWay(senderId, recipientId)) throw MessagesErrors.mayNotWrite();
+    if (!recipient || recipient.suspended_at || accounts.get(senderId)?.suspended_at) return null;
+    if (await this.social.isBlockedEitherWay(senderId, recipientId)) return null;
     const [graph, subscribed] = await Promise.all([this.social.graphView(recipientId, [senderId]), this.entitlements.isSubscribed(senderId, recipientId)]);
     const followed = graph.following.has(senderId);
     if (!engaged) {
@@ -35,7 +42,7 @@ export class DmGateService {
         recipient.dm_policy === 'everyone' ||
         (recipient.dm_policy === 'following' && (followed || subscribed)) ||
         (recipient.dm_policy === 'subscribers' && subscribed);
-      if (!allowed) throw MessagesErrors.mayNotWrite();
+      if (!allowed) return null;
     }
     return followed || subscribed ? 'active' : 'request';
   }

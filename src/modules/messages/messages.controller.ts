@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthUser } from '@/common/auth/auth-user';
@@ -14,12 +14,15 @@ import {
   ConversationsQuery,
   MessagePageResponse,
   MessageResponse,
+  PutWelcomeMessageDto,
   ReadConversationDto,
   SendMessageDto,
   StartConversationDto,
   UnreadCountResponse,
+  WelcomeMessageResponse,
 } from './dto/messages.dto';
 import { MessagesService } from './messages.service';
+import { WelcomeMessagesService } from './welcome-messages.service';
 
 const NOT_YOURS = 'No such conversation, or not yours (anyone but its two participants gets this)';
 
@@ -113,5 +116,27 @@ export class MessagesController {
   @ApiNotFoundResponse({ description: 'No such message of yours (or already unsent)' })
   async unsend(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam) {
     await this.messages.unsend(actor, id);
+  }
+}
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@Controller('me/welcome-message')
+export class WelcomeMessageController {
+  constructor(private readonly welcome: WelcomeMessagesService) {}
+
+  @Get()
+  @ApiOkResponse({ type: WelcomeMessageResponse })
+  @ApiNotFoundResponse({ description: 'No welcome message set yet' })
+  get(@CurrentUser() actor: AuthUser) {
+    return this.welcome.get(actor);
+  }
+
+  @Put()
+  @HttpCode(200)
+  @ApiOkResponse({ type: WelcomeMessageResponse, description: 'Set (replaced); sent once to each new subscriber while `enabled`' })
+  @ApiProblems([422, 'Blank content; `media_ids` (not supported yet); a `price_cents` without a payout account that can take payments (CONNECT_REQUIRED=true)'])
+  put(@CurrentUser() actor: AuthUser, @Body() dto: PutWelcomeMessageDto) {
+    return this.welcome.put(actor, dto);
   }
 }

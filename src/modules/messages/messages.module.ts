@@ -12,13 +12,14 @@ import { ConversationMember } from './entities/conversation-member.entity';
 import { Conversation } from './entities/conversation.entity';
 import { Message } from './entities/message.entity';
 import { MessageViewsService } from './message-views.service';
-import { ConversationsController, MessagesController } from './messages.controller';
+import { ConversationsController, MessagesController, WelcomeMessageController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { MessagesAccountDataService } from './messages-account-data.service';
+import { WelcomeMessagesService } from './welcome-messages.service';
 
 /**
  * Direct messages (docs/inbox.md): one-to-one conversations, requests, read state, paid messages locked by the posts'
- * access policy, unsend. Exports the renderer, for the live stream (notifications) that delivers `message` events.
+ * access policy, unsend, the welcome message. Exports the renderer, for the live stream (notifications) that delivers `message` events.
  */
 @Module({
   imports: [
@@ -30,8 +31,8 @@ import { MessagesAccountDataService } from './messages-account-data.service';
     UsersModule,
     PayoutAccountsModule,
   ],
-  controllers: [ConversationsController, MessagesController],
-  providers: [ConversationsService, MessagesService, MessageViewsService, DmGateService, MessagesAccountDataService],
+  controllers: [ConversationsController, MessagesController, WelcomeMessageController],
+  providers: [ConversationsService, MessagesService, MessageViewsService, DmGateService, MessagesAccountDataService, WelcomeMessagesService],
   exports: [MessageViewsService, MessagesService],
 })
 export class MessagesModule {}

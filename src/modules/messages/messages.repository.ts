@@ -22,6 +22,15 @@ export interface MessageRow {
   sender_verified: boolean;
 }
 
+/** A creator's welcome message as stored. */
+export interface WelcomeRow {
+  content: string;
+  price_cents: number | null;
+  preview: string | null;
+  enabled: boolean;
+  updated_at: Date;
+}
+
 /** One side of a conversation, with the other participant's summary, for the list. */
 export interface MemberRow {
   conversation_id: string;
@@ -227,12 +236,13 @@ export class MessagesRepository extends EntityRepository<Message> {
   }
 
   /**
-   * One batch of a deleted account's erasure: its own sides of conversations, then the messages it sent. The other
+   * One batch of a deleted account's erasure: its welcome message, its own sides of conversations, then the messages it sent. The other
    * side's unread count is set to 0 with the first batch: every message it counted came from this account (the only
    * other participant), and those are going. Answers the rows removed (0: nothing is left). Idempotent.
    */
   async eraseBatchOf(userId: string, limit: number): Promise<number> {
     return this.db.fork().transactional(async (em) => {
+      await em.execute('delete from welcome_messages where creator_id = ?', [userId]);
       const sides = await em.execute<{ n: number }[]>(
         `with gone as (delete from conversation_members where (conversation_id, user_id) in
            (select conversation_id, user_id from conversation_members where user_id = ? limit ?) returning conversation_id),
@@ -248,6 +258,49 @@ export class MessagesRepository extends EntityRepository<Message> {
       );
       return sent[0].n;
     });
+  }
+
+  /** `userId`'s side of their conversation with `otherId`, if they have one. */
+  async sideWith(em: EntityManager, userId: string, otherId: string): Promise<{ conversation_id: string; status: ConversationStatus } | null> {
+    const [row] = await em.execute<{ conversation_id: string; status: ConversationStatus }[]>(
+      'select conversation_id, status from conversation_members where user_id = ? and other_user_id = ?',
+      [userId, otherId],
+    );
+    return row ?? null;
+  }
+
+  async welcomeOf(creatorId: string, em: EntityManager = this.db): Promise<WelcomeRow | null> {
+    const [row] = await em.execute<WelcomeRow[]>('select content, price_cents, preview, enabled, updated_at from welcome_messages where creator_id = ?', [creatorId]);
+    return row ? { ...row, updated_at: new Date(row.updated_at) } : null;
+  }
+
+  /** Sets (replaces) the creator's welcome message. */
+  async putWelcome(creatorId: string, welcome: Omit<WelcomeRow, 'updated_at'>): Promise<WelcomeRow> {
+    const [row] = await this.db.execute<WelcomeRow[]>(
+      `insert into welcome_messages (creator_id, content, price_cents, preview, enabled, updated_at) values (?, ?, ?, ?, ?, now())
+       on conflict (creator_id) do update set content = excluded.content, price_cents = excluded.price_cents, preview = excluded.preview,
+         enabled = excluded.enabled, updated_at = excluded.updated_at
+       returning content, price_cents, preview, enabled, updated_at`,
+      [creatorId, welcome.content, welcome.price_cents, welcome.preview, welcome.enabled],
+    );
+    return { ...row, updated_at: new Date(row.updated_at) };
+  }
+
+  /**
+   * Claims the welcome decision for a subscription: true the first time only (the primary key on `subscription_id`),
+   * in the handler's receipt transaction, so a concurrent or later delivery of the same activation claims nothing.
+   */
+  async claimWelcome(em: EntityManager, subscriptionId: string, recipientId: string): Promise<boolean> {
+    const rows = await em.execute<{ subscription_id: string }[]>(
+      `insert into welcome_message_sends (subscription_id, recipient_id, created_at) values (?, ?, now())
+       on conflict (subscription_id) do nothing returning subscription_id`,
+      [subscriptionId, recipientId],
+    );
+    return rows.length > 0;
+  }
+
+  async welcomeSent(em: EntityManager, subscriptionId: string, messageId: string): Promise<void> {
+    await em.execute('update welcome_message_sends set message_id = ? where subscription_id = ?', [messageId, subscriptionId]);
   }
 
   /** What the send and the gate read of the two accounts: active or not, and the recipient's policy. */

@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageQuery } from '@/common/http/pagination';
 import { LockedMediaResponse, MediaResponse, PostMediaResponse } from '@/modules/media/dto/media.response';
 import { UserSummaryResponse } from '@/modules/users/dto/user.response';
@@ -98,4 +98,45 @@ export class ConversationPageResponse {
 
 export class UnreadCountResponse {
   @ApiProperty({ description: 'Unread messages in your active conversations' }) count: number;
+}
+
+export class PutWelcomeMessageDto {
+  @ApiProperty({ minLength: 1, maxLength: 5000 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  content: string;
+
+  @ApiPropertyOptional({ type: [String], maxItems: 0, description: 'Not supported yet: only an empty list is accepted (docs/inbox.md#welcome-message)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @IsUUID('all', { each: true })
+  media_ids?: string[];
+
+  @ApiPropertyOptional({ minimum: 100, maximum: 100000, description: 'Locks the message for each new subscriber until bought; Connect rules as for message prices' })
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(100000)
+  price_cents?: number;
+
+  @ApiPropertyOptional({ maxLength: 280, description: 'Teaser shown while the message is locked' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(280)
+  preview?: string;
+
+  @ApiProperty({ description: 'Sent to new subscribers only while true' })
+  @IsBoolean()
+  enabled: boolean;
+}
+
+export class WelcomeMessageResponse {
+  @ApiProperty() content: string;
+  @ApiProperty({ type: [String], description: 'Always empty for now' }) media_ids: string[];
+  @ApiProperty({ nullable: true, type: Number }) price_cents: number | null;
+  @ApiProperty({ nullable: true, type: String }) preview: string | null;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
