@@ -1799,14 +1799,14 @@ export interface components {
             next_cursor: string | null;
         };
         SendMessageDto: {
-            /** @description Required unless media_ids are given */
-            content?: string;
             /** @description Your own ready uploads, attached to nothing yet */
             media_ids?: string[];
-            /** @description Locks the message for its recipient until bought (pay-per-view) */
+            /** @description Locks the message for its recipient until bought (pay-per-view; Connect rules as post prices) */
             price_cents?: number;
             /** @description Teaser shown while the message is locked */
             preview?: string;
+            /** @description Required unless media_ids are given */
+            content?: string;
         };
         ReadConversationDto: {
             /**
@@ -1825,14 +1825,15 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description The welcome message. `media_ids` is not supported yet: only an empty list is accepted (422 otherwise). */
         PutWelcomeMessageDto: {
-            content: string;
-            /** @description Not supported yet: only an empty list is accepted (docs/inbox.md#welcome-message) */
+            /** @description Your own ready uploads, attached to nothing yet */
             media_ids?: string[];
-            /** @description Locks the message for each new subscriber until bought; Connect rules as for message prices */
+            /** @description Locks the message for its recipient until bought (pay-per-view; Connect rules as post prices) */
             price_cents?: number;
             /** @description Teaser shown while the message is locked */
             preview?: string;
+            content: string;
             /** @description Sent to new subscribers only while true */
             enabled: boolean;
         };

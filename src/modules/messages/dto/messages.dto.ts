@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageQuery } from '@/common/http/pagination';
 import { LockedMediaResponse, MediaResponse, PostMediaResponse } from '@/modules/media/dto/media.response';
@@ -20,13 +20,11 @@ export class ConversationsQuery extends PageQuery {
   status: ConversationStatus = 'active';
 }
 
-export class SendMessageDto {
-  @ApiPropertyOptional({ maxLength: 5000, description: 'Required unless media_ids are given' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(5000)
-  content?: string;
-
+/**
+ * What a message carries besides its text: attachments, a price and the teaser shown while it is locked. Shared by a
+ * message, the welcome message (and, next, a mass message), so the three validate alike.
+ */
+export class MessageExtrasDto {
   @ApiPropertyOptional({ type: [String], maxItems: 4, description: 'Your own ready uploads, attached to nothing yet' })
   @IsOptional()
   @IsArray()
@@ -34,7 +32,7 @@ export class SendMessageDto {
   @IsUUID('all', { each: true })
   media_ids?: string[];
 
-  @ApiPropertyOptional({ minimum: 100, maximum: 100000, description: 'Locks the message for its recipient until bought (pay-per-view)' })
+  @ApiPropertyOptional({ minimum: 100, maximum: 100000, description: 'Locks the message for its recipient until bought (pay-per-view; Connect rules as post prices)' })
   @IsOptional()
   @IsInt()
   @Min(100)
@@ -46,6 +44,14 @@ export class SendMessageDto {
   @IsString()
   @MaxLength(280)
   preview?: string;
+}
+
+export class SendMessageDto extends MessageExtrasDto {
+  @ApiPropertyOptional({ maxLength: 5000, description: 'Required unless media_ids are given' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  content?: string;
 }
 
 export class ReadConversationDto {
@@ -100,32 +106,14 @@ export class UnreadCountResponse {
   @ApiProperty({ description: 'Unread messages in your active conversations' }) count: number;
 }
 
-export class PutWelcomeMessageDto {
+/** `media_ids` is accepted only empty for now (docs/inbox.md#welcome-message): one upload belongs to one message. */
+@ApiSchema({ description: 'The welcome message. `media_ids` is not supported yet: only an empty list is accepted (422 otherwise).' })
+export class PutWelcomeMessageDto extends MessageExtrasDto {
   @ApiProperty({ minLength: 1, maxLength: 5000 })
   @IsString()
   @MinLength(1)
   @MaxLength(5000)
   content: string;
-
-  @ApiPropertyOptional({ type: [String], maxItems: 0, description: 'Not supported yet: only an empty list is accepted (docs/inbox.md#welcome-message)' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(4)
-  @IsUUID('all', { each: true })
-  media_ids?: string[];
-
-  @ApiPropertyOptional({ minimum: 100, maximum: 100000, description: 'Locks the message for each new subscriber until bought; Connect rules as for message prices' })
-  @IsOptional()
-  @IsInt()
-  @Min(100)
-  @Max(100000)
-  price_cents?: number;
-
-  @ApiPropertyOptional({ maxLength: 280, description: 'Teaser shown while the message is locked' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(280)
-  preview?: string;
 
   @ApiProperty({ description: 'Sent to new subscribers only while true' })
   @IsBoolean()
