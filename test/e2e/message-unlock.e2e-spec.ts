@@ -77,6 +77,8 @@ describe('Buying a paid message (Stripe, CONNECT_REQUIRED=true)', () => {
         session.id,
       ]),
     ).toEqual([{ creator_id: sender.id, counterparty_id: buyer.id, gross_cents: 400, fee_cents: 40, net_cents: 360 }]);
+    const listed = (await as(t, sender).get('/notifications?types[]=message_unlocked').expect(200)).body.data as { type: string; from_user: { id: string } }[];
+    expect(listed.map((n) => [n.type, n.from_user.id])).toEqual([['message_unlocked', buyer.id]]);
     expectProblem(await as(t, buyer).post(`/messages/${messageId}/unlock`), 409, 'conflict');
 
     // A buyer keeps what they bought after an unsend.
