@@ -16,6 +16,7 @@ import { Migration20261208070000_messages } from './Migration20261208070000_mess
 import { Migration20261208071000_report_messages } from './Migration20261208071000_report_messages';
 import { Migration20261208080000_lists } from './Migration20261208080000_lists';
 import { Migration20261208100000_welcome_messages } from './Migration20261208100000_welcome_messages';
+import { Migration20261208110000_message_unlocks } from './Migration20261208110000_message_unlocks';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -38,4 +39,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208071000_report_messages', class: Migration20261208071000_report_messages },
   { name: 'Migration20261208080000_lists', class: Migration20261208080000_lists },
   { name: 'Migration20261208100000_welcome_messages', class: Migration20261208100000_welcome_messages },
+  { name: 'Migration20261208110000_message_unlocks', class: Migration20261208110000_message_unlocks },
 ];

@@ -49,7 +49,7 @@ export class AppModule {
     // The composition root binds each consumer's ports to the modules that implement them (users.ports.ts,
     // billing.ports.ts), so no feature imports a module that imports it back. One object, imported twice, is one
     // instance. See docs/module-boundaries.md.
-    const billing = BillingModule.forRoot(config, [PostsModule, SocialModule]);
+    const billing = BillingModule.forRoot(config, [PostsModule, MessagesModule, SocialModule]);
     return {
       module: AppModule,
       imports: [

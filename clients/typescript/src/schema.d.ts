@@ -980,6 +980,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["BillingController_unlockMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/earnings": {
         parameters: {
             query?: never;
@@ -1862,7 +1878,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved";
+            type: "follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked";
             /** @description null for `report_resolved` (sent by the service) */
             from_user: components["schemas"]["UserSummaryResponse"] | null;
             post?: components["schemas"]["PostResponse"] | null;
@@ -7310,7 +7326,7 @@ export interface operations {
                 /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
                 /** @description Repeat for several: `types[]=like&types[]=reply` */
-                "types[]"?: ("follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved")[];
+                "types[]"?: ("follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked")[];
                 unread?: boolean;
             };
             header?: never;
@@ -7934,6 +7950,125 @@ export interface operations {
              * @description Stripe refused the request (`validation_failed`)
              *
              *     Your own post, or a post without a price; or (field `payouts`, CONNECT_REQUIRED=true) its author cannot take payments; or Stripe refused the request
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe failed (`bad_gateway`); retry later */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payments are not configured on this server, or Stripe cannot be reached (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BillingController_unlockMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A repeat within 24 h answers the first response; also sent to Stripe (scoped to the caller) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stripe Checkout (payment mode) for the paid message's price; the recipient only */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe declined the payment (`payment_required`) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such message, not yours, or unsent */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already unlocked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Stripe refused the request (`validation_failed`)
+             *
+             *     Your own message, or a message without a price; or (field `payouts`, CONNECT_REQUIRED=true) its sender cannot take payments; or Stripe refused the request
              */
             422: {
                 headers: {

@@ -13,6 +13,7 @@ import { CheckoutSession } from '@/modules/billing/entities/checkout-session.ent
 import { BillingProfile } from '@/modules/billing/entities/billing-profile.entity';
 import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
+import { MessageUnlock } from '@/modules/billing/entities/message-unlock.entity';
 import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
@@ -57,6 +58,7 @@ export const ENTITIES = [
   WelcomeMessageSend,
   Subscription,
   PostUnlock,
+  MessageUnlock,
   StripeEvent,
   EarningsEntry,
   EarningsMonth,

@@ -15,6 +15,8 @@ export interface DomainEvents {
   'premium_post.fan_out_continued': { postId: string; authorId: string; afterSubscriberId: string };
   'subscription.activated': { subscriptionId: string; subscriberId: string; creatorId: string };
   'post.unlocked': { postId: string; userId: string; authorId: string };
+  /** `userId` bought `senderId`'s paid direct message (docs/inbox.md#buying-a-paid-message). */
+  'message.unlocked': { messageId: string; userId: string; senderId: string };
   'media.uploaded': { mediaId: string; userId: string };
   /** A verified Stripe webhook event, stored in `stripe_events` in the same transaction. */
   'stripe.event_received': { stripeEventId: string };
@@ -59,6 +61,7 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'premium_post.fan_out_continued': true,
   'subscription.activated': true,
   'post.unlocked': true,
+  'message.unlocked': true,
   'media.uploaded': true,
   'stripe.event_received': true,
   'mail.requested': true,

@@ -89,4 +89,18 @@ export class BillingController {
   unlock(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
     return this.unlocks.start(actor, id, key);
   }
+
+  @Post('messages/:id/unlock')
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: CheckoutResponse, description: "Stripe Checkout (payment mode) for the paid message's price; the recipient only" })
+  @ApiNotFoundResponse({ description: 'No such message, not yours, or unsent' })
+  @ApiConflictResponse({ description: 'Already unlocked' })
+  @ApiUnprocessableEntityResponse({
+    description: 'Your own message, or a message without a price; or (field `payouts`, CONNECT_REQUIRED=true) its sender cannot take payments; or Stripe refused the request',
+  })
+  @ApiProblems(...STRIPE_PROBLEMS)
+  unlockMessage(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
+    return this.unlocks.startMessage(actor, id, key);
+  }
 }

@@ -39,6 +39,8 @@ import { StripeClient } from './stripe/stripe.client';
 import { SubscriptionPairs } from './subscription-pairs.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsService } from './subscriptions.service';
+import { SaleItems } from './sale-items.service';
+import { MessageUnlock } from './entities/message-unlock.entity';
 import { UnlockPaymentsService } from './unlock-payments.service';
 import { UnlocksService } from './unlocks.service';
 
@@ -51,14 +53,14 @@ import { UnlocksService } from './unlocks.service';
 @Module({})
 export class BillingModule {
   /**
-   * `ports`: modules exporting the tokens of billing.ports.ts (`POSTS_FOR_SALE` from posts, `BLOCK_CHECK` from
+   * `ports`: modules exporting the tokens of billing.ports.ts (`POSTS_FOR_SALE` from posts, `MESSAGES_FOR_SALE` from messages, `BLOCK_CHECK` from
    * social). The app root passes them, so billing imports neither feature (they import billing's entitlements).
    */
   static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
@@ -79,6 +81,7 @@ export class BillingModule {
         SubscriptionsService,
         UnlocksService,
         UnlockPaymentsService,
+        SaleItems,
         StripeWebhookService,
         StripeEventApplier,
         BillingAccountDataService,

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 
 /**
- * What billing needs from posts and social, as billing names it. Posts and social implement these tokens and the app
+ * What billing needs from posts, messages and social, as billing names it. Posts and social implement these tokens and the app
  * root binds them (`BillingModule.forRoot(config, ports)`), so billing imports neither feature while they may depend
  * on billing's side (entitlements). See docs/module-boundaries.md.
  */
@@ -25,6 +25,31 @@ export interface PostsForSale {
 }
 
 export const POSTS_FOR_SALE = Symbol('PostsForSale');
+
+/** A paid direct message as its purchase needs it (docs/inbox.md#buying-a-paid-message). */
+export interface MessageForSale {
+  id: string;
+  senderId: string;
+  senderUsername: string;
+  /** The only one who may buy it. */
+  recipientId: string;
+  /** Null: not for sale. */
+  priceCents: number | null;
+  /** The sender's currency: a message has none of its own. */
+  currency: string;
+}
+
+export interface MessagesForSale {
+  /** A message the buyer takes part in and that is not unsent; any other is the messages module's `404`, thrown. */
+  getForParticipant(buyer: AuthUser, messageId: string): Promise<MessageForSale>;
+  /**
+   * The sender of a message, in the caller's transaction, unsent or not (a purchase outlives the unsend); null when
+   * the message is gone (erased).
+   */
+  senderId(em: EntityManager, messageId: string): Promise<string | null>;
+}
+
+export const MESSAGES_FOR_SALE = Symbol('MessagesForSale');
 
 export interface BlockCheck {
   /** Whether either user blocks the other: no subscription between them then. */

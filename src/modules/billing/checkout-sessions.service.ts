@@ -37,13 +37,21 @@ export class CheckoutSessions {
       session.mode === asked.mode &&
       session.currency === asked.currency &&
       session.client_reference_id === asked.buyerId &&
-      (asked.mode === 'subscription' || (session.amount_total === asked.amountCents && session.metadata?.post_id === asked.postId));
+      (asked.mode === 'subscription' ||
+        (session.amount_total === asked.amountCents &&
+          (session.metadata?.post_id ?? null) === (asked.postId ?? null) &&
+          (session.metadata?.message_id ?? null) === (asked.messageId ?? null)));
     if (!asExpected) {
       this.logger.warn(`checkout ${session.id} ignored: it does not say what was asked (${session.amount_total} ${session.currency})`);
       return null;
     }
     await this.sessions.settle(em, session.id, 'complete');
-    const metadata = { ...session.metadata, ...(asked.postId ? { post_id: asked.postId } : {}), creator_id: asked.creatorId };
+    const metadata = {
+      ...session.metadata,
+      ...(asked.postId ? { post_id: asked.postId } : {}),
+      ...(asked.messageId ? { message_id: asked.messageId } : {}),
+      creator_id: asked.creatorId,
+    };
     return { ...session, client_reference_id: asked.buyerId, metadata };
   }
 

@@ -3,7 +3,9 @@ import Stripe from 'stripe';
 import { AppConfig } from '@/common/config/app-config';
 import { User } from '@/modules/users/entities/user.entity';
 import { BillingErrors } from './billing.errors';
-import { PostForSale } from './billing.ports';
+import { MessageForSale, PostForSale } from './billing.ports';
+import { SaleKind } from './repositories/post-unlocks.repository';
+import { SALE_METADATA_KEY } from './sale-items.service';
 import { CreatorPricingService } from './creator-pricing.service';
 import { BillingProfilesRepository } from './repositories/billing-profiles.repository';
 import { CheckoutResponse } from './dto/billing.dto';
@@ -14,7 +16,7 @@ import { AskedCheckout } from './repositories/checkout-sessions.repository';
 import { StripeClient, stripeIdempotencyKey } from './stripe/stripe.client';
 
 /**
- * Stripe Checkout sessions for a subscription or a pay-per-view purchase, each paid by the buyer's Stripe customer.
+ * Stripe Checkout sessions for a subscription or a one-time purchase (a pay-per-view post, a paid message), each paid by the buyer's Stripe customer.
  * A creator with a connected account is paid there (a destination charge: `transfer_data.destination`), less the
  * platform's fee (docs/payouts.md); without one the platform collects, when `CONNECT_REQUIRED=false` allows it.
  */
@@ -53,31 +55,48 @@ export class CheckoutService {
     });
   }
 
-  async unlock(buyer: User, post: PostForSale, idempotencyKey?: string): Promise<CheckoutResponse> {
+  unlock(buyer: User, post: PostForSale, idempotencyKey?: string): Promise<CheckoutResponse> {
+    const sale = { kind: 'post', itemId: post.id, sellerId: post.authorId, priceCents: post.priceCents!, currency: post.currency } as const;
+    return this.oneTime(buyer, sale, `Post by @${post.authorUsername}`, 'unlock', idempotencyKey);
+  }
+
+  /** A paid direct message, bought by its recipient (docs/inbox.md#buying-a-paid-message). */
+  unlockMessage(buyer: User, message: MessageForSale, idempotencyKey?: string): Promise<CheckoutResponse> {
+    const sale = { kind: 'message', itemId: message.id, sellerId: message.senderId, priceCents: message.priceCents!, currency: message.currency } as const;
+    return this.oneTime(buyer, sale, `Message from @${message.senderUsername}`, 'message-unlock', idempotencyKey);
+  }
+
+  /**
+   * A one-time payment for an item: `metadata` names it (`post_id` or `message_id`) and the buyer, on the session and
+   * its payment intent; routed to the seller's connected account less the fee, as every purchase.
+   */
+  private async oneTime(
+    buyer: User,
+    sale: { kind: SaleKind; itemId: string; sellerId: string; priceCents: number; currency: string },
+    productName: string,
+    pairPrefix: string,
+    idempotencyKey: string | undefined,
+  ): Promise<CheckoutResponse> {
     if (!this.stripe.configured) throw BillingErrors.notConfigured();
-    const { destination } = await this.payouts.routeFor(post.authorId);
-    const metadata = { post_id: post.id, user_id: buyer.id };
+    const { destination } = await this.payouts.routeFor(sale.sellerId);
+    const metadata = { [SALE_METADATA_KEY[sale.kind]]: sale.itemId, user_id: buyer.id };
     const connect = destination
-      ? { application_fee_amount: applicationFeeCents(post.priceCents!, this.config.connect.feeBasisPoints), transfer_data: { destination } }
+      ? { application_fee_amount: applicationFeeCents(sale.priceCents, this.config.connect.feeBasisPoints), transfer_data: { destination } }
       : {};
     const asked: AskedCheckout = {
       mode: 'payment',
       buyerId: buyer.id,
-      creatorId: post.authorId,
-      postId: post.id,
-      amountCents: post.priceCents!,
-      currency: post.currency,
+      creatorId: sale.sellerId,
+      postId: sale.kind === 'post' ? sale.itemId : null,
+      messageId: sale.kind === 'message' ? sale.itemId : null,
+      amountCents: sale.priceCents,
+      currency: sale.currency,
       destination: destination ?? null,
     };
     // The open session is per route too: one opened before the creator connected must not take the money now.
-    return this.session(buyer, `unlock:${buyer.id}:${post.id}:${destination ?? 'platform'}`, asked, idempotencyKey, {
+    return this.session(buyer, `${pairPrefix}:${buyer.id}:${sale.itemId}:${destination ?? 'platform'}`, asked, idempotencyKey, {
       mode: 'payment',
-      line_items: [
-        {
-          quantity: 1,
-          price_data: { currency: post.currency, unit_amount: post.priceCents!, product_data: { name: `Post by @${post.authorUsername}` } },
-        },
-      ],
+      line_items: [{ quantity: 1, price_data: { currency: sale.currency, unit_amount: sale.priceCents, product_data: { name: productName } } }],
       metadata,
       // On the payment intent too: a refund (`charge.refunded`) names the intent, not the session.
       payment_intent_data: { metadata, ...connect },

@@ -3,7 +3,7 @@ import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
 import { GRACE_STATUS, subscriptionGrantsAccess } from './subscriber-access';
 
 /*
- * Entitlements' reads of billing's tables (`subscriptions`, `post_unlocks`, `subscription_revenue`). Billing owns and
+ * Entitlements' reads of billing's tables (`subscriptions`, `post_unlocks`, `message_unlocks`, `subscription_revenue`). Billing owns and
  * writes them; this module only reads, in SQL (docs/module-boundaries.md, rule 4), so it needs none of billing's
  * repositories and billing can sit above it.
  */
@@ -20,6 +20,14 @@ export function creatorsWithAccessSql(subscriberId: string, creatorIds: string[]
 /** Of `postIds` (not empty), those the user bought (and was not refunded), as a `select id`. */
 export function unlockedAmongSql(userId: string, postIds: string[]): SqlFragment {
   return { sql: `select post_id as id from post_unlocks where user_id = ? and post_id in (?) and status = 'paid'`, params: [userId, postIds] };
+}
+
+/** Of `messageIds` (not empty), the paid messages the user bought (and was not refunded), as a `select id`. */
+export function unlockedMessagesAmongSql(userId: string, messageIds: string[]): SqlFragment {
+  return {
+    sql: `select message_id as id from message_unlocks where user_id = ? and message_id in (?) and status = 'paid'`,
+    params: [userId, messageIds],
+  };
 }
 
 /** `buyer` bought `post` and was not refunded, as a predicate (a probe of the unique `(user_id, post_id)` index). */

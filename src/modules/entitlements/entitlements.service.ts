@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { SqlFragment, SqlOperand } from '@/common/database/sql-fragment';
-import { creatorsWithAccessSql, revenueOf, selectIds, unlockedAmongSql, unlockedSqlOf } from './entitlement-queries';
+import { creatorsWithAccessSql, revenueOf, selectIds, unlockedAmongSql, unlockedMessagesAmongSql, unlockedSqlOf } from './entitlement-queries';
 import { hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-access';
 
 /**
@@ -31,6 +31,11 @@ export class EntitlementsService {
   unlockedPosts(userId: string, postIds: string[]): Promise<Set<string>> {
     const q = this.unlockedPostsSql(userId, postIds);
     return q ? selectIds(this.em, q) : Promise.resolve(new Set());
+  }
+
+  /** Of these paid direct messages, the ones `userId` bought (docs/inbox.md#buying-a-paid-message). */
+  unlockedMessages(userId: string, messageIds: string[]): Promise<Set<string>> {
+    return messageIds.length ? selectIds(this.em, unlockedMessagesAmongSql(userId, messageIds)) : Promise.resolve(new Set());
   }
 
   /** `subscribedCreators` and `unlockedPosts` as SQL (`select id`), for a caller that asks them with other questions at once. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { AppConfig } from '@/common/config/app-config';
+import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
 import { MediaService } from '@/modules/media/media.service';
 import { PostAccessPolicy } from '@/modules/posts/post-access.policy';
 import { renderContent } from '@/modules/posts/post-content';
@@ -10,7 +11,7 @@ import { MessageRow, MessagesRepository } from './messages.repository';
 /**
  * Messages as one viewer may see them, for every path that shows one (a page, a conversation's `last_message`, the
  * send's answer, the live stream): the access policy decides (`PostAccessPolicy.decideMessages`, the same lock as
- * posts), this renders. Locked: no content, media `{ id, type }`, the teaser. Unsent: no content, no media, except for
+ * posts; `bought`: billing's `message_unlocks`, through entitlements), this renders. Locked: no content, media `{ id, type }`, the teaser. Unsent: no content, no media, except for
  * a buyer. Rows the viewer may not see at all are dropped.
  */
 @Injectable()
@@ -20,6 +21,7 @@ export class MessageViewsService {
     private readonly policy: PostAccessPolicy,
     private readonly media: MediaService,
     private readonly config: AppConfig,
+    private readonly entitlements: EntitlementsService,
   ) {}
 
   /** A message's HTML: escaped text with links and hashtags, as posts (mentions stay text: nobody is notified). */
@@ -29,7 +31,7 @@ export class MessageViewsService {
 
   async render(viewer: AuthUser, rows: MessageRow[]): Promise<MessageResponse[]> {
     const ids = rows.map((r) => r.id);
-    const access = this.policy.decideMessages(viewer, rows, await this.messages.boughtBy(viewer.id, ids));
+    const access = this.policy.decideMessages(viewer, rows, await this.entitlements.unlockedMessages(viewer.id, ids));
     const shown = rows.filter((r) => access.get(r.id)!.visible);
     const locked = new Set(shown.filter((r) => access.get(r.id)!.locked).map((r) => r.id));
     const unsent = new Set(shown.filter((r) => access.get(r.id)!.unsent).map((r) => r.id));

@@ -15,6 +15,8 @@ import { MessageViewsService } from './message-views.service';
 import { ConversationsController, MessagesController, WelcomeMessageController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { MessagesAccountDataService } from './messages-account-data.service';
+import { MessagesForSaleAdapter } from './messages-for-sale.adapter';
+import { MESSAGES_FOR_SALE } from '@/modules/billing/billing.ports';
 import { WelcomeMessagesService } from './welcome-messages.service';
 
 /**
@@ -32,7 +34,11 @@ import { WelcomeMessagesService } from './welcome-messages.service';
     PayoutAccountsModule,
   ],
   controllers: [ConversationsController, MessagesController, WelcomeMessageController],
-  providers: [ConversationsService, MessagesService, MessageViewsService, DmGateService, MessagesAccountDataService, WelcomeMessagesService],
-  exports: [MessageViewsService, MessagesService],
+  providers: [
+    ConversationsService, MessagesService, MessageViewsService, DmGateService, MessagesAccountDataService, WelcomeMessagesService,
+    // Billing's port, bound by the app root (BillingModule.forRoot).
+    { provide: MESSAGES_FOR_SALE, useClass: MessagesForSaleAdapter },
+  ],
+  exports: [MessageViewsService, MessagesService, MESSAGES_FOR_SALE],
 })
 export class MessagesModule {}

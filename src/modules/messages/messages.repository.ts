@@ -218,12 +218,10 @@ export class MessagesRepository extends EntityRepository<Message> {
     return rows.length > 0;
   }
 
-  /**
-   * The messages among `ids` that `userId` bought. None yet: buying a message (`POST /messages/:id/unlock`, its
-   * `message_unlocks` rows) is the next part of the inbox (docs/inbox.md#paid-messages); this is where its look-up goes.
-   */
-  boughtBy(_userId: string, _ids: string[]): Promise<Set<string>> {
-    return Promise.resolve(new Set());
+  /** The currency a user sells in (a paid message is priced in its sender's). */
+  async currencyOf(userId: string): Promise<string> {
+    const [row] = await this.db.execute<{ currency: string }[]>('select currency from users where id = ?', [userId]);
+    return row?.currency ?? 'usd';
   }
 
   /** The user's messages, sent and received, in id order after `afterId` (the data export). */

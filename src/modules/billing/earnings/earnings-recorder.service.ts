@@ -17,7 +17,7 @@ export interface StripeEventRef {
 }
 
 /** The one-time payments paid through a payment-mode Checkout session (later: tips, paid messages, gifts). */
-export type CheckoutPaymentKind = Extract<EarningsKind, 'unlock'>;
+export type CheckoutPaymentKind = Extract<EarningsKind, 'unlock' | 'message_unlock'>;
 
 /** Stripe subscription statuses that never started (nothing was paid). */
 const NEVER_STARTED = new Set(['incomplete', 'incomplete_expired']);
@@ -81,11 +81,6 @@ export class EarningsRecorder {
       stripeSubscriptionId: subscriptionId,
       occurredAt: fromUnix(invoice.status_transitions?.paid_at ?? event.created),
     });
-  }
-
-  /** A paid pay-per-view checkout, whether or not it granted access (a duplicate is refunded: its refund is an entry too). */
-  unlockPaid(em: EntityManager, event: StripeEventRef, session: Stripe.Checkout.Session, creatorId: string, buyerId: string): Promise<void> {
-    return this.checkoutPaymentPaid(em, event, session, 'unlock', creatorId, buyerId);
   }
 
   /**

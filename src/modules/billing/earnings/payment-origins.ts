@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { AppConfig } from '@/common/config/app-config';
 import { UsersService } from '@/modules/users/users.service';
-import { POSTS_FOR_SALE, PostsForSale } from '../billing.ports';
+import { SaleItems } from '../sale-items.service';
 import { SubscriptionsRepository } from '../repositories/subscriptions.repository';
 import { idOf, isUuid, pairFromMetadata, SubscriptionPair } from '../stripe/stripe-objects';
 import { StripeClient } from '../stripe/stripe.client';
@@ -26,7 +26,7 @@ export class PaymentOrigins {
     private readonly ledger: EarningsLedger,
     private readonly stripe: StripeClient,
     private readonly subscriptions: SubscriptionsRepository,
-    @Inject(POSTS_FOR_SALE) private readonly posts: PostsForSale,
+    private readonly sales: SaleItems,
     private readonly config: AppConfig,
     private readonly users: UsersService,
   ) {}
@@ -39,10 +39,10 @@ export class PaymentOrigins {
     if (!intent) return null;
     const amounts = splitPayment(intent.amount, intent.application_fee_amount, this.config.connect.feeBasisPoints);
     const base = { ...amounts, currency: intent.currency, stripePaymentIntentId: intent.id, stripeChargeId: chargeId ?? idOf(intent.latest_charge) };
-    const { post_id: postId, user_id: buyerId } = intent.metadata ?? {};
-    if (isUuid(postId) && isUuid(buyerId)) {
-      const creatorId = await this.posts.liveAuthorId(em, postId);
-      return creatorId ? { ...base, creatorId, counterpartyId: buyerId, stripeInvoiceId: null } : null;
+    const { post_id: postId, message_id: messageId, user_id: buyerId } = intent.metadata ?? {};
+    if ((postId || messageId) && isUuid(buyerId)) {
+      const sale = await this.sales.of(em, intent.metadata, buyerId);
+      return sale ? { ...base, creatorId: sale.sellerId, counterpartyId: buyerId, stripeInvoiceId: null } : null;
     }
     const invoice = await this.invoiceOf(intent.id);
     const subscriptionId = invoice && idOf(invoice.parent?.subscription_details?.subscription);

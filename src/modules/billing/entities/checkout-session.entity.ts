@@ -37,6 +37,10 @@ export class CheckoutSession {
   @Property({ type: 'uuid', nullable: true })
   postId?: string | null;
 
+  /** The paid direct message bought (payment mode). */
+  @Property({ type: 'uuid', nullable: true })
+  messageId?: string | null;
+
   /** What the session asks: the post's price, or the subscription's monthly price. */
   @Property({ type: 'integer' })
   amountCents: number;

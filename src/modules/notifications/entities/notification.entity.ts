@@ -14,6 +14,7 @@ export const NOTIFICATION_TYPES = [
   'post_unlocked',
   'subscribed_post',
   'report_resolved',
+  'message_unlocked',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
