@@ -1,10 +1,10 @@
 import { expectProblem } from '../factories/http';
 import { as, follow } from '../factories/posts';
-import { createSignedInUser, SignedInUser } from '../factories/users';
+import { createSignedInUser, PASSWORD, SignedInUser } from '../factories/users';
 import { applied as appliedTo, seller as sellerIn, useBillingApp } from '../support/billing';
 import { stripeEvent } from '../support/stripe-events';
 import { StripeObject } from '../support/stripe-server';
-import { drained } from '../support/wait';
+import { drained, waitFor } from '../support/wait';
 
 interface MessageBody {
   id: string;
@@ -98,6 +98,18 @@ describe('Buying a paid message (Stripe, CONNECT_REQUIRED=true)', () => {
     await applied(stripeEvent('checkout.session.completed', session));
     expect(await unlockStatus(buyer, messageId)).toEqual(['refunded']);
     expect(await seen(buyer, conversationId, messageId)).toMatchObject({ locked: true, content: null });
+  });
+
+  it("keeps a bought message for its buyer when the sender's account is erased; the sender's other messages go", async () => {
+    const { sender, buyer, conversationId, messageId } = await paidMessage();
+    const unsold = await as(t, sender).post(`/conversations/${conversationId}/messages`, { content: 'not bought', price_cents: 300 }).expect(201);
+    const started = await as(t, buyer).post(`/messages/${messageId}/unlock`).expect(201);
+    await applied(stripeEvent('checkout.session.completed', stripe.completeCheckout(started.body.checkout_session_id).session));
+
+    await as(t, sender).delete('/me').send({ current_password: PASSWORD }).expect(202);
+    const left = () => t.sql<{ id: string }>('select id from messages where sender_id = ? order by id', [sender.id]);
+    expect(await waitFor(left, (rows) => !rows.some((r) => r.id === unsold.body.id), 30_000)).toEqual([{ id: messageId }]);
+    expect(await seen(buyer, conversationId, messageId)).toMatchObject({ locked: false, content: SECRET });
   });
 
   it('answers 422 to the sender or for a message without a price, 404 to a third party, an unknown or an unsent message', async () => {

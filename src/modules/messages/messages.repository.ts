@@ -234,7 +234,8 @@ export class MessagesRepository extends EntityRepository<Message> {
   }
 
   /**
-   * One batch of a deleted account's erasure: its welcome message, its own sides of conversations, then the messages it sent. The other
+   * One batch of a deleted account's erasure: its welcome message, its own sides of conversations, then the messages it
+   * sent but those bought and not refunded (their buyers keep them). The other
    * side's unread count is set to 0 with the first batch: every message it counted came from this account (the only
    * other participant), and those are going. Answers the rows removed (0: nothing is left). Idempotent.
    */
@@ -250,8 +251,12 @@ export class MessagesRepository extends EntityRepository<Message> {
         [userId, limit, userId],
       );
       if (sides[0].n) return sides[0].n;
+      // A message someone bought stays for its buyer (as a sold post does): its purchase is their record of it.
       const sent = await em.execute<{ n: number }[]>(
-        `with gone as (delete from messages where id in (select id from messages where sender_id = ? limit ?) returning 1) select count(*)::int as n from gone`,
+        `with gone as (delete from messages where id in (
+           select id from messages m where sender_id = ?
+              and not exists (select 1 from message_unlocks mu where mu.message_id = m.id and mu.status <> 'refunded') limit ?) returning 1)
+         select count(*)::int as n from gone`,
         [userId, limit],
       );
       return sent[0].n;
