@@ -70,12 +70,14 @@ export class OutboxEventsRepository extends EntityRepository<OutboxEvent> {
 
   /**
    * Marks the event handled when each of `subscribers` has a receipt (this transaction's included). The event's row
-   * is locked first, in a statement of its own: two subscribers committing at the same moment take turns, and the
+   * is locked first (`for no key update`), in a statement of its own: two subscribers committing at the same moment take turns, and the
    * second one's count (a new statement, so a new snapshot) sees the first one's committed receipt. Without the lock
    * each could miss the other's and leave the event unhandled until the relay's re-send pass (OUTBOX_RESEND_AFTER).
    */
   async markHandledIfComplete(em: EntityManager, eventId: string, subscribers: string[]): Promise<void> {
-    if (subscribers.length > 1) await em.execute('select 1 from outbox_events where id = ? for update', [eventId]);
+    // `for no key update`, not `for update`: each subscriber's receipt insert holds `for key share` on this row (the
+    // foreign key), which `for update` waits for: two subscribers deadlocked there (seen in billing-lock-order).
+    if (subscribers.length > 1) await em.execute('select 1 from outbox_events where id = ? for no key update', [eventId]);
     await em.execute(
       `update outbox_events set handled_at = now() where id = ? and handled_at is null
          and (select count(*) from outbox_receipts r where r.event_id = ? and r.subscriber in (?)) = ?`,
