@@ -35,6 +35,11 @@ export function unlockedSqlOf(buyer: SqlOperand, post: SqlOperand): SqlFragment 
   return sql`exists (select 1 from post_unlocks pun where pun.user_id = ${buyer} and pun.post_id = ${post} and pun.status = 'paid')`;
 }
 
+/** Someone bought `message` and was not refunded (a dispute still running counts), as a predicate: what erasure keeps. */
+export function messageSoldSql(message: SqlOperand): SqlFragment {
+  return sql`exists (select 1 from message_unlocks mun where mun.message_id = ${message} and mun.status <> 'refunded')`;
+}
+
 /** The ids a `select id` fragment answers. */
 export async function selectIds(em: EntityManager, q: SqlFragment): Promise<Set<string>> {
   const rows = await em.execute<{ id: string }[]>(q.sql, [...q.params]);

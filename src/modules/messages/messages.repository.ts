@@ -1,4 +1,6 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { column } from '@/common/database/sql-fragment';
+import { messageSoldSql } from '@/modules/entitlements/entitlement-queries';
 import { Keyset } from '@/common/http/pagination';
 import { ConversationStatus } from './entities/conversation-member.entity';
 import { Message } from './entities/message.entity';
@@ -252,12 +254,11 @@ export class MessagesRepository extends EntityRepository<Message> {
       );
       if (sides[0].n) return sides[0].n;
       // A message someone bought stays for its buyer (as a sold post does): its purchase is their record of it.
+      const sold = messageSoldSql(column('m.id'));
       const sent = await em.execute<{ n: number }[]>(
-        `with gone as (delete from messages where id in (
-           select id from messages m where sender_id = ?
-              and not exists (select 1 from message_unlocks mu where mu.message_id = m.id and mu.status <> 'refunded') limit ?) returning 1)
+        `with gone as (delete from messages where id in (select id from messages m where sender_id = ? and not ${sold.sql} limit ?) returning 1)
          select count(*)::int as n from gone`,
-        [userId, limit],
+        [userId, ...sold.params, limit],
       );
       return sent[0].n;
     });
