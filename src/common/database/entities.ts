@@ -14,6 +14,7 @@ import { BillingProfile } from '@/modules/billing/entities/billing-profile.entit
 import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
 import { MessageUnlock } from '@/modules/billing/entities/message-unlock.entity';
+import { Tip } from '@/modules/billing/entities/tip.entity';
 import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
@@ -59,6 +60,7 @@ export const ENTITIES = [
   Subscription,
   PostUnlock,
   MessageUnlock,
+  Tip,
   StripeEvent,
   EarningsEntry,
   EarningsMonth,

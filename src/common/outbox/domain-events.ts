@@ -17,6 +17,20 @@ export interface DomainEvents {
   'post.unlocked': { postId: string; userId: string; authorId: string };
   /** `userId` bought `senderId`'s paid direct message (docs/inbox.md#buying-a-paid-message). */
   'message.unlocked': { messageId: string; userId: string; senderId: string };
+  /**
+   * `tipperId` paid `creatorId` a tip (docs/inbox.md#tips), on a post or in their conversation: the creator's `tip`
+   * notification (notifications) and the tip message in their conversation (messages), each once per tip.
+   */
+  'tip.received': {
+    tipId: string;
+    tipperId: string;
+    creatorId: string;
+    amountCents: number;
+    currency: string;
+    message: string | null;
+    postId: string | null;
+    conversationId: string | null;
+  };
   'media.uploaded': { mediaId: string; userId: string };
   /** A verified Stripe webhook event, stored in `stripe_events` in the same transaction. */
   'stripe.event_received': { stripeEventId: string };
@@ -62,6 +76,7 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'subscription.activated': true,
   'post.unlocked': true,
   'message.unlocked': true,
+  'tip.received': true,
   'media.uploaded': true,
   'stripe.event_received': true,
   'mail.requested': true,

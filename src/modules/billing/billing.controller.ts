@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Headers, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -15,9 +15,12 @@ import { IdParam } from '@/common/http/id.param';
 import { PageQuery } from '@/common/http/pagination';
 import { IdempotencyInterceptor } from '@/common/idempotency/idempotency.interceptor';
 import { ApiProblems, ProblemEntry } from '@/common/openapi/api-problems.decorator';
+import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { CheckoutResponse, SubscriptionPageResponse, SubscriptionResponse } from './dto/billing.dto';
+import { TipDto } from './dto/tip.dto';
 import { SubscriptionsService } from './subscriptions.service';
+import { TipsService } from './tips.service';
 import { UnlocksService } from './unlocks.service';
 
 const IDEMPOTENCY_HEADER = {
@@ -41,6 +44,7 @@ export class BillingController {
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly unlocks: UnlocksService,
+    private readonly tips: TipsService,
   ) {}
 
   @Post('users/:username/subscription')
@@ -102,5 +106,39 @@ export class BillingController {
   @ApiProblems(...STRIPE_PROBLEMS)
   unlockMessage(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
     return this.unlocks.startMessage(actor, id, key);
+  }
+
+  @Post('posts/:id/tip')
+  @UseInterceptors(IdempotencyInterceptor)
+  @RateLimit('message')
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({
+    type: CheckoutResponse,
+    description: "Stripe Checkout (payment mode, `metadata.tip_for` = `post:<id>`) for a tip to the post's author; once paid, a `tip` notification, a message with `tip_cents` in your conversation, a ledger entry",
+  })
+  @ApiNotFoundResponse({ description: 'No such post, or not visible to you (a locked post you may see can be tipped)' })
+  @ApiUnprocessableEntityResponse({
+    description: 'Your own post; or (field `payouts`, CONNECT_REQUIRED=true) its author cannot take payments; or Stripe refused the request',
+  })
+  @ApiProblems([403, 'A block either way, or a suspended or deleted author (`forbidden`), as for a message'], ...STRIPE_PROBLEMS)
+  tipPost(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam, @Body() dto: TipDto, @Headers('idempotency-key') key?: string) {
+    return this.tips.onPost(actor, id, dto, key);
+  }
+
+  @Post('conversations/:id/tip')
+  @UseInterceptors(IdempotencyInterceptor)
+  @RateLimit('message')
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({
+    type: CheckoutResponse,
+    description: 'Stripe Checkout (payment mode, `metadata.tip_for` = `conversation:<id>`) for a tip to the other participant; once paid, a `tip` notification, a message with `tip_cents` here, a ledger entry',
+  })
+  @ApiNotFoundResponse({ description: 'No such conversation, or not yours' })
+  @ApiUnprocessableEntityResponse({
+    description: '(field `payouts`, CONNECT_REQUIRED=true) the other participant cannot take payments; or Stripe refused the request',
+  })
+  @ApiProblems([403, 'A block either way, or a suspended or deleted account (`forbidden`), as for a message'], ...STRIPE_PROBLEMS)
+  tipConversation(@CurrentUser() actor: AuthUser, @Param() { id }: IdParam, @Body() dto: TipDto, @Headers('idempotency-key') key?: string) {
+    return this.tips.inConversation(actor, id, dto, key);
   }
 }

@@ -15,6 +15,7 @@ export const BillingErrors = {
   ownMessage: () => AppException.unprocessable('You cannot buy your own message', 'id'),
   messageNotForSale: () => AppException.unprocessable('This message has no price', 'id'),
   messageAlreadyUnlocked: () => new AppException(ErrorCode.Conflict, 'You already unlocked this message'),
+  ownTip: () => AppException.unprocessable('You cannot tip yourself', 'id'),
   declined: (reason?: string) => new AppException(ErrorCode.PaymentRequired, reason ?? 'The payment was declined'),
   rejected: (action: string) => AppException.unprocessable(`Stripe refused to ${action}`),
   idempotencyMismatch: () => new AppException(ErrorCode.Conflict, 'This Idempotency-Key was already used at Stripe for a different request'),

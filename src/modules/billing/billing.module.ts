@@ -43,6 +43,10 @@ import { SaleItems } from './sale-items.service';
 import { MessageUnlock } from './entities/message-unlock.entity';
 import { UnlockPaymentsService } from './unlock-payments.service';
 import { UnlocksService } from './unlocks.service';
+import { Tip } from './entities/tip.entity';
+import { TipsRepository } from './repositories/tips.repository';
+import { TipPaymentsService } from './tip-payments.service';
+import { TipsService } from './tips.service';
 
 /**
  * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
@@ -53,14 +57,14 @@ import { UnlocksService } from './unlocks.service';
 @Module({})
 export class BillingModule {
   /**
-   * `ports`: modules exporting the tokens of billing.ports.ts (`POSTS_FOR_SALE` from posts, `MESSAGES_FOR_SALE` from messages, `BLOCK_CHECK` from
+   * `ports`: modules exporting the tokens of billing.ports.ts (`POSTS_FOR_SALE` from posts, `MESSAGES_FOR_SALE` and `TIP_TARGETS` from messages, `BLOCK_CHECK` from
    * social). The app root passes them, so billing imports neither feature (they import billing's entitlements).
    */
   static forRoot(config: AppConfig, ports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
@@ -82,6 +86,9 @@ export class BillingModule {
         UnlocksService,
         UnlockPaymentsService,
         SaleItems,
+        TipsService,
+        TipPaymentsService,
+        TipsRepository,
         StripeWebhookService,
         StripeEventApplier,
         BillingAccountDataService,

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
 
 /**
- * What billing needs from posts, messages and social, as billing names it. Posts and social implement these tokens and the app
+ * What billing needs from posts, messages and social, as billing names it. Posts, messages and social implement these tokens and the app
  * root binds them (`BillingModule.forRoot(config, ports)`), so billing imports neither feature while they may depend
  * on billing's side (entitlements). See docs/module-boundaries.md.
  */
@@ -50,6 +50,27 @@ export interface MessagesForSale {
 }
 
 export const MESSAGES_FOR_SALE = Symbol('MessagesForSale');
+
+/** The one a tip in a conversation pays (docs/inbox.md#tips): the other participant. */
+export interface TipRecipient {
+  id: string;
+  username: string;
+  /** The recipient's currency: a tip is paid in it. */
+  currency: string;
+}
+
+/** Who may be tipped, as the inbox decides it: tips arrive as messages, so the inbox's rules apply. */
+export interface TipTargets {
+  /**
+   * The other participant of a conversation the tipper takes part in; any other conversation is the messages module's
+   * `404`, thrown; a block either way or a suspended or deleted account its `403`.
+   */
+  conversationRecipient(tipper: AuthUser, conversationId: string): Promise<TipRecipient>;
+  /** The messages module's `403` when a tip from `tipperId` could not reach `creatorId` (a block either way, a suspended or deleted account). */
+  assertMayTip(tipperId: string, creatorId: string): Promise<void>;
+}
+
+export const TIP_TARGETS = Symbol('TipTargets');
 
 export interface BlockCheck {
   /** Whether either user blocks the other: no subscription between them then. */

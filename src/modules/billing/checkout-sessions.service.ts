@@ -40,7 +40,8 @@ export class CheckoutSessions {
       (asked.mode === 'subscription' ||
         (session.amount_total === asked.amountCents &&
           (session.metadata?.post_id ?? null) === (asked.postId ?? null) &&
-          (session.metadata?.message_id ?? null) === (asked.messageId ?? null)));
+          (session.metadata?.message_id ?? null) === (asked.messageId ?? null) &&
+          (session.metadata?.tip_for ?? null) === (asked.tipFor ?? null)));
     if (!asExpected) {
       this.logger.warn(`checkout ${session.id} ignored: it does not say what was asked (${session.amount_total} ${session.currency})`);
       return null;
@@ -50,6 +51,8 @@ export class CheckoutSessions {
       ...session.metadata,
       ...(asked.postId ? { post_id: asked.postId } : {}),
       ...(asked.messageId ? { message_id: asked.messageId } : {}),
+      // A tip's target and note are what was asked (the note never went to Stripe).
+      ...(asked.tipFor ? { tip_for: asked.tipFor, tip_message: asked.tipMessage ?? '' } : {}),
       creator_id: asked.creatorId,
     };
     return { ...session, client_reference_id: asked.buyerId, metadata };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { AppConfig } from '@/common/config/app-config';
@@ -15,8 +16,29 @@ import { applicationFeeCents } from './connect/platform-fee';
 import { AskedCheckout } from './repositories/checkout-sessions.repository';
 import { StripeClient, stripeIdempotencyKey } from './stripe/stripe.client';
 
+/** A tip's checkout: who is paid, how much, for what (`post:<id>` or `conversation:<id>`), and the note. */
+export interface TipCheckout {
+  creatorId: string;
+  creatorUsername: string;
+  amountCents: number;
+  currency: string;
+  tipFor: string;
+  message?: string | null;
+}
+
+/** A one-time payment as a checkout asks it. `pair`: what the open session is deduplicated on, after its prefix the buyer and route are added. */
+interface OneTimeItem {
+  sellerId: string;
+  amountCents: number;
+  currency: string;
+  productName: string;
+  pair: string;
+  metadata: Record<string, string>;
+  asked: Pick<AskedCheckout, 'postId' | 'messageId'> & Partial<Pick<AskedCheckout, 'tipFor' | 'tipMessage'>>;
+}
+
 /**
- * Stripe Checkout sessions for a subscription or a one-time purchase (a pay-per-view post, a paid message), each paid by the buyer's Stripe customer.
+ * Stripe Checkout sessions for a subscription or a one-time payment (a pay-per-view post, a paid message, a tip), each paid by the buyer's Stripe customer.
  * A creator with a connected account is paid there (a destination charge: `transfer_data.destination`), less the
  * platform's fee (docs/payouts.md); without one the platform collects, when `CONNECT_REQUIRED=false` allows it.
  */
@@ -56,47 +78,76 @@ export class CheckoutService {
   }
 
   unlock(buyer: User, post: PostForSale, idempotencyKey?: string): Promise<CheckoutResponse> {
-    const sale = { kind: 'post', itemId: post.id, sellerId: post.authorId, priceCents: post.priceCents!, currency: post.currency } as const;
-    return this.oneTime(buyer, sale, `Post by @${post.authorUsername}`, 'unlock', idempotencyKey);
+    return this.oneTime(buyer, this.sale('post', post.id, post.authorId, post.priceCents!, post.currency, `Post by @${post.authorUsername}`, 'unlock'), idempotencyKey);
   }
 
   /** A paid direct message, bought by its recipient (docs/inbox.md#buying-a-paid-message). */
   unlockMessage(buyer: User, message: MessageForSale, idempotencyKey?: string): Promise<CheckoutResponse> {
-    const sale = { kind: 'message', itemId: message.id, sellerId: message.senderId, priceCents: message.priceCents!, currency: message.currency } as const;
-    return this.oneTime(buyer, sale, `Message from @${message.senderUsername}`, 'message-unlock', idempotencyKey);
+    const item = this.sale('message', message.id, message.senderId, message.priceCents!, message.currency, `Message from @${message.senderUsername}`, 'message-unlock');
+    return this.oneTime(buyer, item, idempotencyKey);
   }
 
   /**
-   * A one-time payment for an item: `metadata` names it (`post_id` or `message_id`) and the buyer, on the session and
-   * its payment intent; routed to the seller's connected account less the fee, as every purchase.
+   * A tip (docs/inbox.md#tips): `metadata.tip_for` names its target (`post:<id>` or `conversation:<id>`) and
+   * `metadata.creator_id` whom it pays, on the session and its payment intent; the note stays in `checkout_sessions`.
+   * The open session is per amount and note too: a second tap on the same tip answers the same session, a different
+   * tip opens its own.
    */
-  private async oneTime(
-    buyer: User,
-    sale: { kind: SaleKind; itemId: string; sellerId: string; priceCents: number; currency: string },
-    productName: string,
-    pairPrefix: string,
-    idempotencyKey: string | undefined,
-  ): Promise<CheckoutResponse> {
+  tip(buyer: User, tip: TipCheckout, idempotencyKey?: string): Promise<CheckoutResponse> {
+    const note = tip.message ?? '';
+    return this.oneTime(
+      buyer,
+      {
+        sellerId: tip.creatorId,
+        amountCents: tip.amountCents,
+        currency: tip.currency,
+        productName: `Tip for @${tip.creatorUsername}`,
+        pair: `tip:${buyer.id}:${tip.tipFor}:${tip.amountCents}:${createHash('sha256').update(note).digest('hex').slice(0, 32)}`,
+        metadata: { tip_for: tip.tipFor, user_id: buyer.id, creator_id: tip.creatorId },
+        asked: { postId: null, messageId: null, tipFor: tip.tipFor, tipMessage: tip.message ?? null },
+      },
+      idempotencyKey,
+    );
+  }
+
+  /** A purchase of an item (a post or a message): `metadata` names it (`post_id` or `message_id`) and the buyer. */
+  private sale(kind: SaleKind, itemId: string, sellerId: string, priceCents: number, currency: string, productName: string, pairPrefix: string): OneTimeItem {
+    return {
+      sellerId,
+      amountCents: priceCents,
+      currency,
+      productName,
+      pair: `${pairPrefix}:${itemId}`,
+      metadata: { [SALE_METADATA_KEY[kind]]: itemId },
+      asked: { postId: kind === 'post' ? itemId : null, messageId: kind === 'message' ? itemId : null },
+    };
+  }
+
+  /**
+   * A one-time payment: `item.metadata` and the buyer (`user_id`) on the session and its payment intent; routed to the
+   * seller's connected account less the fee, as every purchase.
+   */
+  private async oneTime(buyer: User, item: OneTimeItem, idempotencyKey: string | undefined): Promise<CheckoutResponse> {
     if (!this.stripe.configured) throw BillingErrors.notConfigured();
-    const { destination } = await this.payouts.routeFor(sale.sellerId);
-    const metadata = { [SALE_METADATA_KEY[sale.kind]]: sale.itemId, user_id: buyer.id };
+    const { destination } = await this.payouts.routeFor(item.sellerId);
+    const metadata = { ...item.metadata, user_id: buyer.id };
     const connect = destination
-      ? { application_fee_amount: applicationFeeCents(sale.priceCents, this.config.connect.feeBasisPoints), transfer_data: { destination } }
+      ? { application_fee_amount: applicationFeeCents(item.amountCents, this.config.connect.feeBasisPoints), transfer_data: { destination } }
       : {};
     const asked: AskedCheckout = {
       mode: 'payment',
       buyerId: buyer.id,
-      creatorId: sale.sellerId,
-      postId: sale.kind === 'post' ? sale.itemId : null,
-      messageId: sale.kind === 'message' ? sale.itemId : null,
-      amountCents: sale.priceCents,
-      currency: sale.currency,
+      creatorId: item.sellerId,
+      ...item.asked,
+      amountCents: item.amountCents,
+      currency: item.currency,
       destination: destination ?? null,
     };
     // The open session is per route too: one opened before the creator connected must not take the money now.
-    return this.session(buyer, `${pairPrefix}:${buyer.id}:${sale.itemId}:${destination ?? 'platform'}`, asked, idempotencyKey, {
+    const [pairPrefix, ...target] = item.pair.split(':');
+    return this.session(buyer, [pairPrefix, buyer.id, ...target, destination ?? 'platform'].join(':'), asked, idempotencyKey, {
       mode: 'payment',
-      line_items: [{ quantity: 1, price_data: { currency: sale.currency, unit_amount: sale.priceCents, product_data: { name: productName } } }],
+      line_items: [{ quantity: 1, price_data: { currency: item.currency, unit_amount: item.amountCents, product_data: { name: item.productName } } }],
       metadata,
       // On the payment intent too: a refund (`charge.refunded`) names the intent, not the session.
       payment_intent_data: { metadata, ...connect },

@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import Stripe from 'stripe';
 import { MESSAGES_FOR_SALE, MessagesForSale, POSTS_FOR_SALE, PostsForSale } from './billing.ports';
 import { SaleKind } from './repositories/post-unlocks.repository';
 import { isUuid } from './stripe/stripe-objects';
+import { StripeClient } from './stripe/stripe.client';
+import { tipOf } from './tip-for';
 
 /** A one-time purchase as a payment's metadata names it: what was bought, by whom, and who sold it. */
 export interface SaleOf {
@@ -26,7 +29,22 @@ export class SaleItems {
   constructor(
     @Inject(POSTS_FOR_SALE) private readonly posts: PostsForSale,
     @Inject(MESSAGES_FOR_SALE) private readonly messages: MessagesForSale,
+    private readonly stripe: StripeClient,
   ) {}
+
+  /** A payment intent as Stripe has it (its metadata names what it paid for), or null when Stripe does not know it. */
+  paymentIntent(paymentIntentId: string): Promise<Stripe.PaymentIntent | null> {
+    return this.stripe.find('read a payment intent', (stripe) => stripe.paymentIntents.retrieve(paymentIntentId));
+  }
+
+  /**
+   * The creator a one-time payment pays, from its metadata: a purchase's seller (`of`), or a tip's creator
+   * (`tip_for` and `creator_id`, docs/inbox.md#tips). Null when it names none.
+   */
+  async payeeOf(em: EntityManager, metadata: Record<string, string> | null | undefined, buyerId: string | null | undefined): Promise<string | null> {
+    if (metadata?.tip_for) return tipOf(metadata, buyerId)?.creatorId ?? null;
+    return (await this.of(em, metadata, buyerId))?.sellerId ?? null;
+  }
 
   /**
    * The sale when the ids are well-formed and the item is still there: a post not deleted, a message not erased (an

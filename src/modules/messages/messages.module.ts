@@ -16,7 +16,8 @@ import { ConversationsController, MessagesController, WelcomeMessageController }
 import { MessagesService } from './messages.service';
 import { MessagesAccountDataService } from './messages-account-data.service';
 import { MessagesForSaleAdapter } from './messages-for-sale.adapter';
-import { MESSAGES_FOR_SALE } from '@/modules/billing/billing.ports';
+import { MESSAGES_FOR_SALE, TIP_TARGETS } from '@/modules/billing/billing.ports';
+import { TipMessagesService } from './tip-messages.service';
 import { WelcomeMessagesService } from './welcome-messages.service';
 
 /**
@@ -38,7 +39,10 @@ import { WelcomeMessagesService } from './welcome-messages.service';
     ConversationsService, MessagesService, MessageViewsService, DmGateService, MessagesAccountDataService, WelcomeMessagesService,
     // Billing's port, bound by the app root (BillingModule.forRoot).
     { provide: MESSAGES_FOR_SALE, useClass: MessagesForSaleAdapter },
+    // Tips (docs/inbox.md#tips): billing's TIP_TARGETS port, and the tip message on `tip.received`.
+    TipMessagesService,
+    { provide: TIP_TARGETS, useExisting: TipMessagesService },
   ],
-  exports: [MessageViewsService, MessagesService, MESSAGES_FOR_SALE],
+  exports: [MessageViewsService, MessagesService, MESSAGES_FOR_SALE, TIP_TARGETS],
 })
 export class MessagesModule {}

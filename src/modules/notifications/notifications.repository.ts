@@ -12,6 +12,9 @@ export interface NewNotification {
   type: NotificationType;
   postId: string | null;
   dedupeKey: string;
+  /** A `tip`'s amount and currency. */
+  amountCents?: number | null;
+  currency?: string | null;
 }
 
 export interface NotificationRow {
@@ -22,6 +25,8 @@ export interface NotificationRow {
   post_id: string | null;
   read: boolean;
   created_at: Date;
+  amount_cents: number | null;
+  currency: string | null;
 }
 
 export interface ListFilter {
@@ -34,11 +39,11 @@ export class NotificationsRepository extends EntityRepository<Notification> {
   async insertDeduplicated(rows: NewNotification[]): Promise<{ id: string; user_id: string }[]> {
     if (!rows.length) return [];
     // Millisecond timestamps: cursors travel as JS dates, so a microsecond part would make pages skip rows.
-    const values = rows.map(() => "(?, ?, ?, ?, ?, false, date_trunc('milliseconds', now()), ?)").join(', ');
+    const values = rows.map(() => "(?, ?, ?, ?, ?, false, date_trunc('milliseconds', now()), ?, ?, ?)").join(', ');
     return this.getEntityManager().execute(
-      `insert into notifications (id, user_id, from_user_id, type, post_id, read, created_at, dedupe_key) values ${values}
+      `insert into notifications (id, user_id, from_user_id, type, post_id, read, created_at, dedupe_key, amount_cents, currency) values ${values}
        on conflict (user_id, dedupe_key) do nothing returning id, user_id`,
-      rows.flatMap((r) => [v7(), r.userId, r.fromUserId, r.type, r.postId, r.dedupeKey]),
+      rows.flatMap((r) => [v7(), r.userId, r.fromUserId, r.type, r.postId, r.dedupeKey, r.amountCents ?? null, r.currency ?? null]),
     );
   }
 
@@ -89,7 +94,7 @@ export class NotificationsRepository extends EntityRepository<Notification> {
       params.push(cursor.at, cursor.id);
     }
     return this.getEntityManager().execute<NotificationRow[]>(
-      `select n.id, n.user_id, n.from_user_id, n.type, n.post_id, n.read, n.created_at from notifications n
+      `select n.id, n.user_id, n.from_user_id, n.type, n.post_id, n.read, n.created_at, n.amount_cents, n.currency from notifications n
         where ${where.join(' and ')} order by n.created_at desc, n.id desc limit ?`,
       [...params, limit],
     );
@@ -98,7 +103,7 @@ export class NotificationsRepository extends EntityRepository<Notification> {
   findRows(ids: string[]): Promise<NotificationRow[]> {
     if (!ids.length) return Promise.resolve([]);
     return this.getEntityManager().execute<NotificationRow[]>(
-      'select id, user_id, from_user_id, type, post_id, read, created_at from notifications where id in (?)',
+      'select id, user_id, from_user_id, type, post_id, read, created_at, amount_cents, currency from notifications where id in (?)',
       [ids],
     );
   }

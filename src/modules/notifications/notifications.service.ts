@@ -40,6 +40,7 @@ export class NotificationsService {
         type: r.type,
         from_user: r.from_user_id ? toUserSummary(fromUsers.get(r.from_user_id)!) : null,
         post: r.post_id ? (posts.get(r.post_id) ?? null) : null,
+        tip: r.type === 'tip' && r.amount_cents != null ? { amount_cents: r.amount_cents, currency: r.currency ?? 'usd' } : null,
         read: r.read,
         created_at: new Date(r.created_at).toISOString(),
       }));

@@ -14,7 +14,7 @@ const FAN_OUT_BATCH = 5000;
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
 /** Events that notify one recipient (or, for mentions, a few). */
-const NOTIFYING = ['user.followed', 'post.liked', 'post.replied', 'post.reposted', 'post.mentioned', 'subscription.activated', 'post.unlocked', 'message.unlocked'] as const;
+const NOTIFYING = ['user.followed', 'post.liked', 'post.replied', 'post.reposted', 'post.mentioned', 'subscription.activated', 'post.unlocked', 'message.unlocked', 'tip.received'] as const;
 type Notifying = (typeof NOTIFYING)[number];
 type FanOut = 'premium_post.published' | 'premium_post.fan_out_continued';
 
@@ -55,6 +55,10 @@ function candidatesOf(event: DomainEvent<Notifying>): NewNotification[] {
     case 'message.unlocked': {
       const { messageId, userId, senderId } = event.payload;
       return [{ userId: senderId, fromUserId: userId, type: 'message_unlocked', postId: null, dedupeKey: `message_unlocked:${userId}:${messageId}` }];
+    }
+    case 'tip.received': {
+      const { tipId, tipperId, creatorId, postId, amountCents, currency } = event.payload;
+      return [{ userId: creatorId, fromUserId: tipperId, type: 'tip', postId, dedupeKey: `tip:${tipId}`, amountCents, currency }];
     }
   }
 }

@@ -16,10 +16,10 @@ export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator
     from earnings_entries group by 1, 2, 3`;
 
 /**
- * The kinds that are a buyer's payment to a creator, which refunds and disputes take back. One-time payments (`unlock`
- * today; tips, paid messages and gifts as they arrive) are recorded by `EarningsRecorder.checkoutPaymentPaid`.
+ * The kinds that are a buyer's payment to a creator, which refunds and disputes take back. One-time payments (`unlock`,
+ * `message_unlock`, `tip`; gifts as they arrive) are recorded by `EarningsRecorder.checkoutPaymentPaid`.
  */
-export const PAYMENT_KINDS: readonly EarningsKind[] = ['subscription_payment', 'unlock', 'message_unlock'];
+export const PAYMENT_KINDS: readonly EarningsKind[] = ['subscription_payment', 'unlock', 'message_unlock', 'tip'];
 
 /** What the refunds of one charge recorded so far (positive amounts). */
 export interface RecordedRefunds {

@@ -16,8 +16,8 @@ export interface StripeEventRef {
   created: number;
 }
 
-/** The one-time payments paid through a payment-mode Checkout session (later: tips, paid messages, gifts). */
-export type CheckoutPaymentKind = Extract<EarningsKind, 'unlock' | 'message_unlock'>;
+/** The one-time payments paid through a payment-mode Checkout session (later: gifts). */
+export type CheckoutPaymentKind = Extract<EarningsKind, 'unlock' | 'message_unlock' | 'tip'>;
 
 /** Stripe subscription statuses that never started (nothing was paid). */
 const NEVER_STARTED = new Set(['incomplete', 'incomplete_expired']);

@@ -15,7 +15,7 @@ export type PaymentOrigin = RecordedPayment;
 
 /**
  * The payment a refund or dispute takes back: recorded already, or (when the refund overtook it) found through
- * Stripe: a one-time payment's payment intent names the post and buyer in its metadata, a subscription's is paid for
+ * Stripe: a one-time payment's payment intent names the post, message or tip and the buyer in its metadata, a subscription's is paid for
  * an invoice whose subscription names the pair. Null: not a payment to one of our creators.
  */
 @Injectable()
@@ -39,10 +39,10 @@ export class PaymentOrigins {
     if (!intent) return null;
     const amounts = splitPayment(intent.amount, intent.application_fee_amount, this.config.connect.feeBasisPoints);
     const base = { ...amounts, currency: intent.currency, stripePaymentIntentId: intent.id, stripeChargeId: chargeId ?? idOf(intent.latest_charge) };
-    const { post_id: postId, message_id: messageId, user_id: buyerId } = intent.metadata ?? {};
-    if ((postId || messageId) && isUuid(buyerId)) {
-      const sale = await this.sales.of(em, intent.metadata, buyerId);
-      return sale ? { ...base, creatorId: sale.sellerId, counterpartyId: buyerId, stripeInvoiceId: null } : null;
+    const { post_id: postId, message_id: messageId, tip_for: tipFor, user_id: buyerId } = intent.metadata ?? {};
+    if ((postId || messageId || tipFor) && isUuid(buyerId)) {
+      const creatorId = await this.sales.payeeOf(em, intent.metadata, buyerId);
+      return creatorId ? { ...base, creatorId, counterpartyId: buyerId, stripeInvoiceId: null } : null;
     }
     const invoice = await this.invoiceOf(intent.id);
     const subscriptionId = invoice && idOf(invoice.parent?.subscription_details?.subscription);

@@ -41,6 +41,14 @@ export class CheckoutSession {
   @Property({ type: 'uuid', nullable: true })
   messageId?: string | null;
 
+  /** A tip's target (payment mode, docs/inbox.md#tips): `post:<id>` or `conversation:<id>`, as `metadata.tip_for`. */
+  @Property({ type: 'string', length: 100, nullable: true })
+  tipFor?: string | null;
+
+  /** A tip's note, delivered as the tip message's content once paid (kept here, not sent to Stripe). */
+  @Property({ type: 'string', length: 280, nullable: true })
+  tipMessage?: string | null;
+
   /** What the session asks: the post's price, or the subscription's monthly price. */
   @Property({ type: 'integer' })
   amountCents: number;

@@ -3,7 +3,7 @@ import { v7 } from 'uuid';
 import { User } from '@/modules/users/entities/user.entity';
 
 /**
- * What a ledger row records. Money: `subscription_payment` (a paid invoice), `unlock` (a paid pay-per-view checkout), `message_unlock` (a bought paid message),
+ * What a ledger row records. Money: `subscription_payment` (a paid invoice), `unlock` (a paid pay-per-view checkout), `message_unlock` (a bought paid message), `tip` (a paid tip, docs/inbox.md#tips),
  * `refund` and `dispute` (negative), `dispute_won` (a dispute closed in our favour gives the money back). Movements
  * between the platform and the creator's Stripe account (gross, fee and net zero, `amount_cents` what moved):
  * `application_fee`, `application_fee_refund`, `transfer`, `transfer_reversal`. Subscribers (amounts zero):
@@ -22,6 +22,7 @@ export const EARNINGS_KINDS = [
   'transfer',
   'transfer_reversal',
   'message_unlock',
+  'tip',
 ] as const;
 export type EarningsKind = (typeof EARNINGS_KINDS)[number];
 

@@ -43,12 +43,20 @@ export class MarkReadDto {
   up_to_id?: string;
 }
 
+/** What a `tip` notification tells of (docs/inbox.md#tips). */
+export class NotificationTipResponse {
+  @ApiProperty({ minimum: 100, maximum: 50000, description: 'The tip, in cents of `currency`' }) amount_cents: number;
+  @ApiProperty({ example: 'usd' }) currency: string;
+}
+
 export class NotificationResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: NOTIFICATION_TYPES }) type: NotificationType;
   @ApiProperty({ type: UserSummaryResponse, nullable: true, description: 'null for `report_resolved` (sent by the service)' })
   from_user: UserSummaryResponse | null;
   @ApiPropertyOptional({ type: PostResponse, nullable: true }) post?: PostResponse | null;
+  @ApiProperty({ type: NotificationTipResponse, nullable: true, description: 'The amount of a `tip` (the post tipped, if any, is `post`); null for every other type' })
+  tip: NotificationTipResponse | null;
   @ApiProperty() read: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }

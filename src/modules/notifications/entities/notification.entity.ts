@@ -15,6 +15,7 @@ export const NOTIFICATION_TYPES = [
   'subscribed_post',
   'report_resolved',
   'message_unlocked',
+  'tip',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -65,6 +66,13 @@ export class Notification {
 
   @Property({ type: 'boolean', default: false })
   read: boolean = false;
+
+  /** The money a `tip` notification tells of (docs/inbox.md#tips); null for every other type. */
+  @Property({ type: 'integer', nullable: true })
+  amountCents?: number | null;
+
+  @Property({ type: 'string', length: 3, nullable: true })
+  currency?: string | null;
 
   /** Unique per recipient: a redelivered event or a repeated like never notifies twice. */
   @Property({ type: 'string', length: 200, nullable: true })

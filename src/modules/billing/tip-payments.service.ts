@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import Stripe from 'stripe';
+import { OutboxService } from '@/common/outbox/outbox.service';
+import { EarningsRecorder, StripeEventRef } from './earnings/earnings-recorder.service';
+import { TipsRepository } from './repositories/tips.repository';
+import { idOf } from './stripe/stripe-objects';
+import { TipFor, tipOf } from './tip-for';
+
+const targetColumns = (target: TipFor) => ({
+  postId: target.kind === 'post' ? target.id : null,
+  conversationId: target.kind === 'conversation' ? target.id : null,
+});
+
+/**
+ * Tips as Stripe reports them (docs/inbox.md#tips), in the webhook worker's transaction and its lock order
+ * (docs/billing.md#lock-order): the `tips` row, then `tip.received` in the outbox (the creator's `tip` notification and
+ * the tip message, each handled by its module), then the ledger last. Refunds and disputes change the row's status
+ * through `UnlockPaymentsService`, as for the other one-time payments, and the ledger takes the money back.
+ */
+@Injectable()
+export class TipPaymentsService {
+  private readonly logger = new Logger(TipPaymentsService.name);
+
+  constructor(
+    private readonly tips: TipsRepository,
+    private readonly outbox: OutboxService,
+    private readonly earnings: EarningsRecorder,
+  ) {}
+
+  /** Whether this completed session is a tip's (`metadata.tip_for`). */
+  static isTip(session: Stripe.Checkout.Session): boolean {
+    return !!session.metadata?.tip_for;
+  }
+
+  /** A paid tip: recorded once per payment; `tip.received` only when this call recorded it. */
+  async recordPaid(em: EntityManager, session: Stripe.Checkout.Session, event: StripeEventRef): Promise<void> {
+    if (session.payment_status === 'unpaid') return; // delayed methods: `checkout.session.async_payment_succeeded` follows
+    const tip = tipOf(session.metadata, session.client_reference_id);
+    if (!tip) {
+      this.logger.warn(`tip checkout ${session.id} skipped: its metadata names no tip of ours`);
+      return;
+    }
+    const amountCents = session.amount_total ?? 0;
+    const currency = session.currency ?? 'usd';
+    const message = session.metadata?.tip_message || null;
+    const { postId, conversationId } = targetColumns(tip.target);
+    const tipId = await this.tips.recordPaid(em, {
+      tipperId: tip.tipperId,
+      creatorId: tip.creatorId,
+      postId,
+      conversationId,
+      amountCents,
+      currency,
+      message,
+      checkoutSessionId: session.id,
+      paymentIntentId: idOf(session.payment_intent),
+    });
+    if (tipId) {
+      this.outbox.record(em, 'tip.received', { tipId, tipperId: tip.tipperId, creatorId: tip.creatorId, amountCents, currency, message, postId, conversationId });
+    }
+    // The money moved either way (a tip refunded before its completion was paid, then refunded): the ledger last.
+    await this.earnings.checkoutPaymentPaid(em, event, session, 'tip', tip.creatorId, tip.tipperId);
+  }
+
+  /**
+   * A full refund that overtook its tip's completion, found through the payment intent's metadata: the tip is recorded
+   * refunded, so the completion, when it comes, delivers nothing. False when the intent is not a tip's.
+   */
+  async recordRefundFirst(em: EntityManager, intent: Stripe.PaymentIntent, charge: Stripe.Charge): Promise<boolean> {
+    const tip = tipOf(intent.metadata, intent.metadata?.user_id);
+    if (!tip) return false;
+    await this.tips.recordRefundFirst(em, {
+      tipperId: tip.tipperId,
+      creatorId: tip.creatorId,
+      ...targetColumns(tip.target),
+      amountCents: charge.amount,
+      currency: charge.currency,
+      paymentIntentId: intent.id,
+    });
+    return true;
+  }
+
+  markRefunded(em: EntityManager, paymentIntentId: string): Promise<boolean> {
+    return this.tips.markRefunded(em, paymentIntentId);
+  }
+
+  markDisputed(em: EntityManager, paymentIntentId: string): Promise<void> {
+    return this.tips.markDisputed(em, paymentIntentId);
+  }
+
+  settleDispute(em: EntityManager, paymentIntentId: string, outcome: 'paid' | 'refunded'): Promise<void> {
+    return this.tips.settleDispute(em, paymentIntentId, outcome);
+  }
+}
