@@ -40,8 +40,8 @@ import { WelcomeMessagesService } from './welcome-messages.service';
     // Billing's port, bound by the app root (BillingModule.forRoot).
     { provide: MESSAGES_FOR_SALE, useClass: MessagesForSaleAdapter },
     // Tips (docs/inbox.md#tips): billing's TIP_TARGETS port, and the tip message on `tip.received`.
-    TipMessagesService,
-    { provide: TIP_TARGETS, useExisting: TipMessagesService },
+    // One instance under the port's token (an alias would be discovered twice as the `tip.received` subscriber).
+    { provide: TIP_TARGETS, useClass: TipMessagesService },
   ],
   exports: [MessageViewsService, MessagesService, MESSAGES_FOR_SALE, TIP_TARGETS],
 })
