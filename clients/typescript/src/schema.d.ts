@@ -996,6 +996,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/posts/{id}/tip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["BillingController_tipPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/tip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["BillingController_tipConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/earnings": {
         parameters: {
             query?: never;
@@ -1874,14 +1906,22 @@ export interface components {
              */
             dm_policy?: "everyone" | "following" | "subscribers" | "nobody";
         };
+        NotificationTipResponse: {
+            /** @description The tip, in cents of `currency` */
+            amount_cents: number;
+            /** @example usd */
+            currency: string;
+        };
         NotificationResponse: {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked";
+            type: "follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked" | "tip";
             /** @description null for `report_resolved` (sent by the service) */
             from_user: components["schemas"]["UserSummaryResponse"] | null;
             post?: components["schemas"]["PostResponse"] | null;
+            /** @description The amount of a `tip` (the post tipped, if any, is `post`); null for every other type */
+            tip: components["schemas"]["NotificationTipResponse"] | null;
             read: boolean;
             /** Format: date-time */
             created_at: string;
@@ -1931,6 +1971,12 @@ export interface components {
         SubscriptionPageResponse: {
             data: components["schemas"]["SubscriptionResponse"][];
             next_cursor: string | null;
+        };
+        TipDto: {
+            /** @description The tip, in cents of the recipient's currency */
+            amount_cents: number;
+            /** @description A note, delivered with the tip as the content of the tip message once paid */
+            message?: string;
         };
         EarningsTotalsResponse: {
             /** @description What buyers paid, less what refunds and disputes took back (cents) */
@@ -7326,7 +7372,7 @@ export interface operations {
                 /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
                 /** @description Repeat for several: `types[]=like&types[]=reply` */
-                "types[]"?: ("follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked")[];
+                "types[]"?: ("follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked" | "tip")[];
                 unread?: boolean;
             };
             header?: never;
@@ -8071,6 +8117,288 @@ export interface operations {
              *     Your own message, or a message without a price; or (field `payouts`, CONNECT_REQUIRED=true) its sender cannot take payments; or Stripe refused the request
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe failed (`bad_gateway`); retry later */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payments are not configured on this server, or Stripe cannot be reached (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BillingController_tipPost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A repeat within 24 h answers the first response; also sent to Stripe (scoped to the caller) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TipDto"];
+            };
+        };
+        responses: {
+            /** @description Stripe Checkout (payment mode, `metadata.tip_for` = `post:<id>`) for a tip to the post's author; once paid, a `tip` notification, a message with `tip_cents` in your conversation, a ledger entry */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe declined the payment (`payment_required`) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A block either way, or a suspended or deleted author (`forbidden`), as for a message */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such post, or not visible to you (a locked post you may see can be tipped) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this `Idempotency-Key` is still in progress, or another conflict (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Stripe refused the request (`validation_failed`)
+             *
+             *     Your own post; or (field `payouts`, CONNECT_REQUIRED=true) its author cannot take payments; or Stripe refused the request
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (message): `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe failed (`bad_gateway`); retry later */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payments are not configured on this server, or Stripe cannot be reached (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BillingController_tipConversation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A repeat within 24 h answers the first response; also sent to Stripe (scoped to the caller) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TipDto"];
+            };
+        };
+        responses: {
+            /** @description Stripe Checkout (payment mode, `metadata.tip_for` = `conversation:<id>`) for a tip to the other participant; once paid, a `tip` notification, a message with `tip_cents` here, a ledger entry */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe declined the payment (`payment_required`) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A block either way, or a suspended or deleted account (`forbidden`), as for a message */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such conversation, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this `Idempotency-Key` is still in progress, or another conflict (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Stripe refused the request (`validation_failed`)
+             *
+             *     (field `payouts`, CONNECT_REQUIRED=true) the other participant cannot take payments; or Stripe refused the request
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (message): `Retry-After` says when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
