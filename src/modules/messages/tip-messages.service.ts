@@ -47,9 +47,11 @@ export class TipMessagesService implements TipTargets {
   @OnDomainEvent('tip.received', { subscriber: 'messages.tip-message' })
   async onTip(event: DomainEvent<'tip.received'>, context: EventContext): Promise<void> {
     const { tipId, tipperId, creatorId, amountCents, currency, message } = event.payload;
+    // Decided before the receipt's transaction: the gate's reads run in parallel, which one transaction's connection
+    // cannot. A failed read fails the delivery (retried), never reads as "refused".
+    const allowed = await this.gate.decide(tipperId, creatorId, true);
     await context.transaction(async (em) => {
-      if ((await em.execute('select 1 from messages where id = ?', [tipId])).length) return;
-      if (!(await this.gate.decide(tipperId, creatorId, true))) return;
+      if (!allowed || (await em.execute('select 1 from messages where id = ?', [tipId])).length) return;
       // A new conversation is `active` for the creator, as for a welcome message: they are being paid.
       const { id: conversationId } = await this.messages.openConversation(em, tipperId, creatorId, 'active', v7());
       const written = em.create(Message, {
