@@ -185,6 +185,28 @@ describe.each(['false', 'true'] as const)('Tips (Stripe), CONNECT_REQUIRED=%s', 
     ]);
   });
 
+  it('a dispute marks the tip disputed and takes the money back; won, it is paid again and the money returns', async () => {
+    const [creator, fan] = [await seller(), await createSignedInUser(t)];
+    const post = await createPost(t, creator, { content: 'disputed' });
+    const started = await as(t, fan).post(`/posts/${post.id}/tip`, { amount_cents: 800 }).expect(201);
+    const { session, paymentIntent } = stripe.completeCheckout(started.body.checkout_session_id);
+    await applied(stripeEvent('checkout.session.completed', session));
+    const dispute = stripe.dispute(paymentIntent!.id);
+    await applied(stripeEvent('charge.dispute.created', dispute));
+    expect((await tipsOf(fan)).map((r) => r.status)).toEqual(['disputed']);
+    const disputed = await t.sql<{ kind: string; gross_cents: number }>(
+      `select kind, gross_cents from earnings_entries where creator_id = ? and kind in ('tip', 'dispute', 'dispute_won') order by kind`,
+      [creator.id],
+    );
+    expect(disputed).toEqual([
+      { kind: 'dispute', gross_cents: -800 },
+      { kind: 'tip', gross_cents: 800 },
+    ]);
+    await applied(stripeEvent('charge.dispute.closed', { ...dispute, status: 'won' }));
+    expect((await tipsOf(fan)).map((r) => r.status)).toEqual(['paid']);
+    expect(((await as(t, creator).get('/me/earnings').expect(200)).body as { lifetime: { gross_cents: number } }).lifetime.gross_cents).toBe(800);
+  });
+
   it('writes no message when a block came between the checkout and the payment; the paid tip and its ledger entry stand', async () => {
     const [creator, fan] = [await seller(), await createSignedInUser(t)];
     const post = await createPost(t, creator, { content: 'blocked later' });
