@@ -19,9 +19,9 @@ import { UnlockPaymentsService } from './unlock-payments.service';
  *
  * Lock order (docs/billing.md#lock-order), the same in every branch of `dispatch`, so that the queue's concurrent
  * jobs never deadlock: this event's row; then the domain rows (payout_accounts, checkout_sessions, then a
- * subscription's advisory lock and row, or a purchase's post_unlocks row); then the ledger LAST (EarningsRecorder: a
- * charge's refund lock, earnings_entries, then the creator's earnings_months row, which every payment of that creator
- * shares). A new branch writes its domain rows before calling EarningsRecorder, never after.
+ * subscription's advisory lock and row, or a purchase's post_unlocks or message_unlocks row, or a tip's tips row); then
+ * the ledger LAST (EarningsRecorder: a charge's refund lock, earnings_entries, then the creator's earnings_months row,
+ * which every payment of that creator shares). A new branch writes its domain rows before calling EarningsRecorder, never after.
  */
 @Injectable()
 export class StripeEventApplier {
