@@ -559,25 +559,27 @@ function decodeKeyset(cursor: string | null): { at: Date; id: string } | undefin
 }
 const encodeKeyset = (at: Date, id: string) => Buffer.from(`${new Date(at).toISOString()}|${id}`).toString('base64url');
 
-/** MessageViewsService.render: the viewer's purchases, then the media of the rows shown, then the views. */
+/**
+ * MessageViewsService.render: one statement for what the viewer bought and the rows' media (askTogether's shape:
+ * `array(…)::text[]`, then the JSON), then the views (media of rows unsent or not shown dropped).
+ */
 async function renderMessages(viewer: Viewer, rows: Row[]): Promise<Row[]> {
   if (!rows.length) return [];
-  const p1: unknown[] = [viewer.id];
-  const bought = new Set(
-    (await q(`select message_id as id from message_unlocks where user_id = $1 and message_id in (${inList(rows.map((r) => r.id), p1)}) and status = 'paid'`, p1)).map((r) => r.id),
-  );
+  const ids = rows.map((r) => r.id);
+  const params: unknown[] = [viewer.id];
+  const boughtSql = `select message_id as id from message_unlocks where user_id = $1 and message_id in (${inList(ids, params)}) and status = 'paid'`;
+  const mediaSql = `${MEDIA_JSON} (${inList(ids, params)})`;
+  const [answers] = await q(`select array(${boughtSql})::text[] as bought, (${mediaSql}) as media`, params);
+  const bought = new Set(answers.bought as string[]);
   const shown = rows.filter((m) => m.sender_id === viewer.id || m.recipient_id === viewer.id);
+  const visible = new Set(shown.map((m) => m.id));
   const locked = new Set(shown.filter((m) => m.price_cents != null && m.sender_id !== viewer.id && !bought.has(m.id)).map((m) => m.id));
   const unsent = new Set(shown.filter((m) => m.deleted_at && !bought.has(m.id)).map((m) => m.id));
-  const withMedia = shown.filter((m) => !unsent.has(m.id)).map((m) => m.id);
   const media = new Map<string, Row[]>();
-  if (withMedia.length) {
-    const p2: unknown[] = [];
-    const [row] = await q(`select (${MEDIA_JSON} (${inList(withMedia, p2)})) as media`, p2);
-    for (const m of (row.media ?? []) as Row[]) {
-      const view = locked.has(m.postId) ? { id: m.id, type: m.type } : { id: m.id, type: m.type, status: m.status, url: `${PUBLIC_URL}/media/${m.id}`, alt_text: m.altText, blurhash: m.blurhash };
-      media.set(m.postId, [...(media.get(m.postId) ?? []), view]);
-    }
+  for (const m of (answers.media ?? []) as Row[]) {
+    if (!visible.has(m.postId) || unsent.has(m.postId)) continue;
+    const view = locked.has(m.postId) ? { id: m.id, type: m.type } : { id: m.id, type: m.type, status: m.status, url: `${PUBLIC_URL}/media/${m.id}`, alt_text: m.altText, blurhash: m.blurhash };
+    media.set(m.postId, [...(media.get(m.postId) ?? []), view]);
   }
   return shown.map((r) => {
     const hidden = locked.has(r.id) || unsent.has(r.id);

@@ -69,6 +69,22 @@ export class MediaService {
   }
 
   /**
+   * `forMessages` in two halves, for a renderer that asks the media with other questions in one statement: the SQL
+   * (none for no messages), then its value presented as `forMessages` would, only for the messages in `shown` that
+   * are not `removed`.
+   */
+  forMessagesSql(messageIds: string[]): SqlFragment | undefined {
+    return messageIds.length ? MediaRepository.forMessagesJsonSql(messageIds) : undefined;
+  }
+
+  presentForMessagesJson(json: unknown, shown: Set<string>, locked: Set<string>, removed: Set<string>): Map<string, PostMediaResponse[]> {
+    return this.presentForPosts(
+      MediaRepository.postMediaRows(json).filter((m) => shown.has(m.postId) && !removed.has(m.postId)),
+      locked,
+    );
+  }
+
+  /**
    * Media of many posts in one query, in attachment order, for a viewer the access policy has already judged.
    * `locked` posts show only each item's id and type; media of `restricted` posts (premium, or not public) get
    * expiring signed URLs; the rest plain URLs. Without `restricted`, every URL is signed.

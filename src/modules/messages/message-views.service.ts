@@ -31,15 +31,17 @@ export class MessageViewsService {
 
   async render(viewer: AuthUser, rows: MessageRow[]): Promise<MessageResponse[]> {
     const ids = rows.map((r) => r.id);
-    const access = this.policy.decideMessages(viewer, rows, await this.entitlements.unlockedMessages(viewer.id, ids));
+    // One round trip: what the viewer bought and the rows' media (the media of rows not shown, or unsent, is dropped
+    // below: which those are depends on what was bought).
+    const answers = await this.messages.together({
+      sets: { bought: this.entitlements.unlockedMessagesSql(viewer.id, ids) },
+      values: { media: this.media.forMessagesSql(ids) },
+    });
+    const access = this.policy.decideMessages(viewer, rows, answers.sets.bought);
     const shown = rows.filter((r) => access.get(r.id)!.visible);
     const locked = new Set(shown.filter((r) => access.get(r.id)!.locked).map((r) => r.id));
     const unsent = new Set(shown.filter((r) => access.get(r.id)!.unsent).map((r) => r.id));
-    const media = await this.media.forMessages(
-      shown.map((r) => r.id),
-      locked,
-      unsent,
-    );
+    const media = this.media.presentForMessagesJson(answers.values.media, new Set(shown.map((r) => r.id)), locked, unsent);
     return shown.map((r) => {
       const hidden = locked.has(r.id) || unsent.has(r.id);
       return {

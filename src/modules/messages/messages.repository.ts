@@ -1,5 +1,7 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { readSql } from '@/common/database/request-context';
 import { column } from '@/common/database/sql-fragment';
+import { Answers, askTogether, Questions } from '@/common/database/together';
 import { messageSoldSql } from '@/modules/entitlements/entitlement-queries';
 import { Keyset } from '@/common/http/pagination';
 import { ConversationStatus } from './entities/conversation-member.entity';
@@ -110,7 +112,7 @@ export class MessagesRepository extends EntityRepository<Message> {
 
   /** The caller's side of a conversation, or null when it is not theirs (or does not exist). */
   async member(conversationId: string, userId: string, em: EntityManager = this.db): Promise<MemberRow | null> {
-    const [row] = await em.execute<MemberRow[]>(`select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where cm.conversation_id = ? and cm.user_id = ?`, [
+    const [row] = await readSql<MemberRow[]>(em, `select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where cm.conversation_id = ? and cm.user_id = ?`, [
       conversationId,
       userId,
     ]);
@@ -120,7 +122,8 @@ export class MessagesRepository extends EntityRepository<Message> {
   /** A page of the caller's listed conversations with `status`, newest activity first (`conversation_members_list_idx`). */
   async memberPage(userId: string, status: ConversationStatus, cursor: Keyset | undefined, limit: number): Promise<MemberRow[]> {
     const after = cursor ? 'and (cm.last_activity_at, cm.conversation_id) < (?, ?)' : '';
-    const rows = await this.db.execute<MemberRow[]>(
+    const rows = await readSql<MemberRow[]>(
+      this.db,
       `select ${MEMBER_COLUMNS} from ${MEMBER_FROM}
        where cm.user_id = ? and cm.status = ? and cm.hidden_at is null and cm.last_activity_at is not null ${after}
        order by cm.last_activity_at desc, cm.conversation_id desc limit ?`,
@@ -140,18 +143,24 @@ export class MessagesRepository extends EntityRepository<Message> {
 
   async messagesByIds(ids: string[]): Promise<MessageRow[]> {
     if (!ids.length) return [];
-    const rows = await this.db.execute<MessageRow[]>(`select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id in (?)`, [ids]);
+    const rows = await readSql<MessageRow[]>(this.db, `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id in (?)`, [ids]);
     return rows.map((r) => dates(r, 'deleted_at'));
   }
 
   /** A page of a conversation's messages, newest first (`messages_conversation_idx`). */
   async messagePage(conversationId: string, cursor: Keyset | undefined, limit: number): Promise<MessageRow[]> {
     const after = cursor ? 'and (m.created_at, m.id) < (?, ?)' : '';
-    const rows = await this.db.execute<MessageRow[]>(
+    const rows = await readSql<MessageRow[]>(
+      this.db,
       `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.conversation_id = ? ${after} order by m.created_at desc, m.id desc limit ?`,
       [conversationId, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
     );
     return rows.map((r) => dates(r, 'deleted_at'));
+  }
+
+  /** Questions about messages (what the viewer bought, their media) asked in one round trip (`askTogether`). */
+  together(questions: Questions): Promise<Answers> {
+    return askTogether(this.db, questions);
   }
 
   /**
