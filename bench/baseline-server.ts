@@ -600,7 +600,7 @@ async function renderMessages(viewer: Viewer, rows: Row[]): Promise<Row[]> {
   });
 }
 
-/** GET /conversations: MessagesRepository.memberPage, then each row's last message through the renderer. */
+/** GET /conversations: MessagesRepository.memberPage (with each side's latest message as JSON), then the renderer. */
 async function conversations(viewer: Viewer, url: URL): Promise<Row> {
   const limit = limitOf(url);
   const status = url.searchParams.get('status') ?? 'active';
@@ -611,20 +611,14 @@ async function conversations(viewer: Viewer, url: URL): Promise<Row> {
   if (cursor) params.push(cursor.at, cursor.id);
   params.push(limit + 1);
   const rows = await q(
-    `select ${MEMBER_COLUMNS} from ${MEMBER_FROM}
+    `select ${MEMBER_COLUMNS}, (select row_to_json(lm) from (select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id = cm.last_message_id) lm) as last_message
+       from ${MEMBER_FROM}
        where cm.user_id = $1 and cm.status = $2 and cm.hidden_at is null and cm.last_activity_at is not null ${after}
        order by cm.last_activity_at desc, cm.conversation_id desc limit $${params.length}`,
     params,
   );
   const page = rows.slice(0, limit);
-  const lastIds = page.map((r) => r.last_message_id).filter(Boolean) as string[];
-  let last: Row[] = [];
-  if (lastIds.length) {
-    const p: unknown[] = [];
-    const found = await q(`select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id in (${inList(lastIds, p)})`, p);
-    const order = new Map(lastIds.map((id, i) => [id, i]));
-    last = await renderMessages(viewer, found.sort((a, b) => order.get(a.id)! - order.get(b.id)!));
-  }
+  const last = await renderMessages(viewer, page.map((r) => r.last_message).filter(Boolean));
   const byId = new Map(last.map((m) => [m.id, m]));
   const end = page[page.length - 1];
   return {

@@ -50,6 +50,8 @@ export interface MemberRow {
   other_display_name: string | null;
   other_avatar_url: string | null;
   other_verified: boolean;
+  /** The latest message's row, fetched with the page (`memberPage` only; elsewhere absent). */
+  last_message?: MessageRow | null;
 }
 
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.content_html, m.price_cents, m.preview,
@@ -61,6 +63,9 @@ const MEMBER_COLUMNS = `cm.conversation_id, cm.user_id, cm.other_user_id, cm.sta
   cm.last_activity_at, cm.hidden_at, c.created_at, o.username as other_username, o.display_name as other_display_name,
   o.avatar_url as other_avatar_url, o.verified as other_verified`;
 const MEMBER_FROM = 'conversation_members cm join conversations c on c.id = cm.conversation_id join users o on o.id = cm.other_user_id';
+
+/** The side's latest message as one JSON column (`memberPage`): the list needs no second look-up by id. */
+const LAST_MESSAGE = `(select row_to_json(lm) from (select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id = cm.last_message_id) lm) as last_message`;
 
 const dates = <T extends { created_at: Date }>(row: T, ...more: (keyof T)[]): T => {
   const out = { ...row, created_at: new Date(row.created_at) };
@@ -124,12 +129,12 @@ export class MessagesRepository extends EntityRepository<Message> {
     const after = cursor ? 'and (cm.last_activity_at, cm.conversation_id) < (?, ?)' : '';
     const rows = await readSql<MemberRow[]>(
       this.db,
-      `select ${MEMBER_COLUMNS} from ${MEMBER_FROM}
+      `select ${MEMBER_COLUMNS}, ${LAST_MESSAGE} from ${MEMBER_FROM}
        where cm.user_id = ? and cm.status = ? and cm.hidden_at is null and cm.last_activity_at is not null ${after}
        order by cm.last_activity_at desc, cm.conversation_id desc limit ?`,
       [userId, status, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
     );
-    return rows.map((r) => dates(r, 'last_activity_at', 'hidden_at'));
+    return rows.map((r) => ({ ...dates(r, 'last_activity_at', 'hidden_at'), last_message: r.last_message ? dates(r.last_message, 'deleted_at') : null }));
   }
 
   /** Unread messages in the caller's listed, active conversations (requests count nothing). */
