@@ -536,7 +536,7 @@ async function suggestions(viewer: string, limit: number): Promise<Row[]> {
 /** `in (?)` with an array, as knex expands it: `in ($n, $n+1, …)`. */
 const inList = (values: unknown[], params: unknown[]): string => values.map((v) => (params.push(v), `$${params.length}`)).join(', ');
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.content_html, m.price_cents, m.preview,
-  m.tip_cents, m.created_at, m.deleted_at, s.username as sender_username, s.display_name as sender_display_name,
+  m.tip_cents, m.mass_message_id, m.created_at, m.deleted_at, s.username as sender_username, s.display_name as sender_display_name,
   s.avatar_url as sender_avatar_url, s.verified as sender_verified`;
 const MESSAGE_FROM = 'messages m join users s on s.id = m.sender_id';
 const MEMBER_COLUMNS = `cm.conversation_id, cm.user_id, cm.other_user_id, cm.status, cm.unread_count, cm.last_message_id,
@@ -566,20 +566,24 @@ const encodeKeyset = (at: Date, id: string) => Buffer.from(`${new Date(at).toISO
 async function renderMessages(viewer: Viewer, rows: Row[]): Promise<Row[]> {
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
+  // A mass message's copies share its media (attached to the mass message's id).
+  const keys = [...new Set(rows.map((r) => (r.mass_message_id ?? r.id) as string))];
   const params: unknown[] = [viewer.id];
   const boughtSql = `select message_id as id from message_unlocks where user_id = $1 and message_id in (${inList(ids, params)}) and status = 'paid'`;
-  const mediaSql = `${MEDIA_JSON} (${inList(ids, params)})`;
+  const mediaSql = `${MEDIA_JSON} (${inList(keys, params)})`;
   const [answers] = await q(`select array(${boughtSql})::text[] as bought, (${mediaSql}) as media`, params);
   const bought = new Set(answers.bought as string[]);
   const shown = rows.filter((m) => m.sender_id === viewer.id || m.recipient_id === viewer.id);
   const visible = new Set(shown.map((m) => m.id));
   const locked = new Set(shown.filter((m) => m.price_cents != null && m.sender_id !== viewer.id && !bought.has(m.id)).map((m) => m.id));
   const unsent = new Set(shown.filter((m) => m.deleted_at && !bought.has(m.id)).map((m) => m.id));
+  const byKey = new Map<string, Row[]>();
+  for (const m of (answers.media ?? []) as Row[]) byKey.set(m.postId, [...(byKey.get(m.postId) ?? []), m]);
   const media = new Map<string, Row[]>();
-  for (const m of (answers.media ?? []) as Row[]) {
-    if (!visible.has(m.postId) || unsent.has(m.postId)) continue;
-    const view = locked.has(m.postId) ? { id: m.id, type: m.type } : { id: m.id, type: m.type, status: m.status, url: `${PUBLIC_URL}/media/${m.id}`, alt_text: m.altText, blurhash: m.blurhash };
-    media.set(m.postId, [...(media.get(m.postId) ?? []), view]);
+  for (const r of shown) {
+    if (!visible.has(r.id) || unsent.has(r.id)) continue;
+    const items = byKey.get(r.mass_message_id ?? r.id) ?? [];
+    media.set(r.id, items.map((m) => (locked.has(r.id) ? { id: m.id, type: m.type } : { id: m.id, type: m.type, status: m.status, url: `${PUBLIC_URL}/media/${m.id}`, alt_text: m.altText, blurhash: m.blurhash })));
   }
   return shown.map((r) => {
     const hidden = locked.has(r.id) || unsent.has(r.id);

@@ -70,18 +70,19 @@ export class MediaService {
 
   /**
    * `forMessages` in two halves, for a renderer that asks the media with other questions in one statement: the SQL
-   * (none for no messages), then its value presented as `forMessages` would, only for the messages in `shown` that
-   * are not `removed`.
+   * over the ids the media are attached to (none for no ids), then its value presented for each message as
+   * `forMessages` would: `rows` are the messages to show media for, each with the id its media hang on (`key`: its
+   * own, or the mass message's it is a copy of, whose copies share them) and its own lock.
    */
-  forMessagesSql(messageIds: string[]): SqlFragment | undefined {
-    return messageIds.length ? MediaRepository.forMessagesJsonSql(messageIds) : undefined;
+  forMessagesSql(keys: string[]): SqlFragment | undefined {
+    return keys.length ? MediaRepository.forMessagesJsonSql(keys) : undefined;
   }
 
-  presentForMessagesJson(json: unknown, shown: Set<string>, locked: Set<string>, removed: Set<string>): Map<string, PostMediaResponse[]> {
-    return this.presentForPosts(
-      MediaRepository.postMediaRows(json).filter((m) => shown.has(m.postId) && !removed.has(m.postId)),
-      locked,
-    );
+  presentForMessagesJson(json: unknown, rows: { id: string; key: string; locked: boolean }[]): Map<string, PostMediaResponse[]> {
+    const byKey = new Map<string, PostMediaRow[]>();
+    for (const m of MediaRepository.postMediaRows(json)) byKey.set(m.postId, [...(byKey.get(m.postId) ?? []), m]);
+    const items = rows.flatMap((r) => (byKey.get(r.key) ?? []).map((m) => ({ ...m, postId: r.id })));
+    return this.presentForPosts(items, new Set(rows.filter((r) => r.locked).map((r) => r.id)));
   }
 
   /**
