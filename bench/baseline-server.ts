@@ -639,18 +639,25 @@ async function conversations(viewer: Viewer, url: URL): Promise<Row> {
   };
 }
 
-/** GET /conversations/:id/messages: the caller's side (404 if none), MessagesRepository.messagePage, the renderer. */
+/** GET /conversations/:id/messages: MessagesRepository.messagePage (membership asked in it; no rows: the side, 404 if none), the renderer. */
 async function messagePage(viewer: Viewer, conversationId: string, url: URL): Promise<Row> {
   if (!UUID.test(conversationId)) throw new HttpError(400, 'validation_failed');
   const limit = limitOf(url);
   const cursor = decodeKeyset(url.searchParams.get('cursor'));
-  const [member] = await q(`select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where cm.conversation_id = $1 and cm.user_id = $2`, [conversationId, viewer.id]);
-  if (!member) throw new HttpError(404, 'not_found');
-  const params: unknown[] = [conversationId];
-  const after = cursor ? 'and (m.created_at, m.id) < ($2, $3)' : '';
+  const params: unknown[] = [conversationId, viewer.id];
+  const after = cursor ? 'and (m.created_at, m.id) < ($3, $4)' : '';
   if (cursor) params.push(cursor.at, cursor.id);
   params.push(limit + 1);
-  const rows = await q(`select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.conversation_id = $1 ${after} order by m.created_at desc, m.id desc limit $${params.length}`, params);
+  const rows = await q(
+    `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM}
+      where m.conversation_id = $1 and exists (select 1 from conversation_members cm where cm.conversation_id = $1 and cm.user_id = $2) ${after}
+      order by m.created_at desc, m.id desc limit $${params.length}`,
+    params,
+  );
+  if (!rows.length) {
+    const [member] = await q(`select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where cm.conversation_id = $1 and cm.user_id = $2`, [conversationId, viewer.id]);
+    if (!member) throw new HttpError(404, 'not_found');
+  }
   const page = rows.slice(0, limit);
   const end = page[page.length - 1];
   return { data: await renderMessages(viewer, page), next_cursor: rows.length > limit ? encodeKeyset(end.created_at, end.id) : null };

@@ -154,13 +154,19 @@ export class MessagesRepository extends EntityRepository<Message> {
     return rows.map((r) => dates(r, 'deleted_at'));
   }
 
-  /** A page of a conversation's messages, newest first (`messages_conversation_idx`). */
-  async messagePage(conversationId: string, cursor: Keyset | undefined, limit: number): Promise<MessageRow[]> {
+  /**
+   * A page of a conversation's messages, newest first (`messages_conversation_idx`), only for one of its members
+   * (`memberId`; anyone else: no rows): the membership is asked in the same statement (evaluated once), so a page
+   * costs one round trip; an empty answer leaves the caller to tell an empty conversation from one not theirs.
+   */
+  async messagePage(conversationId: string, memberId: string, cursor: Keyset | undefined, limit: number): Promise<MessageRow[]> {
     const after = cursor ? 'and (m.created_at, m.id) < (?, ?)' : '';
     const rows = await readSql<MessageRow[]>(
       this.db,
-      `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.conversation_id = ? ${after} order by m.created_at desc, m.id desc limit ?`,
-      [conversationId, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
+      `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM}
+       where m.conversation_id = ? and exists (select 1 from conversation_members cm where cm.conversation_id = ? and cm.user_id = ?) ${after}
+       order by m.created_at desc, m.id desc limit ?`,
+      [conversationId, conversationId, memberId, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
     );
     return rows.map((r) => dates(r, 'deleted_at'));
   }
