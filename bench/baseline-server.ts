@@ -4,7 +4,8 @@
  * the service's (PostsRepository, PostViewsService, PostAccessPolicy, SessionsService), so the difference measured
  * is what the framework and the ORM cost, not a different design: when the service's SQL changes, this file follows
  * (a page is the page query, the reposted originals when there are reposts, and one statement for the access
- * relations, likes, reposts and media). Started by `bench/run.ts`; configured by env.
+ * relations, likes, reposts and media; an inbox page is the messages repository's statements, docs/inbox.md). Started by
+ * `bench/run.ts`; configured by env.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -530,6 +531,138 @@ async function suggestions(viewer: string, limit: number): Promise<Row[]> {
   return usersByIds(rows.map((r) => r.id));
 }
 
+// --- the inbox: MessagesRepository's, EntitlementsService's and MediaRepository's SQL (docs/inbox.md), mirrored ---
+
+/** `in (?)` with an array, as knex expands it: `in ($n, $n+1, …)`. */
+const inList = (values: unknown[], params: unknown[]): string => values.map((v) => (params.push(v), `$${params.length}`)).join(', ');
+const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.content_html, m.price_cents, m.preview,
+  m.tip_cents, m.mass_message_id, m.created_at, m.deleted_at, s.username as sender_username, s.display_name as sender_display_name,
+  s.avatar_url as sender_avatar_url, s.verified as sender_verified`;
+const MESSAGE_FROM = 'messages m join users s on s.id = m.sender_id';
+const MEMBER_COLUMNS = `cm.conversation_id, cm.user_id, cm.other_user_id, cm.status, cm.unread_count, cm.last_message_id,
+  cm.last_activity_at, cm.hidden_at, c.created_at, o.username as other_username, o.display_name as other_display_name,
+  o.avatar_url as other_avatar_url, o.verified as other_verified`;
+const MEMBER_FROM = 'conversation_members cm join conversations c on c.id = cm.conversation_id join users o on o.id = cm.other_user_id';
+const MEDIA_JSON = `select coalesce(json_agg(json_build_object(
+         'id', m.id, 'postId', m.message_id, 'type', m.type, 'status', m.status, 'storageKey', m.storage_key,
+         'previewKey', m.preview_key, 'width', m.width, 'height', m.height, 'size', m.size, 'mimeType', m.mime_type,
+         'altText', m.alt_text, 'blurhash', m.blurhash, 'createdAt', m.created_at)
+       order by m.position asc, m.created_at asc), '[]'::json)
+     from media m where m.message_id in`;
+
+function decodeKeyset(cursor: string | null): { at: Date; id: string } | undefined {
+  if (!cursor) return undefined;
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = new Date(at);
+  if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) throw new HttpError(400, 'validation_failed');
+  return { at: date, id };
+}
+const encodeKeyset = (at: Date, id: string) => Buffer.from(`${new Date(at).toISOString()}|${id}`).toString('base64url');
+
+/**
+ * MessageViewsService.render: one statement for what the viewer bought and the rows' media (askTogether's shape:
+ * `array(…)::text[]`, then the JSON), then the views (media of rows unsent or not shown dropped).
+ */
+async function renderMessages(viewer: Viewer, rows: Row[]): Promise<Row[]> {
+  if (!rows.length) return [];
+  const ids = rows.map((r) => r.id);
+  // A mass message's copies share its media (attached to the mass message's id).
+  const keys = [...new Set(rows.map((r) => (r.mass_message_id ?? r.id) as string))];
+  const params: unknown[] = [viewer.id];
+  const boughtSql = `select message_id as id from message_unlocks where user_id = $1 and message_id in (${inList(ids, params)}) and status = 'paid'`;
+  const mediaSql = `${MEDIA_JSON} (${inList(keys, params)})`;
+  const [answers] = await q(`select array(${boughtSql})::text[] as bought, (${mediaSql}) as media`, params);
+  const bought = new Set(answers.bought as string[]);
+  const shown = rows.filter((m) => m.sender_id === viewer.id || m.recipient_id === viewer.id);
+  const visible = new Set(shown.map((m) => m.id));
+  const locked = new Set(shown.filter((m) => m.price_cents != null && m.sender_id !== viewer.id && !bought.has(m.id)).map((m) => m.id));
+  const unsent = new Set(shown.filter((m) => m.deleted_at && !bought.has(m.id)).map((m) => m.id));
+  const byKey = new Map<string, Row[]>();
+  for (const m of (answers.media ?? []) as Row[]) byKey.set(m.postId, [...(byKey.get(m.postId) ?? []), m]);
+  const media = new Map<string, Row[]>();
+  for (const r of shown) {
+    if (!visible.has(r.id) || unsent.has(r.id)) continue;
+    const items = byKey.get(r.mass_message_id ?? r.id) ?? [];
+    media.set(r.id, items.map((m) => (locked.has(r.id) ? { id: m.id, type: m.type } : { id: m.id, type: m.type, status: m.status, url: `${PUBLIC_URL}/media/${m.id}`, alt_text: m.altText, blurhash: m.blurhash })));
+  }
+  return shown.map((r) => {
+    const hidden = locked.has(r.id) || unsent.has(r.id);
+    return {
+      id: r.id,
+      conversation_id: r.conversation_id,
+      sender: { id: r.sender_id, username: r.sender_username, display_name: r.sender_display_name, avatar_url: r.sender_avatar_url, verified: r.sender_verified },
+      content: hidden ? null : r.content,
+      content_html: hidden ? null : r.content_html,
+      media: unsent.has(r.id) ? [] : (media.get(r.id) ?? []),
+      price_cents: r.price_cents,
+      locked: locked.has(r.id),
+      preview: r.preview,
+      tip_cents: r.tip_cents,
+      created_at: new Date(r.created_at).toISOString(),
+      deleted_at: r.deleted_at ? new Date(r.deleted_at).toISOString() : null,
+    };
+  });
+}
+
+/** GET /conversations: MessagesRepository.memberPage (with each side's latest message as JSON), then the renderer. */
+async function conversations(viewer: Viewer, url: URL): Promise<Row> {
+  const limit = limitOf(url);
+  const status = url.searchParams.get('status') ?? 'active';
+  if (status !== 'active' && status !== 'request') throw new HttpError(400, 'validation_failed');
+  const cursor = decodeKeyset(url.searchParams.get('cursor'));
+  const params: unknown[] = [viewer.id, status];
+  const after = cursor ? `and (cm.last_activity_at, cm.conversation_id) < ($3, $4)` : '';
+  if (cursor) params.push(cursor.at, cursor.id);
+  params.push(limit + 1);
+  const rows = await q(
+    `select ${MEMBER_COLUMNS}, (select row_to_json(lm) from (select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id = cm.last_message_id) lm) as last_message
+       from ${MEMBER_FROM}
+       where cm.user_id = $1 and cm.status = $2 and cm.hidden_at is null and cm.last_activity_at is not null ${after}
+       order by cm.last_activity_at desc, cm.conversation_id desc limit $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = await renderMessages(viewer, page.map((r) => r.last_message).filter(Boolean));
+  const byId = new Map(last.map((m) => [m.id, m]));
+  const end = page[page.length - 1];
+  return {
+    data: page.map((r) => ({
+      id: r.conversation_id,
+      with: { id: r.other_user_id, username: r.other_username, display_name: r.other_display_name, avatar_url: r.other_avatar_url, verified: r.other_verified },
+      status: r.status,
+      unread_count: r.status === 'request' ? 0 : r.unread_count,
+      last_message: r.last_message_id ? (byId.get(r.last_message_id) ?? null) : null,
+      created_at: new Date(r.created_at).toISOString(),
+      updated_at: new Date(r.last_activity_at ?? r.created_at).toISOString(),
+    })),
+    next_cursor: rows.length > limit ? encodeKeyset(end.last_activity_at, end.conversation_id) : null,
+  };
+}
+
+/** GET /conversations/:id/messages: MessagesRepository.messagePage (membership asked in it; no rows: the side, 404 if none), the renderer. */
+async function messagePage(viewer: Viewer, conversationId: string, url: URL): Promise<Row> {
+  if (!UUID.test(conversationId)) throw new HttpError(400, 'validation_failed');
+  const limit = limitOf(url);
+  const cursor = decodeKeyset(url.searchParams.get('cursor'));
+  const params: unknown[] = [conversationId, viewer.id];
+  const after = cursor ? 'and (m.created_at, m.id) < ($3, $4)' : '';
+  if (cursor) params.push(cursor.at, cursor.id);
+  params.push(limit + 1);
+  const rows = await q(
+    `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM}
+      where m.conversation_id = $1 and exists (select 1 from conversation_members cm where cm.conversation_id = $1 and cm.user_id = $2) ${after}
+      order by m.created_at desc, m.id desc limit $${params.length}`,
+    params,
+  );
+  if (!rows.length) {
+    const [member] = await q(`select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where cm.conversation_id = $1 and cm.user_id = $2`, [conversationId, viewer.id]);
+    if (!member) throw new HttpError(404, 'not_found');
+  }
+  const page = rows.slice(0, limit);
+  const end = page[page.length - 1];
+  return { data: await renderMessages(viewer, page), next_cursor: rows.length > limit ? encodeKeyset(end.created_at, end.id) : null };
+}
+
 async function route(req: IncomingMessage, res: ServerResponse): Promise<[number, unknown]> {
   const url = new URL(req.url ?? '/', PUBLIC_URL);
   const path = url.pathname;
@@ -566,6 +699,9 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<[number
     if (!Number.isInteger(limit) || limit < 1 || limit > 40) throw new HttpError(400, 'validation_failed');
     return [200, { data: await suggestions(viewer.id, limit) }];
   }
+  if (req.method === 'GET' && path === '/api/v1/conversations') return [200, await conversations(viewer, url)];
+  const inbox = /^\/api\/v1\/conversations\/([^/]+)\/messages$/.exec(path);
+  if (inbox && req.method === 'GET') return [200, await messagePage(viewer, inbox[1], url)];
   if (req.method === 'POST' && path === '/api/v1/posts') return [201, await createPost(viewer, await readJson(req))];
   const post = /^\/api\/v1\/posts\/([^/]+)(\/like)?$/.exec(path);
   if (post && req.method === 'GET' && !post[2]) return [200, (await getVisible(viewer, post[1])).view];

@@ -35,7 +35,7 @@ const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'x18bench';
 
 const PARTS = ['closed-loop', 'open-loop', 'special', 'scale'] as const;
 type Part = (typeof PARTS)[number];
-const CLOSED_KEYS = ['me', 'home200', 'home5k', 'public', 'deep', 'post', 'searchcommon', 'searchrare', 'searchphrase', 'searchfrom', 'searchusers', 'suggest5k', 'create', 'like', 'webhook'];
+const CLOSED_KEYS = ['me', 'home200', 'home5k', 'public', 'deep', 'post', 'searchcommon', 'searchrare', 'searchphrase', 'searchfrom', 'searchusers', 'suggest5k', 'conversations', 'messages', 'create', 'like', 'webhook'];
 const OPEN_KEYS = ['open-home5k', 'open-webhook'];
 
 const USAGE = `Benchmarks the service against a bare node:http + pg baseline on a seeded database.
@@ -223,6 +223,81 @@ async function cleanUp(url: string): Promise<number> {
   }
 }
 
+/** The inbox rows' data: conversations of the bench user (demo_viewer_200) and the size of the longest. */
+const INBOX_CONVERSATIONS = 200;
+const INBOX_LONGEST = 1000;
+const INBOX_OTHERS = 5;
+
+/**
+ * Seeds the bench user's inbox once (set-form SQL, skipped when they have conversations): INBOX_CONVERSATIONS
+ * conversations with the first ordinary accounts, each with INBOX_OTHERS messages (every third from the other side
+ * paid, every fifth to the bench user unread), and one of them with INBOX_LONGEST. Both sides' rows as a send leaves them
+ * (last message, activity, unread count). Answers the longest conversation's id.
+ */
+async function seedInbox(url: string): Promise<{ conversationId: string; conversations: number; longest: number }> {
+  const db = await connect(url, 'x18-bench');
+  try {
+    const [me] = (await db.query('select id from users where username = $1', [DEMO_ACCOUNTS.viewer200])).rows;
+    const longestOf = () =>
+      db.query<{ conversation_id: string; n: number; conversations: number }>(
+        `select conversation_id, (select count(*)::int from messages m where m.conversation_id = cm.conversation_id) as n,
+                (select count(*)::int from conversation_members where user_id = $1) as conversations
+           from conversation_members cm where user_id = $1 order by 2 desc limit 1`,
+        [me.id],
+      );
+    const existing = (await longestOf()).rows[0];
+    if (existing) return { conversationId: existing.conversation_id, conversations: existing.conversations, longest: existing.n };
+    log(`seeding the inbox: ${INBOX_CONVERSATIONS} conversations of ${DEMO_ACCOUNTS.viewer200}, one with ${INBOX_LONGEST} messages…`);
+    await db.query('begin');
+    await db.query(
+      `create temporary table bench_inbox on commit drop as
+         select u.id as other_id, row_number() over (order by u.id)::int as n, uuid_generate_v7() as conversation_id
+           from users u where u.role = 'user' and u.username not like 'demo\\_%' and u.id <> $1 and u.suspended_at is null
+          order by u.id limit $2`,
+      [me.id, INBOX_CONVERSATIONS],
+    );
+    await db.query(
+      `insert into conversations (id, user_low_id, user_high_id, created_at)
+       select conversation_id, least($1::uuid, other_id), greatest($1::uuid, other_id), now() - interval '60 days' from bench_inbox`,
+      [me.id],
+    );
+    // Message i of a conversation: sent by the other side when i is odd; its time spreads the conversations over days.
+    await db.query(
+      `insert into messages (id, conversation_id, sender_id, recipient_id, content, content_html, price_cents, preview, created_at)
+       select uuid_generate_v7(), b.conversation_id, s.sender, s.recipient, t.text, '<p>' || t.text || '</p>',
+              case when i % 6 = 3 then 500 end, case when i % 6 = 3 then 'something for you' end,
+              now() - make_interval(hours => b.n) - make_interval(secs => (k - i) * 30)
+         from bench_inbox b
+        cross join lateral (select case when b.n = 1 then $2::int else $3::int end as k) k
+        cross join lateral generate_series(1, k.k) i
+        cross join lateral (select case when i % 2 = 1 then b.other_id else $1::uuid end as sender,
+                                   case when i % 2 = 1 then $1::uuid else b.other_id end as recipient) s
+        cross join lateral (select 'Message ' || i || ' of a conversation, with a few words to render and a link https://example.com/' || i as text) t`,
+      [me.id, INBOX_LONGEST, INBOX_OTHERS],
+    );
+    await db.query(
+      `insert into conversation_members (conversation_id, user_id, other_user_id, status, unread_count, last_message_id, last_activity_at, created_at)
+       select b.conversation_id, side.user_id, side.other_id, 'active',
+              case when side.user_id = $1 and b.n % 5 = 0 then (select count(*) from messages m where m.conversation_id = b.conversation_id and m.recipient_id = $1)
+                   else 0 end,
+              last.id, last.created_at, now() - interval '60 days'
+         from bench_inbox b
+        cross join lateral (values ($1::uuid, b.other_id), (b.other_id, $1::uuid)) side(user_id, other_id)
+        cross join lateral (select m.id, m.created_at from messages m where m.conversation_id = b.conversation_id order by m.created_at desc, m.id desc limit 1) last`,
+      [me.id],
+    );
+    await db.query('commit');
+    await db.query('vacuum (analyze) conversations, conversation_members, messages');
+    const seeded = (await longestOf()).rows[0];
+    return { conversationId: seeded.conversation_id, conversations: seeded.conversations, longest: seeded.n };
+  } catch (error) {
+    await db.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    await db.end();
+  }
+}
+
 /** The posts-search rows: key, label, query. */
 const SEARCHES: [string, string, string][] = [
   ['searchcommon', 'search posts: common word `coffee`', 'coffee'],
@@ -355,6 +430,7 @@ async function mainParts(server: BenchServer, started: number, loadAtStart: [num
   const scale = await ensureSeeded(url, { users, posts }, explicit);
   const removed = await cleanUp(url);
   if (removed) log(`removed ${removed} posts left by earlier bench runs`);
+  const inbox = await seedInbox(url);
   const port = args.port as number;
   const env = serverEnv(url, 'all');
   const oursUrl = `http://127.0.0.1:${port}`;
@@ -425,6 +501,9 @@ async function mainParts(server: BenchServer, started: number, loadAtStart: [num
     ...SEARCHES.map(([key, label, q]) => ({ key, label, spec: { path: `/api/v1/search?type=posts&q=${encodeURIComponent(q)}`, headers: auth(viewer200) } })),
     { key: 'searchusers', label: 'search users: prefix `ana`', spec: { path: '/api/v1/search?type=users&q=ana', headers: auth(viewer200) } },
     { key: 'suggest5k', label: `who to follow, follows ${following5k}`, spec: { path: '/api/v1/users/suggestions', headers: auth(viewer5k) } },
+    // The inbox (docs/inbox.md), seeded by seedInbox: the bench user's list and their longest conversation.
+    { key: 'conversations', label: `conversations, page 1 (of ${inbox.conversations})`, spec: { path: '/api/v1/conversations', headers: auth(viewer200) } },
+    { key: 'messages', label: `messages, page 1 (of ${inbox.longest.toLocaleString('en-US')})`, spec: { path: `/api/v1/conversations/${inbox.conversationId}/messages`, headers: auth(viewer200) } },
     {
       key: 'create',
       label: 'POST /posts',

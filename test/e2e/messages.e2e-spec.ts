@@ -224,6 +224,18 @@ describe('Direct messages: conversations, requests, read state, paid messages an
       expect(await t.sql('select 1 from messages where conversation_id = ?', [id])).toEqual([]);
     });
 
+    it('keeps a third party out of a page with messages too (the page asks the membership in its own statement), before a bad cursor', async () => {
+      const { a, id } = await pair();
+      await send(a, id, { content: 'private words' }).expect(201);
+      const c = as(t, await createSignedInUser(t));
+      const answered = await c.get(`/conversations/${id}/messages`);
+      expectProblem(answered, 404, 'not_found');
+      expect(JSON.stringify(answered.body)).not.toContain('private words');
+      expectProblem(await c.get(`/conversations/${id}/messages?cursor=not-a-cursor`), 404, 'not_found');
+      expectProblem(await as(t, a).get(`/conversations/${id}/messages?cursor=not-a-cursor`), 400, 'validation_failed');
+      expect((await as(t, a).get(`/conversations/${id}/messages`).expect(200)).body.data).toEqual([expect.objectContaining({ content: 'private words' })]);
+    });
+
     it('stops sending across a block made after the conversation began, and to or from a suspended account', async () => {
       const { a, b, id } = await pair();
       await send(a, id, { content: 'before' }).expect(201);

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { NOTIFYING } from './invariants';
+import type { InboxTraffic } from './inbox';
+import { MASS_COPIES, NOTIFYING, positionParams, UNREAD_ROWS } from './invariants';
 
 /**
  * What a broken invariant leaves to look at: the rows behind each violation, with the outbox events and receipts
@@ -128,7 +129,62 @@ async function otherEvidence(db: Client, inputs: { premiumPosts: string[]; uploa
   return lines;
 }
 
+/**
+ * The inbox's offenders: each side whose unread count is not its unread rows (with its read position and the messages
+ * after it), each purchase not unlocked, booked and notified once (with its checkout session, Stripe event, unlock rows
+ * and outbox events), each mass-message recipient without exactly one copy.
+ */
+async function inboxEvidence(db: Client, inbox: InboxTraffic, premiumCreatorId: string): Promise<string[]> {
+  const lines: string[] = [];
+  const { rows: sides } = await db.query<{ conversation_id: string; user_id: string; status: string; unread_count: number; unread_rows: number; up_to_id: string | null; last_read_at: Date | null }>(
+    `select * from (${UNREAD_ROWS}) x where unread_count <> unread_rows limit ${LIMIT}`,
+    positionParams(inbox),
+  );
+  for (const r of sides) {
+    lines.push(
+      `conversation ${r.conversation_id}, side of ${r.user_id} (${r.status}): unread_count ${r.unread_count}, unread rows ${r.unread_rows}; ` +
+        `read up to ${r.up_to_id ?? 'never read'}, last_read_at ${r.last_read_at?.toISOString() ?? '-'}`,
+    );
+    const { rows: received } = await db.query<{ id: string; created_at: Date; deleted_at: Date | null; price_cents: number | null }>(
+      `select id, created_at, deleted_at, price_cents from messages where conversation_id = $1 and recipient_id = $2 order by created_at desc, id desc limit 8`,
+      [r.conversation_id, r.user_id],
+    );
+    for (const m of received) {
+      lines.push(`    received ${m.id} at ${m.created_at.toISOString()}${m.id === r.up_to_id ? ' (the read position)' : ''}${m.deleted_at ? ', unsent' : ''}${m.price_cents ? ', paid' : ''}`);
+    }
+  }
+  for (const p of inbox.purchases) {
+    const { rows: [r] } = await db.query<{ unlocks: string; ledger: number; notified: number; session: string; events: string; outbox: string }>(
+      `select (select string_agg(mu.status || ' ' || mu.created_at, '; ') from message_unlocks mu where mu.message_id = $1 and mu.user_id = $2) as unlocks,
+              (select count(*)::int from earnings_entries e where e.kind = 'message_unlock' and e.stripe_object_id = $3) as ledger,
+              (select count(*)::int from notifications n where n.type = 'message_unlocked' and n.dedupe_key = 'message_unlocked:' || $2 || ':' || $1) as notified,
+              (select string_agg(cs.mode || ' ' || coalesce(cs.message_id::text, '-'), '; ') from checkout_sessions cs where cs.id = $3) as session,
+              (select string_agg(se.type || ' ' || se.stripe_event_id || ' processed ' || coalesce(se.processed_at::text, 'no') || coalesce(' error ' || se.last_error, ''), '; ')
+                 from stripe_events se where se.stripe_event_id = $4) as events,
+              (select string_agg(e.type || ' ' || e.id || ' handled ' || coalesce(e.handled_at::text, 'no'), '; ')
+                 from outbox_events e where e.type = 'message.unlocked' and e.payload::jsonb @> jsonb_build_object('messageId', $1::text)) as outbox`,
+      [p.messageId, p.buyerId, p.sessionId, p.event.id],
+    );
+    const once = r.unlocks && !r.unlocks.includes(';') && r.unlocks.startsWith('paid') && r.ledger === 1 && r.notified === 1;
+    if (once) continue;
+    lines.push(
+      `purchase of message ${p.messageId} by ${p.buyerId} (session ${p.sessionId}): unlocks [${r.unlocks ?? 'none'}], ledger ${r.ledger}, notifications ${r.notified}; ` +
+        `checkout_sessions [${r.session ?? 'none'}]; Stripe event [${r.events ?? 'not stored'}]; outbox [${r.outbox ?? 'none'}]`,
+    );
+  }
+  if (inbox.massMessages.length) {
+    const { rows: mass } = await db.query<{ mass_message_id: string; recipient_id: string; copies: number; in_audience: boolean }>(
+      `select * from (${MASS_COPIES}) x where copies <> 1 or not in_audience limit ${LIMIT}`,
+      [inbox.massMessages, premiumCreatorId],
+    );
+    for (const m of mass) {
+      lines.push(`mass message ${m.mass_message_id}: recipient ${m.recipient_id} holds ${m.copies} copies${m.in_audience ? '' : ' (not in the audience)'}`);
+    }
+  }
+  return lines;
+}
+
 /** The offending rows of every broken invariant, as lines to print. */
-export async function collectEvidence(db: Client, inputs: { premiumPosts: string[]; uploads: string[]; premiumCreatorId: string }): Promise<string[]> {
-  return [...(await notificationEvidence(db)), ...(await otherEvidence(db, inputs))];
+export async function collectEvidence(db: Client, inputs: { premiumPosts: string[]; uploads: string[]; premiumCreatorId: string; inbox: InboxTraffic }): Promise<string[]> {
+  return [...(await notificationEvidence(db)), ...(await otherEvidence(db, inputs)), ...(await inboxEvidence(db, inputs.inbox, inputs.premiumCreatorId))];
 }

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { StripeTestServer } from '../support/stripe-server';
+import type { InboxTraffic } from './inbox';
 
 /**
  * What must hold after the soak, once everything is quiet, however the faults fell. Each check answers one row:
@@ -157,6 +158,120 @@ export interface InvariantInputs {
   stripePairs: StripePair[];
   stripeEventIds: string[];
   uploads: string[];
+  inbox: InboxTraffic;
+}
+
+/**
+ * Each side's unread messages as docs/inbox.md "Unread counts" counts them: the messages of the conversation it
+ * received (sent to it; unsent ones too: an unsend changes no count) after its read position, the last read's
+ * `up_to_id` (none: never read, every message counts). Request sides count too (the API shows them as 0 until
+ * accepted, and their count from then on is this one). `$1..$3`: the positions (conversation, reader, up_to_id).
+ */
+export const UNREAD_ROWS = `with pos as (select * from unnest($1::uuid[], $2::uuid[], $3::uuid[]) p(conversation_id, user_id, up_to_id))
+  select cm.conversation_id, cm.user_id, cm.status, cm.unread_count, cm.last_read_at, pos.up_to_id,
+         (select count(*)::int from messages m where m.conversation_id = cm.conversation_id and m.recipient_id = cm.user_id
+             and (up.id is null or (m.created_at, m.id) > (up.created_at, up.id))) as unread_rows
+    from conversation_members cm
+    left join pos on pos.conversation_id = cm.conversation_id and pos.user_id = cm.user_id
+    left join messages up on up.id = pos.up_to_id`;
+
+export const positionParams = (inbox: InboxTraffic): unknown[] => {
+  const p = inbox.positions();
+  return [p.map((x) => x.conversationId), p.map((x) => x.userId), p.map((x) => x.upToId)];
+};
+
+/**
+ * The inbox's rows: unread counts equal unread rows; every paid message bought is unlocked once (one `message_unlocks`
+ * row, paid; one ledger entry `message_unlock` for its checkout session; one `message_unlocked` notification; the buyer
+ * sees the content); every mass message reached each recipient exactly once.
+ */
+async function inboxRows(db: Client, inbox: InboxTraffic, premiumCreatorId: string): Promise<InvariantRow[]> {
+  const rows: InvariantRow[] = [];
+  const { rows: [u] } = await db.query<{ checked: number; wrong: number; requests: number; read: number; unread: number }>(
+    `select count(*)::int as checked, count(*) filter (where unread_count <> unread_rows)::int as wrong,
+            count(*) filter (where status = 'request')::int as requests, count(up_to_id)::int as read, coalesce(sum(unread_rows), 0)::int as unread
+       from (${UNREAD_ROWS}) x`,
+    positionParams(inbox),
+  );
+  const messages = await one(db, 'select count(*) from messages');
+  rows.push({
+    invariant: 'unread_count = unread rows',
+    checked: u.checked,
+    violations: u.wrong,
+    detail: `${u.checked} sides (${u.requests} requests, ${u.read} read at least once), ${messages} messages, ${u.unread} unread`,
+  });
+
+  const purchases = inbox.purchases;
+  const { rows: found } = await db.query<{ message_id: string; user_id: string; unlocks: number; paid: number; ledger: number; notified: number; created_at: Date }>(
+    `select p.message_id, p.user_id,
+            (select count(*)::int from message_unlocks mu where mu.message_id = p.message_id and mu.user_id = p.user_id) as unlocks,
+            (select count(*)::int from message_unlocks mu where mu.message_id = p.message_id and mu.user_id = p.user_id and mu.status = 'paid') as paid,
+            (select count(*)::int from earnings_entries e where e.kind = 'message_unlock' and e.stripe_object_id = p.session_id) as ledger,
+            (select count(*)::int from notifications n where n.type = 'message_unlocked' and n.dedupe_key = 'message_unlocked:' || p.user_id || ':' || p.message_id) as notified,
+            (select m.created_at from messages m where m.id = p.message_id) as created_at
+       from unnest($1::uuid[], $2::uuid[], $3::text[]) p(message_id, user_id, session_id)`,
+    [purchases.map((p) => p.messageId), purchases.map((p) => p.buyerId), purchases.map((p) => p.sessionId)],
+  );
+  let notUnlocked = 0;
+  let notBooked = 0;
+  let notNotified = 0;
+  let unseen = 0;
+  for (const [i, r] of found.entries()) {
+    if (r.unlocks !== 1 || r.paid !== 1) notUnlocked++;
+    if (r.ledger !== 1) notBooked++;
+    if (r.notified !== 1) notNotified++;
+    if (!r.created_at || !(await inbox.buyerSees(purchases[i], new Date(r.created_at)))) unseen++;
+  }
+  const extra = await one(
+    db,
+    `select count(*) from message_unlocks mu where not exists (select 1 from unnest($1::uuid[], $2::uuid[]) p(message_id, user_id) where p.message_id = mu.message_id and p.user_id = mu.user_id)`,
+    [purchases.map((p) => p.messageId), purchases.map((p) => p.buyerId)],
+  );
+  rows.push({
+    invariant: 'paid message bought: unlocked once, booked once, buyer sees it',
+    checked: purchases.length,
+    violations: notUnlocked + notBooked + notNotified + unseen + extra,
+    detail: `not unlocked once ${notUnlocked}, ledger not once ${notBooked}, notification not once ${notNotified}, buyer does not see it ${unseen}, unlocks without a purchase ${extra}`,
+  });
+
+  rows.push(await massRow(db, inbox, premiumCreatorId));
+  return rows;
+}
+
+/**
+ * "Every mass message reached each recipient exactly once": each of the premium creator's active subscribers (the
+ * audience `subscribers`; nobody in the soak blocks the creator or closes their DMs) holds exactly one copy
+ * (`messages.mass_message_id`) of each mass message, and nobody else any. Not run while the build has no
+ * `POST /messages/mass` (issue 26's mass messages): the row says so.
+ */
+export const MASS_COPIES = `with mass as (select unnest($1::uuid[]) as id),
+       audience as (select subscriber_id as id from subscriptions where creator_id = $2 and status = 'active'),
+       copies as (select m.mass_message_id, m.recipient_id, count(*)::int as n from messages m where m.mass_message_id = any($1::uuid[]) group by 1, 2)
+  select mass.id as mass_message_id, a.id as recipient_id, coalesce(c.n, 0) as copies, true as in_audience
+    from mass cross join audience a left join copies c on c.mass_message_id = mass.id and c.recipient_id = a.id
+  union all
+  select c.mass_message_id, c.recipient_id, c.n, false from copies c where c.recipient_id not in (select id from audience)`;
+
+async function massRow(db: Client, inbox: InboxTraffic, premiumCreatorId: string): Promise<InvariantRow> {
+  const invariant = 'mass message: each recipient exactly once';
+  const column = await one(db, `select count(*) from information_schema.columns where table_name = 'messages' and column_name = 'mass_message_id'`);
+  if (!inbox.massRoute || !column) {
+    // TODO(issue 26, mass messages): runs by itself once the build has POST /messages/mass (test/soak/inbox.ts sends
+    // them when the OpenAPI document lists the route); the check is MASS_COPIES above.
+    return { invariant, checked: 0, violations: 0, detail: 'NOT RUN: this build has no POST /messages/mass' };
+  }
+  const { rows: [r] } = await db.query<{ checked: number; missing: number; doubled: number; outside: number }>(
+    `select count(*) filter (where in_audience)::int as checked, count(*) filter (where in_audience and copies = 0)::int as missing,
+            count(*) filter (where copies > 1)::int as doubled, count(*) filter (where not in_audience)::int as outside
+       from (${MASS_COPIES}) x`,
+    [inbox.massMessages, premiumCreatorId],
+  );
+  return {
+    invariant,
+    checked: r.checked,
+    violations: r.missing + r.doubled + r.outside,
+    detail: `${inbox.massMessages.length} mass messages; missing ${r.missing}, doubled ${r.doubled}, outside the audience ${r.outside}`,
+  };
 }
 
 export async function checkInvariants(db: Client, inputs: InvariantInputs): Promise<InvariantRow[]> {
@@ -168,6 +283,7 @@ export async function checkInvariants(db: Client, inputs: InvariantInputs): Prom
   rows.push(await premiumRows(db, inputs.premiumCreatorId, inputs.premiumPosts));
   rows.push(...(await stripeRows(db, inputs.stripe, inputs.stripePairs, inputs.stripeEventIds)));
   rows.push(await uploadRows(db, inputs.uploads));
+  rows.push(...(await inboxRows(db, inputs.inbox, inputs.premiumCreatorId)));
   return rows;
 }
 

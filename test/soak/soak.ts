@@ -1,7 +1,8 @@
 /**
  * `npm run soak`: a bounded fault soak on loopback. Two API and two worker processes on a database and a private,
  * non-persistent Redis of their own take mixed traffic (reads, posts, replies, reposts, likes, follows, premium posts
- * to a creator with subscribers, Stripe webhook deliveries against the local Stripe test server, media uploads) while a
+ * to a creator with subscribers, Stripe webhook deliveries against the local Stripe test server, media uploads, direct
+ * messages, paid messages bought through Checkout, mass messages when the build has them: test/soak/inbox.ts) while a
  * chaos loop restarts Redis empty, kills PostgreSQL backends and SIGKILLs workers. Then, once everything is quiet,
  * the invariants are checked and printed as a table; the exit code says whether they all held.
  *
@@ -31,6 +32,7 @@ import { Chaos } from './chaos';
 import { collectEvidence } from './evidence';
 import { checkInvariants, InvariantRow, pendingWork, printTable, StripePair } from './invariants';
 import { moneyInvariant } from './money';
+import { InboxTraffic } from './inbox';
 import { RoundRobinClient, SoakTraffic } from './traffic';
 
 const number = (name: string, fallback: number) => {
@@ -178,6 +180,7 @@ async function main(): Promise<number> {
     RATE_LIMIT_REFRESH_SESSION: LIMIT,
     RATE_LIMIT_MEDIA_UPLOAD: LIMIT,
     RATE_LIMIT_POST_CREATE: LIMIT,
+    RATE_LIMIT_MESSAGE: LIMIT,
     // Events still without every handler's receipt (a Redis restarted empty lost their jobs) are sent again after
     // this: short, so that the run settles within its quiet period.
     OUTBOX_RESEND_AFTER: '20s',
@@ -226,7 +229,9 @@ async function main(): Promise<number> {
     await workload.seed();
     const lost = dropped(events);
     const delivered = events.filter((e) => !lost.includes(e));
-    const traffic = new SoakTraffic(client, workload, actors, { premiumCreator, stripeDeliveries: deliveries(delivered) });
+    const inbox = new InboxTraffic(client, actors, stripe, premiumCreator);
+    await inbox.prepare();
+    const traffic = new SoakTraffic(client, workload, actors, { premiumCreator, stripeDeliveries: deliveries(delivered), inbox });
     await traffic.prepare();
 
     const chaos = new Chaos({ redis, admin, database, workers, startWorker });
@@ -238,7 +243,12 @@ async function main(): Promise<number> {
     await chaos.stop();
     const elapsed = (Date.now() - begun) / 1000;
     const redelivered = await traffic.deliverRest();
-    log(`traffic done in ${Math.round(elapsed)} s; ${chaos.faults.length} faults; ${redelivered} Stripe deliveries sent again; waiting for quiet`);
+    const inboxRest = await inbox.finish();
+    log(
+      `traffic done in ${Math.round(elapsed)} s; ${chaos.faults.length} faults; ${redelivered} Stripe deliveries and ${inboxRest.deliveries} purchase completions ` +
+        `sent again, ${inboxRest.reads} unanswered reads read again; ${inbox.purchases.length} messages bought, ${inbox.massMessages.length} mass messages` +
+        `${inbox.massRoute ? '' : ' (no POST /messages/mass in this build)'}; waiting for quiet`,
+    );
 
     db = await connected(databaseUrl);
     await quiesce(db);
@@ -253,6 +263,7 @@ async function main(): Promise<number> {
       stripePairs: pairs,
       stripeEventIds: [...new Set(events.map((e) => e.id as string))],
       uploads: [...traffic.uploads],
+      inbox,
     });
     rows.push(money);
     // HTTP: a 5xx is a bug unless it is a 503 while Redis or PostgreSQL was away.
@@ -297,7 +308,7 @@ async function main(): Promise<number> {
     const broken = rows.filter((r) => r.violations > 0);
     if (broken.length) {
       keep = true;
-      const evidence = await collectEvidence(db, { premiumPosts: [...traffic.premiumPosts], uploads: [...traffic.uploads], premiumCreatorId: premiumCreator.id });
+      const evidence = await collectEvidence(db, { premiumPosts: [...traffic.premiumPosts], uploads: [...traffic.uploads], premiumCreatorId: premiumCreator.id, inbox });
       console.log(`\nsoak: the offending rows\n${evidence.join('\n')}`);
     }
     console.log(broken.length ? `\nsoak: FAIL: ${broken.length} invariant(s) broken` : '\nsoak: every invariant held');

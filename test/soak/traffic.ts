@@ -4,10 +4,12 @@ import { Actor, MixedWorkload, Outcome } from '../load/workload';
 import { HttpClient, RawRequest, RawResponse } from '../support/http-client';
 import { sign, WEBHOOK_PATH } from '../support/stripe-events';
 import { StripeObject } from '../support/stripe-server';
+import { INBOX_WEIGHTS, InboxKind, InboxTraffic } from './inbox';
 
 /**
  * The soak's traffic: the load test's mix (reads, posts, likes, follows) plus replies, reposts, premium posts to a
- * creator with subscribers, Stripe webhook deliveries and media uploads, spread over both API processes.
+ * creator with subscribers, Stripe webhook deliveries, media uploads and the inbox (test/soak/inbox.ts: messages, paid
+ * messages and their purchases, reads, unsends, mass messages), spread over both API processes.
  */
 
 /** Sends each request to the next API process in turn. */
@@ -30,7 +32,7 @@ export class RoundRobinClient extends HttpClient {
   }
 }
 
-export type ExtraKind = 'reply' | 'repost' | 'premium_post' | 'media_upload' | 'stripe_event';
+export type ExtraKind = 'reply' | 'repost' | 'premium_post' | 'media_upload' | 'stripe_event' | 'inbox';
 
 export interface Stamped {
   kind: string;
@@ -45,15 +47,22 @@ export interface Stamped {
   error?: string;
 }
 
-const EXTRA_WEIGHTS: Record<ExtraKind, number> = { reply: 8, repost: 5, premium_post: 2, media_upload: 4, stripe_event: 6 };
+const EXTRA_WEIGHTS: Record<ExtraKind, number> = { reply: 8, repost: 5, premium_post: 2, media_upload: 4, stripe_event: 6, inbox: 12 };
 const API = '/api/v1';
 const TIMEOUT_MS = 30_000;
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
+const pickWeighted = (weights: Record<InboxKind, number>): InboxKind => {
+  const kinds = Object.keys(weights) as InboxKind[];
+  let r = Math.random() * kinds.reduce((sum, k) => sum + weights[k], 0);
+  return kinds.find((k) => (r -= weights[k]) < 0) ?? kinds[0];
+};
 
 export interface SoakTrafficOptions {
   premiumCreator: Actor;
   /** Signed deliveries, duplicates and out-of-order ones included, sent in this order; then random repeats. */
   stripeDeliveries: StripeObject[];
+  /** The inbox's traffic (conversations opened by its `prepare`). */
+  inbox: InboxTraffic;
 }
 
 export class SoakTraffic {
@@ -102,14 +111,19 @@ export class SoakTraffic {
     const kind = this.extraKinds.find((k) => (r -= EXTRA_WEIGHTS[k]) < 0) ?? 'reply';
     let res: RawResponse | undefined;
     let error: string | undefined;
+    let shown: string = kind;
     try {
-      res = await this.extra(kind);
+      if (kind === 'inbox') {
+        const step = await this.options.inbox.step(pickWeighted(INBOX_WEIGHTS));
+        shown = step.kind;
+        res = step.res;
+      } else res = await this.extra(kind);
     } catch (e) {
       error = (e as Error).message;
     }
     const status = res?.status ?? 0;
     const problem = status >= 400 ? (res?.body as { code?: string; request_id?: string } | undefined) : undefined;
-    this.outcomes.push({ kind, status, sentAt, at: Date.now(), code: problem?.code, requestId: problem?.request_id, error });
+    this.outcomes.push({ kind: shown, status, sentAt, at: Date.now(), code: problem?.code, requestId: problem?.request_id, error });
   }
 
   private somePost(): string | undefined {
@@ -117,7 +131,7 @@ export class SoakTraffic {
     return ids.length ? pick(ids) : undefined;
   }
 
-  private async extra(kind: ExtraKind): Promise<RawResponse | undefined> {
+  private async extra(kind: Exclude<ExtraKind, 'inbox'>): Promise<RawResponse | undefined> {
     const actor = pick(this.actors);
     switch (kind) {
       case 'reply': {

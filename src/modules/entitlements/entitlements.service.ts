@@ -38,6 +38,11 @@ export class EntitlementsService {
     return messageIds.length ? selectIds(this.em, unlockedMessagesAmongSql(userId, messageIds)) : Promise.resolve(new Set());
   }
 
+  /** `unlockedMessages` as SQL (`select id`), for a caller that asks it with other questions at once. */
+  unlockedMessagesSql(userId: string, messageIds: string[]): SqlFragment | undefined {
+    return messageIds.length ? unlockedMessagesAmongSql(userId, messageIds) : undefined;
+  }
+
   /** `subscribedCreators` and `unlockedPosts` as SQL (`select id`), for a caller that asks them with other questions at once. */
   subscribedCreatorsSql(subscriberId: string, creatorIds: string[]): SqlFragment | undefined {
     return creatorIds.length ? creatorsWithAccessSql(subscriberId, creatorIds, this.graceDays) : undefined;

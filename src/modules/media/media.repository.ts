@@ -71,12 +71,15 @@ export class MediaRepository extends EntityRepository<Media> {
    */
   async forMessages(messageIds: string[]): Promise<PostMediaRow[]> {
     if (!messageIds.length) return [];
-    const q = MediaRepository.forPostsJsonSql(messageIds);
-    const [row] = await this.getEntityManager().execute<{ media: unknown }[]>(
-      `select (${q.sql.replace("'postId', m.post_id", "'postId', m.message_id").replace('where m.post_id in (?)', 'where m.message_id in (?)')}) as media`,
-      [...q.params],
-    );
+    const q = MediaRepository.forMessagesJsonSql(messageIds);
+    const [row] = await this.getEntityManager().execute<{ media: unknown }[]>(`select (${q.sql}) as media`, [...q.params]);
     return MediaRepository.postMediaRows(row?.media);
+  }
+
+  /** `forMessages` as a scalar JSON expression (`forPostsJsonSql` over `message_id`), for a caller asking it with other questions. */
+  static forMessagesJsonSql(messageIds: string[]): SqlFragment {
+    const q = MediaRepository.forPostsJsonSql(messageIds);
+    return { sql: q.sql.replace("'postId', m.post_id", "'postId', m.message_id").replace('where m.post_id in (?)', 'where m.message_id in (?)'), params: q.params };
   }
 
   async forPosts(postIds: string[]): Promise<PostMediaRow[]> {

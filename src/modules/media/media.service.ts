@@ -69,6 +69,23 @@ export class MediaService {
   }
 
   /**
+   * `forMessages` in two halves, for a renderer that asks the media with other questions in one statement: the SQL
+   * over the ids the media are attached to (none for no ids), then its value presented for each message as
+   * `forMessages` would: `rows` are the messages to show media for, each with the id its media hang on (`key`: its
+   * own, or the mass message's it is a copy of, whose copies share them) and its own lock.
+   */
+  forMessagesSql(keys: string[]): SqlFragment | undefined {
+    return keys.length ? MediaRepository.forMessagesJsonSql(keys) : undefined;
+  }
+
+  presentForMessagesJson(json: unknown, rows: { id: string; key: string; locked: boolean }[]): Map<string, PostMediaResponse[]> {
+    const byKey = new Map<string, PostMediaRow[]>();
+    for (const m of MediaRepository.postMediaRows(json)) byKey.set(m.postId, [...(byKey.get(m.postId) ?? []), m]);
+    const items = rows.flatMap((r) => (byKey.get(r.key) ?? []).map((m) => ({ ...m, postId: r.id })));
+    return this.presentForPosts(items, new Set(rows.filter((r) => r.locked).map((r) => r.id)));
+  }
+
+  /**
    * Media of many posts in one query, in attachment order, for a viewer the access policy has already judged.
    * `locked` posts show only each item's id and type; media of `restricted` posts (premium, or not public) get
    * expiring signed URLs; the rest plain URLs. Without `restricted`, every URL is signed.

@@ -7,7 +7,7 @@ import { ConversationResponse, ConversationsQuery, ReadConversationDto } from '.
 import { DmGateService } from './dm-gate.service';
 import { MessageViewsService } from './message-views.service';
 import { MessagesErrors } from './messages.errors';
-import { MemberRow, MessagesRepository } from './messages.repository';
+import { MemberRow, MessageRow, MessagesRepository } from './messages.repository';
 
 /** Conversations as their participants see them: start, list, unread count, accept, hide or decline, read. */
 @Injectable()
@@ -89,7 +89,10 @@ export class ConversationsService {
 
   /** Each row with its latest message as the caller may see it (locked stays locked), rendered in one batch. */
   private async render(actor: AuthUser, rows: MemberRow[]): Promise<ConversationResponse[]> {
-    const last = await this.views.byIds(actor, rows.map((r) => r.last_message_id).filter((m): m is string => !!m));
+    // A page (`memberPage`) comes with its latest messages' rows; a single side looks its one up.
+    const last = rows.every((r) => r.last_message !== undefined)
+      ? await this.views.render(actor, rows.map((r) => r.last_message).filter((m): m is MessageRow => !!m))
+      : await this.views.byIds(actor, rows.map((r) => r.last_message_id).filter((m): m is string => !!m));
     const byId = new Map(last.map((m) => [m.id, m]));
     return rows.map((r) => ({
       id: r.conversation_id,

@@ -30,15 +30,22 @@ export class MessageViewsService {
   }
 
   async render(viewer: AuthUser, rows: MessageRow[]): Promise<MessageResponse[]> {
-    const ids = rows.map((r) => r.id);
-    const access = this.policy.decideMessages(viewer, rows, await this.entitlements.unlockedMessages(viewer.id, ids));
+    // A mass message's copies share its media, attached to the mass message's id: each row's media are its key's,
+    // shaped by this row's own lock (a copy bought by this viewer is open, another still locked).
+    const key = (r: MessageRow) => r.mass_message_id ?? r.id;
+    // One round trip: what the viewer bought and the rows' media (the media of rows not shown, or unsent, are dropped
+    // below: which those are depends on what was bought).
+    const answers = await this.messages.together({
+      sets: { bought: this.entitlements.unlockedMessagesSql(viewer.id, rows.map((r) => r.id)) },
+      values: { media: this.media.forMessagesSql([...new Set(rows.map(key))]) },
+    });
+    const access = this.policy.decideMessages(viewer, rows, answers.sets.bought);
     const shown = rows.filter((r) => access.get(r.id)!.visible);
     const locked = new Set(shown.filter((r) => access.get(r.id)!.locked).map((r) => r.id));
     const unsent = new Set(shown.filter((r) => access.get(r.id)!.unsent).map((r) => r.id));
-    const media = await this.media.forMessages(
-      shown.map((r) => r.id),
-      locked,
-      unsent,
+    const media = this.media.presentForMessagesJson(
+      answers.values.media,
+      shown.filter((r) => !unsent.has(r.id)).map((r) => ({ id: r.id, key: key(r), locked: locked.has(r.id) })),
     );
     return shown.map((r) => {
       const hidden = locked.has(r.id) || unsent.has(r.id);

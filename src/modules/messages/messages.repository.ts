@@ -1,5 +1,7 @@
 import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { readSql } from '@/common/database/request-context';
 import { column } from '@/common/database/sql-fragment';
+import { Answers, askTogether, Questions } from '@/common/database/together';
 import { messageSoldSql } from '@/modules/entitlements/entitlement-queries';
 import { Keyset } from '@/common/http/pagination';
 import { ConversationStatus } from './entities/conversation-member.entity';
@@ -16,6 +18,8 @@ export interface MessageRow {
   price_cents: number | null;
   preview: string | null;
   tip_cents: number | null;
+  /** The mass message this row is a copy of: its media are attached to that id, shared by every copy. */
+  mass_message_id: string | null;
   created_at: Date;
   deleted_at: Date | null;
   sender_username: string;
@@ -48,10 +52,12 @@ export interface MemberRow {
   other_display_name: string | null;
   other_avatar_url: string | null;
   other_verified: boolean;
+  /** The latest message's row, fetched with the page (`memberPage` only; elsewhere absent). */
+  last_message?: MessageRow | null;
 }
 
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.content_html, m.price_cents, m.preview,
-  m.tip_cents, m.created_at, m.deleted_at, s.username as sender_username, s.display_name as sender_display_name,
+  m.tip_cents, m.mass_message_id, m.created_at, m.deleted_at, s.username as sender_username, s.display_name as sender_display_name,
   s.avatar_url as sender_avatar_url, s.verified as sender_verified`;
 const MESSAGE_FROM = 'messages m join users s on s.id = m.sender_id';
 
@@ -59,6 +65,9 @@ const MEMBER_COLUMNS = `cm.conversation_id, cm.user_id, cm.other_user_id, cm.sta
   cm.last_activity_at, cm.hidden_at, c.created_at, o.username as other_username, o.display_name as other_display_name,
   o.avatar_url as other_avatar_url, o.verified as other_verified`;
 const MEMBER_FROM = 'conversation_members cm join conversations c on c.id = cm.conversation_id join users o on o.id = cm.other_user_id';
+
+/** The side's latest message as one JSON column (`memberPage`): the list needs no second look-up by id. */
+const LAST_MESSAGE = `(select row_to_json(lm) from (select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id = cm.last_message_id) lm) as last_message`;
 
 const dates = <T extends { created_at: Date }>(row: T, ...more: (keyof T)[]): T => {
   const out = { ...row, created_at: new Date(row.created_at) };
@@ -110,7 +119,7 @@ export class MessagesRepository extends EntityRepository<Message> {
 
   /** The caller's side of a conversation, or null when it is not theirs (or does not exist). */
   async member(conversationId: string, userId: string, em: EntityManager = this.db): Promise<MemberRow | null> {
-    const [row] = await em.execute<MemberRow[]>(`select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where cm.conversation_id = ? and cm.user_id = ?`, [
+    const [row] = await readSql<MemberRow[]>(em, `select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where cm.conversation_id = ? and cm.user_id = ?`, [
       conversationId,
       userId,
     ]);
@@ -120,13 +129,14 @@ export class MessagesRepository extends EntityRepository<Message> {
   /** A page of the caller's listed conversations with `status`, newest activity first (`conversation_members_list_idx`). */
   async memberPage(userId: string, status: ConversationStatus, cursor: Keyset | undefined, limit: number): Promise<MemberRow[]> {
     const after = cursor ? 'and (cm.last_activity_at, cm.conversation_id) < (?, ?)' : '';
-    const rows = await this.db.execute<MemberRow[]>(
-      `select ${MEMBER_COLUMNS} from ${MEMBER_FROM}
+    const rows = await readSql<MemberRow[]>(
+      this.db,
+      `select ${MEMBER_COLUMNS}, ${LAST_MESSAGE} from ${MEMBER_FROM}
        where cm.user_id = ? and cm.status = ? and cm.hidden_at is null and cm.last_activity_at is not null ${after}
        order by cm.last_activity_at desc, cm.conversation_id desc limit ?`,
       [userId, status, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
     );
-    return rows.map((r) => dates(r, 'last_activity_at', 'hidden_at'));
+    return rows.map((r) => ({ ...dates(r, 'last_activity_at', 'hidden_at'), last_message: r.last_message ? dates(r.last_message, 'deleted_at') : null }));
   }
 
   /** Unread messages in the caller's listed, active conversations (requests count nothing). */
@@ -140,18 +150,30 @@ export class MessagesRepository extends EntityRepository<Message> {
 
   async messagesByIds(ids: string[]): Promise<MessageRow[]> {
     if (!ids.length) return [];
-    const rows = await this.db.execute<MessageRow[]>(`select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id in (?)`, [ids]);
+    const rows = await readSql<MessageRow[]>(this.db, `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.id in (?)`, [ids]);
     return rows.map((r) => dates(r, 'deleted_at'));
   }
 
-  /** A page of a conversation's messages, newest first (`messages_conversation_idx`). */
-  async messagePage(conversationId: string, cursor: Keyset | undefined, limit: number): Promise<MessageRow[]> {
+  /**
+   * A page of a conversation's messages, newest first (`messages_conversation_idx`), only for one of its members
+   * (`memberId`; anyone else: no rows): the membership is asked in the same statement (evaluated once), so a page
+   * costs one round trip; an empty answer leaves the caller to tell an empty conversation from one not theirs.
+   */
+  async messagePage(conversationId: string, memberId: string, cursor: Keyset | undefined, limit: number): Promise<MessageRow[]> {
     const after = cursor ? 'and (m.created_at, m.id) < (?, ?)' : '';
-    const rows = await this.db.execute<MessageRow[]>(
-      `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM} where m.conversation_id = ? ${after} order by m.created_at desc, m.id desc limit ?`,
-      [conversationId, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
+    const rows = await readSql<MessageRow[]>(
+      this.db,
+      `select ${MESSAGE_COLUMNS} from ${MESSAGE_FROM}
+       where m.conversation_id = ? and exists (select 1 from conversation_members cm where cm.conversation_id = ? and cm.user_id = ?) ${after}
+       order by m.created_at desc, m.id desc limit ?`,
+      [conversationId, conversationId, memberId, ...(cursor ? [cursor.at, cursor.id] : []), limit + 1],
     );
     return rows.map((r) => dates(r, 'deleted_at'));
+  }
+
+  /** Questions about messages (what the viewer bought, their media) asked in one round trip (`askTogether`). */
+  together(questions: Questions): Promise<Answers> {
+    return askTogether(this.db, questions);
   }
 
   /**

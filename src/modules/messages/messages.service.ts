@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
-import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
+import { decodeCursor, Keyset, Page, PageQuery, toPage } from '@/common/http/pagination';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { MediaService } from '@/modules/media/media.service';
 import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
@@ -26,8 +26,17 @@ export class MessagesService {
   ) {}
 
   async page(actor: AuthUser, conversationId: string, query: PageQuery): Promise<Page<MessageResponse>> {
-    await this.conversations.requireMember(actor, conversationId);
-    const rows = await this.messages.messagePage(conversationId, decodeCursor(query.cursor), query.limit);
+    // Not theirs answers 404 before a bad cursor's 400, as it always did.
+    let cursor: Keyset | undefined;
+    try {
+      cursor = decodeCursor(query.cursor);
+    } catch (error) {
+      await this.conversations.requireMember(actor, conversationId);
+      throw error;
+    }
+    // The page asks the membership itself; no rows: an empty conversation of theirs, or 404.
+    const rows = await this.messages.messagePage(conversationId, actor.id, cursor, query.limit);
+    if (!rows.length) await this.conversations.requireMember(actor, conversationId);
     const page = toPage(rows, query.limit, (r) => ({ at: r.created_at, id: r.id }), (r) => r);
     return { data: await this.views.render(actor, page.data), next_cursor: page.next_cursor };
   }
