@@ -35,11 +35,16 @@ export class MessageViewsService {
     const shown = rows.filter((r) => access.get(r.id)!.visible);
     const locked = new Set(shown.filter((r) => access.get(r.id)!.locked).map((r) => r.id));
     const unsent = new Set(shown.filter((r) => access.get(r.id)!.unsent).map((r) => r.id));
-    const media = await this.media.forMessages(
-      shown.map((r) => r.id),
-      locked,
-      unsent,
-    );
+    // A mass message's copies share its media, attached to the mass message's id: each row's media are its key's,
+    // shaped by this row's own lock (a copy bought by this viewer is open, another still locked).
+    const key = (r: MessageRow) => r.mass_message_id ?? r.id;
+    const withMedia = shown.filter((r) => !unsent.has(r.id));
+    const lockedKeys = [...new Set(withMedia.filter((r) => locked.has(r.id)).map(key))];
+    const openKeys = [...new Set(withMedia.filter((r) => !locked.has(r.id)).map(key))];
+    const [lockedMedia, openMedia] = await Promise.all([
+      this.media.forMessages(lockedKeys, new Set(lockedKeys), new Set()),
+      this.media.forMessages(openKeys, new Set(), new Set()),
+    ]);
     return shown.map((r) => {
       const hidden = locked.has(r.id) || unsent.has(r.id);
       return {
@@ -48,7 +53,7 @@ export class MessageViewsService {
         sender: { id: r.sender_id, username: r.sender_username, display_name: r.sender_display_name, avatar_url: r.sender_avatar_url, verified: r.sender_verified },
         content: hidden ? null : r.content,
         content_html: hidden ? null : r.content_html,
-        media: unsent.has(r.id) ? [] : (media.get(r.id) ?? []),
+        media: unsent.has(r.id) ? [] : ((locked.has(r.id) ? lockedMedia : openMedia).get(key(r)) ?? []),
         price_cents: r.price_cents,
         locked: locked.has(r.id),
         preview: r.preview,

@@ -16,6 +16,8 @@ export interface MessageRow {
   price_cents: number | null;
   preview: string | null;
   tip_cents: number | null;
+  /** The mass message this row is a copy of: its media are attached to that id, shared by every copy. */
+  mass_message_id: string | null;
   created_at: Date;
   deleted_at: Date | null;
   sender_username: string;
@@ -51,7 +53,7 @@ export interface MemberRow {
 }
 
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.content_html, m.price_cents, m.preview,
-  m.tip_cents, m.created_at, m.deleted_at, s.username as sender_username, s.display_name as sender_display_name,
+  m.tip_cents, m.mass_message_id, m.created_at, m.deleted_at, s.username as sender_username, s.display_name as sender_display_name,
   s.avatar_url as sender_avatar_url, s.verified as sender_verified`;
 const MESSAGE_FROM = 'messages m join users s on s.id = m.sender_id';
 

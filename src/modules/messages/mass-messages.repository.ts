@@ -1,0 +1,243 @@
+import { EntityManager, EntityRepository } from '@mikro-orm/postgresql';
+import { joinSql, SqlFragment } from '@/common/database/sql-fragment';
+import { Keyset } from '@/common/http/pagination';
+import { MassAudience, MassMessage, MassMessageStatus } from './entities/mass-message.entity';
+
+/** A mass message as stored. */
+export interface MassMessageRow {
+  id: string;
+  sender_id: string;
+  content: string | null;
+  content_html: string | null;
+  price_cents: number | null;
+  currency: string;
+  preview: string | null;
+  audience: MassAudience;
+  status: MassMessageStatus;
+  scheduled_at: Date | null;
+  resume_after: string | null;
+  recipients_count: number;
+  sent_count: number;
+  created_at: Date;
+}
+
+/** What one fan-out batch did: the recipients it covered (judged), and the copies it wrote. */
+export interface FanOutBatch {
+  /** False: the mass message is not `sending` (done, or canceled): nothing was done. */
+  sending: boolean;
+  /** The resume point before this batch (null: the first batch). */
+  after: string | null;
+  /** The last recipient id judged (the new resume point), or null when nobody was left. */
+  last: string | null;
+  written: number;
+  /** True when the audience is exhausted: the mass message is now `sent`. */
+  finished: boolean;
+}
+
+/** The audience, as SQL built by the service from the segments' owners (social, entitlements, lists). */
+export interface AudienceSql {
+  include: SqlFragment[];
+  exclude: SqlFragment[];
+  /** `sender` may write to the recipient whose `users` row is aliased `u` and id is `c.id` (DmGateService). */
+  mayWrite: SqlFragment;
+}
+
+const COLUMNS = `id, sender_id, content, content_html, price_cents, currency, preview, audience, status, scheduled_at, resume_after,
+  recipients_count, sent_count, created_at`;
+
+const dates = (row: MassMessageRow): MassMessageRow => ({
+  ...row,
+  created_at: new Date(row.created_at),
+  scheduled_at: row.scheduled_at ? new Date(row.scheduled_at) : null,
+});
+
+/**
+ * Mass messages and their fan-out (docs/inbox.md#mass-messages): the messages module's tables only (`mass_messages`,
+ * `messages`, `conversations`, `conversation_members`); the audience's tables are read through the SQL their owners
+ * hand over. Each batch is set-based: a handful of statements for thousands of recipients.
+ */
+export class MassMessagesRepository extends EntityRepository<MassMessage> {
+  private get db(): EntityManager {
+    return this.getEntityManager();
+  }
+
+  async findOwn(senderId: string, id: string, em: EntityManager = this.db): Promise<MassMessageRow | null> {
+    const [row] = await em.execute<MassMessageRow[]>(`select ${COLUMNS} from mass_messages where id = ? and sender_id = ?`, [id, senderId]);
+    return row ? dates(row) : null;
+  }
+
+  /** The sender's mass messages, newest first (`mass_messages_sender_idx`). */
+  async page(senderId: string, cursor: Keyset | undefined, limit: number): Promise<MassMessageRow[]> {
+    const after = cursor ? 'and (created_at, id) < (?, ?)' : '';
+    const rows = await this.db.execute<MassMessageRow[]>(
+      `select ${COLUMNS} from mass_messages where sender_id = ? ${after} order by created_at desc, id desc limit ?`,
+      [senderId, ...(cursor ? [cursor.at, cursor.id] : []), limit],
+    );
+    return rows.map(dates);
+  }
+
+  /**
+   * Per mass message, its copies read by their recipient: the recipient's side was read at or after the copy arrived
+   * (`last_read_at`). One aggregate over `messages_mass_recipient_unique` and the members' primary key.
+   */
+  async readCounts(ids: string[]): Promise<Map<string, number>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.execute<{ id: string; n: number }[]>(
+      `select m.mass_message_id as id, count(*)::int as n
+         from messages m join conversation_members cm on cm.conversation_id = m.conversation_id and cm.user_id = m.recipient_id
+        where m.mass_message_id in (?) and cm.last_read_at >= m.created_at
+        group by m.mass_message_id`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, Number(r.n)]));
+  }
+
+  /** The copies of these mass messages, as `select id, group_id` (for the sales aggregate). */
+  copiesSql(ids: string[]): SqlFragment {
+    return { sql: 'select m.id, m.mass_message_id as group_id from messages m where m.mass_message_id in (?)', params: [ids] };
+  }
+
+  /** The currency a user sells in (a paid copy is priced in its sender's). */
+  async currencyOf(userId: string): Promise<string> {
+    const [row] = await this.db.execute<{ currency: string }[]>('select currency from users where id = ?', [userId]);
+    return row?.currency ?? 'usd';
+  }
+
+  /** Copies of a mass message to the recipients in (`after`, `last`], for their live delivery. */
+  async copiesBetween(massMessageId: string, after: string | null, last: string): Promise<{ id: string; recipient_id: string }[]> {
+    return this.db.execute<{ id: string; recipient_id: string }[]>(
+      `select id, recipient_id from messages where mass_message_id = ? ${after ? 'and recipient_id > ?' : ''} and recipient_id <= ? order by recipient_id`,
+      [massMessageId, ...(after ? [after] : []), last],
+    );
+  }
+
+  /**
+   * Due scheduled mass messages, claimed (`sending`) in the caller's transaction; `for update skip locked`, so workers
+   * sweeping together claim each once.
+   */
+  async claimDue(em: EntityManager, limit: number): Promise<{ id: string; sender_id: string }[]> {
+    return em.execute<{ id: string; sender_id: string }[]>(
+      `update mass_messages set status = 'sending' where id in (
+         select id from mass_messages where status = 'scheduled' and scheduled_at <= now() order by scheduled_at limit ? for update skip locked)
+       returning id, sender_id`,
+      [limit],
+    );
+  }
+
+  /**
+   * Stops a mass message (`canceled`) and unsends its copies that nobody bought (`sold`: a predicate on `m.id`,
+   * from entitlements): as `DELETE /messages/:id` per copy, in batches of `batch` rows so no statement holds
+   * 100,000 row locks. The row lock on the mass message waits for a running fan-out batch to commit; the batches after
+   * it see `canceled` and stop. Answers false when it is not the sender's.
+   */
+  async cancel(senderId: string, id: string, sold: SqlFragment, batch: number): Promise<boolean> {
+    const found = await this.db.fork().transactional(async (em) => {
+      const rows = await em.execute<{ id: string }[]>(
+        `update mass_messages set status = 'canceled', finished_at = coalesce(finished_at, now()) where id = ? and sender_id = ? returning id`,
+        [id, senderId],
+      );
+      return rows.length > 0;
+    });
+    if (!found) return false;
+    for (;;) {
+      const rows = await this.db.execute<{ n: number }[]>(
+        `with gone as (update messages set deleted_at = now() where id in (
+           select m.id from messages m where m.mass_message_id = ? and m.deleted_at is null and not ${sold.sql} limit ?) returning 1)
+         select count(*)::int as n from gone`,
+        [id, ...sold.params, batch],
+      );
+      if (rows[0].n < batch) break;
+    }
+    // The copies still delivered: those bought (their buyers keep them).
+    await this.db.execute(
+      `update mass_messages set sent_count = (select count(*) from messages where mass_message_id = ? and deleted_at is null) where id = ?`,
+      [id, id],
+    );
+    return true;
+  }
+
+  /**
+   * One batch of the fan-out, in the caller's transaction: under the mass message's row lock, the next `size`
+   * recipients after the resume point are judged (the union of the included segments, in id order), the copies written
+   * to those who may receive it (`on conflict … do nothing`: a replayed batch writes nothing twice), conversations
+   * created `active` on both sides where missing, both sides' `last_message_id`, `last_activity_at` and the recipients'
+   * `unread_count` moved in set form, and the resume point and counters advanced: all in one commit.
+   */
+  async fanOutBatch(em: EntityManager, id: string, size: number, audience: (row: MassMessageRow) => AudienceSql): Promise<FanOutBatch> {
+    const [locked] = await em.execute<MassMessageRow[]>(`select ${COLUMNS} from mass_messages where id = ? for update`, [id]);
+    if (!locked || locked.status !== 'sending') return { sending: false, after: null, last: null, written: 0, finished: false };
+    const row = dates(locked);
+    const sender = row.sender_id;
+    const after = row.resume_after;
+    const [senderState] = await em.execute<{ suspended_at: Date | null }[]>('select suspended_at from users where id = ?', [sender]);
+    const sql = audience(row);
+    const from = after ?? '00000000-0000-0000-0000-000000000000';
+
+    let judged: { id: string; ok: boolean }[] = [];
+    if (senderState && !senderState.suspended_at && sql.include.length) {
+      const branches = joinSql(
+        sql.include.map((seg) => ({ sql: `(select x.id from (${seg.sql}) x(id) where x.id > ? order by x.id limit ?)`, params: [...seg.params, from, size] })),
+        ' union ',
+      );
+      const excluded = sql.exclude.length
+        ? joinSql(
+            sql.exclude.map((seg) => ({ sql: `exists (select 1 from (${seg.sql}) e(id) where e.id = c.id)`, params: seg.params })),
+            ' or ',
+          )
+        : { sql: 'false', params: [] };
+      judged = await em.execute<{ id: string; ok: boolean }[]>(
+        `select c.id, (u.id is not null and c.id <> ? and not (${excluded.sql}) and ${sql.mayWrite.sql}) as ok
+           from (select id from (${branches.sql}) b order by id limit ?) c left join users u on u.id = c.id
+          order by c.id`,
+        [sender, ...excluded.params, ...sql.mayWrite.params, ...branches.params, size],
+      );
+    }
+    const recipients = judged.filter((r) => r.ok).map((r) => r.id);
+    let written = 0;
+    if (recipients.length) written = await this.writeCopies(em, row, recipients);
+    const last = judged.length ? judged[judged.length - 1].id : null;
+    const finished = judged.length < size;
+    await em.execute(
+      `update mass_messages set resume_after = coalesce(?, resume_after), recipients_count = recipients_count + ?, sent_count = sent_count + ?,
+         status = case when ? then 'sent' else status end, finished_at = case when ? then now() else finished_at end
+       where id = ?`,
+      [last, written, written, finished, finished, id],
+    );
+    return { sending: true, after, last, written, finished };
+  }
+
+  /** Conversations (created `active` on both sides where missing), the copies, and both sides' state, for `recipients`. */
+  private async writeCopies(em: EntityManager, row: MassMessageRow, recipients: string[]): Promise<number> {
+    const sender = row.sender_id;
+    // Missing conversations, both sides `active` (the contract: a mass message's conversation is created active), in
+    // pair order so concurrent batches and sends take the unique index's locks in one order.
+    await em.execute(
+      `with made as (
+         insert into conversations (id, user_low_id, user_high_id, created_at)
+         select uuid_generate_v7(), least(?::uuid, r.id), greatest(?::uuid, r.id), now() from unnest(array[?]::uuid[]) r(id) order by 2, 3
+         on conflict (user_low_id, user_high_id) do nothing returning id, user_low_id, user_high_id)
+       insert into conversation_members (conversation_id, user_id, other_user_id, status, last_activity_at, created_at)
+       select id, ?::uuid, case when user_low_id = ?::uuid then user_high_id else user_low_id end, 'active', null::timestamptz, now() from made
+       union all
+       select id, case when user_low_id = ?::uuid then user_high_id else user_low_id end, ?::uuid, 'active', null::timestamptz, now() from made`,
+      [sender, sender, recipients, sender, sender, sender, sender],
+    );
+    const at = new Date();
+    const latest = `last_message_id = case when cm.last_activity_at is null or cm.last_activity_at <= ins.created_at then ins.id else cm.last_message_id end,
+      last_activity_at = greatest(coalesce(cm.last_activity_at, ins.created_at), ins.created_at), hidden_at = null`;
+    const [result] = await em.execute<{ n: number }[]>(
+      `with ins as (
+         insert into messages (id, conversation_id, sender_id, recipient_id, content, content_html, price_cents, currency, preview, mass_message_id, created_at)
+         select uuid_generate_v7(), c.id, ?::uuid, r.id, ?, ?, ?, ?, ?, ?, ?
+           from unnest(array[?]::uuid[]) r(id) join conversations c on c.user_low_id = least(?::uuid, r.id) and c.user_high_id = greatest(?::uuid, r.id)
+         on conflict (mass_message_id, recipient_id) where mass_message_id is not null do nothing
+         returning id, conversation_id, recipient_id, created_at),
+       mine as (update conversation_members cm set ${latest}, status = 'active' from ins where cm.conversation_id = ins.conversation_id and cm.user_id = ?::uuid returning 1),
+       theirs as (update conversation_members cm set ${latest}, unread_count = cm.unread_count + 1 from ins
+         where cm.conversation_id = ins.conversation_id and cm.user_id = ins.recipient_id returning 1)
+       select count(*)::int as n from ins`,
+      [sender, row.content, row.content_html, row.price_cents, row.currency, row.preview, row.id, at, recipients, sender, sender, sender],
+    );
+    return Number(result.n);
+  }
+}
