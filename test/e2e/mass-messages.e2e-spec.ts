@@ -110,6 +110,14 @@ describe('Mass messages: audience, fan-out, figures, unsend, schedule', () => {
     await untilSent(creator, again.body.id);
     const [conversations] = await t.sql<{ n: number }>('select count(*)::int as n from conversations where user_low_id = ? or user_high_id = ?', [creator.id, creator.id]);
     expect(conversations.n).toBe(300);
+    // Existing conversations: each recipient's side counts both, and shows the newer copy.
+    const after = await t.sql<{ unread_count: number; latest: boolean; n: number }>(
+      `select cm.unread_count, (cm.last_message_id = m.id) as latest, count(*)::int as n
+         from messages m join conversation_members cm on cm.conversation_id = m.conversation_id and cm.user_id = m.recipient_id
+        where m.mass_message_id = ? group by 1, 2`,
+      [again.body.id],
+    );
+    expect(after).toEqual([{ unread_count: 2, latest: true, n: 300 }]);
   });
 
   it('sends to the union of includes minus the excludes, and skips blocks either way, dm_policy, suspended accounts and the sender', async () => {
@@ -126,6 +134,8 @@ describe('Mass messages: audience, fan-out, figures, unsend, schedule', () => {
     await as(t, creator).post(`/lists/${excludeList}/members`, { usernames: [excluded.username] }).expect(200);
     await as(t, blocksMe).post(`/users/${creator.username}/block`).expect(200);
     await as(t, creator).post(`/users/${blockedByMe.username}/block`).expect(200);
+    // A block removes follows both ways; their paid subscriptions run to the period end: still in the audience.
+    for (const u of [blocksMe, blockedByMe]) await subscribe(t, u, creator);
     await as(t, closed).patch('/me', { dm_policy: 'nobody' }).expect(200);
     await suspend(t, gone);
 

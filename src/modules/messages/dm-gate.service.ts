@@ -61,8 +61,9 @@ export class DmGateService {
     const subscribed = this.entitlements.subscriberAccessSql(sender, recipient);
     const policy = { column: `${users}.dm_policy` };
     const engaged = sql`exists (select 1 from conversation_members eng where eng.user_id = ${recipient} and eng.other_user_id = ${sender} and eng.status = 'active')`;
-    return sql`(${{ column: `${users}.suspended_at` }} is null and ${notBlockedEitherWay(sender, recipient)} and (${engaged}
-      or ${policy} = 'everyone'
+    // `everyone` (the default) first: most rows stop there, before the probes.
+    return sql`(${{ column: `${users}.suspended_at` }} is null and ${notBlockedEitherWay(sender, recipient)} and (${policy} = 'everyone'
+      or ${engaged}
       or (${policy} = 'following' and (${follows(recipient, sender)} or ${subscribed}))
       or (${policy} = 'subscribers' and ${subscribed})))`;
   }
