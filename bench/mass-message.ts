@@ -7,6 +7,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { v7 } from 'uuid';
@@ -37,6 +38,26 @@ const args = parseArgs(
   ],
   USAGE,
 );
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux; 0 when it is gone or unreadable). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used so far by the service process and by every PostgreSQL backend on the scratch database. On a shared machine
+ * the wall time includes waiting for a core; the CPU time is what the fan-out itself cost, and (one batch at a time)
+ * close to its wall time on an idle machine.
+ */
+async function cpuNow(db: Client, dbName: string, servicePid: number): Promise<Map<number, number>> {
+  const pids = (await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [dbName])).rows.map((r) => r.pid);
+  return new Map([servicePid, ...pids].map((pid) => [pid, cpuSeconds(pid)]));
+}
 
 async function main(): Promise<void> {
   const n = Math.floor(args.followers as number);
@@ -95,6 +116,8 @@ async function main(): Promise<void> {
     console.log(`seeded ${n.toLocaleString('en')} followers with COPY in ${Math.round(performance.now() - t0)} ms`);
 
     for (let run = 1; run <= Math.floor(args.runs as number); run++) {
+      const cpuBefore = await cpuNow(db, name, service.pid!);
+      const loadBefore = (await import('node:os')).loadavg()[0];
       const started = performance.now();
       const posted = await fetch(`${base}/messages/mass`, {
         method: 'POST',
@@ -113,12 +136,21 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 20));
       }
       const doneMs = performance.now() - started;
+      const cpuAfter = await cpuNow(db, name, service.pid!);
+      let pgCpu = 0;
+      for (const [pid, seconds] of cpuAfter) if (pid !== service.pid) pgCpu += seconds - (cpuBefore.get(pid) ?? 0);
+      const serviceCpu = (cpuAfter.get(service.pid!) ?? 0) - (cpuBefore.get(service.pid!) ?? 0);
+      const loadAfter = (await import('node:os')).loadavg()[0];
       const [{ copies }] = (await db.query<{ copies: number }>('select count(*)::int as copies from messages where mass_message_id = $1', [id])).rows;
       const stats = await fetch(`${base}/messages/mass/${id}`, { headers: { authorization: `Bearer ${token}` } });
       const figures = await stats.json();
       console.log(
         `run ${run}: ${copies.toLocaleString('en')} copies; POST answered in ${Math.round(postMs)} ms, first batch after ${Math.round(first)} ms, ` +
           `every copy readable after ${Math.round(doneMs)} ms (${Math.round(copies / (doneMs / 1000)).toLocaleString('en')} copies/s)`,
+      );
+      console.log(
+        `  CPU used: ${pgCpu.toFixed(1)} s by PostgreSQL backends, ${serviceCpu.toFixed(1)} s by the service; ` +
+          `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (2 cores: above 2, the run waited for a core)`,
       );
       console.log(`  figures: ${JSON.stringify(figures)}`);
     }
