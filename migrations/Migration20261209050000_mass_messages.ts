@@ -2,8 +2,8 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Mass messages (issue 26, docs/inbox.md#mass-messages): `mass_messages`, one row per mass message with its audience,
- * its status, its fan-out's resume point (`resume_after`, the last recipient id of the last committed batch) and its
- * counters; the unique `(mass_message_id, recipient_id)` index on `messages` that makes a replayed batch insert no copy
+ * its status, its fan-out's lanes (`lanes`: recipients are split by a hash of their id) with each lane's resume point
+ * (`resume_after[lane]`, the last recipient id of its last committed batch) and whether it is done, and its counters; the unique `(mass_message_id, recipient_id)` index on `messages` that makes a replayed batch insert no copy
  * twice; and `(following_id, follower_id)` on `follows`, so the `followers` segment is read in recipient id order.
  */
 export class Migration20261209050000_mass_messages extends Migration {
@@ -19,7 +19,9 @@ export class Migration20261209050000_mass_messages extends Migration {
       "audience" jsonb not null,
       "status" varchar(20) not null,
       "scheduled_at" timestamptz null,
-      "resume_after" uuid null,
+      "lanes" smallint not null default 0,
+      "resume_after" uuid[] not null default '{}',
+      "lanes_done" boolean[] not null default '{}',
       "recipients_count" int not null default 0,
       "sent_count" int not null default 0,
       "created_at" timestamptz not null default now(),

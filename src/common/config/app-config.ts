@@ -80,7 +80,7 @@ export class AppConfig {
   /** Events not handled by every subscriber this long after they were sent are sent again. */
   outbox: { resendAfterSeconds: number };
   /** Mass messages' fan-out (docs/inbox.md#mass-messages). */
-  massMessages: { batchSize: number; jobBudgetMs: number; sweepEveryMs: number };
+  massMessages: { batchSize: number; lanes: number; jobBudgetMs: number; sweepEveryMs: number };
   mail: {
     /** Undefined: every mail is written as an `.eml` file under `dir` (development). */
     smtpUrl?: string;

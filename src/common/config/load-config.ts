@@ -176,6 +176,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     outbox: { resendAfterSeconds: parseDurationSeconds(e.OUTBOX_RESEND_AFTER) },
     massMessages: {
       batchSize: e.MASS_MESSAGE_BATCH_SIZE,
+      lanes: e.MASS_MESSAGE_LANES,
       jobBudgetMs: parseDurationSeconds(e.MASS_MESSAGE_JOB_BUDGET) * 1000,
       sweepEveryMs: parseDurationSeconds(e.MASS_MESSAGE_SWEEP_EVERY) * 1000,
     },

@@ -45,13 +45,13 @@ export interface DomainEvents {
   'message.sent': { messageId: string; senderId: string; recipientId: string };
   /** A mass message is due (sent now, or its scheduled time came): the messages module fans it out in batches. */
   'mass_message.send': { massMessageId: string; senderId: string };
-  /** The rest of a mass message's fan-out, after `afterRecipientId` (the resume point its last batch committed). */
-  'mass_message.fan_out_continued': { massMessageId: string; senderId: string; afterRecipientId: string };
+  /** The rest of a mass message's fan-out, each lane after the resume point its last batch committed (on the row). */
+  'mass_message.fan_out_continued': { massMessageId: string; senderId: string };
   /**
-   * One fan-out batch committed: its copies, the recipients in (`afterRecipientId`, `lastRecipientId`] (null: from the
-   * first), get their live `message` event, published per batch in one pipeline.
+   * One fan-out batch committed: its copies, the recipients of lane `lane` (of `lanes`) in (`afterRecipientId`,
+   * `lastRecipientId`] (null: from the first), get their live `message` event, published per batch in one pipeline.
    */
-  'mass_message.delivered': { massMessageId: string; afterRecipientId: string | null; lastRecipientId: string };
+  'mass_message.delivered': { massMessageId: string; lane: number; lanes: number; afterRecipientId: string | null; lastRecipientId: string };
 }
 
 export type DomainEventType = keyof DomainEvents;

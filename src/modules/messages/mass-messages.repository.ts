@@ -16,7 +16,7 @@ export interface MassMessageRow {
   audience: MassAudience;
   status: MassMessageStatus;
   scheduled_at: Date | null;
-  resume_after: string | null;
+  lanes: number;
   recipients_count: number;
   sent_count: number;
   created_at: Date;
@@ -26,13 +26,20 @@ export interface MassMessageRow {
 export interface FanOutBatch {
   /** False: the mass message is not `sending` (done, or canceled): nothing was done. */
   sending: boolean;
-  /** The resume point before this batch (null: the first batch). */
+  /** The lane's resume point before this batch (null: its first batch). */
   after: string | null;
   /** The last recipient id judged (the new resume point), or null when nobody was left. */
   last: string | null;
   written: number;
   /** True when the audience is exhausted: the mass message is now `sent`. */
   finished: boolean;
+}
+
+/** Thrown inside a batch's transaction when the mass message stopped being `sending` meanwhile: the batch rolls back. */
+export class MassMessageStopped extends Error {
+  constructor() {
+    super('the mass message is no longer sending');
+  }
 }
 
 /** The audience, as SQL built by the service from the segments' owners (social, entitlements, lists). */
@@ -43,7 +50,7 @@ export interface AudienceSql {
   mayWrite: SqlFragment;
 }
 
-const COLUMNS = `id, sender_id, content, content_html, price_cents, currency, preview, audience, status, scheduled_at, resume_after,
+const COLUMNS = `id, sender_id, content, content_html, price_cents, currency, preview, audience, status, scheduled_at, lanes,
   recipients_count, sent_count, created_at`;
 
 const dates = (row: MassMessageRow): MassMessageRow => ({
@@ -98,17 +105,25 @@ export class MassMessagesRepository extends EntityRepository<MassMessage> {
     return { sql: 'select m.id, m.mass_message_id as group_id from messages m where m.mass_message_id in (?)', params: [ids] };
   }
 
+  /** The mass message's fan-out lanes, fixed to `lanes` by its first run (a retry after a configuration change keeps them). */
+  async fixLanes(id: string, lanes: number): Promise<number> {
+    await this.db.execute('update mass_messages set lanes = ? where id = ? and lanes = 0', [lanes, id]);
+    const [row] = await this.db.execute<{ lanes: number }[]>('select lanes from mass_messages where id = ?', [id]);
+    return row ? Number(row.lanes) : 0;
+  }
+
   /** The currency a user sells in (a paid copy is priced in its sender's). */
   async currencyOf(userId: string): Promise<string> {
     const [row] = await this.db.execute<{ currency: string }[]>('select currency from users where id = ?', [userId]);
     return row?.currency ?? 'usd';
   }
 
-  /** Copies of a mass message to the recipients in (`after`, `last`], for their live delivery. */
-  async copiesBetween(massMessageId: string, after: string | null, last: string): Promise<{ id: string; recipient_id: string }[]> {
+  /** Copies of a mass message to the recipients of `lane` in (`after`, `last`], for their live delivery. */
+  async copiesBetween(massMessageId: string, lane: number, lanes: number, after: string | null, last: string): Promise<{ id: string; recipient_id: string }[]> {
     return this.db.execute<{ id: string; recipient_id: string }[]>(
-      `select id, recipient_id from messages where mass_message_id = ? ${after ? 'and recipient_id > ?' : ''} and recipient_id <= ? order by recipient_id`,
-      [massMessageId, ...(after ? [after] : []), last],
+      `select id, recipient_id from messages where mass_message_id = ? ${after ? 'and recipient_id > ?' : ''} and recipient_id <= ?
+          and (hashtext(recipient_id::text) & 2147483647) % ? = ? order by recipient_id`,
+      [massMessageId, ...(after ? [after] : []), last, lanes, lane],
     );
   }
 
@@ -164,26 +179,35 @@ export class MassMessagesRepository extends EntityRepository<MassMessage> {
    * created `active` on both sides where missing, both sides' `last_message_id`, `last_activity_at` and the recipients'
    * `unread_count` moved in set form, and the resume point and counters advanced: all in one commit.
    */
-  async fanOutBatch(em: EntityManager, id: string, size: number, audience: (row: MassMessageRow) => AudienceSql): Promise<FanOutBatch> {
+  async fanOutBatch(em: EntityManager, id: string, lane: number, size: number, audience: (row: MassMessageRow) => AudienceSql): Promise<FanOutBatch> {
     // Thousands of rows per statement push the planner's estimates past `jit_above_cost`: compiling them took 300 ms
     // a batch (the statements themselves ~15 ms), so, as the discovery refresh does, no JIT here.
     // A batch commits without waiting for its WAL flush: losing the last batches to a PostgreSQL crash loses their
     // copies and their resume point together (the retried job writes them again), and the job's receipt, committed
     // synchronously after them, flushes them all (the WAL is one sequence). A 5,000-copy batch writes ~10 MB of WAL.
     await em.execute('set local jit = off; set local synchronous_commit = off');
-    const [locked] = await em.execute<MassMessageRow[]>(`select ${COLUMNS} from mass_messages where id = ? for update`, [id]);
-    if (!locked || locked.status !== 'sending') return { sending: false, after: null, last: null, written: 0, finished: false };
-    const row = dates(locked);
+    // No lock here: the lanes run at once. The row is locked by the last statement only, which checks the status again.
+    const [found] = await em.execute<(MassMessageRow & { lane_after: string | null; lane_done: boolean })[]>(
+      `select ${COLUMNS}, resume_after[?] as lane_after, coalesce(lanes_done[?], false) as lane_done from mass_messages where id = ?`,
+      [lane + 1, lane + 1, id],
+    );
+    if (!found || found.status !== 'sending') return { sending: false, after: null, last: null, written: 0, finished: false };
+    if (found.lane_done) return { sending: true, after: found.lane_after, last: found.lane_after, written: 0, finished: true };
+    const row = dates(found);
     const sender = row.sender_id;
-    const after = row.resume_after;
+    const after = found.lane_after;
     const [senderState] = await em.execute<{ suspended_at: Date | null }[]>('select suspended_at from users where id = ?', [sender]);
     const sql = audience(row);
     const from = after ?? '00000000-0000-0000-0000-000000000000';
+    const inLane = `(hashtext(x.id::text) & 2147483647) % ${Number(row.lanes)} = ${Number(lane)}`;
 
     let judged: { id: string; ok: boolean }[] = [];
     if (senderState && !senderState.suspended_at && sql.include.length) {
       const branches = joinSql(
-        sql.include.map((seg) => ({ sql: `(select x.id from (${seg.sql}) x(id) where x.id > ? order by x.id limit ?)`, params: [...seg.params, from, size] })),
+        sql.include.map((seg) => ({
+          sql: `(select x.id from (${seg.sql}) x(id) where x.id > ? and ${inLane} order by x.id limit ?)`,
+          params: [...seg.params, from, size],
+        })),
         ' union ',
       );
       const excluded = sql.exclude.length
@@ -202,14 +226,21 @@ export class MassMessagesRepository extends EntityRepository<MassMessage> {
     const recipients = judged.filter((r) => r.ok).map((r) => r.id);
     let written = 0;
     if (recipients.length) written = await this.writeCopies(em, row, recipients);
-    const last = judged.length ? judged[judged.length - 1].id : null;
+    const last = judged.length ? judged[judged.length - 1].id : after;
     const finished = judged.length < size;
-    await em.execute(
-      `update mass_messages set resume_after = coalesce(?, resume_after), recipients_count = recipients_count + ?, sent_count = sent_count + ?,
-         status = case when ? then 'sent' else status end, finished_at = case when ? then now() else finished_at end
-       where id = ?`,
-      [last, written, written, finished, finished, id],
+    // The lane's resume point, done flag and counters; `sent` when this was the last lane to finish. Under this
+    // update's row lock a concurrent lane's update waits, then sees this one's `lanes_done`. Canceled meanwhile: the
+    // batch is rolled back (its copies with it).
+    const updated = await em.execute<{ id: string }[]>(
+      `update mass_messages set resume_after[?] = ?, lanes_done[?] = ?, recipients_count = recipients_count + ?, sent_count = sent_count + ?,
+         status = case when ? and (select coalesce(bool_and(coalesce(lanes_done[i], false)), true) from generate_series(1, lanes) i where i <> ?)
+           then 'sent' else status end,
+         finished_at = case when ? and (select coalesce(bool_and(coalesce(lanes_done[i], false)), true) from generate_series(1, lanes) i where i <> ?)
+           then now() else finished_at end
+       where id = ? and status = 'sending' returning id`,
+      [lane + 1, last, lane + 1, finished, written, written, finished, lane + 1, finished, lane + 1, id],
     );
+    if (!updated.length) throw new MassMessageStopped();
     return { sending: true, after, last, written, finished };
   }
 

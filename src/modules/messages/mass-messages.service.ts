@@ -78,9 +78,9 @@ export class MassMessagesService {
     if (!(await this.massMessages.cancel(actor.id, id, messageSoldSql(column('m.id')), UNSEND_BATCH))) throw massMessageNotFound();
   }
 
-  /** Copies of a mass message to the recipients in (`after`, `last`]: the live delivery of one fan-out batch. */
-  copiesBetween(massMessageId: string, after: string | null, last: string): Promise<{ id: string; recipient_id: string }[]> {
-    return this.massMessages.copiesBetween(massMessageId, after, last);
+  /** Copies of a mass message to the recipients of `lane` in (`after`, `last`]: the live delivery of one fan-out batch. */
+  copiesBetween(massMessageId: string, lane: number, lanes: number, after: string | null, last: string): Promise<{ id: string; recipient_id: string }[]> {
+    return this.massMessages.copiesBetween(massMessageId, lane, lanes, after, last);
   }
 }
 

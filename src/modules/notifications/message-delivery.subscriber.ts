@@ -27,8 +27,8 @@ export class MessageDeliverySubscriber {
    */
   @OnDomainEvent('mass_message.delivered', { subscriber: 'notifications.mass-messages' })
   async deliverBatch(event: DomainEvent<'mass_message.delivered'>): Promise<void> {
-    const { massMessageId, afterRecipientId, lastRecipientId } = event.payload;
-    const copies = await this.massMessages.copiesBetween(massMessageId, afterRecipientId, lastRecipientId);
+    const { massMessageId, lane, lanes, afterRecipientId, lastRecipientId } = event.payload;
+    const copies = await this.massMessages.copiesBetween(massMessageId, lane, lanes, afterRecipientId, lastRecipientId);
     await this.hub.publish(copies.map((c) => ({ id: `${MESSAGE_PREFIX}${c.id}`, user_id: c.recipient_id })));
   }
 }

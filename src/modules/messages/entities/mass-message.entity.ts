@@ -1,4 +1,4 @@
-import { Check, Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref } from '@mikro-orm/core';
+import { ArrayType, Check, Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Ref } from '@mikro-orm/core';
 import { v7 } from 'uuid';
 import { User } from '@/modules/users/entities/user.entity';
 import { MassMessagesRepository } from '../mass-messages.repository';
@@ -15,8 +15,8 @@ export interface MassAudience {
 /**
  * A message sent to many (docs/inbox.md#mass-messages): its content, its audience, and its fan-out's state. Each
  * recipient's copy is a `messages` row naming it (`mass_message_id`); its media are attached to this id
- * (`media.message_id`), shared by every copy. `resumeAfter` is the last recipient id of the last committed batch:
- * the fan-out resumes after it.
+ * (`media.message_id`), shared by every copy. `resumeAfter[lane]` is the last recipient id of the lane's last committed
+ * batch: the lane resumes after it.
  */
 @Entity({ tableName: 'mass_messages', repository: () => MassMessagesRepository })
 @Index({
@@ -30,7 +30,7 @@ export interface MassAudience {
 @Check({ name: 'mass_messages_price_check', expression: 'price_cents >= 100 and price_cents <= 100000' })
 export class MassMessage {
   [EntityRepositoryType]?: MassMessagesRepository;
-  [OptionalProps]?: 'id' | 'createdAt' | 'currency' | 'recipientsCount' | 'sentCount';
+  [OptionalProps]?: 'id' | 'createdAt' | 'currency' | 'recipientsCount' | 'sentCount' | 'resumeAfter' | 'lanesDone' | 'lanes';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = v7();
@@ -62,8 +62,20 @@ export class MassMessage {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   scheduledAt?: Date | null;
 
-  @Property({ type: 'uuid', nullable: true })
-  resumeAfter?: string | null;
+  /**
+   * Fan-out lanes: recipients are split by a hash of their id, each lane written by its own transactions at once.
+   * Fixed by the fan-out's first run (`MASS_MESSAGE_LANES`); 0 until then.
+   */
+  @Property({ type: 'smallint', default: 0 })
+  lanes: number = 0;
+
+  /** Per lane (1-based, as SQL arrays), the last recipient id of its last committed batch. */
+  @Property({ type: ArrayType, columnType: 'uuid[]', defaultRaw: "'{}'" })
+  resumeAfter: string[] = [];
+
+  /** Per lane, whether it has run out of recipients. */
+  @Property({ type: ArrayType, columnType: 'boolean[]', defaultRaw: "'{}'" })
+  lanesDone: boolean[] = [];
 
   @Property({ type: 'integer', default: 0 })
   recipientsCount: number = 0;
