@@ -128,6 +128,8 @@ describe('Mass messages: audience, fan-out, figures, unsend, schedule', () => {
     for (const u of [follower, both, blocksMe, blockedByMe, closed, gone, excluded]) await follow(t, u, creator);
     for (const u of [subscriber, both]) await subscribe(t, u, creator);
     await subscribe(t, expired, creator, { status: 'canceled', currentPeriodEnd: new Date(Date.now() - 86_400_000) });
+    // A checkout whose first payment never went through is no subscription the fan had.
+    await subscribe(t, await createSignedInUser(t), creator, { status: 'incomplete_expired' });
     const listId = (await as(t, creator).post('/lists', { name: 'vip' }).expect(201)).body.id as string;
     const excludeList = (await as(t, creator).post('/lists', { name: 'not these' }).expect(201)).body.id as string;
     await as(t, creator).post(`/lists/${listId}/members`, { usernames: [listed.username] }).expect(200);
@@ -138,6 +140,13 @@ describe('Mass messages: audience, fan-out, figures, unsend, schedule', () => {
     for (const u of [blocksMe, blockedByMe]) await subscribe(t, u, creator);
     await as(t, closed).patch('/me', { dm_policy: 'nobody' }).expect(200);
     await suspend(t, gone);
+    // `subscribers`: only accounts subscribed to them may start a conversation, and the sender is not.
+    const [picky, engaged] = [await createSignedInUser(t), await createSignedInUser(t)];
+    for (const u of [picky, engaged]) await follow(t, u, creator);
+    await as(t, picky).patch('/me', { dm_policy: 'subscribers' }).expect(200);
+    // `nobody`, but they started a conversation with the sender themselves: their side is active, the policy no longer stops it.
+    await as(t, engaged).post('/conversations', { username: creator.username }).expect(201);
+    await as(t, engaged).patch('/me', { dm_policy: 'nobody' }).expect(200);
 
     const res = await mass(creator, {
       content: 'for some of you',
@@ -146,8 +155,8 @@ describe('Mass messages: audience, fan-out, figures, unsend, schedule', () => {
     await untilSent(creator, res.body.id);
     const got = await t.sql<{ recipient_id: string }>('select recipient_id from messages where mass_message_id = ?', [res.body.id]);
     const ids = got.map((r) => r.recipient_id).sort();
-    expect(ids).toEqual([follower.id, subscriber.id, both.id, listed.id].sort());
-    for (const nobody of [excluded, blocksMe, blockedByMe, closed]) expect(await conversationWith(nobody, creator)).toBeUndefined();
+    expect(ids).toEqual([follower.id, subscriber.id, both.id, listed.id, engaged.id].sort());
+    for (const nobody of [excluded, blocksMe, blockedByMe, closed, picky]) expect(await conversationWith(nobody, creator)).toBeUndefined();
 
     const lapsed = await mass(creator, { content: 'come back', audience: { include: ['expired_subscribers'] } }).expect(202);
     await untilSent(creator, lapsed.body.id);

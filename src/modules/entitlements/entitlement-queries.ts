@@ -42,13 +42,17 @@ export function messageSoldSql(message: SqlOperand): SqlFragment {
 
 /**
  * A creator's subscribers as a `select id` (one column, `id`): `active`, those whose subscription gives access now (the
- * rule of `subscriber-access.ts`); `expired`, those who had one and whose subscription gives no access now (one row per
- * fan and creator, so "had one, none active").
+ * rule of `subscriber-access.ts`); `expired`, those who had one (its first payment went through: not `incomplete` or
+ * `incomplete_expired`) and whose subscription gives no access now (one row per fan and creator: "had one, none now").
  */
 export function subscriberIdsSql(creatorId: string, which: 'active' | 'expired', graceDays: number): SqlFragment {
   const access = subscriptionGrantsAccess('sx', graceDays);
   return {
-    sql: `select sx.subscriber_id as id from subscriptions sx where sx.creator_id = ? and ${which === 'active' ? '' : 'not '}${access.sql}`,
+    // `incomplete` and `incomplete_expired`: a first payment that never went through is no subscription the fan had.
+    sql:
+      which === 'active'
+        ? `select sx.subscriber_id as id from subscriptions sx where sx.creator_id = ? and ${access.sql}`
+        : `select sx.subscriber_id as id from subscriptions sx where sx.creator_id = ? and sx.status not in ('incomplete', 'incomplete_expired') and not ${access.sql}`,
     params: [creatorId, ...access.params],
   };
 }
