@@ -32,7 +32,8 @@ const PUBLIC = {
   // `post-content`: the one text renderer (escaped text, links, hashtags), which direct messages render with too.
   posts: ['post-views.service', 'post-access.policy', 'post-row', 'post-content'],
   // The message renderer, for the stream's `message` events (every path that shows a message renders through it).
-  messages: ['message-views.service'],
+  // And the mass messages' copies of one fan-out batch, for their live delivery.
+  messages: ['message-views.service', 'mass-messages.service'],
   social: ['social.predicates'],
   // UsersService (look-ups) and the users table's other services, split by concern.
   users: ['user-identity', 'user-accounts.service', 'user-lifecycle.service', 'user-moderation.service', 'user-counters.service'],

@@ -804,6 +804,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages/mass": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["MassMessagesController_list"];
+        put?: never;
+        post: operations["MassMessagesController_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/mass/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["MassMessagesController_get"];
+        put?: never;
+        post?: never;
+        delete: operations["MassMessagesController_cancel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages/{id}": {
         parameters: {
             query?: never;
@@ -1862,6 +1894,56 @@ export interface components {
              * @description Read up to and including this message; everything when absent
              */
             up_to_id?: string;
+        };
+        MassAudienceDto: {
+            /** @description Segments whose union receives it: `subscribers` (active subscribers), `expired_subscribers` (had a subscription to you, none active now), `followers`, `tier:<id>` (no tiers exist yet: any tier answers 422), `list:<id>` (one of your own lists) */
+            include: string[];
+            /** @description Segments left out of it (same syntax) */
+            exclude?: string[];
+        };
+        SendMassMessageDto: {
+            /** @description Your own ready uploads, attached to nothing yet */
+            media_ids?: string[];
+            /** @description Locks the message for its recipient until bought (pay-per-view; Connect rules as post prices) */
+            price_cents?: number;
+            /** @description Teaser shown while the message is locked */
+            preview?: string;
+            /** @description Required unless media_ids are given */
+            content?: string;
+            /** @description Who receives it: the union of `include` minus the union of `exclude` */
+            audience: components["schemas"]["MassAudienceDto"];
+            /**
+             * Format: date-time
+             * @description Sent at this time (in the future); now when absent
+             */
+            scheduled_at?: string;
+        };
+        MassMessageResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `canceled`: a scheduled one canceled, or a sent one unsent
+             * @enum {string}
+             */
+            status: "scheduled" | "sending" | "sent" | "canceled";
+            /** @description Recipients who got a copy (grows while `sending`; final once `sent`) */
+            recipients_count: number;
+            /** @description Copies delivered and not unsent (after an unsend: those bought, which their buyers keep) */
+            sent_count: number;
+            /** @description Copies read by their recipient */
+            read_count: number;
+            /** @description Copies bought (paid, not refunded) */
+            unlocked_count: number;
+            /** @description What the copies bought were paid, in cents of the sender's currency, before fees */
+            revenue_cents: number;
+            /** Format: date-time */
+            scheduled_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        MassMessagePageResponse: {
+            data: components["schemas"]["MassMessageResponse"][];
+            next_cursor: string | null;
         };
         WelcomeMessageResponse: {
             content: string;
@@ -6929,6 +7011,275 @@ export interface operations {
                 };
             };
             /** @description No such conversation, or not yours (anyone but its two participants gets this); or `up_to_id` is no message of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MassMessagesController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your mass messages with their figures, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MassMessagePageResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MassMessagesController_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendMassMessageDto"];
+            };
+        };
+        responses: {
+            /** @description Recorded: `sending` now (fanned out by a worker), or `scheduled` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MassMessageResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither content nor media; `media_ids` that are not own, ready, unattached uploads; a `price_cents` without a payout account that can take payments (CONNECT_REQUIRED=true); `scheduled_at` not in the future; an `audience` segment that is not yours (`unknown_segment`: any `tier:<id>` for now, another account's `list:<id>`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (message): `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MassMessagesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MassMessageResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such mass message, or not yours (anyone but its sender gets this) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MassMessagesController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canceled (scheduled), or stopped and every copy nobody bought unsent (buyers keep theirs) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such mass message, or not yours (anyone but its sender gets this) */
             404: {
                 headers: {
                     [name: string]: unknown;

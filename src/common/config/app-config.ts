@@ -79,6 +79,8 @@ export class AppConfig {
   billing: { pastDueGraceDays: number };
   /** Events not handled by every subscriber this long after they were sent are sent again. */
   outbox: { resendAfterSeconds: number };
+  /** Mass messages' fan-out (docs/inbox.md#mass-messages). */
+  massMessages: { batchSize: number; lanes: number; jobBudgetMs: number; sweepEveryMs: number };
   mail: {
     /** Undefined: every mail is written as an `.eml` file under `dir` (development). */
     smtpUrl?: string;

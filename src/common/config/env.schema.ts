@@ -100,6 +100,14 @@ export class EnvSchema {
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 25000;
   /** An outbox event without every subscriber's receipt this long after it was sent is sent again (docs/events.md). */
   @Matches(/^[1-9]\d*[smh]?$/, { message: 'must be a positive duration like 90, 5m or 1h' }) OUTBOX_RESEND_AFTER = '5m';
+  /** Recipients written per fan-out transaction of a mass message (docs/inbox.md#mass-messages). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(50_000) MASS_MESSAGE_BATCH_SIZE = 5000;
+  /** Fan-out lanes of a mass message: recipients split by a hash of their id, each lane's batches in their own transactions, at once. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(8) MASS_MESSAGE_LANES = 2;
+  /** How long one fan-out job writes batches before it hands the rest to a continuation event. */
+  @Matches(/^[1-9]\d*[smh]?$/, { message: 'must be a positive duration like 90, 5m or 1h' }) MASS_MESSAGE_JOB_BUDGET = '20s';
+  /** How often workers look for scheduled mass messages whose time has come. */
+  @Matches(/^[1-9]\d*[smh]?$/, { message: 'must be a positive duration like 90, 5m or 1h' }) MASS_MESSAGE_SWEEP_EVERY = '5s';
   @ValidateIf(isSet) @MinLength(16, { message: 'must be at least 16 characters' }) METRICS_TOKEN?: string;
   /** Hop count, or comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed (checked in loadConfig). */
   @IsOptional() @IsString() TRUST_PROXY?: string;

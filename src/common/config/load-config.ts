@@ -174,6 +174,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     billing: { pastDueGraceDays: e.PAST_DUE_GRACE_DAYS },
     outbox: { resendAfterSeconds: parseDurationSeconds(e.OUTBOX_RESEND_AFTER) },
+    massMessages: {
+      batchSize: e.MASS_MESSAGE_BATCH_SIZE,
+      lanes: e.MASS_MESSAGE_LANES,
+      jobBudgetMs: parseDurationSeconds(e.MASS_MESSAGE_JOB_BUDGET) * 1000,
+      sweepEveryMs: parseDurationSeconds(e.MASS_MESSAGE_SWEEP_EVERY) * 1000,
+    },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

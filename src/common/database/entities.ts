@@ -21,6 +21,7 @@ import { Subscription } from '@/modules/billing/entities/subscription.entity';
 import { Media } from '@/modules/media/entities/media.entity';
 import { ConversationMember } from '@/modules/messages/entities/conversation-member.entity';
 import { Conversation } from '@/modules/messages/entities/conversation.entity';
+import { MassMessage } from '@/modules/messages/entities/mass-message.entity';
 import { Message } from '@/modules/messages/entities/message.entity';
 import { WelcomeMessage, WelcomeMessageSend } from '@/modules/messages/entities/welcome-message.entity';
 import { Notification } from '@/modules/notifications/entities/notification.entity';
@@ -55,6 +56,7 @@ export const ENTITIES = [
   Conversation,
   ConversationMember,
   Message,
+  MassMessage,
   WelcomeMessage,
   WelcomeMessageSend,
   Subscription,

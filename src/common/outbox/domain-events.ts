@@ -57,6 +57,15 @@ export interface DomainEvents {
   'payouts.routing_changed': { creatorId: string; afterSubscriptionId: string | null };
   /** A direct message was sent: its recipient's open streams get it live (as they may see it), no notification row. */
   'message.sent': { messageId: string; senderId: string; recipientId: string };
+  /** A mass message is due (sent now, or its scheduled time came): the messages module fans it out in batches. */
+  'mass_message.send': { massMessageId: string; senderId: string };
+  /** The rest of a mass message's fan-out, each lane after the resume point its last batch committed (on the row). */
+  'mass_message.fan_out_continued': { massMessageId: string; senderId: string };
+  /**
+   * One fan-out batch committed: its copies, the recipients of lane `lane` (of `lanes`) in (`afterRecipientId`,
+   * `lastRecipientId`] (null: from the first), get their live `message` event, published per batch in one pipeline.
+   */
+  'mass_message.delivered': { massMessageId: string; lane: number; lanes: number; afterRecipientId: string | null; lastRecipientId: string };
 }
 
 export type DomainEventType = keyof DomainEvents;
@@ -87,4 +96,7 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'user.blocked': true,
   'payouts.routing_changed': true,
   'message.sent': true,
+  'mass_message.send': true,
+  'mass_message.fan_out_continued': true,
+  'mass_message.delivered': true,
 } satisfies Record<DomainEventType, true>) as DomainEventType[];

@@ -4,7 +4,7 @@ import { DomainEvents, DomainEventType } from '../outbox/domain-events';
 export enum QueueName {
   /** Outbox events whose handlers are quick database work (notifications). */
   Events = 'events',
-  /** The premium posts' subscriber fan-out, in batches. */
+  /** The premium posts' subscriber fan-out and the mass messages' recipient fan-out, in batches. */
   Notifications = 'notifications',
   /** Verified Stripe webhook events, applied to subscriptions and unlocks; the subscriptions a block ends; a creator's subscriptions routed after a payout account change. */
   Billing = 'billing',

@@ -40,6 +40,36 @@ export function messageSoldSql(message: SqlOperand): SqlFragment {
   return sql`exists (select 1 from message_unlocks mun where mun.message_id = ${message} and mun.status <> 'refunded')`;
 }
 
+/**
+ * A creator's subscribers as a `select id` (one column, `id`): `active`, those whose subscription gives access now (the
+ * rule of `subscriber-access.ts`); `expired`, those who had one (its first payment went through: not `incomplete` or
+ * `incomplete_expired`) and whose subscription gives no access now (one row per fan and creator: "had one, none now").
+ */
+export function subscriberIdsSql(creatorId: string, which: 'active' | 'expired', graceDays: number): SqlFragment {
+  const access = subscriptionGrantsAccess('sx', graceDays);
+  return {
+    // `incomplete` and `incomplete_expired`: a first payment that never went through is no subscription the fan had.
+    sql:
+      which === 'active'
+        ? `select sx.subscriber_id as id from subscriptions sx where sx.creator_id = ? and ${access.sql}`
+        : `select sx.subscriber_id as id from subscriptions sx where sx.creator_id = ? and sx.status not in ('incomplete', 'incomplete_expired') and not ${access.sql}`,
+    params: [creatorId, ...access.params],
+  };
+}
+
+/**
+ * What the messages in `copies` (a `select id, group_id` of message ids and the group each counts towards) sold: per
+ * group, the purchases that stand (`paid`: not refunded, not disputed) and their sum in cents.
+ */
+export function messageSalesSql(copies: SqlFragment): SqlFragment {
+  return {
+    sql: `select c.group_id, count(*)::int as unlocked, coalesce(sum(mun.price_cents), 0)::int8 as revenue
+            from (${copies.sql}) c join message_unlocks mun on mun.message_id = c.id
+           where mun.status = 'paid' group by c.group_id`,
+    params: [...copies.params],
+  };
+}
+
 /** The ids a `select id` fragment answers. */
 export async function selectIds(em: EntityManager, q: SqlFragment): Promise<Set<string>> {
   const rows = await em.execute<{ id: string }[]>(q.sql, [...q.params]);

@@ -2,7 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '@/common/config/app-config';
 import { SqlFragment, SqlOperand } from '@/common/database/sql-fragment';
-import { creatorsWithAccessSql, revenueOf, selectIds, unlockedAmongSql, unlockedMessagesAmongSql, unlockedSqlOf } from './entitlement-queries';
+import {
+  creatorsWithAccessSql,
+  messageSalesSql,
+  revenueOf,
+  selectIds,
+  subscriberIdsSql,
+  unlockedAmongSql,
+  unlockedMessagesAmongSql,
+  unlockedSqlOf,
+} from './entitlement-queries';
 import { hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-access';
 
 /**
@@ -77,5 +86,23 @@ export class EntitlementsService {
   /** SQL: the `subscriptions` row aliased `alias` in the caller's query gives access (for queries that list subscribers). */
   subscriptionAccessSql(alias: string): SqlFragment {
     return subscriptionGrantsAccess(alias, this.graceDays);
+  }
+
+  /**
+   * A creator's subscribers, as a `select id`: `active` (access now) or `expired` (had a subscription, none giving
+   * access now). Mass messages' `subscribers` and `expired_subscribers` segments.
+   */
+  subscriberIdsSql(creatorId: string, which: 'active' | 'expired'): SqlFragment {
+    return subscriberIdsSql(creatorId, which, this.graceDays);
+  }
+
+  /**
+   * Sales of paid messages, grouped: `copies` is a `select id, group_id` (message ids, and what each counts towards,
+   * e.g. its mass message). Per group: purchases that stand (`paid`) and their gross sum in cents. One aggregate.
+   */
+  async messageSales(copies: SqlFragment): Promise<Map<string, { unlocked: number; revenueCents: number }>> {
+    const q = messageSalesSql(copies);
+    const rows = await this.em.execute<{ group_id: string; unlocked: number; revenue: string }[]>(q.sql, [...q.params]);
+    return new Map(rows.map((r) => [r.group_id, { unlocked: Number(r.unlocked), revenueCents: Number(r.revenue) }]));
   }
 }

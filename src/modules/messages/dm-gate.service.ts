@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
 import { EntitlementsService } from '@/modules/entitlements/entitlements.service';
+import { follows, notBlockedEitherWay } from '@/modules/social/social.predicates';
 import { SocialService } from '@/modules/social/social.service';
 import { ConversationStatus } from './entities/conversation-member.entity';
 import { MessagesErrors } from './messages.errors';
@@ -45,5 +47,24 @@ export class DmGateService {
       if (!allowed) return null;
     }
     return followed || subscribed ? 'active' : 'request';
+  }
+
+  /**
+   * `decide`'s rule in SQL set form, for a fan-out that judges thousands of recipients in one statement (mass
+   * messages): `sender` may write to `recipient` now. `recipient`'s `users` row is the caller's, aliased `users`
+   * (its `suspended_at` and `dm_policy` are read from it). No block either way; neither account suspended (the
+   * sender's own state the caller checks once); and, unless the recipient's side of their conversation is active
+   * (engaged), their `dm_policy`: `everyone`, `following` (they follow the sender, or the sender subscribes to them),
+   * `subscribers`, `nobody`. The same rule as `decide`, in the other form: change both together.
+   */
+  mayWriteSql(sender: SqlOperand, recipient: SqlOperand, users: string): SqlFragment {
+    const subscribed = this.entitlements.subscriberAccessSql(sender, recipient);
+    const policy = { column: `${users}.dm_policy` };
+    const engaged = sql`exists (select 1 from conversation_members eng where eng.user_id = ${recipient} and eng.other_user_id = ${sender} and eng.status = 'active')`;
+    // `everyone` (the default) first: most rows stop there, before the probes.
+    return sql`(${{ column: `${users}.suspended_at` }} is null and ${notBlockedEitherWay(sender, recipient)} and (${policy} = 'everyone'
+      or ${engaged}
+      or (${policy} = 'following' and (${follows(recipient, sender)} or ${subscribed}))
+      or (${policy} = 'subscribers' and ${subscribed})))`;
   }
 }

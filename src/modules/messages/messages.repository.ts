@@ -266,6 +266,8 @@ export class MessagesRepository extends EntityRepository<Message> {
   async eraseBatchOf(userId: string, limit: number): Promise<number> {
     return this.db.fork().transactional(async (em) => {
       await em.execute('delete from welcome_messages where creator_id = ?', [userId]);
+      // Its mass messages (their copies are messages it sent, below; a suspended sender's fan-out has stopped).
+      await em.execute('delete from mass_messages where sender_id = ?', [userId]);
       const sides = await em.execute<{ n: number }[]>(
         `with gone as (delete from conversation_members where (conversation_id, user_id) in
            (select conversation_id, user_id from conversation_members where user_id = ? limit ?) returning conversation_id),

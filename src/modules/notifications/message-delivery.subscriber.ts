@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainEvent } from '@/common/outbox/domain-events';
 import { OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
-import { NotificationHubService } from './notification-hub.service';
+import { MassMessagesService } from '@/modules/messages/mass-messages.service';
+import { MESSAGE_PREFIX, NotificationHubService } from './notification-hub.service';
 
 /**
  * A sent direct message reaches its recipient's open streams as a `message` event (docs/inbox.md#delivery): no
@@ -10,10 +11,24 @@ import { NotificationHubService } from './notification-hub.service';
  */
 @Injectable()
 export class MessageDeliverySubscriber {
-  constructor(private readonly hub: NotificationHubService) {}
+  constructor(
+    private readonly hub: NotificationHubService,
+    private readonly massMessages: MassMessagesService,
+  ) {}
 
   @OnDomainEvent('message.sent', { subscriber: 'notifications.messages' })
   async deliver(event: DomainEvent<'message.sent'>): Promise<void> {
     await this.hub.publishMessage(event.payload.recipientId, event.payload.messageId);
+  }
+
+  /**
+   * One batch of a mass message's copies (up to `MASS_MESSAGE_BATCH_SIZE`), published in one Redis pipeline: one
+   * event per fan-out batch, not one per copy (docs/inbox.md#mass-messages).
+   */
+  @OnDomainEvent('mass_message.delivered', { subscriber: 'notifications.mass-messages' })
+  async deliverBatch(event: DomainEvent<'mass_message.delivered'>): Promise<void> {
+    const { massMessageId, lane, lanes, afterRecipientId, lastRecipientId } = event.payload;
+    const copies = await this.massMessages.copiesBetween(massMessageId, lane, lanes, afterRecipientId, lastRecipientId);
+    await this.hub.publish(copies.map((c) => ({ id: `${MESSAGE_PREFIX}${c.id}`, user_id: c.recipient_id })));
   }
 }

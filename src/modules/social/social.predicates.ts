@@ -42,3 +42,11 @@ export function notBlockedEitherWay(a: SqlOperand, b: SqlOperand): SqlFragment {
 export function notBlockedOrMuted(viewer: SqlOperand, author: SqlOperand): SqlFragment {
   return sql`${notBlockedEitherWay(viewer, author)} and ${notMuted(viewer, author)}`;
 }
+
+/**
+ * The accounts that follow `followed`, as a `select id` (one column, `id`): the `followers` segment of mass messages,
+ * read in follower id order through `follows_following_follower_idx`.
+ */
+export function followerIdsSql(followed: SqlOperand): SqlFragment {
+  return sql`select fol.follower_id as id from follows fol where fol.following_id = ${followed}`;
+}

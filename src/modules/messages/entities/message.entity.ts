@@ -15,6 +15,11 @@ import { Conversation } from './conversation.entity';
   expression: 'create index "messages_conversation_idx" on "messages" ("conversation_id", "created_at" desc, "id" desc)',
 })
 @Index({ name: 'messages_sender_idx', properties: ['sender'] })
+// A mass message's copies: one per recipient, so a replayed fan-out batch inserts nothing twice (docs/inbox.md#mass-messages).
+@Index({
+  name: 'messages_mass_recipient_unique',
+  expression: 'create unique index "messages_mass_recipient_unique" on "messages" ("mass_message_id", "recipient_id") where "mass_message_id" is not null',
+})
 @Index({ name: 'messages_recipient_idx', properties: ['recipient'] })
 @Check({ name: 'messages_price_check', expression: 'price_cents >= 100 and price_cents <= 100000' })
 export class Message {

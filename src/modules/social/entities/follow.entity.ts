@@ -8,6 +8,8 @@ import { FollowsRepository } from '../repositories/follows.repository';
 @Unique({ name: 'follows_follower_id_following_id_unique', properties: ['follower', 'following'] })
 @Index({ name: 'idx_follows_follower_id', properties: ['follower'] })
 @Index({ name: 'idx_follows_following_id', properties: ['following'] })
+// An account's followers in id order: the `followers` segment of mass messages, read in batches.
+@Index({ name: 'follows_following_follower_idx', properties: ['following', 'follower'] })
 @Index({
   name: 'follows_following_created_idx',
   expression: 'create index "follows_following_created_idx" on "follows" ("following_id", "created_at" desc, "id" desc)',
