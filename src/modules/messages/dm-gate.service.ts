@@ -37,7 +37,10 @@ export class DmGateService {
     const recipient = accounts.get(recipientId);
     if (!recipient || recipient.suspended_at || accounts.get(senderId)?.suspended_at) return null;
     if (await this.social.isBlockedEitherWay(senderId, recipientId)) return null;
-    const [graph, subscribed] = await Promise.all([this.social.graphView(recipientId, [senderId]), this.entitlements.isSubscribed(senderId, recipientId)]);
+    // One after the other: inside a caller's transaction (the welcome message's) both would share one connection, and
+    // two queries at once on one pg client is what pg deprecates.
+    const graph = await this.social.graphView(recipientId, [senderId]);
+    const subscribed = await this.entitlements.isSubscribed(senderId, recipientId);
     const followed = graph.following.has(senderId);
     if (!engaged) {
       const allowed =
