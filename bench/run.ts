@@ -4,7 +4,8 @@
  * - closed-loop: endpoint by endpoint with autocannon (same settings, warmed up, interleaved rounds, medians);
  * - open-loop: latency at a fixed offered rate (Poisson arrivals, latency from the scheduled arrival);
  * - special: the premium-post fan-out and the notification-batch rate;
- * - scale: home and public p50 on 100k, 1M and 5M seeded posts, each against the smallest (`--scale`).
+ * - scale: home and public p50 on 100k, 1M and 5M seeded posts, each against the smallest (`--scale`);
+ * - mass-message: a mass message to 100,000 followers, until every copy is readable (scratch database; bench/lib/mass-message.ts).
  * Every part records the load average before and after it. Writes bench/results/latest.{json,svg} (scale:
  * scale.{json,svg}) and a copy of each run under bench/results/runs/.
  */
@@ -27,13 +28,15 @@ import { load, LoadResult, LoadSpec, median } from './lib/load';
 import { openLoop, OpenLoopResult } from './lib/open-loop';
 import { run, start, stop, waitForHttp } from './lib/processes';
 import { measureFanOut, measureNotificationBatches, waitForIdleQueues } from './lib/special';
+import { massMessageTable, MassMessageResult, measureMassMessage } from './lib/mass-message';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'x18bench';
 
-const PARTS = ['closed-loop', 'open-loop', 'special', 'scale'] as const;
+const PARTS = ['closed-loop', 'open-loop', 'special', 'scale', 'mass-message'] as const;
+const DEFAULT_PARTS: Part[] = ['closed-loop', 'open-loop', 'special', 'mass-message'];
 type Part = (typeof PARTS)[number];
 const CLOSED_KEYS = ['me', 'home200', 'home5k', 'public', 'deep', 'post', 'searchcommon', 'searchrare', 'searchphrase', 'searchfrom', 'searchusers', 'suggest5k', 'conversations', 'messages', 'create', 'like', 'webhook'];
 const OPEN_KEYS = ['open-home5k', 'open-webhook'];
@@ -42,12 +45,15 @@ const USAGE = `Benchmarks the service against a bare node:http + pg baseline on 
 
   npm run bench -- [options]
 
-Parts (--only takes a comma-separated list of parts and/or row keys; default: closed-loop,open-loop,special):
+Parts (--only takes a comma-separated list of parts and/or row keys; default: closed-loop,open-loop,special,mass-message):
   closed-loop   autocannon per endpoint, ours and the baseline interleaved (keys: ${CLOSED_KEYS.join(', ')})
   open-loop     Poisson arrivals at a fixed rate, latency from the scheduled arrival (keys: ${OPEN_KEYS.join(', ')})
   special       premium-post fan-out time and notification batch rate
   scale         home and public p50 on each --scale-posts size (seeds x18_bench_p<posts>_u<users> when empty);
                 --scale is the same as --only scale
+  mass-message  a paid mass message to --mass-followers followers, timed until every copy is readable (target ≤ 10 s),
+                --mass-runs times (the first creates the conversations); on a scratch database of its own (created and
+                dropped), so it needs no seeded bench database: --only mass-message runs it alone
 
 Builds, seeds the target database when it has no users (scripts/seed-demo.ts), starts the built service
 (node dist/src/main.js, APP_ROLE=all) and the baseline (bench/baseline-server.ts) side by side. Each part records the
@@ -79,6 +85,8 @@ const args = parseArgs(
     { name: 'scale-users', value: 'number', default: 110_000, help: 'scale: users at every size (only the posts vary)' },
     { name: 'scale-rate', value: 'number', default: 20, help: 'scale: offered requests per second (low: latency, not throughput)' },
     { name: 'scale-duration', value: 'number', default: 15, help: 'scale: seconds measured per endpoint and size, split over --rounds interleaved rounds' },
+    { name: 'mass-followers', value: 'number', default: 100_000, help: 'mass-message: followers of the sender (the audience)' },
+    { name: 'mass-runs', value: 'number', default: 2, help: 'mass-message: mass messages sent one after the other' },
     { name: 'database-url', value: 'string', help: 'postgres:// URL of the bench database (not for --scale)' },
     { name: 'reseed', help: 'empty the database and seed it again at the requested scale' },
     { name: 'skip-build', help: 'use the existing dist/ build' },
@@ -97,7 +105,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** What this run measures: parts, and row keys when only some rows of a part are asked for. */
 const selection = (() => {
-  const wanted = args.scale ? ['scale'] : args.only ? String(args.only).split(',').map((x) => x.trim()).filter(Boolean) : ['closed-loop', 'open-loop', 'special'];
+  const wanted = args.scale ? ['scale'] : args.only ? String(args.only).split(',').map((x) => x.trim()).filter(Boolean) : DEFAULT_PARTS;
   const parts = new Set<Part>();
   const keys = new Set<string>();
   for (const w of wanted) {
@@ -124,6 +132,8 @@ const dbName = (p: number, u: number) => `x18_bench_p${short(p)}_u${short(u)}`;
 interface BenchServer {
   /** The server, with the database named `name` (created if missing). */
   url(name: string): Promise<string>;
+  /** A URL of the server itself, where scratch databases may be created and dropped. */
+  admin: string;
   stop(): Promise<void>;
 }
 
@@ -135,6 +145,7 @@ async function benchServer(): Promise<BenchServer> {
         await ensureDatabase(url);
         return url;
       },
+      admin: LOCAL_SERVER,
       stop: async () => undefined,
     };
   }
@@ -146,6 +157,7 @@ async function benchServer(): Promise<BenchServer> {
       await ensureDatabase(url);
       return url;
     },
+    admin: embedded.url,
     stop: embedded.stop,
   };
 }
@@ -397,6 +409,8 @@ interface Report {
   endpoints: ClosedRow[];
   openLoop: OpenRow[];
   special: Record<string, unknown>;
+  /** The mass-message part: measured on a scratch database, so kept whatever the bench database's size. */
+  massMessage?: MassMessageResult & { date: string; load: LoadWindow };
   parts: Partial<Record<Part, { date: string; load: LoadWindow }>>;
   notes: string[];
   seconds: number;
@@ -417,6 +431,7 @@ async function main(): Promise<void> {
       await mainParts(server, started, loadAtStart, warning);
     }
     if (selection.parts.has('scale')) await scaleCurve(server, warning);
+    if (selection.parts.has('mass-message')) await massMessagePart(server);
   } finally {
     await Promise.allSettled(children.map((c) => stop(c)));
     await server.stop();
@@ -678,7 +693,12 @@ function mergeIntoLatest(report: Report): Report {
   const file = join(RESULTS, 'latest.json');
   if (!existsSync(file)) return report;
   const previous = JSON.parse(readFileSync(file, 'utf8')) as Partial<Report>;
-  if (!previous.scale || Math.abs(previous.scale.posts - report.scale.posts) > report.scale.posts * 0.1 || !Array.isArray(previous.openLoop)) return report;
+  // The mass message does not use the bench database: its figure stays whatever the data size.
+  const mass = previous.massMessage ? { massMessage: previous.massMessage } : {};
+  const massPart = previous.parts?.['mass-message'] ? { 'mass-message': previous.parts['mass-message'] } : {};
+  if (!previous.scale || Math.abs(previous.scale.posts - report.scale.posts) > report.scale.posts * 0.1 || !Array.isArray(previous.openLoop)) {
+    return { ...report, ...mass, parts: { ...massPart, ...report.parts } };
+  }
   const byKey = <T extends { key: string }>(old: T[] | undefined, fresh: T[], order: string[]) => {
     const map = new Map((old ?? []).map((r) => [r.key, r]));
     for (const r of fresh) map.set(r.key, r);
@@ -686,11 +706,44 @@ function mergeIntoLatest(report: Report): Report {
   };
   return {
     ...report,
+    ...mass,
     endpoints: byKey(previous.endpoints, report.endpoints, CLOSED_KEYS),
     openLoop: byKey(previous.openLoop, report.openLoop, OPEN_KEYS),
     special: Object.keys(report.special).length ? report.special : (previous.special ?? {}),
     parts: { ...previous.parts, ...report.parts },
   };
+}
+
+/**
+ * The mass-message part: bench/lib/mass-message.ts on a scratch database, with the built service (the same
+ * environment as the other parts). Writes runs/<date>-mass-message.json and the `massMessage` entry of latest.json
+ * (the rest of latest.json as it was).
+ */
+async function massMessagePart(server: BenchServer): Promise<void> {
+  log(`mass-message: a mass message to ${(args['mass-followers'] as number).toLocaleString('en-US')} followers on a scratch database…`);
+  const port = (args.port as number) + 9;
+  const { result, load: partLoad } = await withLoad(() =>
+    measureMassMessage({
+      server: server.admin,
+      followers: args['mass-followers'] as number,
+      runs: Math.max(1, args['mass-runs'] as number),
+      batch: 5000,
+      port,
+      env: serverEnv(server.admin, 'all'),
+      startService: (env) => startOurs(env, port),
+      log,
+    }),
+  );
+  const date = new Date().toISOString();
+  const entry = { date, load: partLoad, ...result };
+  mkdirSync(join(RESULTS, 'runs'), { recursive: true });
+  writeFileSync(join(RESULTS, 'runs', `${date.replace(/[:.]/g, '-')}-mass-message.json`), JSON.stringify({ date, machine: machineFacts(result.postgres), massMessage: entry }, null, 2) + '\n');
+  const file = join(RESULTS, 'latest.json');
+  const latest = (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}) as Partial<Report>;
+  latest.massMessage = entry;
+  latest.parts = { ...latest.parts, 'mass-message': { date, load: partLoad } };
+  writeFileSync(file, JSON.stringify(latest, null, 2) + '\n');
+  process.stdout.write(['', ...massMessageTable(result), 'Written: bench/results/latest.json (its massMessage entry), runs/<date>-mass-message.json', ''].join('\n'));
 }
 
 /** Stripe events received since `since`: how many the worker had applied when the window ended, and when all were. */
