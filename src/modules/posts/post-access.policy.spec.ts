@@ -25,6 +25,7 @@ function row(over: Partial<PostRow> = {}): PostRow {
     visibility: 'public',
     is_premium: false,
     price_cents: null,
+    min_tier_id: null,
     preview: null,
     currency: 'usd',
     created_at: new Date(),
