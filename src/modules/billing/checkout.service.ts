@@ -56,13 +56,14 @@ export class CheckoutService {
 
   /**
    * A subscription to `tier` at `interval` (docs/billing.md#tiers): the tier's current Stripe price for it, its
-   * `trial_days` as Stripe's `trial_period_days`, and the tier named in the metadata.
+   * `trial_days` as Stripe's `trial_period_days`.
    */
   async subscription(subscriber: User, creator: User, tier: Tier, interval: TierInterval, idempotencyKey?: string): Promise<CheckoutResponse> {
     if (!this.stripe.configured) throw BillingErrors.notConfigured();
     const { destination } = await this.payouts.routeFor(creator.id);
     const price = await this.pricing.tierPrice(creator, tier, interval);
-    const metadata = { subscriber_id: subscriber.id, creator_id: creator.id, tier_id: tier.id };
+    // The tier is the price's (the webhook maps the price back to it), so what Stripe bills is what gives access.
+    const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
     // Each invoice of the subscription is paid to the creator's account, Stripe keeping the fee's percentage for us.
     const connect = destination ? { application_fee_percent: this.config.connect.feePercent, transfer_data: { destination } } : {};
     const trial = tier.trialDays > 0 ? { trial_period_days: tier.trialDays } : {};

@@ -1,4 +1,4 @@
-import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
+import { SqlFragment, SqlOperand, sql, text } from '@/common/database/sql-fragment';
 import type { SubscriptionStatus } from '@/modules/billing/entities/subscription.entity';
 
 /**
@@ -44,4 +44,22 @@ export function subscriptionGrantsAccess(alias: string, graceDays: number): SqlF
  */
 export function hasSubscriberAccess(subscriber: SqlOperand, creator: SqlOperand, graceDays: number): SqlFragment {
   return sql`exists (select 1 from subscriptions sa where sa.subscriber_id = ${subscriber} and sa.creator_id = ${creator} and ${subscriptionGrantsAccess('sa', graceDays)})`;
+}
+
+/**
+ * Tier rank (docs/access-policy.md#tiers): the subscription row aliased `alias` is to a tier at least as high (by
+ * `position`, billing's `tiers`) as the tier `minTier`. Only meaningful with `subscriptionGrantsAccess` on the same row
+ * and `minTier` one of that row's creator's tiers. A row without a tier reaches none.
+ */
+export function subscriptionReachesTier(alias: string, minTier: SqlOperand): SqlFragment {
+  return sql`exists (select 1 from tiers st, tiers mt where st.id = ${text(`${alias}.tier_id`)} and mt.id = ${minTier} and st.position >= mt.position)`;
+}
+
+/**
+ * `subscriber` has access to the tier `minTier` or a higher one of its creator's: `hasSubscriberAccess` with the tier
+ * rank, one probe of the `(subscriber_id, creator_id)` index plus two primary-key reads of `tiers`.
+ */
+export function hasTierAccess(subscriber: SqlOperand, minTier: SqlOperand, graceDays: number): SqlFragment {
+  return sql`exists (select 1 from tiers mt, subscriptions sa, tiers st where mt.id = ${minTier} and sa.subscriber_id = ${subscriber} and sa.creator_id = mt.creator_id
+    and ${subscriptionGrantsAccess('sa', graceDays)} and st.id = sa.tier_id and st.position >= mt.position)`;
 }
