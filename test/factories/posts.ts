@@ -55,6 +55,7 @@ export const POST_KEYS = [
   'visibility',
   'is_premium',
   'price_cents',
+  'min_tier_id',
   'currency',
   'locked',
   'preview',
