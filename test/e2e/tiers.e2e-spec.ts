@@ -1,5 +1,5 @@
 import { expectProblem, ISO_UTC } from '../factories/http';
-import { as, createPost, subscribe } from '../factories/posts';
+import { as, subscribe } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';
 import { applied as appliedTo, creatorAt as creatorAtIn, seller as sellerIn, useBillingApp } from '../support/billing';
 import { stripeEvent } from '../support/stripe-events';
