@@ -1,6 +1,6 @@
 import { expectProblem, ISO_UTC } from '../factories/http';
 import { as, subscribe } from '../factories/posts';
-import { createSignedInUser, SignedInUser } from '../factories/users';
+import { createSignedInUser, PASSWORD, SignedInUser } from '../factories/users';
 import { applied as appliedTo, creatorAt as creatorAtIn, seller as sellerIn, useBillingApp } from '../support/billing';
 import { stripeEvent } from '../support/stripe-events';
 import { StripeObject } from '../support/stripe-server';
@@ -155,6 +155,14 @@ describe('Tiers', () => {
       const started = await as(t, fan).post(`/users/${creator.username}/subscription`, { tier_id: gold.id }).expect(201);
       const params = stripe.checkoutParams(started.body.checkout_session_id);
       expect(stripe.prices.get(params.line_items[0].price)!.unit_amount).toBe(2000);
+    });
+
+    it("archives a deleted creator's tiers", async () => {
+      const creator = await creatorAt(500);
+      await addTier(creator, {});
+      await as(t, creator).delete('/me').send({ current_password: PASSWORD }).expect(202);
+      await drained(t);
+      expect(await t.sql('select archived from tiers where creator_id = ?', [creator.id])).toEqual([{ archived: true }, { archived: true }]);
     });
 
     it("answers 404 for another creator's tier, and refuses it as a post's min_tier_id", async () => {

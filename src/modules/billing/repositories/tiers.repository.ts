@@ -51,6 +51,11 @@ export class TiersRepository extends EntityRepository<Tier> {
     ]);
   }
 
+  /** A deleted account's tiers are archived (idempotent). */
+  async archiveAllOf(creatorId: string): Promise<void> {
+    await this.getEntityManager().execute('update tiers set archived = true, updated_at = now() where creator_id = ? and not archived', [creatorId]);
+  }
+
   /** Names of these tiers, by id (one query). */
   async namesOf(ids: string[]): Promise<Map<string, string>> {
     if (!ids.length) return new Map();
