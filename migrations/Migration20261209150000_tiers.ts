@@ -3,7 +3,8 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Tiers (issue 27, docs/billing.md#tiers): billing's `tiers` (up to 5 non-archived per creator, ranked by `position`,
  * each with its Stripe product and its monthly and yearly prices, with the amount each price charges); subscriptions
- * gain `tier_id`, `interval` and `trial_end`; posts gain `min_tier_id`. No foreign keys across modules (as `tips`):
+ * gain `tier_id`, `interval`, `trial_end`, and `paid_tier_id` with `paid_tier_until` (a downgrade's higher tier, paid until
+ * the period end); posts gain `min_tier_id`. No foreign keys across modules (as `tips`):
  * ids only, the owning modules check them.
  *
  * Existing data: every creator with a price, or with subscribers, gets tier 1 (position 1) at their price, on their
@@ -36,6 +37,8 @@ export class Migration20261209150000_tiers extends Migration {
       constraint "tiers_creator_id_position_unique" unique ("creator_id", "position")
     );`);
     this.addSql('alter table "subscriptions" add column "tier_id" uuid null, add column "interval" varchar(5) not null default \'month\', add column "trial_end" timestamptz null;');
+    // A downgrade keeps the higher tier paid for until the period end Stripe reported (docs/billing.md#changing-tier).
+    this.addSql('alter table "subscriptions" add column "paid_tier_id" uuid null, add column "paid_tier_until" timestamptz null;');
     this.addSql('create index "subscriptions_tier_id_index" on "subscriptions" ("tier_id");');
     this.addSql('alter table "posts" add column "min_tier_id" uuid null;');
     this.addSql(`insert into "tiers" ("id", "creator_id", "name", "monthly_price_cents", "currency", "position", "archived",
@@ -55,7 +58,7 @@ export class Migration20261209150000_tiers extends Migration {
   override async down(): Promise<void> {
     this.addSql('alter table "posts" drop column "min_tier_id";');
     this.addSql('drop index "subscriptions_tier_id_index";');
-    this.addSql('alter table "subscriptions" drop column "tier_id", drop column "interval", drop column "trial_end";');
+    this.addSql('alter table "subscriptions" drop column "tier_id", drop column "interval", drop column "trial_end", drop column "paid_tier_id", drop column "paid_tier_until";');
     this.addSql('drop table if exists "tiers" cascade;');
   }
 }

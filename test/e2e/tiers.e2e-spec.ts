@@ -3,7 +3,7 @@ import { as, subscribe } from '../factories/posts';
 import { createSignedInUser, PASSWORD, SignedInUser } from '../factories/users';
 import { applied as appliedTo, creatorAt as creatorAtIn, seller as sellerIn, useBillingApp } from '../support/billing';
 import { stripeEvent } from '../support/stripe-events';
-import { StripeObject } from '../support/stripe-server';
+import { nowSeconds, StripeObject } from '../support/stripe-server';
 import { drained } from '../support/wait';
 
 interface TierBody {
@@ -247,9 +247,18 @@ describe('Tiers', () => {
       expect(await subscriptionRow(fan, creator)).toMatchObject({ tier_id: gold.id, price_cents: 1500 });
       expect(await locked(fan, post.id)).toBe(false);
 
-      // A downgrade is prorated now too (a credit for the unused time), and access follows the confirmed price at once.
-      await as(t, fan).patch(`/users/${creator.username}/subscription`, { tier_id: first.id }).expect(200);
+      // A downgrade is not prorated: the period is paid at the higher price, and the higher tier's posts stay open until
+      // the period end Stripe reports (here in 3 s), then lock.
+      const periodEnd = nowSeconds() + 3;
+      stripe.updateSubscription(subscriptionId, { periodEnd });
+      await applied(stripeEvent('customer.subscription.updated', stripe.subscription(subscriptionId)));
+      const downgraded = await as(t, fan).patch(`/users/${creator.username}/subscription`, { tier_id: first.id }).expect(200);
+      expect(downgraded.body).toMatchObject({ tier: { id: first.id, name: 'Subscription' }, price_cents: 500 });
+      expect(stripe.requestsTo('POST', `/v1/subscriptions/${subscriptionId}`).at(-1)!.body).toMatchObject({ proration_behavior: 'none' });
+      expect(stripe.prorations).toHaveLength(1);
       expect(await subscriptionRow(fan, creator)).toMatchObject({ tier_id: first.id, price_cents: 500 });
+      expect(await locked(fan, post.id)).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, periodEnd * 1000 - Date.now()) + 200));
       expect(await locked(fan, post.id)).toBe(true);
       expect(await locked(fan, basic.id)).toBe(false);
       expectProblem(await as(t, fan).patch(`/users/${creator.username}/subscription`, { tier_id: first.id }), 422, 'validation_failed');

@@ -12,11 +12,22 @@ import { useTestApp } from '../support/app';
  */
 
 /** How the viewer stands to the author, arranged once per author. */
-type Standing = 'stranger' | 'follower' | 'subscriber' | 'tier2Subscriber' | 'lapsed' | 'blockedByAuthor' | 'blockingAuthor' | 'suspendedAuthor';
+type Standing =
+  | 'stranger'
+  | 'follower'
+  | 'subscriber'
+  | 'tier2Subscriber'
+  | 'downgraded'
+  | 'downgradedLongAgo'
+  | 'lapsed'
+  | 'blockedByAuthor'
+  | 'blockingAuthor'
+  | 'suspendedAuthor';
 
 /**
  * Every author has two tiers (positions 1 and 2); `tier` names the post's `min_tier_id`. Subscriptions are at tier 1
- * (`tier2Subscriber`, and `lapsed`, at tier 2).
+ * (`tier2Subscriber`, and `lapsed`, at tier 2; `downgraded` from tier 2 to 1, paid at tier 2 until the period end, which
+ * for `downgradedLongAgo` has passed).
  */
 const POSTS: Record<string, NewPost & { tier?: 1 | 2 }> = {
   public: { visibility: 'public' },
@@ -111,6 +122,10 @@ const CASES: [Standing, Kind, Who, Outcome][] = [
   ['tier2Subscriber', 'premium', 'viewer', 'open'],
   ['tier2Subscriber', 'priced', 'viewer', 'locked'],
   ['lapsed', 'tier1', 'viewer', 'locked'],
+  ['downgraded', 'tier2', 'viewer', 'open'],
+  ['downgraded', 'tier2Priced', 'viewer', 'open'],
+  ['downgradedLongAgo', 'tier1', 'viewer', 'open'],
+  ['downgradedLongAgo', 'tier2', 'viewer', 'locked'],
   ['blockedByAuthor', 'tier1', 'viewer', 'hidden'],
   ['suspendedAuthor', 'tier1', 'viewer', 'hidden'],
   ['stranger', 'tier2', 'author', 'open'],
@@ -126,7 +141,18 @@ describe('The visibility rule, in memory and in SQL', () => {
 
   beforeAll(async () => {
     viewer = await createSignedInUser(t);
-    const standings: Standing[] = ['stranger', 'follower', 'subscriber', 'tier2Subscriber', 'lapsed', 'blockedByAuthor', 'blockingAuthor', 'suspendedAuthor'];
+    const standings: Standing[] = [
+      'stranger',
+      'follower',
+      'subscriber',
+      'tier2Subscriber',
+      'downgraded',
+      'downgradedLongAgo',
+      'lapsed',
+      'blockedByAuthor',
+      'blockingAuthor',
+      'suspendedAuthor',
+    ];
     for (const standing of standings) {
       const author = await createSignedInUser(t);
       authors.set(standing, author);
@@ -147,6 +173,11 @@ describe('The visibility rule, in memory and in SQL', () => {
       if (standing === 'follower' || standing === 'suspendedAuthor') await follow(t, viewer, author);
       if (standing === 'subscriber' || standing === 'blockedByAuthor' || standing === 'suspendedAuthor') await subscribe(t, viewer, author, { tierId: tier1 });
       if (standing === 'tier2Subscriber') await subscribe(t, viewer, author, { tierId: tier2 });
+      if (standing === 'downgraded' || standing === 'downgradedLongAgo') {
+        const row = await subscribe(t, viewer, author, { tierId: tier1 });
+        const until = standing === 'downgraded' ? "now() + interval '10 days'" : "now() - interval '1 second'";
+        await t.sql(`update subscriptions set paid_tier_id = ?, paid_tier_until = ${until} where id = ?`, [tier2, row.id]);
+      }
       if (standing === 'lapsed') await subscribe(t, viewer, author, { status: 'canceled', tierId: tier2 });
       if (standing === 'blockedByAuthor') await as(t, author).post(`/users/${viewer.username}/block`).expect(200);
       if (standing === 'blockingAuthor') await as(t, viewer).post(`/users/${author.username}/block`).expect(200);

@@ -40,7 +40,8 @@ export class SubscriptionsService {
 
   /**
    * Moves the running subscription to another tier (or interval): Stripe moves the subscription's item to the new price
-   * with proration, and the row follows the price Stripe answers (and later reports), never what was asked.
+   * (an upgrade with proration now; a downgrade without, keeping the higher tier until the period end), and the row
+   * follows the price Stripe answers (and later reports), never what was asked.
    */
   async changeTier(actor: AuthUser, username: string, dto: ChangeTierDto): Promise<SubscriptionResponse> {
     const creator = await this.users.getActiveByUsername(username);
@@ -51,7 +52,10 @@ export class SubscriptionsService {
     if (interval === 'year' && tier.yearlyPriceCents == null) throw BillingErrors.noYearlyPrice();
     if (existing.tierId === tier.id && existing.interval === interval) throw BillingErrors.sameTier();
     const price = await this.checkout.tierPrice(creator, tier, interval);
-    const updated = await this.sync.changePrice(existing.stripeSubscriptionId, price);
+    // A lower position is a downgrade: kept at the higher tier until the period end (docs/billing.md#changing-tier).
+    const current = existing.tierId ? await this.tiers.findOne({ id: existing.tierId }) : null;
+    const downgradeFrom = current && tier.position < current.position ? current.id : null;
+    const updated = await this.sync.changePrice(existing.stripeSubscriptionId, price, downgradeFrom);
     if (!updated) throw BillingErrors.notSubscribed();
     return this.respond(updated);
   }

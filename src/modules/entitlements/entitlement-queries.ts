@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
-import { GRACE_STATUS, subscriptionGrantsAccess } from './subscriber-access';
+import { GRACE_STATUS, subscriptionGrantsAccess, subscriptionReachesTierRow } from './subscriber-access';
 
 /*
  * Entitlements' reads of billing's tables (`subscriptions`, `tiers`, `post_unlocks`, `message_unlocks`, `subscription_revenue`). Billing owns and
@@ -24,8 +24,8 @@ export function creatorsWithAccessSql(subscriberId: string, creatorIds: string[]
 export function tiersReachedSql(subscriberId: string, tierIds: string[], graceDays: number): SqlFragment {
   const access = subscriptionGrantsAccess('s', graceDays);
   return {
-    sql: `select mt.id from tiers mt where mt.id in (?) and exists (select 1 from subscriptions s join tiers st on st.id = s.tier_id
-            where s.subscriber_id = ? and s.creator_id = mt.creator_id and ${access.sql} and st.position >= mt.position)`,
+    sql: `select mt.id from tiers mt where mt.id in (?) and exists (select 1 from subscriptions s
+            where s.subscriber_id = ? and s.creator_id = mt.creator_id and ${access.sql} and ${subscriptionReachesTierRow('s', 'mt').sql})`,
     params: [tierIds, subscriberId, ...access.params],
   };
 }

@@ -55,7 +55,7 @@ describe(hasTierAccess.name, () => {
   it('is the subscriber rule on the tier creator, plus the rank (position at least the tier), params in placeholder order', () => {
     const fragment = hasTierAccess(value('viewer-id'), column('p.min_tier_id'), 3);
     expect(fragment.sql).toContain('mt.id = p.min_tier_id and sa.subscriber_id = ? and sa.creator_id = mt.creator_id');
-    expect(fragment.sql).toContain('st.id = sa.tier_id and st.position >= mt.position');
+    expect(fragment.sql).toContain('st.position >= mt.position and (st.id = sa.tier_id or (st.id = sa.paid_tier_id and sa.paid_tier_until > now()))');
     expect(fragment.sql).toContain(subscriptionGrantsAccess('sa', 3).sql);
     expect(fragment.params).toEqual(['viewer-id', 3]);
     expect(fragment.sql.split('?')).toHaveLength(fragment.params.length + 1);
@@ -63,10 +63,11 @@ describe(hasTierAccess.name, () => {
 });
 
 describe(subscriptionReachesTier.name, () => {
-  it("compares the row's tier with the given one by position", () => {
+  it("compares the row's tier (or the tier paid for until the period end, after a downgrade) with the given one by position", () => {
     const fragment = subscriptionReachesTier('s', value('tier-2'));
     expect(fragment).toEqual({
-      sql: 'exists (select 1 from tiers st, tiers mt where st.id = s.tier_id and mt.id = ? and st.position >= mt.position)',
+      sql:
+        'exists (select 1 from tiers mt where mt.id = ? and exists (select 1 from tiers st where st.position >= mt.position and (st.id = s.tier_id or (st.id = s.paid_tier_id and s.paid_tier_until > now()))))',
       params: ['tier-2'],
     });
   });

@@ -47,12 +47,28 @@ export function hasSubscriberAccess(subscriber: SqlOperand, creator: SqlOperand,
 }
 
 /**
+ * The rank of the subscription row `alias` reaches the tier row `tierAlias`: its tier (`tier_id`, the price Stripe
+ * reports), or, after a downgrade, the higher tier it paid for until `paid_tier_until`, is at that position or above.
+ */
+function reaches(alias: string, tierAlias: string): SqlFragment {
+  return text(
+    `exists (select 1 from tiers st where st.position >= ${tierAlias}.position and (st.id = ${alias}.tier_id or (st.id = ${alias}.paid_tier_id and ${alias}.paid_tier_until > now())))`,
+  );
+}
+
+/**
  * Tier rank (docs/access-policy.md#tiers): the subscription row aliased `alias` is to a tier at least as high (by
- * `position`, billing's `tiers`) as the tier `minTier`. Only meaningful with `subscriptionGrantsAccess` on the same row
- * and `minTier` one of that row's creator's tiers. A row without a tier reaches none.
+ * `position`, billing's `tiers`) as the tier `minTier` (or paid for one until the period end, after a downgrade).
+ * Only meaningful with `subscriptionGrantsAccess` on the same row and `minTier` one of that row's creator's tiers. A
+ * row without a tier reaches none.
  */
 export function subscriptionReachesTier(alias: string, minTier: SqlOperand): SqlFragment {
-  return sql`exists (select 1 from tiers st, tiers mt where st.id = ${text(`${alias}.tier_id`)} and mt.id = ${minTier} and st.position >= mt.position)`;
+  return sql`exists (select 1 from tiers mt where mt.id = ${minTier} and ${reaches(alias, 'mt')})`;
+}
+
+/** The tiers `mt` (of the caller's query) the subscription row `alias` reaches: for `tiersReachedSql`. */
+export function subscriptionReachesTierRow(alias: string, tierAlias: string): SqlFragment {
+  return reaches(alias, tierAlias);
 }
 
 /**
@@ -60,6 +76,6 @@ export function subscriptionReachesTier(alias: string, minTier: SqlOperand): Sql
  * rank, one probe of the `(subscriber_id, creator_id)` index plus two primary-key reads of `tiers`.
  */
 export function hasTierAccess(subscriber: SqlOperand, minTier: SqlOperand, graceDays: number): SqlFragment {
-  return sql`exists (select 1 from tiers mt, subscriptions sa, tiers st where mt.id = ${minTier} and sa.subscriber_id = ${subscriber} and sa.creator_id = mt.creator_id
-    and ${subscriptionGrantsAccess('sa', graceDays)} and st.id = sa.tier_id and st.position >= mt.position)`;
+  return sql`exists (select 1 from tiers mt, subscriptions sa where mt.id = ${minTier} and sa.subscriber_id = ${subscriber} and sa.creator_id = mt.creator_id
+    and ${subscriptionGrantsAccess('sa', graceDays)} and ${reaches('sa', 'mt')})`;
 }

@@ -65,6 +65,16 @@ export class Subscription {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   trialEnd?: Date | null;
 
+  /**
+   * After a downgrade (docs/billing.md#changing-tier): the higher tier the subscriber paid for in the current period,
+   * which keeps its rank for access until `paidTierUntil` (the period end Stripe reported at the downgrade).
+   */
+  @Property({ type: 'uuid', nullable: true })
+  paidTierId?: string | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  paidTierUntil?: Date | null;
+
   @Property({ type: 'string', length: 255, nullable: true, unique: 'subscriptions_stripe_subscription_id_unique' })
   stripeSubscriptionId?: string | null;
 
