@@ -19,6 +19,7 @@ import { Migration20261208100000_welcome_messages } from './Migration20261208100
 import { Migration20261208110000_message_unlocks } from './Migration20261208110000_message_unlocks';
 import { Migration20261209000000_tips } from './Migration20261209000000_tips';
 import { Migration20261209050000_mass_messages } from './Migration20261209050000_mass_messages';
+import { Migration20261209150000_tiers } from './Migration20261209150000_tiers';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208110000_message_unlocks', class: Migration20261208110000_message_unlocks },
   { name: 'Migration20261209000000_tips', class: Migration20261209000000_tips },
   { name: 'Migration20261209050000_mass_messages', class: Migration20261209050000_mass_messages },
+  { name: 'Migration20261209150000_tiers', class: Migration20261209150000_tiers },
 ];

@@ -26,6 +26,28 @@ import { uuid7 } from './lib/uuid7';
 /** The tables loaded in bulk without their secondary indexes and constraints (rebuilt at the end). */
 const BULK_TABLES = ['posts', 'likes', 'follows', 'post_hashtags'];
 
+/**
+ * Tiers (docs/billing.md#tiers): every creator with a price gets its first tier at that price (as the tiers migration
+ * does for existing data) and their subscriptions are on it; demo_creator (`$1`) also sells two higher tiers, one
+ * with a yearly price and a trial. No Stripe ids: the prices are created at the first checkout.
+ */
+const DEMO_TIERS_SQL = `
+  with first as (
+    insert into tiers (id, creator_id, name, description, benefits, monthly_price_cents, currency, position)
+    select uuid_generate_v7(), u.id, 'Subscription', null, '{}', u.subscription_price_cents, u.currency, 1
+      from users u where u.subscription_price_cents is not null
+    returning id, creator_id
+  ), more as (
+    insert into tiers (id, creator_id, name, description, benefits, monthly_price_cents, yearly_price_cents, currency, trial_days, position)
+    select uuid_generate_v7(), u.id, t.name, t.description, t.benefits, t.monthly, t.yearly, u.currency, t.trial_days, t.position
+      from users u, (values
+        ('Inner circle', 'Everything, plus weekly behind-the-scenes', array['Weekly behind-the-scenes', 'Monthly live Q&A'], 1500, 15000, 7, 2),
+        ('VIP', 'Everything, plus a personal message each month', array['A personal message each month', 'Early access'], 5000, null, 0, 3)
+      ) as t(name, description, benefits, monthly, yearly, trial_days, position)
+     where u.id = $1
+  )
+  update subscriptions s set tier_id = first.id from first where first.creator_id = s.creator_id`;
+
 const USAGE = `Seeds demo data (deterministic, realistic, through the real schema; migrations are applied first).
 
   npm run seed:demo -- [options]
@@ -119,6 +141,7 @@ async function main(): Promise<void> {
     await step('earnings months', () => client.query(REBUILD_EARNINGS_MONTHS_SQL));
     const payoutAccounts = payoutAccountRows(demo, users);
     await load('payout_accounts', 'payout_accounts', PAYOUT_ACCOUNT_COLUMNS, payoutAccounts, payoutAccounts.length);
+    await step('tiers', () => client.query(DEMO_TIERS_SQL, [users.ids[CREATOR]]));
 
     const fixed = await step('counters', () => reconcileCounters(client));
     const rebuild = new Progress('indexes', saved.indexes.length + saved.constraints.length, 'indexes+constraints');

@@ -146,6 +146,13 @@ describe.each(['false', 'true'] as const)('Billing (Stripe), CONNECT_REQUIRED=%s
           current_period_start: expect.stringMatching(ISO_UTC),
           current_period_end: expect.stringMatching(ISO_UTC),
           cancel_at_period_end: false,
+          // Tiers (docs/billing.md#tiers): the profile's price is the creator's first tier.
+          tier: { id: expect.any(String), name: 'Subscription' },
+          interval: 'month',
+          bundle_months: null,
+          offer_code: null,
+          trial_end: null,
+          gift: false,
           created_at: expect.stringMatching(ISO_UTC),
         },
       ]);

@@ -53,6 +53,7 @@ describe('Posts', () => {
         visibility: 'public',
         is_premium: false,
         price_cents: null,
+        min_tier_id: null,
         currency: 'usd',
         locked: false,
         preview: null,

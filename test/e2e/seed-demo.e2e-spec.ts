@@ -75,6 +75,9 @@ describe('scripts/seed-demo.ts', () => {
       from (select creator_id, currency, count(*) as c, sum(price_cents) as m from subscriptions where status in ('active', 'trialing') group by 1, 2) s
       full join subscription_revenue r using (creator_id, currency) where coalesce(s.c, 0) <> coalesce(r.subscribers, 0) or coalesce(s.m, 0) <> coalesce(r.monthly_cents, 0)`;
     expect(await one(revenueDrift)).toBe(0);
+    // Tiers: demo_creator sells three, and every subscription is on its creator's first tier.
+    expect(await one(`select count(*) as n from tiers t join users c on c.id = t.creator_id where c.username = 'demo_creator' and not t.archived`)).toBe(3);
+    expect(await one(`select count(*) as n from subscriptions where tier_id is null`)).toBe(0);
     // Every creator with a price can take payments, as CONNECT_REQUIRED=true requires; demo_creator among them.
     expect(await one(`select count(*) as n from users u where subscription_price_cents is not null
       and not exists (select 1 from payout_accounts a where a.user_id = u.id and a.charges_enabled and a.deauthorized_at is null)`)).toBe(0);

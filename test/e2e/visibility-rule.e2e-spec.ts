@@ -12,9 +12,24 @@ import { useTestApp } from '../support/app';
  */
 
 /** How the viewer stands to the author, arranged once per author. */
-type Standing = 'stranger' | 'follower' | 'subscriber' | 'lapsed' | 'blockedByAuthor' | 'blockingAuthor' | 'suspendedAuthor';
+type Standing =
+  | 'stranger'
+  | 'follower'
+  | 'subscriber'
+  | 'tier2Subscriber'
+  | 'downgraded'
+  | 'downgradedLongAgo'
+  | 'lapsed'
+  | 'blockedByAuthor'
+  | 'blockingAuthor'
+  | 'suspendedAuthor';
 
-const POSTS = {
+/**
+ * Every author has two tiers (positions 1 and 2); `tier` names the post's `min_tier_id`. Subscriptions are at tier 1
+ * (`tier2Subscriber`, and `lapsed`, at tier 2; `downgraded` from tier 2 to 1, paid at tier 2 until the period end, which
+ * for `downgradedLongAgo` has passed).
+ */
+const POSTS: Record<string, NewPost & { tier?: 1 | 2 }> = {
   public: { visibility: 'public' },
   followers: { visibility: 'followers' },
   subscribers: { visibility: 'subscribers' },
@@ -23,8 +38,13 @@ const POSTS = {
   bought: { price_cents: 500, preview: 'teaser' },
   removed: { visibility: 'public' },
   deleted: { visibility: 'public' },
-} satisfies Record<string, NewPost>;
-type Kind = keyof typeof POSTS;
+  tier1: { tier: 1, preview: 'teaser' },
+  tier2: { tier: 2, preview: 'teaser' },
+  tier2Priced: { tier: 2, price_cents: 500, preview: 'teaser' },
+  tier2Bought: { tier: 2, price_cents: 500, preview: 'teaser' },
+  tier2Subscribers: { tier: 2, visibility: 'subscribers', preview: 'teaser' },
+};
+type Kind = 'public' | 'followers' | 'subscribers' | 'premium' | 'priced' | 'bought' | 'removed' | 'deleted' | 'tier1' | 'tier2' | 'tier2Priced' | 'tier2Bought' | 'tier2Subscribers';
 
 /** `hidden`: not visible; `locked`: visible, content not readable; `open`: visible and readable. */
 type Outcome = 'hidden' | 'locked' | 'open';
@@ -83,6 +103,33 @@ const CASES: [Standing, Kind, Who, Outcome][] = [
   ['stranger', 'priced', 'author', 'open'],
   ['stranger', 'removed', 'author', 'hidden'],
   ['stranger', 'deleted', 'author', 'hidden'],
+  // Tiers (docs/access-policy.md#tiers): a post with a `min_tier_id` is premium, open to subscribers of that tier or a
+  // higher one (by position), and to buyers when it has a price; its visibility is decided as any post's.
+  ['stranger', 'tier1', 'anonymous', 'locked'],
+  ['stranger', 'tier2', 'viewer', 'locked'],
+  ['stranger', 'tier2Bought', 'viewer', 'open'],
+  ['stranger', 'tier2Subscribers', 'viewer', 'hidden'],
+  ['follower', 'tier1', 'viewer', 'locked'],
+  ['subscriber', 'tier1', 'viewer', 'open'],
+  ['subscriber', 'tier2', 'viewer', 'locked'],
+  ['subscriber', 'tier2Priced', 'viewer', 'locked'],
+  ['subscriber', 'tier2Bought', 'viewer', 'open'],
+  ['subscriber', 'tier2Subscribers', 'viewer', 'locked'],
+  ['tier2Subscriber', 'tier1', 'viewer', 'open'],
+  ['tier2Subscriber', 'tier2', 'viewer', 'open'],
+  ['tier2Subscriber', 'tier2Priced', 'viewer', 'open'],
+  ['tier2Subscriber', 'tier2Subscribers', 'viewer', 'open'],
+  ['tier2Subscriber', 'premium', 'viewer', 'open'],
+  ['tier2Subscriber', 'priced', 'viewer', 'locked'],
+  ['lapsed', 'tier1', 'viewer', 'locked'],
+  ['downgraded', 'tier2', 'viewer', 'open'],
+  ['downgraded', 'tier2Priced', 'viewer', 'open'],
+  ['downgradedLongAgo', 'tier1', 'viewer', 'open'],
+  ['downgradedLongAgo', 'tier2', 'viewer', 'locked'],
+  ['blockedByAuthor', 'tier1', 'viewer', 'hidden'],
+  ['suspendedAuthor', 'tier1', 'viewer', 'hidden'],
+  ['stranger', 'tier2', 'author', 'open'],
+  ['stranger', 'tier2Priced', 'author', 'open'],
 ];
 
 describe('The visibility rule, in memory and in SQL', () => {
@@ -94,20 +141,44 @@ describe('The visibility rule, in memory and in SQL', () => {
 
   beforeAll(async () => {
     viewer = await createSignedInUser(t);
-    const standings: Standing[] = ['stranger', 'follower', 'subscriber', 'lapsed', 'blockedByAuthor', 'blockingAuthor', 'suspendedAuthor'];
+    const standings: Standing[] = [
+      'stranger',
+      'follower',
+      'subscriber',
+      'tier2Subscriber',
+      'downgraded',
+      'downgradedLongAgo',
+      'lapsed',
+      'blockedByAuthor',
+      'blockingAuthor',
+      'suspendedAuthor',
+    ];
     for (const standing of standings) {
       const author = await createSignedInUser(t);
       authors.set(standing, author);
-      for (const [kind, body] of Object.entries(POSTS) as [Kind, NewPost][]) {
-        const post = await createPost(t, author, body);
+      await t.sql(
+        `insert into tiers (id, creator_id, name, monthly_price_cents, position)
+         values (uuid_generate_v7(), ?, 'One', 500, 1), (uuid_generate_v7(), ?, 'Two', 1500, 2)`,
+        [author.id, author.id],
+      );
+      const tiers = await t.sql<{ id: string }>('select id from tiers where creator_id = ? order by position', [author.id]);
+      const [tier1, tier2] = tiers.map((r) => r.id);
+      for (const [kind, { tier, ...body }] of Object.entries(POSTS) as [Kind, NewPost & { tier?: 1 | 2 }][]) {
+        const post = await createPost(t, author, tier ? { ...body, min_tier_id: tier === 1 ? tier1 : tier2 } : body);
         posts.set(key(standing, kind), post.id);
-        if (kind === 'bought') await unlock(t, viewer, post);
+        if (kind === 'bought' || kind === 'tier2Bought') await unlock(t, viewer, post);
       }
       await t.sql('update posts set removed_at = now() where id = ?', [posts.get(key(standing, 'removed'))]);
       await t.sql('update posts set deleted_at = now() where id = ?', [posts.get(key(standing, 'deleted'))]);
       if (standing === 'follower' || standing === 'suspendedAuthor') await follow(t, viewer, author);
-      if (standing === 'subscriber' || standing === 'blockedByAuthor' || standing === 'suspendedAuthor') await subscribe(t, viewer, author);
-      if (standing === 'lapsed') await subscribe(t, viewer, author, { status: 'canceled' });
+      if (standing === 'subscriber' || standing === 'blockedByAuthor' || standing === 'suspendedAuthor') await subscribe(t, viewer, author, { tierId: tier1 });
+      if (standing === 'tier2Subscriber') await subscribe(t, viewer, author, { tierId: tier2 });
+      if (standing === 'downgraded' || standing === 'downgradedLongAgo') {
+        const row = await subscribe(t, viewer, author, { tierId: tier1 });
+        const until = standing === 'downgraded' ? "now() + interval '10 days'" : "now() - interval '1 second'";
+        await t.sql(`update subscriptions set paid_tier_id = ?, paid_tier_until = ${until} where id = ?`, [tier2, row.id]);
+      }
+      if (standing === 'lapsed') await subscribe(t, viewer, author, { status: 'canceled', tierId: tier2 });
       if (standing === 'blockedByAuthor') await as(t, author).post(`/users/${viewer.username}/block`).expect(200);
       if (standing === 'blockingAuthor') await as(t, viewer).post(`/users/${author.username}/block`).expect(200);
       if (standing === 'suspendedAuthor') await suspend(t, author);

@@ -55,6 +55,7 @@ export const POST_KEYS = [
   'visibility',
   'is_premium',
   'price_cents',
+  'min_tier_id',
   'currency',
   'locked',
   'preview',
@@ -90,6 +91,7 @@ export type NewPost = {
   price_cents?: number;
   media_ids?: string[];
   preview?: string;
+  min_tier_id?: string;
 };
 
 /** A unique word, handy as content or as a hashtag nobody else uses. */
@@ -119,7 +121,7 @@ export async function subscribe(
   t: TestApp,
   subscriber: TestUser,
   creator: TestUser,
-  fields: { status?: SubscriptionStatus; currentPeriodEnd?: Date; priceCents?: number; cancelAtPeriodEnd?: boolean } = {},
+  fields: { status?: SubscriptionStatus; currentPeriodEnd?: Date; priceCents?: number; cancelAtPeriodEnd?: boolean; tierId?: string } = {},
 ): Promise<Subscription> {
   const em = t.em();
   const now = Date.now();
@@ -131,6 +133,7 @@ export async function subscribe(
     currentPeriodStart: new Date(now - 20 * 86_400_000),
     currentPeriodEnd: fields.currentPeriodEnd ?? new Date(now + 10 * 86_400_000),
     cancelAtPeriodEnd: fields.cancelAtPeriodEnd ?? false,
+    tierId: fields.tierId ?? null,
   });
   await em.flush();
   return subscription;

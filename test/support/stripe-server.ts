@@ -111,6 +111,8 @@ export class StripeTestServer {
   readonly ledger = new StripeLedgerObjects();
   /** Balance transactions the helpers below record as Stripe would, and published events (test/support/stripe-balance.ts). */
   readonly balance = new StripeBalance();
+  /** Price moves of subscription items with proration (`POST /v1/subscriptions/:id` with `items`), oldest first. */
+  readonly prorations: { subscription: string; item: string; from: string; to: string; behavior: string; at: number }[] = [];
   /** Refunds the app asked for (`POST /v1/refunds`). */
   readonly refunds: StripeObject[] = [];
   /** What `refund` gave back so far, by payment intent. */
@@ -164,7 +166,8 @@ export class StripeTestServer {
     });
     if (session.mode === 'subscription') {
       const price = this.prices.get(params.line_items[0].price)!;
-      const subscription = this.newSubscription(session.customer, price, params.subscription_data?.metadata ?? {}, options);
+      const trialDays = Number(params.subscription_data?.trial_period_days ?? 0);
+      const subscription = this.newSubscription(session.customer, price, params.subscription_data?.metadata ?? {}, { ...options, trialDays });
       Object.assign(session, { subscription: subscription.id, invoice: subscription.latest_invoice });
       // Connect (destination charges): the subscription keeps its fee percent and destination, and each invoice's
       // payment intent carries the fee Stripe takes for the platform.
@@ -546,6 +549,23 @@ export class StripeTestServer {
       });
     }
     if (body.metadata) subscription.metadata = { ...subscription.metadata, ...body.metadata };
+    // `items[n][id]` + `items[n][price]`: the item moves to the price (a tier change). With `proration_behavior`
+    // `create_prorations` (Stripe's default) or `always_invoice`, the unused time of the old price is credited and the
+    // rest of the period charged at the new one: recorded in `prorations` (the test bills it with `invoice(…,
+    // { billingReason: 'subscription_update' })`); the period itself does not move, as at Stripe.
+    if (body.items !== undefined) {
+      const changes: StripeObject[] = Array.isArray(body.items) ? body.items : Object.values(body.items);
+      for (const change of changes) {
+        const item = subscription.items.data.find((i: StripeObject) => i.id === change.id);
+        if (!item) return missing('subscription_item', change.id);
+        const price = this.prices.get(change.price);
+        if (!price) return missing('price', change.price);
+        const behavior = body.proration_behavior ?? 'create_prorations';
+        if (behavior !== 'none') this.prorations.push({ subscription: id, item: item.id, from: item.price.id, to: price.id, behavior, at: nowSeconds() });
+        item.price = clone(price);
+        item.plan = { ...item.plan, id: price.id, amount: price.unit_amount, amount_decimal: String(price.unit_amount), currency: price.currency, product: price.product, interval: price.recurring?.interval ?? 'month' };
+      }
+    }
     // Connect routing: an empty value unsets the field (Stripe's `Emptyable`), as the platform does to stop routing.
     if (body.transfer_data !== undefined) {
       const destination = body.transfer_data === '' ? null : body.transfer_data.destination;
@@ -558,13 +578,20 @@ export class StripeTestServer {
     return [200, clone(subscription)];
   }
 
-  private newSubscription(customer: string, price: StripeObject, metadata: StripeObject, options: { status?: string; periodStart?: number; periodEnd?: number }): StripeObject {
+  private newSubscription(
+    customer: string,
+    price: StripeObject,
+    metadata: StripeObject,
+    options: { status?: string; periodStart?: number; periodEnd?: number; trialDays?: number },
+  ): StripeObject {
     const base = fixture('subscription');
     const baseItem = base.items.data[0];
     const id = stripeId('sub');
     const now = nowSeconds();
     const start = options.periodStart ?? now;
-    const end = options.periodEnd ?? start + 30 * DAY;
+    // A trial (`subscription_data.trial_period_days`): `trialing` until its end, which is also the first period's.
+    const trialEnd = options.trialDays ? now + options.trialDays * DAY : null;
+    const end = options.periodEnd ?? trialEnd ?? start + (price.recurring?.interval === 'year' ? 365 : 30) * DAY;
     const plan = { ...baseItem.plan, id: price.id, amount: price.unit_amount, amount_decimal: String(price.unit_amount), currency: price.currency };
     const item = {
       ...baseItem,
@@ -580,7 +607,7 @@ export class StripeTestServer {
       ...base,
       id,
       customer,
-      status: options.status ?? 'active',
+      status: options.status ?? (trialEnd ? 'trialing' : 'active'),
       metadata,
       currency: price.currency,
       created: now,
@@ -592,8 +619,8 @@ export class StripeTestServer {
       cancel_at_period_end: false,
       canceled_at: null,
       ended_at: null,
-      trial_start: null,
-      trial_end: null,
+      trial_start: trialEnd ? now : null,
+      trial_end: trialEnd,
       latest_invoice: stripeId('in'),
       next_pending_invoice_item_invoice: null,
       pending_invoice_item_interval: null,

@@ -961,7 +961,7 @@ export interface paths {
         delete: operations["BillingController_cancel"];
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["BillingController_changeTier"];
         trace?: never;
     };
     "/api/v1/me/subscriptions": {
@@ -1058,6 +1058,54 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["TiersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["TiersController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/tiers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["TiersController_archive"];
+        options?: never;
+        head?: never;
+        patch: operations["TiersController_update"];
         trace?: never;
     };
     "/api/v1/me/earnings": {
@@ -1539,6 +1587,11 @@ export interface components {
             is_premium?: boolean;
             /** @description Pay-per-view price; makes the post premium */
             price_cents?: number;
+            /**
+             * Format: uuid
+             * @description One of your non-archived tiers: makes the post premium, open to subscribers of that tier or a higher one (and to buyers when it also has a price)
+             */
+            min_tier_id?: string;
             media_ids?: string[];
             /** @description Teaser shown to viewers the post is locked for */
             preview?: string;
@@ -1600,6 +1653,11 @@ export interface components {
             visibility: "public" | "followers" | "subscribers";
             is_premium: boolean;
             price_cents: number | null;
+            /**
+             * Format: uuid
+             * @description The lowest of the author's tiers that opens it; null: any subscriber
+             */
+            min_tier_id: string | null;
             currency: string;
             locked: boolean;
             preview: string | null;
@@ -1611,7 +1669,13 @@ export interface components {
             edited_at: string | null;
         };
         UpdatePostDto: {
-            content: string;
+            /** @description Required unless min_tier_id is given */
+            content?: string;
+            /**
+             * Format: uuid
+             * @description One of your non-archived tiers (makes the post premium); null: any subscriber again
+             */
+            min_tier_id?: string | null;
         };
         PostPageResponse: {
             data: components["schemas"]["PostResponse"][];
@@ -2020,6 +2084,18 @@ export interface components {
              */
             up_to_id?: string;
         };
+        SubscribeDto: {
+            /**
+             * Format: uuid
+             * @description One of the creator's tiers; default the first
+             */
+            tier_id?: string;
+            /**
+             * @default month
+             * @enum {string}
+             */
+            interval?: "month" | "year";
+        };
         CheckoutResponse: {
             /**
              * Format: uri
@@ -2027,6 +2103,20 @@ export interface components {
              */
             checkout_url: string;
             checkout_session_id: string;
+        };
+        ChangeTierDto: {
+            /** Format: uuid */
+            tier_id: string;
+            /**
+             * @description Default: the current interval
+             * @enum {string}
+             */
+            interval?: "month" | "year";
+        };
+        SubscriptionTierResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
         };
         SubscriptionResponse: {
             /** Format: uuid */
@@ -2047,6 +2137,18 @@ export interface components {
             current_period_end: string | null;
             /** @description Ends at current_period_end; access lasts until then */
             cancel_at_period_end: boolean;
+            /** @description The tier Stripe confirmed (docs/billing.md#tiers) */
+            tier: components["schemas"]["SubscriptionTierResponse"] | null;
+            /** @enum {string} */
+            interval: "month" | "year";
+            /** @description Null until bundles exist */
+            bundle_months: number | null;
+            /** @description Null until offers exist */
+            offer_code: string | null;
+            /** Format: date-time */
+            trial_end: string | null;
+            /** @description False until gifts exist */
+            gift: boolean;
             /** Format: date-time */
             created_at: string;
         };
@@ -2059,6 +2161,52 @@ export interface components {
             amount_cents: number;
             /** @description A note, delivered with the tip as the content of the tip message once paid */
             message?: string;
+        };
+        TierResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            benefits: string[];
+            monthly_price_cents: number;
+            yearly_price_cents: number | null;
+            /** @example usd */
+            currency: string;
+            trial_days: number;
+            /** @description Rank: a higher position includes every lower one */
+            position: number;
+            archived: boolean;
+            /** @description Subscribers with access now; only in the own view */
+            subscribers_count?: number;
+        };
+        BundleResponse: {
+            /** @enum {number} */
+            months: 3 | 6 | 12;
+            discount_percent: number;
+        };
+        TierListResponse: {
+            data: components["schemas"]["TierResponse"][];
+            /** @description Empty until bundles exist */
+            bundles: components["schemas"]["BundleResponse"][];
+        };
+        CreateTierDto: {
+            name: string;
+            description?: string | null;
+            /** @description Each at most 100 characters */
+            benefits?: string[];
+            monthly_price_cents: number;
+            /** @description At most 12 × monthly_price_cents; null: no yearly price */
+            yearly_price_cents?: number | null;
+            /** @description Days of free trial a new subscription starts with */
+            trial_days?: number;
+        };
+        UpdateTierDto: {
+            name?: string;
+            description?: string | null;
+            benefits?: string[];
+            monthly_price_cents?: number;
+            yearly_price_cents?: number | null;
+            trial_days?: number;
         };
         EarningsTotalsResponse: {
             /** @description What buyers paid, less what refunds and disputes took back (cents) */
@@ -3435,7 +3583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A repost has no content to edit */
+            /** @description A repost has no content to edit; a `min_tier_id` that is not one of your non-archived tiers */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7936,7 +8084,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeDto"];
+            };
+        };
         responses: {
             /** @description Stripe Checkout (subscription mode) at the creator's current price */
             201: {
@@ -8022,7 +8174,7 @@ export interface operations {
             /**
              * @description Stripe refused the request (`validation_failed`)
              *
-             *     The creator takes no subscriptions, or is yourself; or (field `payouts`, CONNECT_REQUIRED=true) their payout account cannot take payments; or Stripe refused the request
+             *     The creator takes no subscriptions, or is yourself; an unknown or archived tier (field `tier_id`), no yearly price (field `interval`); or (field `payouts`, CONNECT_REQUIRED=true) their payout account cannot take payments; or Stripe refused the request
              */
             422: {
                 headers: {
@@ -8127,6 +8279,117 @@ export interface operations {
                 };
             };
             /** @description Stripe refused the request (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe failed (`bad_gateway`); retry later */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payments are not configured on this server, or Stripe cannot be reached (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BillingController_changeTier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeTierDto"];
+            };
+        };
+        responses: {
+            /** @description Moved to the tier's price with proration; `tier` is what Stripe confirms (docs/billing.md#changing-tier) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe declined the payment (`payment_required`) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such creator, or no running subscription to them */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Stripe refused the request (`validation_failed`)
+             *
+             *     Not one of the creator's tiers, an archived tier, no yearly price (field `interval`), or the tier and interval you already have
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8767,6 +9030,304 @@ export interface operations {
                 };
             };
             /** @description Payments are not configured on this server, or Stripe cannot be reached (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TiersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The non-archived tiers by position; `subscribers_count` only for the creator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierListResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token was sent and is invalid, expired or revoked (`unauthorized`); without one the route answers anonymously */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TiersController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTierDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A sixth non-archived tier (field `tiers`), a yearly price above 12 × monthly (field `yearly_price_cents`), or (field `payouts`, CONNECT_REQUIRED=true) a payout account that cannot take payments */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TiersController_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archived: no new subscriptions; current subscribers keep access until they cancel */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tier of yours (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TiersController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTierDto"];
+            };
+        };
+        responses: {
+            /** @description A new price applies to new subscriptions; current subscribers keep theirs until they change tier */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tier of yours (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A sixth non-archived tier (field `tiers`), a yearly price above 12 × monthly (field `yearly_price_cents`), or (field `payouts`, CONNECT_REQUIRED=true) a payout account that cannot take payments */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;

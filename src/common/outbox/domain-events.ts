@@ -10,9 +10,10 @@ export interface DomainEvents {
   'post.replied': { postId: string; replyId: string; userId: string; authorId: string };
   'post.mentioned': { postId: string; userId: string; mentionedUserIds: string[] };
   'post.reposted': { postId: string; repostId: string; userId: string; authorId: string };
-  'premium_post.published': { postId: string; authorId: string };
+  /** `minTierId`: the post's lowest tier (docs/access-policy.md#tiers): only subscribers at it or above are notified. */
+  'premium_post.published': { postId: string; authorId: string; minTierId?: string | null };
   /** The next batch of a premium post's subscriber fan-out, recorded by the batch before it. */
-  'premium_post.fan_out_continued': { postId: string; authorId: string; afterSubscriberId: string };
+  'premium_post.fan_out_continued': { postId: string; authorId: string; afterSubscriberId: string; minTierId?: string | null };
   'subscription.activated': { subscriptionId: string; subscriberId: string; creatorId: string };
   'post.unlocked': { postId: string; userId: string; authorId: string };
   /** `userId` bought `senderId`'s paid direct message (docs/inbox.md#buying-a-paid-message). */

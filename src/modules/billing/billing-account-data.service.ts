@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AccountDataRegistry, keysetItems } from '@/common/account-data/account-data.registry';
 import { BillingProfilesRepository } from './repositories/billing-profiles.repository';
+import { TiersRepository } from './repositories/tiers.repository';
 import { RUNNING, SubscriptionSyncService } from './subscription-sync.service';
 
 type SubscriptionRow = {
@@ -25,6 +26,7 @@ export class BillingAccountDataService implements OnModuleInit {
     private readonly sync: SubscriptionSyncService,
     private readonly registry: AccountDataRegistry,
     private readonly profiles: BillingProfilesRepository,
+    private readonly tiers: TiersRepository,
   ) {}
 
   onModuleInit(): void {
@@ -34,6 +36,8 @@ export class BillingAccountDataService implements OnModuleInit {
       onDeleted: async (userId) => {
         await this.endSubscriptionsOf(userId);
         await this.profiles.forgetPrice(userId);
+        // No new subscriptions to a deleted creator's tiers; running ones end as above and keep their tier.
+        await this.tiers.archiveAllOf(userId);
       },
       export: (userId, sink) => sink.json('subscriptions.json', this.list(userId)),
     });

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -19,6 +19,7 @@ import { RateLimit } from '@/common/rate-limit/rate-limit.decorator';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { CheckoutResponse, SubscriptionPageResponse, SubscriptionResponse } from './dto/billing.dto';
 import { TipDto } from './dto/tip.dto';
+import { ChangeTierDto, SubscribeDto } from './dto/tier.dto';
 import { SubscriptionsService } from './subscriptions.service';
 import { TipsService } from './tips.service';
 import { UnlocksService } from './unlocks.service';
@@ -53,11 +54,25 @@ export class BillingController {
   @ApiCreatedResponse({ type: CheckoutResponse, description: "Stripe Checkout (subscription mode) at the creator's current price" })
   @ApiConflictResponse({ description: 'Already subscribed' })
   @ApiUnprocessableEntityResponse({
-    description: 'The creator takes no subscriptions, or is yourself; or (field `payouts`, CONNECT_REQUIRED=true) their payout account cannot take payments; or Stripe refused the request',
+    description: 'The creator takes no subscriptions, or is yourself; an unknown or archived tier (field `tier_id`), no yearly price (field `interval`); or (field `payouts`, CONNECT_REQUIRED=true) their payout account cannot take payments; or Stripe refused the request',
   })
   @ApiProblems([403, 'A block stands between you and this creator (`forbidden`)'], ...STRIPE_PROBLEMS)
-  subscribe(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam, @Headers('idempotency-key') key?: string) {
-    return this.subscriptions.subscribe(actor, username, key);
+  subscribe(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam, @Body() dto: SubscribeDto, @Headers('idempotency-key') key?: string) {
+    return this.subscriptions.subscribe(actor, username, dto, key);
+  }
+
+  @Patch('users/:username/subscription')
+  @ApiOkResponse({
+    type: SubscriptionResponse,
+    description: "Moved to the tier's price with proration; `tier` is what Stripe confirms (docs/billing.md#changing-tier)",
+  })
+  @ApiNotFoundResponse({ description: 'No such creator, or no running subscription to them' })
+  @ApiUnprocessableEntityResponse({
+    description: 'Not one of the creator\'s tiers, an archived tier, no yearly price (field `interval`), or the tier and interval you already have',
+  })
+  @ApiProblems(...STRIPE_PROBLEMS)
+  changeTier(@CurrentUser() actor: AuthUser, @Param() { username }: UsernameParam, @Body() dto: ChangeTierDto) {
+    return this.subscriptions.changeTier(actor, username, dto);
   }
 
   @Delete('users/:username/subscription')

@@ -44,6 +44,9 @@ import { MessageUnlock } from './entities/message-unlock.entity';
 import { UnlockPaymentsService } from './unlock-payments.service';
 import { UnlocksService } from './unlocks.service';
 import { Tip } from './entities/tip.entity';
+import { Tier } from './entities/tier.entity';
+import { TiersController } from './tiers.controller';
+import { TiersService } from './tiers.service';
 import { TipsRepository } from './repositories/tips.repository';
 import { TipPaymentsService } from './tip-payments.service';
 import { TipsService } from './tips.service';
@@ -64,16 +67,17 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
         ...ports,
       ],
-      controllers: config.runsApi ? [BillingController, EarningsController, StripeWebhookController, PayoutsController] : [],
+      controllers: config.runsApi ? [BillingController, TiersController, EarningsController, StripeWebhookController, PayoutsController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
+        TiersService,
         { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
         CheckoutService,
         OpenCheckouts,

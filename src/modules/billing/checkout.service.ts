@@ -15,6 +15,7 @@ import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service
 import { applicationFeeCents } from './connect/platform-fee';
 import { AskedCheckout } from './repositories/checkout-sessions.repository';
 import { StripeClient, stripeIdempotencyKey } from './stripe/stripe.client';
+import { Tier, TierInterval } from './entities/tier.entity';
 
 /** A tip's checkout: who is paid, how much, for what (`post:<id>` or `conversation:<id>`), and the note. */
 export interface TipCheckout {
@@ -53,28 +54,41 @@ export class CheckoutService {
     private readonly payouts: PayoutAccountsService,
   ) {}
 
-  async subscription(subscriber: User, creator: User, idempotencyKey?: string): Promise<CheckoutResponse> {
+  /**
+   * A subscription to `tier` at `interval` (docs/billing.md#tiers): the tier's current Stripe price for it, its
+   * `trial_days` as Stripe's `trial_period_days`.
+   */
+  async subscription(subscriber: User, creator: User, tier: Tier, interval: TierInterval, idempotencyKey?: string): Promise<CheckoutResponse> {
     if (!this.stripe.configured) throw BillingErrors.notConfigured();
     const { destination } = await this.payouts.routeFor(creator.id);
-    const price = await this.pricing.currentPrice(creator);
+    const price = await this.pricing.tierPrice(creator, tier, interval);
+    // The tier is the price's (the webhook maps the price back to it), so what Stripe bills is what gives access.
     const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
     // Each invoice of the subscription is paid to the creator's account, Stripe keeping the fee's percentage for us.
     const connect = destination ? { application_fee_percent: this.config.connect.feePercent, transfer_data: { destination } } : {};
+    const trial = tier.trialDays > 0 ? { trial_period_days: tier.trialDays } : {};
     const asked: AskedCheckout = {
       mode: 'subscription',
       buyerId: subscriber.id,
       creatorId: creator.id,
-      amountCents: creator.subscriptionPriceCents ?? 0,
+      amountCents: (interval === 'month' ? tier.monthlyPriceCents : tier.yearlyPriceCents) ?? 0,
       currency: creator.currency,
       destination: destination ?? null,
     };
-    return this.session(subscriber, `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}`, asked, idempotencyKey, {
+    const pair = `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}:${tier.id}:${interval}`;
+    return this.session(subscriber, pair, asked, idempotencyKey, {
       mode: 'subscription',
       line_items: [{ price, quantity: 1 }],
       metadata,
       // Copied onto the subscription, so its own events say whose it is.
-      subscription_data: { metadata, ...connect },
+      subscription_data: { metadata, ...connect, ...trial },
     });
+  }
+
+  /** The Stripe price a subscription to `tier` at `interval` is charged at now (a tier change moves to it). */
+  tierPrice(creator: User, tier: Tier, interval: TierInterval): Promise<string> {
+    if (!this.stripe.configured) throw BillingErrors.notConfigured();
+    return this.pricing.tierPrice(creator, tier, interval);
   }
 
   unlock(buyer: User, post: PostForSale, idempotencyKey?: string): Promise<CheckoutResponse> {

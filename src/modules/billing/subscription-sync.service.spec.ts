@@ -24,6 +24,10 @@ function state(stripeSubscriptionId: string, status: SubscriptionStatus): Subscr
     startedAt: null,
     endedAt: null,
     payoutDestination: 'platform',
+    tierId: null,
+    productId: null,
+    interval: 'month',
+    trialEnd: null,
   };
 }
 

@@ -56,6 +56,37 @@ export class SubscriptionSyncService {
     });
   }
 
+  /**
+   * Moves the subscription's item to `price` (a tier change, docs/billing.md#changing-tier): under the subscription's
+   * lock, Stripe's state is read first (the item to move), then updated; the row takes Stripe's answer, so access
+   * follows the price Stripe confirms. An upgrade is prorated now (`create_prorations`) and forgets any tier paid for
+   * after a downgrade. A downgrade (`downgradeFrom`: the tier left) is not prorated (`none`: the period is paid at the
+   * higher price) and keeps that tier's rank until the period end Stripe reports (`paid_tier_id`, `paid_tier_until`),
+   * unless a higher one is kept already. (The SDK keys its own retries; a change back and forth is several moves, so
+   * no key of ours names one.) Users loaded.
+   */
+  changePrice(stripeSubscriptionId: string, price: string, downgradeFrom: string | null): Promise<Subscription | null> {
+    return this.subscriptions.getEntityManager().fork().transactional(async (em: EntityManager) => {
+      let itemId: string | undefined;
+      await this.apply(em, stripeSubscriptionId, {}, async (stripe) => {
+        const remote = await stripe.subscriptions.retrieve(stripeSubscriptionId);
+        itemId = remote.items.data[0]?.id;
+        return remote;
+      });
+      if (!itemId) return null;
+      const item = itemId;
+      const params: Stripe.SubscriptionUpdateParams = { items: [{ id: item, price }], proration_behavior: downgradeFrom ? 'none' : 'create_prorations' };
+      const row = await this.apply(em, stripeSubscriptionId, {}, (stripe) => stripe.subscriptions.update(stripeSubscriptionId, params));
+      if (!row) return null;
+      const paidStill = !!row.paidTierId && !!row.paidTierUntil && row.paidTierUntil > new Date();
+      if (!downgradeFrom) em.assign(row, { paidTierId: null, paidTierUntil: null });
+      else if (!paidStill) em.assign(row, { paidTierId: downgradeFrom, paidTierUntil: row.currentPeriodEnd ?? null });
+      await em.flush();
+      await em.populate(row, ['subscriber', 'creator']);
+      return row;
+    });
+  }
+
   /** Ends the subscription at Stripe now (a deleted subscriber), and applies Stripe's answer. */
   cancelNow(stripeSubscriptionId: string): Promise<Subscription | null> {
     return this.subscriptions.getEntityManager().fork().transactional((em: EntityManager) =>
@@ -124,6 +155,12 @@ export class SubscriptionSyncService {
       cancelAtPeriodEnd: state.cancelAtPeriodEnd,
       canceledAt: state.canceledAt,
       payoutDestination: state.payoutDestination,
+      // Access follows the tier of the price Stripe reports (a tier change counts once Stripe confirms it).
+      tierId: await this.subscriptions.tierFor(em, pair.creatorId, { named: state.tierId, productId: state.productId }, sameSubscription ? (row?.tierId ?? null) : null),
+      interval: state.interval,
+      trialEnd: state.trialEnd,
+      // A tier paid for after a downgrade belongs to that Stripe subscription only.
+      ...(sameSubscription ? {} : { paidTierId: null, paidTierUntil: null }),
       stripeStateAt: readAt,
     };
     const target = row

@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
-import { GRACE_STATUS, subscriptionGrantsAccess } from './subscriber-access';
+import { GRACE_STATUS, subscriptionGrantsAccess, subscriptionReachesTierRow } from './subscriber-access';
 
 /*
- * Entitlements' reads of billing's tables (`subscriptions`, `post_unlocks`, `message_unlocks`, `subscription_revenue`). Billing owns and
+ * Entitlements' reads of billing's tables (`subscriptions`, `tiers`, `post_unlocks`, `message_unlocks`, `subscription_revenue`). Billing owns and
  * writes them; this module only reads, in SQL (docs/module-boundaries.md, rule 4), so it needs none of billing's
  * repositories and billing can sit above it.
  */
@@ -15,6 +15,25 @@ export function creatorsWithAccessSql(subscriberId: string, creatorIds: string[]
     sql: `select s.creator_id as id from subscriptions s where s.subscriber_id = ? and s.creator_id in (?) and ${access.sql}`,
     params: [subscriberId, creatorIds, ...access.params],
   };
+}
+
+/**
+ * Of the tiers `tierIds` (not empty), those `subscriberId` reaches: a subscription with access to the tier's creator at
+ * that tier or a higher one (by `position`), as a `select id` (docs/access-policy.md#tiers).
+ */
+export function tiersReachedSql(subscriberId: string, tierIds: string[], graceDays: number): SqlFragment {
+  const access = subscriptionGrantsAccess('s', graceDays);
+  return {
+    sql: `select mt.id from tiers mt where mt.id in (?) and exists (select 1 from subscriptions s
+            where s.subscriber_id = ? and s.creator_id = mt.creator_id and ${access.sql} and ${subscriptionReachesTierRow('s', 'mt').sql})`,
+    params: [tierIds, subscriberId, ...access.params],
+  };
+}
+
+/** `tierId` is one of `creatorId`'s tiers and not archived (what a post may name as its `min_tier_id`). */
+export async function isLiveTierOf(em: EntityManager, creatorId: string, tierId: string): Promise<boolean> {
+  const [row] = await em.execute<{ ok: boolean }[]>('select exists (select 1 from tiers where id = ? and creator_id = ? and not archived) as ok', [tierId, creatorId]);
+  return row.ok;
 }
 
 /** Of `postIds` (not empty), those the user bought (and was not refunded), as a `select id`. */

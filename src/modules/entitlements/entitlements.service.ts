@@ -4,15 +4,17 @@ import { AppConfig } from '@/common/config/app-config';
 import { SqlFragment, SqlOperand } from '@/common/database/sql-fragment';
 import {
   creatorsWithAccessSql,
+  isLiveTierOf,
   messageSalesSql,
   revenueOf,
   selectIds,
   subscriberIdsSql,
+  tiersReachedSql,
   unlockedAmongSql,
   unlockedMessagesAmongSql,
   unlockedSqlOf,
 } from './entitlement-queries';
-import { hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-access';
+import { hasSubscriberAccess, hasTierAccess, subscriptionGrantsAccess, subscriptionReachesTier } from './subscriber-access';
 
 /**
  * Who may see whose paid content: subscriber access (the rule in `subscriber-access.ts`: `active`/`trialing`, or
@@ -57,6 +59,16 @@ export class EntitlementsService {
     return creatorIds.length ? creatorsWithAccessSql(subscriberId, creatorIds, this.graceDays) : undefined;
   }
 
+  /** Of these tiers, the ones `subscriberId` reaches (subscriber access at that tier or higher), as a `select id`. */
+  tiersReachedSql(subscriberId: string, tierIds: string[]): SqlFragment | undefined {
+    return tierIds.length ? tiersReachedSql(subscriberId, tierIds, this.graceDays) : undefined;
+  }
+
+  /** `tierId` is one of `creatorId`'s non-archived tiers (a post's `min_tier_id` must be). */
+  isLiveTierOf(creatorId: string, tierId: string): Promise<boolean> {
+    return isLiveTierOf(this.em, creatorId, tierId);
+  }
+
   unlockedPostsSql(userId: string, postIds: string[]): SqlFragment | undefined {
     return postIds.length ? unlockedAmongSql(userId, postIds) : undefined;
   }
@@ -76,6 +88,16 @@ export class EntitlementsService {
   /** SQL: `subscriber` has access to `creator`'s subscriber content (an `exists` over `subscriptions`). */
   subscriberAccessSql(subscriber: SqlOperand, creator: SqlOperand): SqlFragment {
     return hasSubscriberAccess(subscriber, creator, this.graceDays);
+  }
+
+  /** SQL: `subscriber` has subscriber access to the tier `minTier` or a higher one of its creator's. */
+  tierAccessSql(subscriber: SqlOperand, minTier: SqlOperand): SqlFragment {
+    return hasTierAccess(subscriber, minTier, this.graceDays);
+  }
+
+  /** SQL: the `subscriptions` row aliased `alias` is to the tier `minTier` or a higher one (with `subscriptionAccessSql`: the fan-out of a tiered post). */
+  subscriptionReachesTierSql(alias: string, minTier: SqlOperand): SqlFragment {
+    return subscriptionReachesTier(alias, minTier);
   }
 
   /** SQL: `buyer` bought the pay-per-view post `post` and was not refunded (an `exists` over `post_unlocks`). */

@@ -1,6 +1,6 @@
 import { column, value } from '@/common/database/sql-fragment';
 import { SUBSCRIPTION_STATUSES } from '@/modules/billing/entities/subscription.entity';
-import { ACCESS_STATUSES, GRACE_STATUS, grantsAccess, hasSubscriberAccess, subscriptionGrantsAccess } from './subscriber-access';
+import { ACCESS_STATUSES, GRACE_STATUS, grantsAccess, hasSubscriberAccess, hasTierAccess, subscriptionGrantsAccess, subscriptionReachesTier } from './subscriber-access';
 
 const DAY = 86_400_000;
 const now = new Date('2026-12-03T10:00:00Z');
@@ -48,5 +48,27 @@ describe(hasSubscriberAccess.name, () => {
     const fragment = hasSubscriberAccess(column('r.id'), value('creator-id'), 3);
     expect(fragment.sql).toContain('sa.subscriber_id = r.id and sa.creator_id = ?');
     expect(fragment.params).toEqual(['creator-id', 3]);
+  });
+});
+
+describe(hasTierAccess.name, () => {
+  it('is the subscriber rule on the tier creator, plus the rank (position at least the tier), params in placeholder order', () => {
+    const fragment = hasTierAccess(value('viewer-id'), column('p.min_tier_id'), 3);
+    expect(fragment.sql).toContain('mt.id = p.min_tier_id and sa.subscriber_id = ? and sa.creator_id = mt.creator_id');
+    expect(fragment.sql).toContain('st.position >= mt.position and (st.id = sa.tier_id or (st.id = sa.paid_tier_id and sa.paid_tier_until > now()))');
+    expect(fragment.sql).toContain(subscriptionGrantsAccess('sa', 3).sql);
+    expect(fragment.params).toEqual(['viewer-id', 3]);
+    expect(fragment.sql.split('?')).toHaveLength(fragment.params.length + 1);
+  });
+});
+
+describe(subscriptionReachesTier.name, () => {
+  it("compares the row's tier (or the tier paid for until the period end, after a downgrade) with the given one by position", () => {
+    const fragment = subscriptionReachesTier('s', value('tier-2'));
+    expect(fragment).toEqual({
+      sql:
+        'exists (select 1 from tiers mt where mt.id = ? and exists (select 1 from tiers st where st.position >= mt.position and (st.id = s.tier_id or (st.id = s.paid_tier_id and s.paid_tier_until > now()))))',
+      params: ['tier-2'],
+    });
   });
 });

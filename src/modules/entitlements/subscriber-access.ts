@@ -1,4 +1,4 @@
-import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
+import { SqlFragment, SqlOperand, sql, text } from '@/common/database/sql-fragment';
 import type { SubscriptionStatus } from '@/modules/billing/entities/subscription.entity';
 
 /**
@@ -44,4 +44,38 @@ export function subscriptionGrantsAccess(alias: string, graceDays: number): SqlF
  */
 export function hasSubscriberAccess(subscriber: SqlOperand, creator: SqlOperand, graceDays: number): SqlFragment {
   return sql`exists (select 1 from subscriptions sa where sa.subscriber_id = ${subscriber} and sa.creator_id = ${creator} and ${subscriptionGrantsAccess('sa', graceDays)})`;
+}
+
+/**
+ * The rank of the subscription row `alias` reaches the tier row `tierAlias`: its tier (`tier_id`, the price Stripe
+ * reports), or, after a downgrade, the higher tier it paid for until `paid_tier_until`, is at that position or above.
+ */
+function reaches(alias: string, tierAlias: string): SqlFragment {
+  return text(
+    `exists (select 1 from tiers st where st.position >= ${tierAlias}.position and (st.id = ${alias}.tier_id or (st.id = ${alias}.paid_tier_id and ${alias}.paid_tier_until > now())))`,
+  );
+}
+
+/**
+ * Tier rank (docs/access-policy.md#tiers): the subscription row aliased `alias` is to a tier at least as high (by
+ * `position`, billing's `tiers`) as the tier `minTier` (or paid for one until the period end, after a downgrade).
+ * Only meaningful with `subscriptionGrantsAccess` on the same row and `minTier` one of that row's creator's tiers. A
+ * row without a tier reaches none.
+ */
+export function subscriptionReachesTier(alias: string, minTier: SqlOperand): SqlFragment {
+  return sql`exists (select 1 from tiers mt where mt.id = ${minTier} and ${reaches(alias, 'mt')})`;
+}
+
+/** The tiers `mt` (of the caller's query) the subscription row `alias` reaches: for `tiersReachedSql`. */
+export function subscriptionReachesTierRow(alias: string, tierAlias: string): SqlFragment {
+  return reaches(alias, tierAlias);
+}
+
+/**
+ * `subscriber` has access to the tier `minTier` or a higher one of its creator's: `hasSubscriberAccess` with the tier
+ * rank, one probe of the `(subscriber_id, creator_id)` index plus two primary-key reads of `tiers`.
+ */
+export function hasTierAccess(subscriber: SqlOperand, minTier: SqlOperand, graceDays: number): SqlFragment {
+  return sql`exists (select 1 from tiers mt, subscriptions sa where mt.id = ${minTier} and sa.subscriber_id = ${subscriber} and sa.creator_id = mt.creator_id
+    and ${subscriptionGrantsAccess('sa', graceDays)} and ${reaches('sa', 'mt')})`;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
+import { sql, value } from '@/common/database/sql-fragment';
 import { DomainEvent } from '@/common/outbox/domain-events';
 import { EventContext, OnDomainEvent } from '@/common/outbox/on-domain-event.decorator';
 import { OutboxService } from '@/common/outbox/outbox.service';
@@ -101,12 +102,15 @@ export class NotificationsSubscriber {
    */
   @OnDomainEvent(['premium_post.published', 'premium_post.fan_out_continued'], { subscriber: 'notifications.fan-out', queue: QueueName.Notifications })
   async fanOut(event: DomainEvent<FanOut>, context: EventContext): Promise<void> {
-    const { postId, authorId } = event.payload;
+    const { postId, authorId, minTierId } = event.payload;
+    // A tiered post reaches only subscribers at its tier or a higher one (the access policy's tier rank).
+    const base = this.entitlements.subscriptionAccessSql('s');
+    const access = minTierId ? sql`(${base} and ${this.entitlements.subscriptionReachesTierSql('s', value(minTierId))})` : base;
     const after = event.type === 'premium_post.fan_out_continued' ? event.payload.afterSubscriberId : FIRST_ID;
     const inserted = await context.transaction(async (em) => {
-      const batch = await this.notifications.fanOutSubscribedPost(postId, authorId, after, FAN_OUT_BATCH, this.entitlements.subscriptionAccessSql('s'));
+      const batch = await this.notifications.fanOutSubscribedPost(postId, authorId, after, FAN_OUT_BATCH, access);
       if (batch.covered.length === FAN_OUT_BATCH) {
-        this.outbox.record(em, 'premium_post.fan_out_continued', { postId, authorId, afterSubscriberId: batch.covered[batch.covered.length - 1] });
+        this.outbox.record(em, 'premium_post.fan_out_continued', { postId, authorId, afterSubscriberId: batch.covered[batch.covered.length - 1], minTierId: minTierId ?? null });
       }
       return batch.inserted;
     });

@@ -25,6 +25,7 @@ function row(over: Partial<PostRow> = {}): PostRow {
     visibility: 'public',
     is_premium: false,
     price_cents: null,
+    min_tier_id: null,
     preview: null,
     currency: 'usd',
     created_at: new Date(),
@@ -44,11 +45,11 @@ function row(over: Partial<PostRow> = {}): PostRow {
  * The policy over in-memory rows and graph, counting each round trip it makes. The relation fragments the owning
  * modules would write are stand-ins here (`{ sql: <relation>, params: [ids] }`), answered from `world` by `together`.
  */
-function setUp(world: { rows?: PostRow[]; following?: string[]; blocked?: string[]; subscribedTo?: string[]; bought?: string[] } = {}) {
+function setUp(world: { rows?: PostRow[]; following?: string[]; blocked?: string[]; subscribedTo?: string[]; bought?: string[]; tiersReached?: string[] } = {}) {
   const calls = { findRows: 0, together: 0 };
   const asked: string[] = [];
   const live = new Map((world.rows ?? []).map((r) => [r.id, r]));
-  const truth: Record<string, string[] | undefined> = { following: world.following, blocked: world.blocked, subscribed: world.subscribedTo, unlocked: world.bought };
+  const truth: Record<string, string[] | undefined> = { following: world.following, blocked: world.blocked, subscribed: world.subscribedTo, unlocked: world.bought, tiers: world.tiersReached };
   const posts = {
     findRows: async (ids: string[]) => {
       if (!ids.length) return []; // as the repository: no ids, no query
@@ -80,6 +81,7 @@ function setUp(world: { rows?: PostRow[]; following?: string[]; blocked?: string
   const entitlements = {
     subscribedCreatorsSql: (_subscriberId: string, creators: string[]) => fragment('subscribed', creators),
     unlockedPostsSql: (_userId: string, postIds: string[]) => fragment('unlocked', postIds),
+    tiersReachedSql: (_userId: string, tierIds: string[]) => fragment('tiers', tierIds),
   };
   const policy = new PostAccessPolicy(posts as unknown as PostsRepository, social as unknown as SocialService, entitlements as unknown as EntitlementsService);
   return { policy, calls, asked };
@@ -122,6 +124,20 @@ describe(PostAccessPolicy.name, () => {
       const post = row({ is_premium: true, price_cents: 500 });
       expect(await accessOf(post, { subscribedTo: ['author'] })).toEqual({ visible: true, locked: true });
       expect(await accessOf(post, { bought: [post.id] })).toEqual({ visible: true, locked: false });
+    });
+
+    it('opens a tiered post to subscribers reaching its tier (or, with a price, to its buyers), and asks only for its tier', async () => {
+      const tiered = row({ is_premium: true, min_tier_id: 'tier-2' });
+      expect(await accessOf(tiered, { subscribedTo: ['author'] })).toEqual({ visible: true, locked: true });
+      expect(await accessOf(tiered, { subscribedTo: ['author'], tiersReached: ['tier-2'] })).toEqual({ visible: true, locked: false });
+      const priced = row({ is_premium: true, price_cents: 500, min_tier_id: 'tier-2' });
+      expect(await accessOf(priced, { bought: [priced.id] })).toEqual({ visible: true, locked: false });
+      expect(await accessOf(priced, { tiersReached: ['tier-2'] })).toEqual({ visible: true, locked: false });
+      expect(await accessOf(priced, { tiersReached: ['tier-1'] })).toEqual({ visible: true, locked: true });
+      const { policy, asked } = setUp();
+      await policy.judge(viewer, [tiered]);
+      expect(asked).toContain('tiers');
+      expect(asked).not.toContain('subscribed');
     });
 
     it('hides everything across a block, and every post of a suspended author', async () => {

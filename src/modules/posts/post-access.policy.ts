@@ -40,16 +40,28 @@ export interface LockInput {
   owner_id: string;
   is_premium: boolean;
   price_cents: number | null;
+  /** The lowest of the owner's tiers that opens it (posts only); null or absent: any subscriber. */
+  min_tier_id?: string | null;
 }
 
 /**
- * The lock, one rule for posts and messages: premium content is locked for everyone but its owner, unless it has no
- * price and the viewer has subscriber access to the owner, or it has a price (pay-per-view) and the viewer bought it
- * (a subscription does not buy it). `subscribedOwners`: owners the viewer has subscriber access to; `bought`: ids of
- * the items the viewer paid for.
+ * The lock, one rule for posts and messages: premium content is locked for everyone but its owner, unless
+ * - it names a tier (`min_tier_id`) and the viewer has subscriber access at that tier or a higher one (by position), or
+ *   it also has a price and the viewer bought it;
+ * - else it has no price and the viewer has subscriber access to the owner (any tier);
+ * - else it has a price (pay-per-view) and the viewer bought it (a subscription does not buy it).
+ * `subscribedOwners`: owners the viewer has subscriber access to; `bought`: ids of the items the viewer paid for;
+ * `reachedTiers`: tiers the viewer has subscriber access at (or above).
  */
-export function isLocked(viewerId: string | undefined, item: LockInput, subscribedOwners: ReadonlySet<string>, bought: ReadonlySet<string>): boolean {
+export function isLocked(
+  viewerId: string | undefined,
+  item: LockInput,
+  subscribedOwners: ReadonlySet<string>,
+  bought: ReadonlySet<string>,
+  reachedTiers: ReadonlySet<string> = new Set(),
+): boolean {
   if (!item.is_premium || item.owner_id === viewerId) return false;
+  if (item.min_tier_id) return !(reachedTiers.has(item.min_tier_id) || (item.price_cents != null && bought.has(item.id)));
   const paid = item.price_cents != null ? bought.has(item.id) : subscribedOwners.has(item.owner_id);
   return !paid;
 }
@@ -72,10 +84,10 @@ export interface MessageAccess {
   unsent: boolean;
 }
 
-type Relation = 'following' | 'blocked' | 'subscribed' | 'unlocked';
+type Relation = 'following' | 'blocked' | 'subscribed' | 'unlocked' | 'tiers';
 
 type AccessInput = Pick<PostRow, 'id' | 'user_id' | 'visibility' | 'is_premium' | 'price_cents' | 'author_suspended_at' | 'removed_at'> &
-  Partial<Pick<PostRow, 'deleted_at'>>;
+  Partial<Pick<PostRow, 'deleted_at' | 'min_tier_id'>>;
 
 /**
  * Where a posts query keeps what the rule reads: `post` over `posts`, `author` over `users` joined on
@@ -128,7 +140,9 @@ export function combine(...parts: JudgedPosts[]): JudgedPosts {
  * - the author sees everything else; a block hides each side's posts from the other;
  * - `public` is for everyone, `followers` for followers, `subscribers` for subscribers with access (the entitlements
  *   rule, `entitlements/subscriber-access.ts`);
- * - `is_premium` locks the content: without a price for subscribers with access, with a price for buyers only;
+ * - `is_premium` locks the content: without a price for subscribers with access, with a price for buyers only; with a
+ *   `min_tier_id` for subscribers with access at that tier or a higher one (tier rank: `position`), and for buyers
+ *   when it also has a price;
  * - a repost is shown only while its original is.
  *
  * Two entry points: `requireVisible` decides a 404 without rendering anything; `judge` is what the renderer
@@ -202,18 +216,27 @@ export class PostAccessPolicy {
    * question nobody needs answered (no viewer, only the viewer's own posts, no paid post).
    */
   private relationsSql(viewer: AuthUser | undefined, posts: AccessInput[]): Record<Relation, SqlFragment | undefined> {
-    if (!viewer) return { following: undefined, blocked: undefined, subscribed: undefined, unlocked: undefined };
+    if (!viewer) return { following: undefined, blocked: undefined, subscribed: undefined, unlocked: undefined, tiers: undefined };
     const others = posts.filter((p) => p.user_id !== viewer.id);
     const authors = [...new Set(others.map((p) => p.user_id))];
-    const needsSubscription = [...new Set(others.filter((p) => p.visibility === 'subscribers' || (p.is_premium && p.price_cents == null)).map((p) => p.user_id))];
+    const needsSubscription = [
+      ...new Set(others.filter((p) => p.visibility === 'subscribers' || (p.is_premium && p.price_cents == null && !p.min_tier_id)).map((p) => p.user_id)),
+    ];
     const payPerView = others.filter((p) => p.is_premium && p.price_cents != null).map((p) => p.id);
+    const minTiers = [...new Set(others.filter((p) => p.is_premium && p.min_tier_id).map((p) => p.min_tier_id!))];
     const graph = this.social.graphViewSql(viewer.id, authors);
     return {
       following: graph.following,
       blocked: graph.blocked,
       subscribed: this.entitlements.subscribedCreatorsSql(viewer.id, needsSubscription),
       unlocked: this.entitlements.unlockedPostsSql(viewer.id, payPerView),
+      tiers: this.entitlements.tiersReachedSql(viewer.id, minTiers),
     };
+  }
+
+  /** Whether `tierId` is one of `authorId`'s non-archived tiers: what a post may name as its `min_tier_id`. */
+  isLiveTierOf(authorId: string, tierId: string): Promise<boolean> {
+    return this.entitlements.isLiveTierOf(authorId, tierId);
   }
 
   /**
@@ -242,15 +265,17 @@ export class PostAccessPolicy {
 
   /**
    * `decide`'s `locked` negated, as SQL (for a post the viewer may see): its content is the viewer's to read. Not
-   * premium, or the viewer's own, or premium without a price and the viewer has subscriber access, or with a price and
-   * the viewer bought it. Anonymous: not premium.
+   * premium, or the viewer's own, or premium without a price nor a tier and the viewer has subscriber access, or with
+   * a tier and the viewer has subscriber access at that tier or a higher one, or with a price and the viewer bought
+   * it. Anonymous: not premium.
    */
   readableSql(viewer: AuthUser | undefined, at: Pick<PostAliases, 'post'> = P_U): SqlFragment {
     const p = at.post;
     if (!viewer) return text(`not ${p}.is_premium`);
     const v = value(viewer.id);
     return sql`(not ${text(`${p}.is_premium`)} or ${column(`${p}.user_id`)} = ${v}
-      or (${text(`${p}.price_cents is null`)} and ${this.entitlements.subscriberAccessSql(v, column(`${p}.user_id`))})
+      or (${text(`${p}.price_cents is null and ${p}.min_tier_id is null`)} and ${this.entitlements.subscriberAccessSql(v, column(`${p}.user_id`))})
+      or (${text(`${p}.min_tier_id is not null`)} and ${this.entitlements.tierAccessSql(v, column(`${p}.min_tier_id`))})
       or (${text(`${p}.price_cents is not null`)} and ${this.entitlements.unlockedSql(v, column(`${p}.id`))}))`;
   }
 
@@ -296,6 +321,7 @@ export class PostAccessPolicy {
     const graph = viewer ? { following: relations.following ?? none, blocked: relations.blocked ?? none } : undefined;
     const subscribed = relations.subscribed ?? none;
     const unlocked = relations.unlocked ?? none;
+    const tiers = relations.tiers ?? none;
     for (const post of posts) {
       // Removed by a moderator (a report's `remove_post`): gone for everyone; the row stays for the audit. Deleted by
       // its author, or its author suspended (a deleted account is suspended too): gone for everyone as well.
@@ -312,7 +338,7 @@ export class PostAccessPolicy {
         (post.visibility === 'public' ||
           (post.visibility === 'followers' && !!graph?.following.has(post.user_id)) ||
           (post.visibility === 'subscribers' && subscribed.has(post.user_id)));
-      result.set(post.id, { visible, locked: visible && isLocked(viewer?.id, { ...post, owner_id: post.user_id }, subscribed, unlocked) });
+      result.set(post.id, { visible, locked: visible && isLocked(viewer?.id, { ...post, owner_id: post.user_id }, subscribed, unlocked, tiers) });
     }
     return result;
   }

@@ -4,7 +4,7 @@ import { AuthUser } from '@/common/auth/auth-user';
 import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service';
 import { MediaService } from '@/modules/media/media.service';
 import { User } from '@/modules/users/entities/user.entity';
-import { CreatePostDto } from './dto/post.dto';
+import { CreatePostDto, UpdatePostDto } from './dto/post.dto';
 import { Post } from './entities/post.entity';
 import { PostAccessPolicy } from './post-access.policy';
 import { PostContentService } from './post-content.service';
@@ -46,7 +46,8 @@ export class PostAuthoringService {
     const parent = dto.reply_to_id ? (await this.policy.requireVisible(actor, [dto.reply_to_id]))[0].row : undefined;
     if (parent?.repost_of_id) throw PostsErrors.notFound();
     const rendered = await this.content.render(content);
-    const isPremium = dto.is_premium === true || dto.price_cents !== undefined;
+    const isPremium = dto.is_premium === true || dto.price_cents !== undefined || dto.min_tier_id !== undefined;
+    if (dto.min_tier_id !== undefined) await this.requireOwnTier(actor, dto.min_tier_id);
     // A price is money someone will pay: with CONNECT_REQUIRED=true, only to a creator Stripe can pay out to.
     if (dto.price_cents !== undefined) await this.payouts.assertCanSell(actor.id);
 
@@ -60,6 +61,7 @@ export class PostAuthoringService {
         visibility: dto.visibility ?? 'public',
         isPremium,
         priceCents: dto.price_cents ?? null,
+        minTierId: dto.min_tier_id ?? null,
         preview: dto.preview ?? null,
         metadata: { mentions: rendered.mentionedIds, hashtags: rendered.hashtags },
       });
@@ -71,24 +73,35 @@ export class PostAuthoringService {
     });
   }
 
-  async update(actor: AuthUser, id: string, content: string): Promise<string> {
+  async update(actor: AuthUser, id: string, dto: UpdatePostDto): Promise<string> {
     const post = await this.posts.findOne(WRITABLE(id));
     if (!post) throw PostsErrors.notFound();
     if (post.author.id !== actor.id) await this.refuseNonAuthor(actor, id);
     if (post.repostOf) throw PostsErrors.repostNotEditable();
-    const rendered = await this.content.render(content);
+    if (dto.min_tier_id) await this.requireOwnTier(actor, dto.min_tier_id);
+    // A tier makes the post premium; clearing it (null) opens it to any subscriber, still premium.
+    const tier = dto.min_tier_id === undefined ? {} : { minTierId: dto.min_tier_id, ...(dto.min_tier_id ? { isPremium: true } : {}) };
+    const rendered = dto.content === undefined ? undefined : await this.content.render(dto.content);
     await this.transactional(async (em) => {
       const updated = await em.nativeUpdate(Post, WRITABLE(id), {
-        content,
-        contentHtml: rendered.html,
-        editedAt: new Date(),
-        metadata: { ...(post.metadata ?? {}), mentions: rendered.mentionedIds, hashtags: rendered.hashtags },
+        ...tier,
+        ...(rendered && {
+          content: dto.content,
+          contentHtml: rendered.html,
+          editedAt: new Date(),
+          metadata: { ...(post.metadata ?? {}), mentions: rendered.mentionedIds, hashtags: rendered.hashtags },
+        }),
       });
       // Removed or deleted since it was read: nothing is written (the tags neither), as if it had been gone already.
       if (!updated) throw PostsErrors.notFound();
-      await this.content.tag(em, post.id, post.createdAt, rendered.hashtags, post.preview ?? null);
+      if (rendered) await this.content.tag(em, post.id, post.createdAt, rendered.hashtags, post.preview ?? null);
     });
     return id;
+  }
+
+  /** A post's `min_tier_id` must be one of its author's non-archived tiers (billing's, read through the policy's entitlements). */
+  private async requireOwnTier(actor: AuthUser, tierId: string): Promise<void> {
+    if (!(await this.policy.isLiveTierOf(actor.id, tierId))) throw PostsErrors.notOwnTier();
   }
 
   /** Soft delete: replies stay and keep their `reply_to_id`; the post answers 404 from now on. */

@@ -30,7 +30,7 @@ export class PostEffectsService {
     }
     const mentioned = mentionedIds.filter((id) => id !== authorId);
     if (mentioned.length) this.outbox.record(em, 'post.mentioned', { postId: post.id, userId: authorId, mentionedUserIds: mentioned });
-    if (post.isPremium) this.outbox.record(em, 'premium_post.published', { postId: post.id, authorId });
+    if (post.isPremium) this.outbox.record(em, 'premium_post.published', { postId: post.id, authorId, minTierId: post.minTierId ?? null });
   }
 
   /** Only after the delete changed a row (a concurrent delete that won moved the counters already). */

@@ -21,6 +21,8 @@ export interface PostRow {
   visibility: Visibility;
   is_premium: boolean;
   price_cents: number | null;
+  /** The lowest tier that opens this premium post (the access policy ranks tiers); null: any subscriber. */
+  min_tier_id: string | null;
   preview: string | null;
   currency: string;
   created_at: Date;
@@ -37,7 +39,7 @@ export interface PostRow {
 
 export const POST_COLUMNS = `p.id, p.user_id, p.content, p.content_html, p.reply_to_id, p.root_post_id, p.repost_of_id,
   p.likes_count, p.replies_count, p.retweets_count as reposts_count, p.visibility, p.is_premium, p.price_cents,
-  p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at, p.removed_at,
+  p.min_tier_id, p.preview, p.currency, p.created_at, p.edited_at, p.deleted_at, p.removed_at,
   u.username as author_username, u.display_name as author_display_name, u.avatar_url as author_avatar_url,
   u.verified as author_verified, u.suspended_at as author_suspended_at`;
 

@@ -153,6 +153,7 @@ export class PostViewsService {
       visibility: row.visibility,
       is_premium: row.is_premium,
       price_cents: row.price_cents,
+      min_tier_id: row.min_tier_id,
       currency: row.currency,
       locked: access.locked,
       preview: row.preview,

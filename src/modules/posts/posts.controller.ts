@@ -53,9 +53,9 @@ export class PostsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: PostResponse, description: 'Author only; sets edited_at' })
-  @ApiProblems([403, 'Not the author (`forbidden`)'], [422, 'A repost has no content to edit'])
+  @ApiProblems([403, 'Not the author (`forbidden`)'], [422, 'A repost has no content to edit; a `min_tier_id` that is not one of your non-archived tiers'])
   async update(@CurrentUser() actor: AuthUser, @Param() { id }: PostIdParam, @Body() dto: UpdatePostDto) {
-    return this.posts.get(actor, await this.authoring.update(actor, id, dto.content));
+    return this.posts.get(actor, await this.authoring.update(actor, id, dto));
   }
 
   @Delete(':id')

@@ -43,7 +43,7 @@ export class ProfileService {
    * set without Stripe. The amount is stored only once billing accepted it.
    */
   private async applyPrice(user: User, cents: number | null): Promise<void> {
-    if (cents !== null && this.pricing) await this.pricing.priceFor(user, cents);
+    if (this.pricing) await this.pricing.priceFor(user, cents);
     user.subscriptionPriceCents = cents;
   }
 

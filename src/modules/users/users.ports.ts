@@ -11,8 +11,9 @@ export interface CreatorPricing {
   /**
    * Readies the provider's price for `cents` a month from `creator` (created when needed and kept by the provider's
    * module; none while no provider is configured), before users stores the amount: a refusal (`422`) stores nothing.
+   * `null`: the creator stops taking subscriptions at that price (billing archives the first tier).
    */
-  priceFor(creator: User, cents: number): Promise<void>;
+  priceFor(creator: User, cents: number | null): Promise<void>;
 }
 
 export const CREATOR_PRICING = Symbol('CreatorPricing');

@@ -52,6 +52,14 @@ export class UsersService {
     return user;
   }
 
+  /**
+   * The profile's `subscription_price_cents`, as billing's first tier says (docs/billing.md#tiers): billing calls this
+   * when the first tier's monthly price changes or it is archived or restored through `/me/tiers`.
+   */
+  async setSubscriptionPrice(userId: string, cents: number | null): Promise<void> {
+    await this.users.nativeUpdate({ id: userId }, { subscriptionPriceCents: cents });
+  }
+
   /** How many of `ids` are accounts, in the caller's transaction. */
   countExisting(em: EntityManager, ids: string[]): Promise<number> {
     return em.count(User, { id: { $in: ids } });

@@ -21,6 +21,10 @@ function state(status: SubscriptionStatus): SubscriptionState {
     startedAt: T0,
     endedAt: ENDED,
     payoutDestination: 'platform',
+    tierId: null,
+    productId: null,
+    interval: 'month',
+    trialEnd: null,
   };
 }
 

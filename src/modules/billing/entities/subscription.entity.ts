@@ -2,6 +2,7 @@ import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, Pr
 import { v7 } from 'uuid';
 import { User } from '@/modules/users/entities/user.entity';
 import { SubscriptionsRepository } from '../repositories/subscriptions.repository';
+import type { TierInterval } from './tier.entity';
 
 /** Stripe's subscription statuses, as Stripe reports them. */
 export const SUBSCRIPTION_STATUSES = [
@@ -20,6 +21,7 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 @Entity({ tableName: 'subscriptions', repository: () => SubscriptionsRepository })
 @Unique({ name: 'subscriptions_subscriber_id_creator_id_unique', properties: ['subscriber', 'creator'] })
 @Index({ name: 'subscriptions_creator_status_idx', properties: ['creator', 'status'] })
+@Index({ name: 'subscriptions_tier_id_index', properties: ['tierId'] })
 @Index({
   name: 'subscriptions_subscriber_created_idx',
   expression:
@@ -32,7 +34,7 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 })
 export class Subscription {
   [EntityRepositoryType]?: SubscriptionsRepository;
-  [OptionalProps]?: 'id' | 'currency' | 'cancelAtPeriodEnd' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'currency' | 'cancelAtPeriodEnd' | 'interval' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = v7();
@@ -51,6 +53,27 @@ export class Subscription {
 
   @Property({ type: 'string', length: 3, default: 'usd' })
   currency: string = 'usd';
+
+  /** The creator's tier (billing's `tiers`) the Stripe subscription's price belongs to, as Stripe last reported it. */
+  @Property({ type: 'uuid', nullable: true })
+  tierId?: string | null;
+
+  /** The billing interval of that price. */
+  @Property({ type: 'string', length: 5, default: 'month' })
+  interval: TierInterval = 'month';
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  trialEnd?: Date | null;
+
+  /**
+   * After a downgrade (docs/billing.md#changing-tier): the higher tier the subscriber paid for in the current period,
+   * which keeps its rank for access until `paidTierUntil` (the period end Stripe reported at the downgrade).
+   */
+  @Property({ type: 'uuid', nullable: true })
+  paidTierId?: string | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  paidTierUntil?: Date | null;
 
   @Property({ type: 'string', length: 255, nullable: true, unique: 'subscriptions_stripe_subscription_id_unique' })
   stripeSubscriptionId?: string | null;

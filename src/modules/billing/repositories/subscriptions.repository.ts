@@ -52,6 +52,20 @@ export class SubscriptionsRepository extends EntityRepository<Subscription> {
     return rows.map((r) => ({ id: r.id, stripeSubscriptionId: r.stripe_subscription_id }));
   }
 
+  /**
+   * The creator's tier of a subscription's price: the one its metadata names (`named`, when it is one of the
+   * creator's), else the one whose product it is, else the tier the row had (`kept`), else the creator's first tier;
+   * null for a creator without tiers. One query, in the caller's transaction.
+   */
+  async tierFor(em: EntityManager, creatorId: string, price: { named: string | null; productId: string | null }, kept: string | null): Promise<string | null> {
+    const [row] = await em.execute<{ id: string }[]>(
+      `select id from tiers where creator_id = ?
+       order by coalesce(id = ?, false) desc, coalesce(stripe_product_id = ?, false) desc, coalesce(id = ?, false) desc, position asc limit 1`,
+      [creatorId, price.named, price.productId, kept],
+    );
+    return row?.id ?? null;
+  }
+
   findPairForUpdate(em: EntityManager, subscriberId: string, creatorId: string): Promise<Subscription | null> {
     return em.findOne(Subscription, { subscriber: subscriberId, creator: creatorId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }

@@ -21,6 +21,10 @@ describe('stripe objects', () => {
       startedAt: new Date(1_699_990_000_000),
       endedAt: null,
       payoutDestination: 'platform',
+      tierId: null,
+      productId: 'prod_1',
+      interval: 'month',
+      trialEnd: null,
     });
     const legacy = subscription({ items: { data: [{ price: item.price }] }, current_period_start: 1, current_period_end: 2 });
     expect(subscriptionState(legacy)).toMatchObject({ currentPeriodStart: new Date(1000), currentPeriodEnd: new Date(2000) });

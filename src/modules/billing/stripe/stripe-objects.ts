@@ -17,6 +17,13 @@ export interface SubscriptionState {
   endedAt: Date | null;
   /** The connected account its invoices pay out to (`transfer_data.destination`), or `PLATFORM_DESTINATION`. */
   payoutDestination: string;
+  /** The tier its price names (`metadata.tier_id`, set on every tier's price), null for a price from before tiers. */
+  tierId: string | null;
+  /** The price's product: each tier has its own (the first tier the creator's original product, whose price names no tier). */
+  productId: string | null;
+  /** The price's billing interval (`month` unless Stripe says `year`). */
+  interval: 'month' | 'year';
+  trialEnd: Date | null;
 }
 
 /** `subscriptions.payout_destination` of a subscription without `transfer_data`: the platform collects its invoices. */
@@ -63,6 +70,10 @@ export function subscriptionState(subscription: Stripe.Subscription): Subscripti
     startedAt: fromUnix(subscription.start_date),
     endedAt: fromUnix(subscription.ended_at),
     payoutDestination: idOf(subscription.transfer_data?.destination) ?? PLATFORM_DESTINATION,
+    tierId: isUuid(item?.price?.metadata?.tier_id) ? item.price.metadata.tier_id : null,
+    productId: idOf(item?.price?.product),
+    interval: item?.price?.recurring?.interval === 'year' ? 'year' : 'month',
+    trialEnd: fromUnix(subscription.trial_end),
   };
 }
 

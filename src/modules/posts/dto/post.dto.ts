@@ -35,6 +35,14 @@ export class CreatePostDto {
   @Max(100000)
   price_cents?: number;
 
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "One of your non-archived tiers: makes the post premium, open to subscribers of that tier or a higher one (and to buyers when it also has a price)",
+  })
+  @IsOptional()
+  @IsUUID()
+  min_tier_id?: string;
+
   @ApiPropertyOptional({ type: [String], maxItems: 4 })
   @IsOptional()
   @IsArray()
@@ -50,11 +58,23 @@ export class CreatePostDto {
 }
 
 export class UpdatePostDto {
-  @ApiProperty({ minLength: 1, maxLength: 5000 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 5000, description: 'Required unless min_tier_id is given' })
+  @ValidateIf((dto: UpdatePostDto) => dto.min_tier_id === undefined || dto.content !== undefined)
   @IsString()
   @MinLength(1)
   @MaxLength(5000)
-  content: string;
+  content?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'One of your non-archived tiers (makes the post premium); null: any subscriber again',
+  })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsUUID()
+  min_tier_id?: string | null;
 }
 
 export class PostIdParam extends IdParam {}
@@ -80,6 +100,8 @@ export class PostResponse {
   @ApiProperty({ enum: VISIBILITIES }) visibility: Visibility;
   @ApiProperty() is_premium: boolean;
   @ApiProperty({ nullable: true, type: Number }) price_cents: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: "The lowest of the author's tiers that opens it; null: any subscriber" })
+  min_tier_id: string | null;
   @ApiProperty() currency: string;
   @ApiProperty() locked: boolean;
   @ApiProperty({ nullable: true, type: String }) preview: string | null;

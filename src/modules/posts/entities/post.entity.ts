@@ -124,6 +124,13 @@ export class Post {
   @Property({ type: 'integer', nullable: true })
   priceCents?: number | null;
 
+  /**
+   * The lowest tier (billing's `tiers`, the author's own) whose subscribers may read this premium post; null: any
+   * subscriber (docs/access-policy.md#tiers).
+   */
+  @Property({ type: 'uuid', nullable: true })
+  minTierId?: string | null;
+
   /** Teaser shown instead of the content to viewers a premium post is locked for. */
   @Property({ type: 'string', length: 280, nullable: true })
   preview?: string | null;
