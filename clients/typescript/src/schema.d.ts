@@ -1978,7 +1978,7 @@ export interface components {
             audience: components["schemas"]["MassAudienceDto"];
             /**
              * Format: date-time
-             * @description Sent at this time (in the future); now when absent
+             * @description Sent at this time (in the future, else 422); now when absent
              */
             scheduled_at?: string;
         };

@@ -37,7 +37,7 @@ export class MassMessagesService {
   async send(actor: AuthUser, dto: SendMassMessageDto): Promise<string> {
     const content = dto.content ?? '';
     if (!content.trim() && !dto.media_ids?.length) throw MessagesErrors.empty();
-    const scheduledAt = dto.scheduled_at ? new Date(dto.scheduled_at) : null;
+    const scheduledAt = dto.scheduled_at ?? null;
     if (scheduledAt && scheduledAt.getTime() <= Date.now()) throw AppException.unprocessable('scheduled_at must be in the future', 'scheduled_at');
     const audience: MassAudience = { include: normalize(dto.audience.include), exclude: normalize(dto.audience.exclude ?? []) };
     await this.audience.check(actor.id, audience);

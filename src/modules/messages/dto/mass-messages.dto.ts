@@ -1,17 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsISO8601, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsObject, IsOptional, IsString, Matches, MaxDate, MaxLength, ValidateNested } from 'class-validator';
+import { ToDateFromIso } from '@/common/http/iso-date-time';
 import { MASS_MESSAGE_STATUSES, MassMessageStatus } from '../entities/mass-message.entity';
 import { MessageExtrasDto } from './messages.dto';
 
 /** `subscribers`, `expired_subscribers`, `followers`, `tier:<id>`, `list:<id>`. */
-export const SEGMENT = /^(subscribers|expired_subscribers|followers|(tier|list):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+export const SEGMENT_PATTERN = '^(subscribers|expired_subscribers|followers|(tier|list):[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$';
+export const SEGMENT = new RegExp(SEGMENT_PATTERN);
+const SEGMENT_ITEMS = { type: 'string', pattern: SEGMENT_PATTERN } as const;
 const SEGMENT_DESCRIPTION =
   '`subscribers` (active subscribers), `expired_subscribers` (had a subscription to you, none active now), `followers`, ' +
   '`tier:<id>` (no tiers exist yet: any tier answers 422), `list:<id>` (one of your own lists)';
 
 export class MassAudienceDto {
-  @ApiProperty({ type: [String], minItems: 1, maxItems: 10, description: `Segments whose union receives it: ${SEGMENT_DESCRIPTION}` })
+  @ApiProperty({ type: 'array', items: SEGMENT_ITEMS, minItems: 1, maxItems: 10, description: `Segments whose union receives it: ${SEGMENT_DESCRIPTION}` })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10)
@@ -19,7 +22,7 @@ export class MassAudienceDto {
   @Matches(SEGMENT, { each: true, message: 'each item must be a segment: subscribers, expired_subscribers, followers, tier:<id> or list:<id>' })
   include: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: 10, description: 'Segments left out of it (same syntax)' })
+  @ApiPropertyOptional({ type: 'array', items: SEGMENT_ITEMS, maxItems: 10, description: 'Segments left out of it (same syntax)' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
@@ -36,14 +39,18 @@ export class SendMassMessageDto extends MessageExtrasDto {
   content?: string;
 
   @ApiProperty({ type: MassAudienceDto, description: 'Who receives it: the union of `include` minus the union of `exclude`' })
+  @IsObject()
   @ValidateNested()
   @Type(() => MassAudienceDto)
   audience: MassAudienceDto;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Sent at this time (in the future); now when absent' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Sent at this time (in the future, else 422); now when absent' })
   @IsOptional()
-  @IsISO8601({ strict: true })
-  scheduled_at?: string;
+  @ToDateFromIso()
+  @IsDate({ message: 'scheduled_at must be an ISO 8601 date-time' })
+  // JavaScript dates reach the year 275760; PostgreSQL refuses what it cannot parse (a 500 instead of a 400).
+  @MaxDate(new Date('9999-12-31T23:59:59.999Z'), { message: 'scheduled_at must be before the year 10000' })
+  scheduled_at?: Date;
 }
 
 export class MassMessageResponse {
