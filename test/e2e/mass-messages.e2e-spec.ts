@@ -75,6 +75,14 @@ describe('Mass messages: audience, fan-out, figures, unsend, schedule', () => {
   const untilSent = (user: SignedInUser, id: string) => waitFor(() => status(user, id), (m) => m.status === 'sent', 20_000, 50);
   const list = async (user: SignedInUser) => (await as(t, user).get('/conversations').expect(200)).body.data as ConversationBody[];
   const conversationWith = async (user: SignedInUser, other: { id: string }) => (await list(user)).find((c) => c.with.id === other.id);
+  /** A tier of `creator`'s, as billing would leave it (no Stripe in this suite). */
+  const seedTier = async (creator: SignedInUser, name: string, position: number, monthlyCents: number): Promise<string> =>
+    (
+      await t.sql<{ id: string }>(
+        'insert into tiers (id, creator_id, name, monthly_price_cents, position) values (uuid_generate_v7(), ?, ?, ?, ?) returning id',
+        [creator.id, name, monthlyCents, position],
+      )
+    )[0].id;
   const messagesIn = async (user: SignedInUser, conversationId: string) =>
     (await as(t, user).get(`/conversations/${conversationId}/messages`).expect(200)).body.data as MessageBody[];
 
@@ -238,10 +246,36 @@ describe('Mass messages: audience, fan-out, figures, unsend, schedule', () => {
     expect(await status(creator, massId)).toMatchObject({ status: 'canceled', recipients_count: 2, sent_count: 1 });
   });
 
-  it('refuses another creator\'s list and any tier as a segment (422), no content, a past schedule, and bad segments', async () => {
+  it('tier:<id> reaches the active subscribers at that tier or a higher one (two tiers), and nobody else', async () => {
+    const creator = await createSignedInUser(t);
+    const [silver, gold] = [await seedTier(creator, 'Silver', 1, 500), await seedTier(creator, 'Gold', 2, 1500)];
+    const [silverFan, goldFan, tierless, lapsedGold, follower] = await Promise.all(Array.from({ length: 5 }, () => createSignedInUser(t)));
+    await subscribe(t, silverFan, creator, { tierId: silver });
+    await subscribe(t, goldFan, creator, { tierId: gold, priceCents: 1500 });
+    await subscribe(t, tierless, creator);
+    await subscribe(t, lapsedGold, creator, { tierId: gold, status: 'canceled' });
+    await follow(t, follower, creator);
+    const recipients = async (massId: string) =>
+      (await t.sql<{ recipient_id: string }>('select recipient_id from messages where mass_message_id = ? order by recipient_id', [massId])).map((r) => r.recipient_id);
+
+    const toSilver = await mass(creator, { content: 'silver and up', audience: { include: [`tier:${silver.toUpperCase()}`] } }).expect(202);
+    await untilSent(creator, toSilver.body.id);
+    expect(await recipients(toSilver.body.id)).toEqual([silverFan.id, goldFan.id].sort());
+
+    const toGold = await mass(creator, { content: 'gold only', audience: { include: [`tier:${gold}`] } }).expect(202);
+    await untilSent(creator, toGold.body.id);
+    expect(await recipients(toGold.body.id)).toEqual([goldFan.id]);
+
+    const silverOnly = await mass(creator, { content: 'not gold', audience: { include: ['subscribers'], exclude: [`tier:${gold}`] } }).expect(202);
+    await untilSent(creator, silverOnly.body.id);
+    expect(await recipients(silverOnly.body.id)).toEqual([silverFan.id, tierless.id].sort());
+  });
+
+  it('refuses another creator\'s list and tier as a segment (422), no content, a past schedule, and bad segments', async () => {
     const [creator, other] = [await createSignedInUser(t), await createSignedInUser(t)];
     const theirs = (await as(t, other).post('/lists', { name: 'theirs' }).expect(201)).body.id as string;
-    const tier = '0190f1a2-0000-7000-8000-000000000001';
+    const tier = await seedTier(other, 'Theirs', 1, 500);
+    expectProblem(await mass(creator, { content: 'x', audience: { include: ['followers'], exclude: ['tier:0190f1a2-0000-7000-8000-000000000001'] } }), 422, 'validation_failed');
     const res = await mass(creator, { content: 'x', audience: { include: [`list:${theirs}`] } });
     expectProblem(res, 422, 'validation_failed');
     expect(res.body.errors).toEqual([{ field: 'audience', message: `unknown_segment: list:${theirs}` }]);

@@ -467,7 +467,9 @@ export class StripeTestServer {
       metadata: body.metadata ?? {},
       created: nowSeconds(),
       transform_quantity: null,
-      recurring: body.recurring ? { ...fixture('price').recurring, interval: body.recurring.interval, interval_count: 1 } : null,
+      recurring: body.recurring
+        ? { ...fixture('price').recurring, interval: body.recurring.interval, interval_count: Number(body.recurring.interval_count ?? 1) }
+        : null,
       type: body.recurring ? 'recurring' : 'one_time',
     };
     this.prices.set(price.id, price);
@@ -563,7 +565,7 @@ export class StripeTestServer {
         const behavior = body.proration_behavior ?? 'create_prorations';
         if (behavior !== 'none') this.prorations.push({ subscription: id, item: item.id, from: item.price.id, to: price.id, behavior, at: nowSeconds() });
         item.price = clone(price);
-        item.plan = { ...item.plan, id: price.id, amount: price.unit_amount, amount_decimal: String(price.unit_amount), currency: price.currency, product: price.product, interval: price.recurring?.interval ?? 'month' };
+        item.plan = { ...item.plan, id: price.id, amount: price.unit_amount, amount_decimal: String(price.unit_amount), currency: price.currency, product: price.product, interval: price.recurring?.interval ?? 'month', interval_count: price.recurring?.interval_count ?? 1 };
       }
     }
     // Connect routing: an empty value unsets the field (Stripe's `Emptyable`), as the platform does to stop routing.
@@ -591,7 +593,7 @@ export class StripeTestServer {
     const start = options.periodStart ?? now;
     // A trial (`subscription_data.trial_period_days`): `trialing` until its end, which is also the first period's.
     const trialEnd = options.trialDays ? now + options.trialDays * DAY : null;
-    const end = options.periodEnd ?? trialEnd ?? start + (price.recurring?.interval === 'year' ? 365 : 30) * DAY;
+    const end = options.periodEnd ?? trialEnd ?? start + (price.recurring?.interval === 'year' ? 365 : 30 * (price.recurring?.interval_count ?? 1)) * DAY;
     const plan = { ...baseItem.plan, id: price.id, amount: price.unit_amount, amount_decimal: String(price.unit_amount), currency: price.currency };
     const item = {
       ...baseItem,
@@ -600,7 +602,7 @@ export class StripeTestServer {
       current_period_start: start,
       current_period_end: end,
       price: clone(price),
-      plan: { ...plan, product: price.product, billing_scheme: 'per_unit', interval_count: 1, livemode: false, metadata: {}, transform_usage: null },
+      plan: { ...plan, product: price.product, billing_scheme: 'per_unit', interval_count: price.recurring?.interval_count ?? 1, livemode: false, metadata: {}, transform_usage: null },
       subscription: id,
     };
     const subscription = {

@@ -45,6 +45,9 @@ import { UnlockPaymentsService } from './unlock-payments.service';
 import { UnlocksService } from './unlocks.service';
 import { Tip } from './entities/tip.entity';
 import { Tier } from './entities/tier.entity';
+import { CreatorBundle } from './entities/creator-bundle.entity';
+import { BundlesController } from './bundles.controller';
+import { BundlesService } from './bundles.service';
 import { TiersController } from './tiers.controller';
 import { TiersService } from './tiers.service';
 import { TipsRepository } from './repositories/tips.repository';
@@ -67,17 +70,18 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, CreatorBundle, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
         ...ports,
       ],
-      controllers: config.runsApi ? [BillingController, TiersController, EarningsController, StripeWebhookController, PayoutsController] : [],
+      controllers: config.runsApi ? [BillingController, TiersController, BundlesController, EarningsController, StripeWebhookController, PayoutsController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
         TiersService,
+        BundlesService,
         { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
         CheckoutService,
         OpenCheckouts,

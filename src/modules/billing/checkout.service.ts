@@ -58,10 +58,12 @@ export class CheckoutService {
    * A subscription to `tier` at `interval` (docs/billing.md#tiers): the tier's current Stripe price for it, its
    * `trial_days` as Stripe's `trial_period_days`.
    */
-  async subscription(subscriber: User, creator: User, tier: Tier, interval: TierInterval, idempotencyKey?: string): Promise<CheckoutResponse> {
+  async subscription(subscriber: User, creator: User, tier: Tier, interval: TierInterval, idempotencyKey?: string, bundleMonths: number | null = null): Promise<CheckoutResponse> {
     if (!this.stripe.configured) throw BillingErrors.notConfigured();
+    // A bundle (docs/billing.md#bundles): its price at Stripe, checked as one of the creator's first (`422`).
+    const bundle = bundleMonths == null ? null : await this.pricing.bundlePrice(creator, tier, bundleMonths);
     const { destination } = await this.payouts.routeFor(creator.id);
-    const price = await this.pricing.tierPrice(creator, tier, interval);
+    const price = bundle?.priceId ?? (await this.pricing.tierPrice(creator, tier, interval));
     // The tier is the price's (the webhook maps the price back to it), so what Stripe bills is what gives access.
     const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
     // Each invoice of the subscription is paid to the creator's account, Stripe keeping the fee's percentage for us.
@@ -71,11 +73,11 @@ export class CheckoutService {
       mode: 'subscription',
       buyerId: subscriber.id,
       creatorId: creator.id,
-      amountCents: (interval === 'month' ? tier.monthlyPriceCents : tier.yearlyPriceCents) ?? 0,
+      amountCents: bundle?.cents ?? (interval === 'month' ? tier.monthlyPriceCents : tier.yearlyPriceCents) ?? 0,
       currency: creator.currency,
       destination: destination ?? null,
     };
-    const pair = `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}:${tier.id}:${interval}`;
+    const pair = `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}:${tier.id}:${interval}${bundle ? `:${bundleMonths}` : ''}`;
     return this.session(subscriber, pair, asked, idempotencyKey, {
       mode: 'subscription',
       line_items: [{ price, quantity: 1 }],

@@ -8,6 +8,8 @@ import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service
 import { BillingErrors } from './billing.errors';
 import { Tier, TierInterval } from './entities/tier.entity';
 import { BillingProfilesRepository } from './repositories/billing-profiles.repository';
+import { BundlesRepository } from './repositories/bundles.repository';
+import { bundleCents } from './entities/creator-bundle.entity';
 import { FIRST_TIER_NAME, TiersRepository } from './repositories/tiers.repository';
 import { StripeClient } from './stripe/stripe.client';
 
@@ -30,6 +32,7 @@ export class CreatorPricingService implements CreatorPricing {
     private readonly profiles: BillingProfilesRepository,
     private readonly payouts: PayoutAccountsService,
     private readonly tiers: TiersRepository,
+    private readonly bundles: BundlesRepository,
   ) {}
 
   /**
@@ -96,6 +99,34 @@ export class CreatorPricingService implements CreatorPricing {
     if (!this.stripe.configured) return;
     await this.tierPrice(creator, tier, 'month');
     if (tier.yearlyPriceCents != null) await this.tierPrice(creator, tier, 'year');
+  }
+
+  /**
+   * The Stripe price of `tier`'s bundle of `months` (docs/billing.md#bundles) and what it charges, created now when the
+   * amount has none: monthly, `interval_count` = months, on the tier's product, `metadata.bundle_months` naming the
+   * length. `422` (field `bundle_months`) when the creator sells no such bundle.
+   */
+  async bundlePrice(creator: User, tier: Tier, months: number): Promise<{ priceId: string; cents: number }> {
+    const bundle = await this.bundles.findOf(creator.id, months);
+    if (!bundle) throw BillingErrors.unknownBundle();
+    const cents = bundleCents(tier.monthlyPriceCents, months, bundle.discountPercent);
+    const stored = await this.bundles.storedPrice(tier.id, months, cents);
+    if (stored) return { priceId: stored, cents };
+    // The tier's monthly price first: it creates the tier's product when it has none yet.
+    await this.tierPrice(creator, tier, 'month');
+    const [{ product }] = await this.tiers.getEntityManager().execute<{ product: string }[]>('select stripe_product_id as product from tiers where id = ?', [tier.id]);
+    const params: Stripe.PriceCreateParams = {
+      product,
+      unit_amount: cents,
+      currency: creator.currency,
+      recurring: { interval: 'month', interval_count: months },
+      metadata: { creator_id: creator.id, tier_id: tier.id, bundle_months: String(months) },
+    };
+    const price = await this.stripe.call('create a price', (stripe) =>
+      stripe.prices.create(params, { idempotencyKey: `x18-price:${tier.id}:${product}:bundle-${months}:${cents}` }),
+    );
+    await this.bundles.recordPrice(tier.id, months, cents, price.id);
+    return { priceId: price.id, cents };
   }
 
   private async createPrice(user: User, tier: Pick<Tier, 'id' | 'position'>, interval: TierInterval, cents: number, storedProduct: string | null): Promise<string> {

@@ -27,6 +27,7 @@ function state(stripeSubscriptionId: string, status: SubscriptionStatus): Subscr
     tierId: null,
     productId: null,
     interval: 'month',
+    bundleMonths: null,
     trialEnd: null,
   };
 }

@@ -158,6 +158,7 @@ export class SubscriptionSyncService {
       // Access follows the tier of the price Stripe reports (a tier change counts once Stripe confirms it).
       tierId: await this.subscriptions.tierFor(em, pair.creatorId, { named: state.tierId, productId: state.productId }, sameSubscription ? (row?.tierId ?? null) : null),
       interval: state.interval,
+      bundleMonths: state.bundleMonths,
       trialEnd: state.trialEnd,
       // A tier paid for after a downgrade belongs to that Stripe subscription only.
       ...(sameSubscription ? {} : { paidTierId: null, paidTierUntil: null }),

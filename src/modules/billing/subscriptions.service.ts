@@ -31,11 +31,12 @@ export class SubscriptionsService {
     if (creator.id === actor.id) throw BillingErrors.selfSubscription();
     const tier = await this.tierToSell(creator, dto.tier_id);
     const interval = dto.interval ?? 'month';
+    if (interval === 'year' && dto.bundle_months != null) throw BillingErrors.bundleNotYearly();
     if (interval === 'year' && tier.yearlyPriceCents == null) throw BillingErrors.noYearlyPrice();
     if (await this.blocks.isBlockedEitherWay(actor.id, creator.id)) throw BillingErrors.blocked();
     const existing = await this.subscriptions.findPair(actor.id, creator.id);
     if (existing && RUNNING.has(existing.status)) throw BillingErrors.alreadySubscribed();
-    return this.checkout.subscription(await this.users.getActive(actor.id), creator, tier, interval, idempotencyKey);
+    return this.checkout.subscription(await this.users.getActive(actor.id), creator, tier, interval, idempotencyKey, dto.bundle_months ?? null);
   }
 
   /**

@@ -7,6 +7,7 @@ import { PayoutAccountsService } from '@/modules/payouts/payout-accounts.service
 import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
 import { BillingErrors } from './billing.errors';
+import { BundlesService } from './bundles.service';
 import { CreatorPricingService, MAX_ACTIVE_TIERS } from './creator-pricing.service';
 import { CreateTierDto, TierListResponse, TierResponse, toTierResponse, UpdateTierDto } from './dto/tier.dto';
 import { Tier } from './entities/tier.entity';
@@ -25,6 +26,7 @@ export class TiersService {
     private readonly payouts: PayoutAccountsService,
     private readonly users: UsersService,
     private readonly entitlements: EntitlementsService,
+    private readonly bundles: BundlesService,
   ) {}
 
   /** The creator's non-archived tiers by position; `subscribers_count` when the viewer is the creator. */
@@ -32,7 +34,7 @@ export class TiersService {
     const creator = await this.users.getActiveByUsername(username);
     const tiers = await this.tiers.listActive(creator.id);
     const counts = viewer?.id === creator.id ? await this.subscriberCounts(tiers.map((t) => t.id)) : undefined;
-    return { data: tiers.map((t) => toTierResponse(t, counts ? (counts.get(t.id) ?? 0) : undefined)), bundles: [] };
+    return { data: tiers.map((t) => toTierResponse(t, counts ? (counts.get(t.id) ?? 0) : undefined)), bundles: await this.bundles.listOf(creator.id) };
   }
 
   async create(actor: AuthUser, dto: CreateTierDto): Promise<TierResponse> {

@@ -77,6 +77,26 @@ export function subscriberIdsSql(creatorId: string, which: 'active' | 'expired',
 }
 
 /**
+ * A creator's active subscribers (access now) whose subscription reaches the tier `tierId` (that tier or a higher one,
+ * by the tier rank of `subscriber-access.ts`), as a `select id`: mass messages' `tier:<id>` segment. Through
+ * `subscriptions_creator_status_idx`, plus primary-key reads of `tiers`.
+ */
+export function tierSubscriberIdsSql(creatorId: string, tierId: string, graceDays: number): SqlFragment {
+  const access = subscriptionGrantsAccess('sx', graceDays);
+  return {
+    sql: `select sx.subscriber_id as id from subscriptions sx join tiers mt on mt.id = ? and mt.creator_id = sx.creator_id
+           where sx.creator_id = ? and ${access.sql} and ${subscriptionReachesTierRow('sx', 'mt').sql}`,
+    params: [tierId, creatorId, ...access.params],
+  };
+}
+
+/** `tierId` is one of `creatorId`'s tiers, archived or not (a mass message's `tier:<id>` segment must be). */
+export async function isTierOf(em: EntityManager, creatorId: string, tierId: string): Promise<boolean> {
+  const [row] = await em.execute<{ ok: boolean }[]>('select exists (select 1 from tiers where id = ? and creator_id = ?) as ok', [tierId, creatorId]);
+  return row.ok;
+}
+
+/**
  * What the messages in `copies` (a `select id, group_id` of message ids and the group each counts towards) sold: per
  * group, the purchases that stand (`paid`: not refunded, not disputed) and their sum in cents.
  */
@@ -97,15 +117,24 @@ export async function selectIds(em: EntityManager, q: SqlFragment): Promise<Set<
 
 /**
  * A creator's subscriptions that give access now (the rule of `subscriber-access.ts`) in `currency`: how many, and
- * the sum of their monthly prices. `active`/`trialing` from `subscription_revenue` (kept by triggers), plus the
+ * the sum of their prices per month (`monthlyEquivalentCents`). `active`/`trialing` from `subscription_revenue` (kept by triggers), plus the
  * `past_due` ones still inside the grace period, found through `subscriptions_creator_status_idx`: two index reads
  * whatever the number of subscribers.
  */
+/**
+ * The subscription row `alias`'s price per month: `price_cents` over the months its billing period covers (12 for a
+ * yearly one, `bundle_months` for a bundle), rounded to the cent. The same expression as `subscription_revenue`'s
+ * trigger (migrations/Migration20261209250000_mrr_monthly_equivalent.ts).
+ */
+export function monthlyEquivalentCents(alias: string): string {
+  return `round(${alias}.price_cents::numeric / (case when ${alias}.interval = 'year' then 12 else coalesce(${alias}.bundle_months, 1) end))`;
+}
+
 export async function revenueOf(em: EntityManager, creatorId: string, currency: string, graceDays: number): Promise<{ subscribers: number; monthlyCents: number }> {
   const access = subscriptionGrantsAccess('s', graceDays);
   const [row] = await em.execute<{ subscribers: number; monthly: string }[]>(
     `select coalesce(r.subscribers, 0) + g.subscribers as subscribers, coalesce(r.monthly_cents, 0) + g.monthly as monthly
-       from (select count(*)::int as subscribers, coalesce(sum(s.price_cents), 0)::int8 as monthly
+       from (select count(*)::int as subscribers, coalesce(sum(${monthlyEquivalentCents('s')}), 0)::int8 as monthly
                from subscriptions s where s.creator_id = ? and s.status = ? and s.currency = ? and ${access.sql}) g
        left join subscription_revenue r on r.creator_id = ? and r.currency = ?`,
     [creatorId, GRACE_STATUS, currency, ...access.params, creatorId, currency],

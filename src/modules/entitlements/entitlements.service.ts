@@ -5,10 +5,12 @@ import { SqlFragment, SqlOperand } from '@/common/database/sql-fragment';
 import {
   creatorsWithAccessSql,
   isLiveTierOf,
+  isTierOf,
   messageSalesSql,
   revenueOf,
   selectIds,
   subscriberIdsSql,
+  tierSubscriberIdsSql,
   tiersReachedSql,
   unlockedAmongSql,
   unlockedMessagesAmongSql,
@@ -116,6 +118,19 @@ export class EntitlementsService {
    */
   subscriberIdsSql(creatorId: string, which: 'active' | 'expired'): SqlFragment {
     return subscriberIdsSql(creatorId, which, this.graceDays);
+  }
+
+  /**
+   * A creator's active subscribers whose subscription reaches the tier `tierId` (that tier or a higher one), as a
+   * `select id`. Mass messages' `tier:<id>` segment (the tier checked as the creator's own with `isTierOf`).
+   */
+  tierSubscriberIdsSql(creatorId: string, tierId: string): SqlFragment {
+    return tierSubscriberIdsSql(creatorId, tierId, this.graceDays);
+  }
+
+  /** `tierId` is one of `creatorId`'s tiers, archived or not. */
+  isTierOf(creatorId: string, tierId: string): Promise<boolean> {
+    return isTierOf(this.em, creatorId, tierId);
   }
 
   /**

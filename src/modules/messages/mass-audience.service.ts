@@ -12,8 +12,8 @@ import { AudienceSql } from './mass-messages.repository';
 /**
  * A mass message's audience (docs/inbox.md#mass-messages): its segments checked when it is sent, and turned into SQL
  * for the fan-out, each by the module that owns its rule: `subscribers` and `expired_subscribers` (entitlements: the
- * subscriber-access rule), `followers` (social), `list:<id>` (lists: the sender's own list). `tier:<id>`: tiers do not
- * exist yet, so every tier id is unknown (422).
+ * subscriber-access rule), `followers` (social), `list:<id>` (lists: the sender's own list), `tier:<id>` (entitlements:
+ * active subscribers at that tier of the sender's or a higher one).
  */
 @Injectable()
 export class MassAudienceService {
@@ -23,11 +23,11 @@ export class MassAudienceService {
     private readonly gate: DmGateService,
   ) {}
 
-  /** 422 (field `audience`) for a segment the sender may not use: any tier (none exist yet), a list not their own. */
+  /** 422 (field `audience`) for a segment the sender may not use: a tier or a list not their own. */
   async check(senderId: string, audience: MassAudience): Promise<void> {
     for (const segment of new Set([...audience.include, ...audience.exclude])) {
       const [kind, id] = segment.split(':');
-      if (kind === 'tier') throw unknownSegment(segment);
+      if (kind === 'tier' && !(await this.entitlements.isTierOf(senderId, id.toLowerCase()))) throw unknownSegment(segment);
       if (kind === 'list' && !(await this.ownsList(senderId, id))) throw unknownSegment(segment);
     }
   }
@@ -53,8 +53,11 @@ export class MassAudienceService {
       case 'list':
         // Checked as the sender's own when the mass message was sent; lists never change owner.
         return this.lists.memberIdsSql(id.toLowerCase());
+      case 'tier':
+        // Checked as the sender's own when the mass message was sent; tiers never change creator.
+        return this.entitlements.tierSubscriberIdsSql(senderId, id.toLowerCase());
       default:
-        // A tier (none exist: refused when sent) reaches nobody.
+        // No other kind passes the DTO's pattern.
         return { sql: 'select null::uuid as id where false', params: [] };
     }
   }

@@ -26,7 +26,7 @@ export class SubscriptionResponse {
   @ApiProperty({ type: SubscriptionTierResponse, nullable: true, description: 'The tier Stripe confirmed (docs/billing.md#tiers)' })
   tier: SubscriptionTierResponse | null;
   @ApiProperty({ enum: TIER_INTERVALS }) interval: string;
-  @ApiProperty({ nullable: true, type: Number, description: 'Null until bundles exist' }) bundle_months: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'A bundle\'s length in months (docs/billing.md#bundles); null for a monthly or yearly subscription' }) bundle_months: number | null;
   @ApiProperty({ nullable: true, type: String, description: 'Null until offers exist' }) offer_code: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) trial_end: string | null;
   @ApiProperty({ description: 'False until gifts exist' }) gift: boolean;
@@ -52,7 +52,7 @@ export function toSubscriptionResponse(s: Subscription, tierNames: ReadonlyMap<s
     cancel_at_period_end: s.cancelAtPeriodEnd,
     tier: s.tierId ? { id: s.tierId, name: tierNames.get(s.tierId) ?? '' } : null,
     interval: s.interval,
-    bundle_months: null,
+    bundle_months: s.bundleMonths ?? null,
     offer_code: null,
     trial_end: s.trialEnd?.toISOString() ?? null,
     gift: false,

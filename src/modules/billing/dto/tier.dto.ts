@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { BUNDLE_MONTHS } from '../entities/creator-bundle.entity';
 import { Tier, TIER_INTERVALS, TierInterval } from '../entities/tier.entity';
 
 /** `POST /me/tiers` (docs/billing.md#tiers). */
@@ -105,6 +106,14 @@ export class SubscribeDto {
   @IsOptional()
   @IsIn(TIER_INTERVALS)
   interval?: TierInterval;
+
+  @ApiPropertyOptional({
+    enum: BUNDLE_MONTHS,
+    description: "One of the creator's bundles (docs/billing.md#bundles): that many months of the tier paid at once, renewing at that length; not with `interval: year`",
+  })
+  @IsOptional()
+  @IsIn(BUNDLE_MONTHS)
+  bundle_months?: number;
 }
 
 /** `PATCH /users/:username/subscription`: move the running subscription to another tier (or interval). */
@@ -140,7 +149,7 @@ export class BundleResponse {
 
 export class TierListResponse {
   @ApiProperty({ type: [TierResponse] }) data: TierResponse[];
-  @ApiProperty({ type: [BundleResponse], description: 'Empty until bundles exist' }) bundles: BundleResponse[];
+  @ApiProperty({ type: [BundleResponse], description: "The creator's bundles by months (docs/billing.md#bundles): each applies to every tier" }) bundles: BundleResponse[];
 }
 
 export function toTierResponse(t: Tier, subscribersCount?: number): TierResponse {

@@ -24,6 +24,7 @@ function state(status: SubscriptionStatus): SubscriptionState {
     tierId: null,
     productId: null,
     interval: 'month',
+    bundleMonths: null,
     trialEnd: null,
   };
 }

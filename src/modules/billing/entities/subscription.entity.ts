@@ -65,6 +65,10 @@ export class Subscription {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   trialEnd?: Date | null;
 
+  /** A bundle's billing period in months (3, 6 or 12: docs/billing.md#bundles), with `interval` `month`; null otherwise. */
+  @Property({ type: 'smallint', nullable: true })
+  bundleMonths?: number | null;
+
   /**
    * After a downgrade (docs/billing.md#changing-tier): the higher tier the subscriber paid for in the current period,
    * which keeps its rank for access until `paidTierUntil` (the period end Stripe reported at the downgrade).

@@ -24,6 +24,7 @@ describe('stripe objects', () => {
       tierId: null,
       productId: 'prod_1',
       interval: 'month',
+      bundleMonths: null,
       trialEnd: null,
     });
     const legacy = subscription({ items: { data: [{ price: item.price }] }, current_period_start: 1, current_period_end: 2 });

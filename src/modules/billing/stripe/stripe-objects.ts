@@ -23,6 +23,8 @@ export interface SubscriptionState {
   productId: string | null;
   /** The price's billing interval (`month` unless Stripe says `year`). */
   interval: 'month' | 'year';
+  /** A bundle's length (docs/billing.md#bundles): the price's `metadata.bundle_months`, else its monthly `interval_count` above 1. */
+  bundleMonths: number | null;
   trialEnd: Date | null;
 }
 
@@ -73,8 +75,19 @@ export function subscriptionState(subscription: Stripe.Subscription): Subscripti
     tierId: isUuid(item?.price?.metadata?.tier_id) ? item.price.metadata.tier_id : null,
     productId: idOf(item?.price?.product),
     interval: item?.price?.recurring?.interval === 'year' ? 'year' : 'month',
+    bundleMonths: bundleMonthsOf(item?.price),
     trialEnd: fromUnix(subscription.trial_end),
   };
+}
+
+const BUNDLE_LENGTHS: readonly number[] = [3, 6, 12];
+
+/** The bundle a price sells (its length in months), or null for a plain monthly or yearly price. */
+export function bundleMonthsOf(price: Stripe.Price | null | undefined): number | null {
+  const named = Number(price?.metadata?.bundle_months);
+  if (BUNDLE_LENGTHS.includes(named)) return named;
+  const recurring = price?.recurring;
+  return recurring?.interval === 'month' && BUNDLE_LENGTHS.includes(recurring.interval_count) ? recurring.interval_count : null;
 }
 
 /** Our ids as checkout put them in `subscription_data.metadata`. */

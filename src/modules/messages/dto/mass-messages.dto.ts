@@ -11,7 +11,7 @@ export const SEGMENT = new RegExp(SEGMENT_PATTERN);
 const SEGMENT_ITEMS = { type: 'string', pattern: SEGMENT_PATTERN } as const;
 const SEGMENT_DESCRIPTION =
   '`subscribers` (active subscribers), `expired_subscribers` (had a subscription to you, none active now), `followers`, ' +
-  '`tier:<id>` (no tiers exist yet: any tier answers 422), `list:<id>` (one of your own lists)';
+  '`tier:<id>` (active subscribers at that tier of yours or a higher one; another creator\'s tier answers 422), `list:<id>` (one of your own lists)';
 
 export class MassAudienceDto {
   @ApiProperty({ type: 'array', items: SEGMENT_ITEMS, minItems: 1, maxItems: 10, description: `Segments whose union receives it: ${SEGMENT_DESCRIPTION}` })
