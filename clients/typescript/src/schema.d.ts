@@ -1108,6 +1108,22 @@ export interface paths {
         patch: operations["TiersController_update"];
         trace?: never;
     };
+    "/api/v1/me/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["BundlesController_replace"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/earnings": {
         parameters: {
             query?: never;
@@ -1960,7 +1976,7 @@ export interface components {
             up_to_id?: string;
         };
         MassAudienceDto: {
-            /** @description Segments whose union receives it: `subscribers` (active subscribers), `expired_subscribers` (had a subscription to you, none active now), `followers`, `tier:<id>` (no tiers exist yet: any tier answers 422), `list:<id>` (one of your own lists) */
+            /** @description Segments whose union receives it: `subscribers` (active subscribers), `expired_subscribers` (had a subscription to you, none active now), `followers`, `tier:<id>` (active subscribers at that tier of yours or a higher one; another creator's tier answers 422), `list:<id>` (one of your own lists) */
             include: string[];
             /** @description Segments left out of it (same syntax) */
             exclude?: string[];
@@ -2095,6 +2111,11 @@ export interface components {
              * @enum {string}
              */
             interval?: "month" | "year";
+            /**
+             * @description One of the creator's bundles (docs/billing.md#bundles): that many months of the tier paid at once, renewing at that length; not with `interval: year`
+             * @enum {number}
+             */
+            bundle_months?: 3 | 6 | 12;
         };
         CheckoutResponse: {
             /**
@@ -2141,7 +2162,7 @@ export interface components {
             tier: components["schemas"]["SubscriptionTierResponse"] | null;
             /** @enum {string} */
             interval: "month" | "year";
-            /** @description Null until bundles exist */
+            /** @description A bundle's length in months (docs/billing.md#bundles); null for a monthly or yearly subscription */
             bundle_months: number | null;
             /** @description Null until offers exist */
             offer_code: string | null;
@@ -2186,7 +2207,7 @@ export interface components {
         };
         TierListResponse: {
             data: components["schemas"]["TierResponse"][];
-            /** @description Empty until bundles exist */
+            /** @description The creator's bundles by months (docs/billing.md#bundles): each applies to every tier */
             bundles: components["schemas"]["BundleResponse"][];
         };
         CreateTierDto: {
@@ -2207,6 +2228,23 @@ export interface components {
             monthly_price_cents?: number;
             yearly_price_cents?: number | null;
             trial_days?: number;
+        };
+        BundleDto: {
+            /**
+             * @description Months paid at once (and the length of each renewal)
+             * @enum {number}
+             */
+            months: 3 | 6 | 12;
+            /** @description Percent off `months` × the monthly price */
+            discount_percent: number;
+        };
+        PutBundlesDto: {
+            /** @description At most one bundle per length */
+            bundles: components["schemas"]["BundleDto"][];
+        };
+        BundleSetResponse: {
+            /** @description By months */
+            bundles: components["schemas"]["BundleResponse"][];
         };
         EarningsTotalsResponse: {
             /** @description What buyers paid, less what refunds and disputes took back (cents) */
@@ -9319,6 +9357,84 @@ export interface operations {
                 };
             };
             /** @description A sixth non-archived tier (field `tiers`), a yearly price above 12 × monthly (field `yearly_price_cents`), or (field `payouts`, CONNECT_REQUIRED=true) a payout account that cannot take payments */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BundlesController_replace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutBundlesDto"];
+            };
+        };
+        responses: {
+            /** @description The new set, by months: it replaces the previous one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleSetResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description months not 3, 6 or 12, a discount outside 1-50, or two bundles of the same length (field `bundles`) */
             422: {
                 headers: {
                     [name: string]: unknown;
