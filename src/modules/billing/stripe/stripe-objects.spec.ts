@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { stripeIdempotencyKey } from './stripe.client';
-import { invoiceSubscriptionId, subscriptionState } from './stripe-objects';
+import { bundleCents } from '../entities/creator-bundle.entity';
+import { bundleMonthsOf, invoiceSubscriptionId, subscriptionState } from './stripe-objects';
 
 describe('stripe objects', () => {
   const item = { current_period_start: 1_700_000_000, current_period_end: 1_702_592_000, price: { unit_amount: 500, currency: 'usd', product: 'prod_1' } };
@@ -36,6 +37,16 @@ describe('stripe objects', () => {
     const legacy = { parent: null, subscription: { id: 'sub_3' } } as unknown as Stripe.Invoice;
     const none = { parent: null } as unknown as Stripe.Invoice;
     expect([invoiceSubscriptionId(current), invoiceSubscriptionId(legacy), invoiceSubscriptionId(none)]).toEqual(['sub_2', 'sub_3', null]);
+  });
+
+  it('knows a bundle price by its metadata, else by a monthly interval_count of 3, 6 or 12; prices it rounded once', () => {
+    const price = (fields: object) => fields as unknown as Stripe.Price;
+    expect(bundleMonthsOf(price({ metadata: { bundle_months: '6' }, recurring: { interval: 'month', interval_count: 6 } }))).toBe(6);
+    expect(bundleMonthsOf(price({ metadata: {}, recurring: { interval: 'month', interval_count: 12 } }))).toBe(12);
+    expect(bundleMonthsOf(price({ metadata: {}, recurring: { interval: 'month', interval_count: 1 } }))).toBeNull();
+    expect(bundleMonthsOf(price({ metadata: { bundle_months: '5' }, recurring: { interval: 'year', interval_count: 1 } }))).toBeNull();
+    expect(bundleMonthsOf(null)).toBeNull();
+    expect([bundleCents(999, 6, 15), bundleCents(1000, 3, 10), bundleCents(333, 12, 50), bundleCents(101, 3, 50)]).toEqual([5095, 2700, 1998, 152]);
   });
 
   it("scopes a client's Idempotency-Key to the user for Stripe, within Stripe's 255 characters", () => {
