@@ -187,6 +187,8 @@ describe('Tiers', () => {
       expect(stripe.prices.get(params.line_items[0].price)).toMatchObject({ unit_amount: 15000, recurring: { interval: 'year' } });
       expect(params.subscription_data.trial_period_days).toBe('7');
       expect(await subscriptionRow(fan, creator)).toMatchObject({ tier_id: gold.id, interval: 'year', status: 'trialing', price_cents: 15000 });
+      // MRR counts a yearly subscription at its monthly equivalent: 15000 / 12.
+      expect((await as(t, creator).get('/me/earnings').expect(200)).body).toMatchObject({ active_subscribers: 1, mrr_cents: 1250 });
       const [mine] = (await as(t, fan).get('/me/subscriptions').expect(200)).body.data;
       expect(mine).toMatchObject({
         status: 'trialing',
