@@ -18,6 +18,7 @@ import { Migration20261208080000_lists } from './Migration20261208080000_lists';
 import { Migration20261208100000_welcome_messages } from './Migration20261208100000_welcome_messages';
 import { Migration20261208110000_message_unlocks } from './Migration20261208110000_message_unlocks';
 import { Migration20261209000000_tips } from './Migration20261209000000_tips';
+import { Migration20261209200000_referral_rewards } from './Migration20261209200000_referral_rewards';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -42,4 +43,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208100000_welcome_messages', class: Migration20261208100000_welcome_messages },
   { name: 'Migration20261208110000_message_unlocks', class: Migration20261208110000_message_unlocks },
   { name: 'Migration20261209000000_tips', class: Migration20261209000000_tips },
+  { name: 'Migration20261209200000_referral_rewards', class: Migration20261209200000_referral_rewards },
 ];

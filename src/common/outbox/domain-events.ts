@@ -57,6 +57,18 @@ export interface DomainEvents {
   'payouts.routing_changed': { creatorId: string; afterSubscriptionId: string | null };
   /** A direct message was sent: its recipient's open streams get it live (as they may see it), no notification row. */
   'message.sent': { messageId: string; senderId: string; recipientId: string };
+  /**
+   * A referred creator's payment was recorded in the ledger (kind and Stripe object, as the ledger keys it): billing
+   * books the referrer's share and transfers it (docs/billing.md#referral-rewards).
+   */
+  'referral.share_due': { paymentKind: string; paymentObjectId: string };
+  /** A refund or lost dispute took back (part of) a referred creator's payment: its referral share is reversed in proportion. */
+  'referral.share_reversal_due': { chargeId: string | null; paymentIntentId: string | null };
+  /**
+   * The user's payout account can receive transfers now: their pending referral shares are paid, in batches; each full
+   * batch records the next one after its last share id (null: from the first).
+   */
+  'referral.payouts_ready': { referrerId: string; afterShareId: string | null };
 }
 
 export type DomainEventType = keyof DomainEvents;
@@ -87,4 +99,7 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'user.blocked': true,
   'payouts.routing_changed': true,
   'message.sent': true,
+  'referral.share_due': true,
+  'referral.share_reversal_due': true,
+  'referral.payouts_ready': true,
 } satisfies Record<DomainEventType, true>) as DomainEventType[];

@@ -77,6 +77,15 @@ export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
     return payoutDestinationOf(em, userId);
   }
 
+  /** The user's live account when it can receive transfers (`payouts_enabled`): where referral shares are paid. */
+  async transferDestinationOf(em: EntityManager, userId: string): Promise<string | null> {
+    const [row] = await em.execute<{ stripe_account_id: string }[]>(
+      'select stripe_account_id from payout_accounts where user_id = ? and deauthorized_at is null and payouts_enabled',
+      [userId],
+    );
+    return row?.stripe_account_id ?? null;
+  }
+
   /** The database's clock (one for every worker), so states read from Stripe order correctly. */
   async clock(em: EntityManager): Promise<Date> {
     const [row] = await em.execute<{ now: Date }[]>('select clock_timestamp() as now');
