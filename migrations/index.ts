@@ -20,6 +20,7 @@ import { Migration20261208110000_message_unlocks } from './Migration202612081100
 import { Migration20261209000000_tips } from './Migration20261209000000_tips';
 import { Migration20261209050000_mass_messages } from './Migration20261209050000_mass_messages';
 import { Migration20261209150000_tiers } from './Migration20261209150000_tiers';
+import { Migration20261209200000_referral_rewards } from './Migration20261209200000_referral_rewards';
 import { Migration20261209250000_mrr_monthly_equivalent } from './Migration20261209250000_mrr_monthly_equivalent';
 import { Migration20261209260000_bundles } from './Migration20261209260000_bundles';
 
@@ -48,6 +49,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261209000000_tips', class: Migration20261209000000_tips },
   { name: 'Migration20261209050000_mass_messages', class: Migration20261209050000_mass_messages },
   { name: 'Migration20261209150000_tiers', class: Migration20261209150000_tiers },
+  { name: 'Migration20261209200000_referral_rewards', class: Migration20261209200000_referral_rewards },
   { name: 'Migration20261209250000_mrr_monthly_equivalent', class: Migration20261209250000_mrr_monthly_equivalent },
   { name: 'Migration20261209260000_bundles', class: Migration20261209260000_bundles },
 ];

@@ -8,7 +8,8 @@ import { createAdmin, createSignedInUser, signIn, SignedInUser } from '../factor
 import { applied, BillingSuite, creatorAt, paySubscription, payUnlock, useBillingApp } from '../support/billing';
 import { stripeEnv, stripeEvent } from '../support/stripe-events';
 import { StripeObject } from '../support/stripe-server';
-import { waitFor } from '../support/wait';
+import { drained, waitFor } from '../support/wait';
+import { connectPayouts } from '../factories/payouts';
 
 const ROOT = join(__dirname, '..', '..');
 const DAY_MS = 86_400_000;
@@ -189,5 +190,47 @@ describe('Reconciliation against Stripe (GET /admin/reconciliation, POST …/rep
       expectProblem(await post({ ...window, dry_run: true }), 400, 'validation_failed');
       expectProblem(await post({ from: '2026-01-01', to: '2026-06-01' }), 422, 'validation_failed');
     });
+  });
+});
+
+// Referral rewards (docs/billing.md#referral-rewards): the platform's transfers of referral shares to referrers, and
+// their reversals, are balance transactions; the ledger's `transfer` and `transfer_reversal` entries booked with the
+// shares meet them, and the shares themselves (bookkeeping of the platform's fee) are no difference.
+describe('Reconciliation with referral shares transferred and reversed', () => {
+  const billing: BillingSuite = useBillingApp({ CONNECT_REQUIRED: 'false' });
+  const { t, stripe } = billing;
+
+  it('balances: payments, a refund, the shares transferred to the referrer and the reversal of one', async () => {
+    const admin = await signIn(t, await createAdmin(t));
+    const referrer = await createSignedInUser(t);
+    await connectPayouts(t, stripe, referrer);
+    const code = `REF-${Date.now().toString(36)}`;
+    await as(t, referrer).post('/referral-codes', { code }).expect(201);
+    const creator = await creatorAt(t, 1000);
+    await t.sql(`insert into referrals (id, referral_code_id, referrer_id, referred_user_id) select gen_random_uuid(), id, ?, ? from referral_codes where code = ?`, [
+      referrer.id,
+      creator.id,
+      code,
+    ]);
+    const [fan, buyer] = await Promise.all([createSignedInUser(t), createSignedInUser(t)]);
+    const { session, subscription } = await paySubscription(billing, fan, creator);
+    await applied(t, stripeEvent('checkout.session.completed', session));
+    await applied(t, stripeEvent('invoice.paid', stripe.invoice(subscription.id, true, { first: true })));
+    const post = await createPost(t, creator, { content: 'pay per view', price_cents: 500 });
+    const unlock = await payUnlock(billing, buyer, post.id);
+    await applied(t, stripeEvent('checkout.session.completed', unlock.session));
+    await applied(t, stripeEvent('charge.refunded', stripe.refund(unlock.paymentIntent.id, { amount: 200 })));
+    await drained(t);
+
+    const moved = stripe.balance.transactions.filter((bt) => bt.type === 'transfer' || bt.type === 'transfer_refund').map((bt) => bt.amount);
+    expect(moved.sort((a, b) => a - b)).toEqual([-10, -5, 2]);
+    const body: Report = (await as(t, admin).get(`/admin/reconciliation?from=${window.from}&to=${window.to}`).expect(200)).body;
+    // This suite's database also holds the first suite's entries (another Stripe server made those): only ours count.
+    const ours = new Set(
+      (await t.sql<{ id: string }>('select id from earnings_entries where creator_id in (?, ?)', [creator.id, referrer.id])).map((r) => r.id),
+    );
+    expect(ours.size).toBe(10); // a subscriber, 2 payments, a refund; 2 shares, a reversal, 2 transfers, a transfer reversal
+    expect(body).toMatchObject({ stripe_objects: 6, missing_in_ledger: [], mismatched: [] });
+    expect(body.missing_in_stripe.filter((d) => ours.has(d.entry_id))).toEqual([]);
   });
 });

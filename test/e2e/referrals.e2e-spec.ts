@@ -217,7 +217,7 @@ describe('Referrals', () => {
       expect(list.body.next_cursor).toBeNull();
       expect(list.headers.link).toBeUndefined();
       expect(list.body.data).toEqual([
-        { user: expect.objectContaining({ id: res.body.user.id, username: res.body.user.username }), code, created_at: expect.stringMatching(ISO_UTC) },
+        { user: expect.objectContaining({ id: res.body.user.id, username: res.body.user.username }), code, earned_cents: 0, created_at: expect.stringMatching(ISO_UTC) },
       ]);
       expect(list.body.data[0].user).not.toHaveProperty('email');
       expect((await storedCode(code)).usesCount).toBe(1);

@@ -107,6 +107,16 @@ export class StripeBalance {
     return dispute;
   }
 
+  /** A transfer the platform made from its balance (`POST /v1/transfers`): −amount. */
+  transferred(transfer: StripeObject): void {
+    this.record('transfer', 'transfer', transfer, -transfer.amount, transfer.created ?? nowSeconds());
+  }
+
+  /** A reversal of a transfer (`POST /v1/transfers/:id/reversals`): the amount comes back, +amount. */
+  transferReversed(reversal: StripeObject): void {
+    this.record('transfer_refund', 'transfer_reversal', reversal, reversal.amount, reversal.created ?? nowSeconds());
+  }
+
   /** A payout to the platform's bank: the platform's own money, which reconciliation skips. */
   payout(amount: number, currency = 'usd'): void {
     const created = nowSeconds();

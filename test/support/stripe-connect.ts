@@ -15,6 +15,11 @@ export class StripeConnectAccounts {
   readonly links: StripeObject[] = [];
   private readonly revoked = new Set<string>();
 
+  /** The accounts still connected to the platform (a transfer's possible destinations). */
+  ids(): Set<string> {
+    return new Set([...this.accounts.keys()].filter((id) => !this.revoked.has(id)));
+  }
+
   /** The answer for a Connect request, or undefined when the request is not one. */
   answer(method: string, path: string, body: StripeObject): Answer | undefined {
     if (method === 'POST' && path === '/v1/accounts') return [200, this.create(body)];

@@ -2,6 +2,8 @@ import { Answer, fixture, missing, nowSeconds, StripeObject, stripeId } from './
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+const invalid = (param: string, message: string): Answer => [400, { error: { type: 'invalid_request_error', param, message } }];
+
 /**
  * A page of a Stripe list, newest first as Stripe lists: `limit` (default 10, at most 100) and `starting_after`
  * (what the SDK's auto-pagination sends), with `has_more`.
@@ -26,10 +28,20 @@ export class StripeLedgerObjects {
   readonly refunds: StripeObject[] = [];
   readonly applicationFees = new Map<string, StripeObject>();
   readonly transfers = new Map<string, StripeObject>();
+  /** Disputes as last reported (`dispute` of the server), for `GET /v1/disputes/:id`. */
+  readonly disputes = new Map<string, StripeObject>();
 
-  /** The answer for a ledger list or read, or undefined when the request is not one. */
-  answer(method: string, path: string, query: StripeObject): Answer | undefined {
+  /**
+   * The answer for a ledger list or read, or undefined when the request is not one. Also the platform's own transfers
+   * (`POST /v1/transfers`: `amount`, `currency`, `destination` a connected account of `accounts`, `metadata`,
+   * `transfer_group`) and their reversals (`POST /v1/transfers/:id/reversals`: `amount`, default what is left, at most
+   * that), each recorded in the balance through `moved`.
+   */
+  answer(method: string, path: string, query: StripeObject, moved?: { accounts: Set<string>; balance: { transferred(t: StripeObject): void; transferReversed(r: StripeObject): void } }): Answer | undefined {
+    if (method === 'POST' && moved) return this.post(path, query, moved);
     if (method !== 'GET') return undefined;
+    const [, disputeId] = /^\/v1\/disputes\/([^/]+)$/.exec(path) ?? [];
+    if (disputeId) return this.disputes.has(disputeId) ? [200, clone(this.disputes.get(disputeId))] : missing('dispute', disputeId);
     if (path === '/v1/refunds') {
       const matching = this.refunds.filter((r) => (!query.charge || r.charge === query.charge) && (!query.payment_intent || r.payment_intent === query.payment_intent));
       return [200, page(matching, query, '/v1/refunds')];
@@ -47,6 +59,37 @@ export class StripeLedgerObjects {
       return [200, reversals ? page(transfer.reversals.data, query, transfer.reversals.url) : this.withNewestFirst(transfer, 'reversals')];
     }
     return undefined;
+  }
+
+  private post(path: string, body: StripeObject, moved: NonNullable<Parameters<StripeLedgerObjects['answer']>[3]>): Answer | undefined {
+    if (path === '/v1/transfers') {
+      const amount = Number(body.amount);
+      if (!Number.isInteger(amount) || amount <= 0) return invalid('amount', 'Invalid positive integer');
+      if (!body.currency) return invalid('currency', 'Missing required param: currency.');
+      if (!moved.accounts.has(body.destination)) return invalid('destination', `No such destination: '${body.destination}'`);
+      const transfer = this.transfer(body.destination, amount, { currency: String(body.currency).toLowerCase(), sourceTransaction: body.source_transaction ?? null });
+      const stored = this.transfers.get(transfer.id)!;
+      Object.assign(stored, { metadata: body.metadata ?? {}, transfer_group: body.transfer_group ?? null, description: body.description ?? null });
+      moved.balance.transferred(stored);
+      return [200, this.withNewestFirst(stored, 'reversals')];
+    }
+    const [, transferId] = /^\/v1\/transfers\/([^/]+)\/reversals$/.exec(path) ?? [];
+    if (!transferId) return undefined;
+    const transfer = this.transfers.get(transferId);
+    if (!transfer) return missing('transfer', transferId);
+    const left = transfer.amount - transfer.amount_reversed;
+    const amount = body.amount === undefined ? left : Number(body.amount);
+    if (!Number.isInteger(amount) || amount <= 0 || amount > left) return invalid('amount', `Transfer reversal amount must be between 1 and ${left}`);
+    this.reverseTransfer(transferId, amount);
+    const reversal = transfer.reversals.data.at(-1);
+    Object.assign(reversal, { metadata: body.metadata ?? {} });
+    moved.balance.transferReversed(reversal);
+    return [200, clone(reversal)];
+  }
+
+  /** Keeps a dispute as Stripe reports it now (the server's `dispute`), for `GET /v1/disputes/:id`. */
+  addDispute(dispute: StripeObject): void {
+    this.disputes.set(dispute.id, clone(dispute));
   }
 
   /** Keeps a refund Stripe made, for the charge's list. */

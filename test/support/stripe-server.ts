@@ -333,7 +333,7 @@ export class StripeTestServer {
   /** A dispute (chargeback) of the payment intent's charge: `needs_response` (funds withdrawn) unless said otherwise. */
   dispute(paymentIntentId: string, options: { amount?: number; status?: string; id?: string } = {}): StripeObject {
     const intent = this.paymentIntents.get(paymentIntentId)!;
-    return this.balance.disputed({
+    const dispute = this.balance.disputed({
       ...fixture('dispute'),
       id: options.id ?? stripeId('dp'),
       amount: options.amount ?? intent.amount,
@@ -344,6 +344,8 @@ export class StripeTestServer {
       status: options.status ?? 'needs_response',
       created: nowSeconds(),
     });
+    this.ledger.addDispute(dispute);
+    return dispute;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -377,7 +379,7 @@ export class StripeTestServer {
     if (connect) return connect;
     const history = this.balance.answer(method, path, body);
     if (history) return history;
-    const ledger = this.ledger.answer(method, path, body);
+    const ledger = this.ledger.answer(method, path, body, { accounts: this.connect.ids(), balance: this.balance });
     if (ledger) return ledger;
     const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
     if (method === 'POST' && !id && resource === 'refunds') return this.createRefund(body);

@@ -1782,6 +1782,8 @@ export interface components {
         ReferralResponse: {
             user: components["schemas"]["UserSummaryResponse"];
             code: string;
+            /** @description What I earned from this user's payments as a creator (my referral shares, less what refunds and lost disputes reversed), in cents of the payments' currency */
+            earned_cents: number;
             /** Format: date-time */
             created_at: string;
         };
@@ -2255,6 +2257,8 @@ export interface components {
             net_cents: number;
             /** @description What refunds gave back, already subtracted from gross and net (cents) */
             refunded_cents: number;
+            /** @description Referral income: my share of the platform fee on the payments of creators I referred, less what refunds and lost disputes reversed (cents; not in gross, fee or net) */
+            referral_cents: number;
         };
         EarningsMonthResponse: {
             /**
@@ -2271,6 +2275,8 @@ export interface components {
             churned_subscribers: number;
             /** @description Pay-per-view posts bought this month */
             unlocks: number;
+            /** @description Referral income this month (cents; see lifetime.referral_cents) */
+            referral_cents: number;
         };
         EarningsResponse: {
             /**

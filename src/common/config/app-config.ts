@@ -56,6 +56,8 @@ export class AppConfig {
     feePercent: number;
     /** The same in hundredths of a percent, for integer fee arithmetic. */
     feeBasisPoints: number;
+    /** `REFERRAL_SHARE_PERCENT` in hundredths of a percent: the referrer's share of the platform's fee (docs/billing.md#referral-rewards). */
+    referralShareBasisPoints: number;
     returnUrl: string;
     refreshUrl: string;
   };

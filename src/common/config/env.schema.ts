@@ -53,6 +53,9 @@ export class EnvSchema {
   /** The platform's share of each payment routed to a creator, in percent with at most two decimals (docs/payouts.md). */
   @Matches(/^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$/, { message: 'must be a percentage from 0 to 100 with at most two decimals' })
   PLATFORM_FEE_PERCENT = '10';
+  /** The referrer's share of the platform's fee on a referred creator's payments, in percent (docs/billing.md#referral-rewards). */
+  @Matches(/^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$/, { message: 'must be a percentage from 0 to 100 with at most two decimals' })
+  REFERRAL_SHARE_PERCENT = '10';
   /** `true`: prices and checkouts need the creator's Stripe account with charges enabled; `false`: the platform collects. */
   @IsIn(['true', 'false']) CONNECT_REQUIRED = 'true';
   @ValidateIf(isSet) @IsUrl(URL_OPTS) CONNECT_RETURN_URL?: string;

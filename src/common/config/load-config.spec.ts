@@ -80,6 +80,7 @@ describe(loadConfig.name, () => {
       required: true,
       feePercent: 10,
       feeBasisPoints: 1000,
+      referralShareBasisPoints: 1000,
       returnUrl: 'https://app.example.test/payouts/return',
       refreshUrl: 'https://app.example.test/payouts/refresh',
     });
@@ -87,15 +88,19 @@ describe(loadConfig.name, () => {
       DATA_DIR: dataDir(),
       CONNECT_REQUIRED: 'false',
       PLATFORM_FEE_PERCENT: '2.9',
+      REFERRAL_SHARE_PERCENT: '25',
       CONNECT_RETURN_URL: 'https://x.test/back',
       CONNECT_REFRESH_URL: 'https://x.test/again',
       STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect',
     });
-    expect(set.connect).toEqual({ required: false, feePercent: 2.9, feeBasisPoints: 290, returnUrl: 'https://x.test/back', refreshUrl: 'https://x.test/again' });
+    expect(set.connect).toEqual({ required: false, feePercent: 2.9, feeBasisPoints: 290, referralShareBasisPoints: 2500, returnUrl: 'https://x.test/back', refreshUrl: 'https://x.test/again' });
     expect(set.stripe.connectWebhookSecret).toBe('whsec_connect');
     expect(loadConfig({ DATA_DIR: dataDir(), PLATFORM_FEE_PERCENT: '100' }).connect.feeBasisPoints).toBe(10_000);
     for (const bad of ['-1', '100.5', '101', '7.125', 'ten']) {
       expect(() => loadConfig({ DATA_DIR: dataDir(), PLATFORM_FEE_PERCENT: bad })).toThrow(/^PLATFORM_FEE_PERCENT must be/);
+    }
+    for (const bad of ['-1', '101', 'ten']) {
+      expect(() => loadConfig({ DATA_DIR: dataDir(), REFERRAL_SHARE_PERCENT: bad })).toThrow(/^REFERRAL_SHARE_PERCENT must be/);
     }
     expect(() => loadConfig({ DATA_DIR: dataDir(), CONNECT_REQUIRED: 'yes' })).toThrow(/^CONNECT_REQUIRED/);
   });

@@ -145,6 +145,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       required: e.CONNECT_REQUIRED === 'true',
       feePercent: feeBasisPoints / 100,
       feeBasisPoints,
+      referralShareBasisPoints: Math.round(Number(e.REFERRAL_SHARE_PERCENT) * 100),
       returnUrl: e.CONNECT_RETURN_URL ?? `${appUrl}/payouts/return`,
       refreshUrl: e.CONNECT_REFRESH_URL ?? `${appUrl}/payouts/refresh`,
     },

@@ -10,6 +10,7 @@ import { UserOAuthIdentity } from '@/modules/auth/entities/user-oauth-identity.e
 import { EarningsEntry } from '@/modules/billing/entities/earnings-entry.entity';
 import { EarningsMonth } from '@/modules/billing/entities/earnings-month.entity';
 import { CheckoutSession } from '@/modules/billing/entities/checkout-session.entity';
+import { ReferralShare } from '@/modules/billing/entities/referral-share.entity';
 import { BillingProfile } from '@/modules/billing/entities/billing-profile.entity';
 import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity';
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
@@ -75,6 +76,7 @@ export const ENTITIES = [
   SubscriptionRevenue,
   PayoutAccount,
   CheckoutSession,
+  ReferralShare,
   BillingProfile,
   Session,
   UserOAuthIdentity,

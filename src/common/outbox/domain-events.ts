@@ -67,6 +67,18 @@ export interface DomainEvents {
    * `lastRecipientId`] (null: from the first), get their live `message` event, published per batch in one pipeline.
    */
   'mass_message.delivered': { massMessageId: string; lane: number; lanes: number; afterRecipientId: string | null; lastRecipientId: string };
+  /**
+   * A referred creator's payment was recorded in the ledger (kind and Stripe object, as the ledger keys it): billing
+   * books the referrer's share and transfers it (docs/billing.md#referral-rewards).
+   */
+  'referral.share_due': { paymentKind: string; paymentObjectId: string };
+  /** A refund or lost dispute took back (part of) a referred creator's payment: its referral share is reversed in proportion. */
+  'referral.share_reversal_due': { chargeId: string | null; paymentIntentId: string | null };
+  /**
+   * The user's payout account can receive transfers now: their pending referral shares are paid, in batches; each full
+   * batch records the next one after its last share id (null: from the first).
+   */
+  'referral.payouts_ready': { referrerId: string; afterShareId: string | null };
 }
 
 export type DomainEventType = keyof DomainEvents;
@@ -100,4 +112,7 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'mass_message.send': true,
   'mass_message.fan_out_continued': true,
   'mass_message.delivered': true,
+  'referral.share_due': true,
+  'referral.share_reversal_due': true,
+  'referral.payouts_ready': true,
 } satisfies Record<DomainEventType, true>) as DomainEventType[];

@@ -1,9 +1,10 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { JobsOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { EventJob, JobName, QUEUE_SETTINGS, QueueName } from '../queue/queue-names';
 import { QueueService } from '../queue/queue.service';
+import { WorkerLoop } from '../workers/worker-loop';
 import { OutboxEventsRepository, OutboxRow } from './outbox-events.repository';
 import { OutboxSubscribers } from './outbox-subscribers';
 
@@ -44,11 +45,8 @@ interface QueuedJob {
  * and the batch waits, nothing is lost.
  */
 @Injectable()
-export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class OutboxRelayService extends WorkerLoop {
   private readonly logger = new Logger(OutboxRelayService.name);
-  private running = false;
-  private current: Promise<unknown> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
   private failures = 0;
   private nextResendCheck = 0;
   private nextPrune = Date.now() + PRUNE_EVERY_MS;
@@ -59,29 +57,15 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     private readonly subscribers: OutboxSubscribers,
     private readonly queues: QueueService,
     private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (!this.config.runsWorkers) return;
-    this.running = true;
-    this.schedule(0);
+  ) {
+    super();
   }
 
-  /** Before, not on, application shutdown: MikroORM closes its pool then, and a batch started after that waits 60 s for a connection. */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.current.catch(() => undefined);
+  protected runsHere(): boolean {
+    return this.config.runsWorkers;
   }
 
-  private schedule(delay: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.current = this.tick();
-    }, delay);
-  }
-
-  private async tick(): Promise<void> {
+  protected async tick(): Promise<void> {
     try {
       let full = (await this.relayBatch()) === BATCH;
       if (Date.now() >= this.nextResendCheck) {

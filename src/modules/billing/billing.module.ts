@@ -24,6 +24,13 @@ import { EarningsRecorder } from './earnings/earnings-recorder.service';
 import { EarningsController } from './earnings/earnings.controller';
 import { EarningsService } from './earnings/earnings.service';
 import { PaymentOrigins } from './earnings/payment-origins';
+import { ReferralPayoutsService } from './earnings/referral-payouts.service';
+import { ReferralRewardsService } from './earnings/referral-rewards.service';
+import { ReferralShareEvents } from './earnings/referral-share-events';
+import { ReferralSharesRepository } from './earnings/referral-shares.repository';
+import { ReferralTransfers } from './earnings/referral-transfers';
+import { ReferralShare } from './entities/referral-share.entity';
+import { ReferralsModule } from '@/modules/referrals/referrals.module';
 import { LedgerAuditService } from './ledger-audit.service';
 import { EntitlementsModule } from '@/modules/entitlements/entitlements.module';
 import { BillingProfile } from './entities/billing-profile.entity';
@@ -70,10 +77,11 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, CreatorBundle, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, CreatorBundle, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession, ReferralShare]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
+        ReferralsModule,
         ...ports,
       ],
       controllers: config.runsApi ? [BillingController, TiersController, BundlesController, EarningsController, StripeWebhookController, PayoutsController] : [],
@@ -104,6 +112,11 @@ export class BillingModule {
         EarningsRecorder,
         PaymentOrigins,
         EarningsService,
+        ReferralShareEvents,
+        ReferralSharesRepository,
+        ReferralTransfers,
+        ReferralRewardsService,
+        ReferralPayoutsService,
         PayoutsOnboardingService,
         PayoutAccountSyncService,
         SubscriptionRoutingService,

@@ -1,6 +1,7 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@/common/config/app-config';
 import { OutboxService } from '@/common/outbox/outbox.service';
+import { WorkerLoop } from '@/common/workers/worker-loop';
 import { MassMessagesRepository } from './mass-messages.repository';
 
 /** Scheduled mass messages claimed per sweep transaction. */
@@ -13,40 +14,22 @@ const CLAIM_BATCH = 100;
  * empty loses no schedule, and one whose time came while no worker ran goes at the next worker's start.
  */
 @Injectable()
-export class MassMessageScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class MassMessageScheduler extends WorkerLoop {
   private readonly logger = new Logger(MassMessageScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private current: Promise<unknown> = Promise.resolve();
-  private running = false;
 
   constructor(
     private readonly massMessages: MassMessagesRepository,
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (!this.config.runsWorkers) return;
-    this.running = true;
-    this.schedule(0);
+  ) {
+    super();
   }
 
-  /** Before the pool closes (as the outbox relay): a sweep under way finishes, no new one starts. */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.current.catch(() => undefined);
+  protected runsHere(): boolean {
+    return this.config.runsWorkers;
   }
 
-  private schedule(delay: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.current = this.tick();
-    }, delay);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
+  protected async tick(): Promise<void> {
     let full = false;
     try {
       full = (await this.sweep()) === CLAIM_BATCH;

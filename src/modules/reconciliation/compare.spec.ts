@@ -83,3 +83,17 @@ describe(compare.name, () => {
     expect(compare(refunds, legacy.slice(0, 1), window).mismatched).toEqual([{ stripeId: 'ch_a', kind: 'refund', ledgerCents: -200, stripeCents: -500 }]);
   });
 });
+
+describe('referral shares', () => {
+  it('meets a referral transfer and its reversal by their own ids, and leaves the shares (keyed by the payment) out', () => {
+    const movements = [movement('ch_1', 'payment', 1000), movement('tr_ref', 'transfer', 10), movement('trr_ref', 'transfer_reversal', -3)];
+    const entries = [
+      entry('unlock', 'cs_1', 1000, 'ch_1'),
+      entry('referral_share', 'cs_1', 10, 'ch_1'),
+      entry('referral_share_reversal', 'cs_1:reversed:3', -3, 'ch_1'),
+      entry('transfer', 'tr_ref', 10),
+      entry('transfer_reversal', 'trr_ref', -3),
+    ];
+    expect(compare(movements, entries, window)).toEqual({ stripeObjects: 3, ledgerEntries: 3, missingInLedger: [], missingInStripe: [], mismatched: [] });
+  });
+});

@@ -36,6 +36,13 @@ export interface Comparison {
   mismatched: { stripeId: string; kind: string; ledgerCents: number; stripeCents: number }[];
 }
 
+/**
+ * Ledger kinds that are bookkeeping of the platform's own money, keyed by the payment they share in: a referrer's
+ * share and its reversal (docs/billing.md#referral-rewards). The money they move is the `transfer` (`tr_…`) and
+ * `transfer_reversal` (`trr_…`) entries booked with them, which meet Stripe's balance transactions like any transfer.
+ */
+const NOT_MONEY = new Set(['referral_share', 'referral_share_reversal']);
+
 /** Ledger kinds that are not a payment (a charge): each is keyed by its own Stripe object. */
 const NOT_PAYMENTS = new Set(['refund', 'dispute', 'dispute_won', 'application_fee', 'application_fee_refund', 'transfer', 'transfer_reversal']);
 
@@ -99,6 +106,7 @@ const sum = (amounts: number[]) => amounts.reduce((a, b) => a + b, 0);
  */
 export function compare(movements: StripeMovement[], entries: MoneyEntry[], window: Window): Comparison {
   const inWindow = (at: Date) => at >= window.from && at < window.to;
+  entries = entries.filter((e) => !NOT_MONEY.has(e.kind));
   const ledger = groupBy(entries, ledgerKey);
   const stripe = groupBy(movements, (m) => {
     const key = stripeKey(m);

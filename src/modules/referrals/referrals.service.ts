@@ -101,13 +101,37 @@ export class ReferralsService {
     await em.flush();
   }
 
+  /** Who referred `referredId` (they registered with one of that user's codes), or null. In the caller's transaction. */
+  async referrerOf(em: EntityManager, referredId: string): Promise<string | null> {
+    const [row] = await em.execute<{ referrer_id: string }[]>('select referrer_id from referrals where referred_user_id = ?', [referredId]);
+    return row?.referrer_id ?? null;
+  }
+
+  /**
+   * A payment of `referredId` at `at`: the referral's reward window starts at the earliest payment seen (docs/billing.md#referral-rewards).
+   * Locks the referral row until the caller's transaction ends; null when nobody referred them.
+   */
+  async openRewards(em: EntityManager, referredId: string, at: Date): Promise<{ referrerId: string; rewardsFrom: Date } | null> {
+    const [row] = await em.execute<{ referrer_id: string; rewards_from: Date }[]>(
+      `update referrals set rewards_from = least(coalesce(rewards_from, ?), ?) where referred_user_id = ? returning referrer_id, rewards_from`,
+      [at, at, referredId],
+    );
+    return row ? { referrerId: row.referrer_id, rewardsFrom: new Date(row.rewards_from) } : null;
+  }
+
+  /** Adds to what the referrer earned from `referredId` (negative for a reversal), in the caller's transaction. */
+  async addEarned(em: EntityManager, referredId: string, cents: number): Promise<void> {
+    if (cents === 0) return;
+    await em.execute('update referrals set earned_cents = earned_cents + ? where referred_user_id = ?', [cents, referredId]);
+  }
+
   async listReferrals(actor: AuthUser, query: PageQuery): Promise<Page<ReferralResponse>> {
     const rows = await this.referrals.pageForReferrer(actor.id, decodeCursor(query.cursor), query.limit + 1);
     return toPage(
       rows,
       query.limit,
       (r) => ({ at: r.createdAt, id: r.id }),
-      (r) => ({ user: toUserSummary(r.referredUser.getEntity()), code: r.referralCode.getEntity().code, created_at: r.createdAt.toISOString() }),
+      (r) => ({ user: toUserSummary(r.referredUser.getEntity()), code: r.referralCode.getEntity().code, earned_cents: r.earnedCents, created_at: r.createdAt.toISOString() }),
     );
   }
 }

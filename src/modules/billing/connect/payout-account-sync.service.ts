@@ -40,6 +40,7 @@ export class PayoutAccountSyncService {
     if (row.stripeStateAt && row.stripeStateAt >= readAt) return;
     const state = accountState(remote);
     if (state.chargesEnabled !== row.chargesEnabled) this.routingChanged(em, row.user.id);
+    if (state.payoutsEnabled && !row.payoutsEnabled) this.payoutsReady(em, row.user.id);
     em.assign(row, { ...state, stripeStateAt: readAt });
     await em.flush();
   }
@@ -66,6 +67,14 @@ export class PayoutAccountSyncService {
   }
 
   /**
+   * The user's account can receive transfers now: their pending referral shares are paid (ReferralPayoutsService,
+   * docs/billing.md#referral-rewards). Only when `payouts_enabled` turns true.
+   */
+  private payoutsReady(em: EntityManager, userId: string): void {
+    this.outbox.record(em, 'referral.payouts_ready', { referrerId: userId, afterShareId: null });
+  }
+
+  /**
    * An account of ours (`metadata.user_id`, set at creation) that no row names: onboarding created it at Stripe but
    * has not stored it yet, or never did (a crash between the two). Recorded as the user's live account if they have
    * none; onboarding's own insert then keeps this row.
@@ -79,6 +88,7 @@ export class PayoutAccountSyncService {
     const state = accountState(remote);
     const row = await this.accounts.insertLive(em, userId, remote.id, state);
     if (row.stripeAccountId === remote.id && state.chargesEnabled) this.routingChanged(em, userId);
+    if (row.stripeAccountId === remote.id && state.payoutsEnabled) this.payoutsReady(em, userId);
   }
 
   /** Everything done for one Stripe account, serialised until the transaction ends (read from Stripe, then write). */

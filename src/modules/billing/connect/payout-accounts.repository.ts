@@ -77,6 +77,20 @@ export class PayoutAccountsRepository extends EntityRepository<PayoutAccount> {
     return payoutDestinationOf(em, userId);
   }
 
+  /**
+   * The user's live account when it can receive transfers (`payouts_enabled`): where referral shares are paid. The row
+   * is share-locked until the caller's transaction ends, so an `account.updated` that turns `payouts_enabled` on
+   * either commits first (and this read sees it) or waits for the caller (whose pending share its
+   * `referral.payouts_ready` job then finds): a share is never left pending by the two crossing.
+   */
+  async transferDestinationOf(em: EntityManager, userId: string): Promise<string | null> {
+    const [row] = await em.execute<{ stripe_account_id: string; payouts_enabled: boolean }[]>(
+      'select stripe_account_id, payouts_enabled from payout_accounts where user_id = ? and deauthorized_at is null for share',
+      [userId],
+    );
+    return row?.payouts_enabled ? row.stripe_account_id : null;
+  }
+
   /** The database's clock (one for every worker), so states read from Stripe order correctly. */
   async clock(em: EntityManager): Promise<Date> {
     const [row] = await em.execute<{ now: Date }[]>('select clock_timestamp() as now');

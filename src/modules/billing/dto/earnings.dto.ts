@@ -5,6 +5,10 @@ export class EarningsTotalsResponse {
   @ApiProperty({ description: "The platform's share of gross (cents)" }) fee_cents: number;
   @ApiProperty({ description: "The creator's share: gross_cents - fee_cents (cents)" }) net_cents: number;
   @ApiProperty({ description: 'What refunds gave back, already subtracted from gross and net (cents)' }) refunded_cents: number;
+  @ApiProperty({
+    description: 'Referral income: my share of the platform fee on the payments of creators I referred, less what refunds and lost disputes reversed (cents; not in gross, fee or net)',
+  })
+  referral_cents: number;
 }
 
 export class EarningsMonthResponse {
@@ -15,6 +19,7 @@ export class EarningsMonthResponse {
   @ApiProperty({ description: 'Subscriptions that started this month' }) new_subscribers: number;
   @ApiProperty({ description: 'Subscriptions that ended (were cancelled at Stripe) this month' }) churned_subscribers: number;
   @ApiProperty({ description: 'Pay-per-view posts bought this month' }) unlocks: number;
+  @ApiProperty({ description: 'Referral income this month (cents; see lifetime.referral_cents)' }) referral_cents: number;
 }
 
 export class EarningsResponse {

@@ -8,9 +8,10 @@ import { EarningsKind } from '../entities/earnings-entry.entity';
  * earnings_months`, to repair it). The same sums as the per-entry upsert in `record`.
  */
 export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
-                                   unlocks, new_subscribers, churned_subscribers)
+                                   referral_cents, unlocks, new_subscribers, churned_subscribers)
   select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date,
          sum(gross_cents), sum(fee_cents), sum(net_cents), coalesce(-sum(gross_cents) filter (where kind = 'refund'), 0),
+         coalesce(sum(amount_cents) filter (where kind in ('referral_share', 'referral_share_reversal')), 0),
          count(*) filter (where kind = 'unlock'), count(*) filter (where kind = 'subscriber_started'),
          count(*) filter (where kind = 'subscriber_ended')
     from earnings_entries group by 1, 2, 3`;
@@ -20,6 +21,13 @@ export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator
  * `message_unlock`, `tip`; gifts as they arrive) are recorded by `EarningsRecorder.checkoutPaymentPaid`.
  */
 export const PAYMENT_KINDS: readonly EarningsKind[] = ['subscription_payment', 'unlock', 'message_unlock', 'tip'];
+
+/**
+ * The referrer's income (docs/billing.md#referral-rewards): gross, fee and net zero (not a buyer's payment), `amount_cents`
+ * the share (negative for a reversal), summed as `earnings_months.referral_cents`. The money they stand for moves as
+ * the `transfer` and `transfer_reversal` entries booked with them, which reconciliation compares with Stripe.
+ */
+export const REFERRAL_KINDS: readonly EarningsKind[] = ['referral_share', 'referral_share_reversal'];
 
 /** What the refunds of one charge recorded so far (positive amounts). */
 export interface RecordedRefunds {
@@ -82,9 +90,21 @@ export interface MonthTotals {
   feeCents: number;
   netCents: number;
   refundedCents: number;
+  referralCents: number;
   unlocks: number;
   newSubscribers: number;
   churnedSubscribers: number;
+}
+
+/** A recorded payment as the referral share of it needs it (`occurredAt`: the payment's time). */
+export interface LedgerPayment {
+  creatorId: string;
+  feeCents: number;
+  grossCents: number;
+  currency: string;
+  stripeChargeId: string | null;
+  stripePaymentIntentId: string | null;
+  occurredAt: Date;
 }
 
 type MonthRow = {
@@ -93,6 +113,7 @@ type MonthRow = {
   fee_cents: string;
   net_cents: string;
   refunded_cents: string;
+  referral_cents: string;
   unlocks: number;
   new_subscribers: number;
   churned_subscribers: number;
@@ -114,12 +135,13 @@ export class EarningsLedger {
                                        stripe_payment_intent_id, stripe_checkout_session_id, stripe_subscription_id, occurred_at)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (kind, stripe_object_id) do nothing
-         returning creator_id, currency, occurred_at, kind, gross_cents, fee_cents, net_cents
+         returning creator_id, currency, occurred_at, kind, gross_cents, fee_cents, net_cents, amount_cents
        ), summed as (
          insert into earnings_months as m (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
-                                           unlocks, new_subscribers, churned_subscribers)
+                                           referral_cents, unlocks, new_subscribers, churned_subscribers)
          select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date, gross_cents, fee_cents, net_cents,
                 case when kind = 'refund' then -gross_cents else 0 end,
+                case when kind in ('referral_share', 'referral_share_reversal') then amount_cents else 0 end,
                 (kind = 'unlock')::int, (kind = 'subscriber_started')::int, (kind = 'subscriber_ended')::int
            from entry
          on conflict (creator_id, currency, month) do update set
@@ -127,6 +149,7 @@ export class EarningsLedger {
            fee_cents = m.fee_cents + excluded.fee_cents,
            net_cents = m.net_cents + excluded.net_cents,
            refunded_cents = m.refunded_cents + excluded.refunded_cents,
+           referral_cents = m.referral_cents + excluded.referral_cents,
            unlocks = m.unlocks + excluded.unlocks,
            new_subscribers = m.new_subscribers + excluded.new_subscribers,
            churned_subscribers = m.churned_subscribers + excluded.churned_subscribers
@@ -179,6 +202,44 @@ export class EarningsLedger {
       stripeInvoiceId: row.stripe_invoice_id,
       stripePaymentIntentId: row.stripe_payment_intent_id,
       stripeChargeId: row.stripe_charge_id,
+    };
+  }
+
+  /** The payment entry of this kind and Stripe object (the invoice or checkout session), or null. */
+  async paymentByObject(em: EntityManager, kind: string, stripeObjectId: string): Promise<LedgerPayment | null> {
+    if (!PAYMENT_KINDS.includes(kind as EarningsKind)) return null;
+    const [row] = await em.execute<
+      { creator_id: string; gross_cents: number; fee_cents: number; currency: string; stripe_charge_id: string | null; stripe_payment_intent_id: string | null; occurred_at: Date }[]
+    >(
+      `select creator_id, gross_cents, fee_cents, currency, stripe_charge_id, stripe_payment_intent_id, occurred_at
+         from earnings_entries where kind = ? and stripe_object_id = ?`,
+      [kind, stripeObjectId],
+    );
+    if (!row) return null;
+    return {
+      creatorId: row.creator_id,
+      grossCents: row.gross_cents,
+      feeCents: row.fee_cents,
+      currency: row.currency,
+      stripeChargeId: row.stripe_charge_id,
+      stripePaymentIntentId: row.stripe_payment_intent_id,
+      occurredAt: new Date(row.occurred_at),
+    };
+  }
+
+  /**
+   * What refunds and disputes took back of a charge so far (positive): the refunds' gross, and the disputes that
+   * withdrew funds and were not reinstated (their ids, for their outcome).
+   */
+  async takenBack(em: EntityManager, chargeId: string): Promise<{ refundedCents: number; openDisputes: { id: string; cents: number }[] }> {
+    const rows = await em.execute<{ kind: EarningsKind; stripe_object_id: string; gross_cents: number }[]>(
+      `select kind, stripe_object_id, gross_cents from earnings_entries where stripe_charge_id = ? and kind in ('refund', 'dispute', 'dispute_won')`,
+      [chargeId],
+    );
+    const won = new Set(rows.filter((r) => r.kind === 'dispute_won').map((r) => r.stripe_object_id));
+    return {
+      refundedCents: -rows.filter((r) => r.kind === 'refund').reduce((sum, r) => sum + r.gross_cents, 0),
+      openDisputes: rows.filter((r) => r.kind === 'dispute' && !won.has(r.stripe_object_id)).map((r) => ({ id: r.stripe_object_id, cents: -r.gross_cents })),
     };
   }
 
@@ -236,7 +297,7 @@ export class EarningsLedger {
   /** Every month of the creator's summary in `currency`, oldest first (one row per month with any entry). */
   async months(em: EntityManager, creatorId: string, currency: string): Promise<MonthTotals[]> {
     const rows = await em.execute<MonthRow[]>(
-      `select to_char(month, 'YYYY-MM') as month, gross_cents, fee_cents, net_cents, refunded_cents, unlocks, new_subscribers, churned_subscribers
+      `select to_char(month, 'YYYY-MM') as month, gross_cents, fee_cents, net_cents, refunded_cents, referral_cents, unlocks, new_subscribers, churned_subscribers
          from earnings_months where creator_id = ? and currency = ? order by month`,
       [creatorId, currency.toLowerCase()],
     );
@@ -246,6 +307,7 @@ export class EarningsLedger {
       feeCents: Number(r.fee_cents),
       netCents: Number(r.net_cents),
       refundedCents: Number(r.refunded_cents),
+      referralCents: Number(r.referral_cents),
       unlocks: r.unlocks,
       newSubscribers: r.new_subscribers,
       churnedSubscribers: r.churned_subscribers,

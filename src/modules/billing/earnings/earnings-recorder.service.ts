@@ -9,6 +9,7 @@ import { StripeClient } from '../stripe/stripe.client';
 import { EarningsLedger } from './earnings-ledger';
 import { shareOf, splitPayment } from './money';
 import { PaymentOrigin, PaymentOrigins } from './payment-origins';
+import { ReferralShareEvents } from './referral-share-events';
 
 /** The Stripe event an entry is recorded from. */
 export interface StripeEventRef {
@@ -53,6 +54,7 @@ export class EarningsRecorder {
     private readonly origins: PaymentOrigins,
     private readonly payoutAccounts: PayoutAccountsRepository,
     private readonly config: AppConfig,
+    private readonly referrals: ReferralShareEvents,
   ) {}
 
   /** `PLATFORM_FEE_PERCENT`, in basis points. */
@@ -67,7 +69,7 @@ export class EarningsRecorder {
   async invoicePaid(em: EntityManager, event: StripeEventRef, invoice: Stripe.Invoice, subscriptionId: string, whose: SubscriptionPair): Promise<void> {
     if (invoice.amount_paid <= 0) return; // a trial, a credit or a fully discounted invoice moved no money
     const payment = await this.invoicePayment(invoice.id);
-    await this.ledger.record(em, {
+    const recorded = await this.ledger.record(em, {
       creatorId: whose.creatorId,
       kind: 'subscription_payment',
       ...splitPayment(invoice.amount_paid, payment.applicationFeeCents, this.percent),
@@ -81,6 +83,7 @@ export class EarningsRecorder {
       stripeSubscriptionId: subscriptionId,
       occurredAt: fromUnix(invoice.status_transitions?.paid_at ?? event.created),
     });
+    if (recorded) await this.referrals.paymentRecorded(em, whose.creatorId, 'subscription_payment', invoice.id);
   }
 
   /**
@@ -92,7 +95,7 @@ export class EarningsRecorder {
     if (gross <= 0) return;
     const paymentIntentId = idOf(session.payment_intent);
     const intent = paymentIntentId ? await this.stripe.find('read a payment intent', (stripe) => stripe.paymentIntents.retrieve(paymentIntentId)) : null;
-    await this.ledger.record(em, {
+    const recorded = await this.ledger.record(em, {
       creatorId,
       kind,
       ...splitPayment(gross, intent?.application_fee_amount, this.percent),
@@ -105,6 +108,7 @@ export class EarningsRecorder {
       stripeCheckoutSessionId: session.id,
       occurredAt: fromUnix(event.created),
     });
+    if (recorded) await this.referrals.paymentRecorded(em, creatorId, kind, session.id);
   }
 
   /**
@@ -127,13 +131,14 @@ export class EarningsRecorder {
     await this.ledger.lockCharge(em, charge.chargeId);
     const recorded = await this.ledger.refundsOf(em, charge.chargeId);
     let { grossCents, feeCents, legacyCents } = recorded;
+    let added = false;
     for (const refund of chronological(listed.filter((r) => REFUND_MOVED.has(r.status ?? '')))) {
       const covered = Math.min(legacyCents, refund.amount);
       legacyCents -= covered;
       const part = refund.amount - covered;
       if (part <= 0 || recorded.refundIds.has(refund.id)) continue;
       const fee = shareOf(grossCents + part, origin).feeCents - feeCents;
-      await this.ledger.record(em, {
+      added = (await this.ledger.record(em, {
         ...this.takenBack(origin, -part, -fee),
         amountCents: -refund.amount,
         kind: 'refund',
@@ -141,10 +146,12 @@ export class EarningsRecorder {
         stripeEventId: event.id,
         stripeChargeId: charge.chargeId,
         occurredAt: fromUnix(refund.created),
-      });
+      })) || added;
       grossCents += part;
       feeCents += fee;
     }
+    // A referred creator's payment refunded: the referrer's share of it is reversed in proportion.
+    if (added) await this.referrals.paymentTakenBack(em, origin.creatorId, charge.chargeId, charge.paymentIntentId ?? origin.stripePaymentIntentId);
   }
 
   /**
@@ -166,6 +173,10 @@ export class EarningsRecorder {
       stripeChargeId: idOf(dispute.charge) ?? origin.stripeChargeId,
       occurredAt: fromUnix(direction === 'withdrawn' ? dispute.created : event.created),
     });
+    // A lost dispute of a referred creator's payment reverses the referrer's share (an open one may still be won).
+    if (dispute.status === 'lost') {
+      await this.referrals.paymentTakenBack(em, origin.creatorId, idOf(dispute.charge) ?? origin.stripeChargeId, idOf(dispute.payment_intent) ?? origin.stripePaymentIntentId);
+    }
   }
 
   /**

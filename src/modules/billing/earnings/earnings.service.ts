@@ -13,6 +13,7 @@ const zero = (month: string): MonthTotals => ({
   feeCents: 0,
   netCents: 0,
   refundedCents: 0,
+  referralCents: 0,
   unlocks: 0,
   newSubscribers: 0,
   churnedSubscribers: 0,
@@ -41,8 +42,9 @@ export class EarningsService {
         fee_cents: sum.fee_cents + m.feeCents,
         net_cents: sum.net_cents + m.netCents,
         refunded_cents: sum.refunded_cents + m.refundedCents,
+        referral_cents: sum.referral_cents + m.referralCents,
       }),
-      { gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0 },
+      { gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0 },
     );
     const byMonth = new Map(months.map((m) => [m.month, m]));
     return {
@@ -64,5 +66,6 @@ function toMonthResponse(m: MonthTotals): EarningsMonthResponse {
     new_subscribers: m.newSubscribers,
     churned_subscribers: m.churnedSubscribers,
     unlocks: m.unlocks,
+    referral_cents: m.referralCents,
   };
 }

@@ -42,7 +42,7 @@ async function recorded(status: SubscriptionStatus, options: { current?: boolean
     },
     has: async (_em: unknown, kind: string) => rows.has(kind),
   } as unknown as EarningsLedger;
-  const recorder = new EarningsRecorder(ledger, null as never, null as never, null as never, null as never);
+  const recorder = new EarningsRecorder(ledger, null as never, null as never, null as never, null as never, null as never);
   await recorder.subscriberState(null as never, pair, state(status), options.current ?? true);
   return written;
 }

@@ -7,7 +7,9 @@ import { User } from '@/modules/users/entities/user.entity';
  * `refund` and `dispute` (negative), `dispute_won` (a dispute closed in our favour gives the money back). Movements
  * between the platform and the creator's Stripe account (gross, fee and net zero, `amount_cents` what moved):
  * `application_fee`, `application_fee_refund`, `transfer`, `transfer_reversal`. Subscribers (amounts zero):
- * `subscriber_started`, `subscriber_ended`, for the monthly new and churned counts.
+ * `subscriber_started`, `subscriber_ended`, for the monthly new and churned counts. Referral income (gross, fee and
+ * net zero, `amount_cents` the referrer's share, summed as `earnings_months.referral_cents`): `referral_share` and
+ * (negative) `referral_share_reversal` (docs/billing.md#referral-rewards).
  */
 export const EARNINGS_KINDS = [
   'subscription_payment',
@@ -23,6 +25,8 @@ export const EARNINGS_KINDS = [
   'transfer_reversal',
   'message_unlock',
   'tip',
+  'referral_share',
+  'referral_share_reversal',
 ] as const;
 export type EarningsKind = (typeof EARNINGS_KINDS)[number];
 

@@ -31,6 +31,10 @@ export class EarningsMonth {
   @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
   refundedCents: string;
 
+  /** Referral income: the referrer's shares less their reversals (docs/billing.md#referral-rewards). */
+  @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
+  referralCents: string;
+
   @Property({ type: 'integer', default: 0 })
   unlocks: number;
 

@@ -48,6 +48,11 @@ export class ReferralCodeCheckResponse {
 export class ReferralResponse {
   @ApiProperty({ type: UserSummaryResponse }) user: UserSummaryResponse;
   @ApiProperty() code: string;
+  @ApiProperty({
+    type: 'integer',
+    description: "What I earned from this user's payments as a creator (my referral shares, less what refunds and lost disputes reversed), in cents of the payments' currency",
+  })
+  earned_cents: number;
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
 

@@ -12,7 +12,7 @@ import { ReferralCode } from './referral-code.entity';
 })
 export class Referral {
   [EntityRepositoryType]?: ReferralsRepository;
-  [OptionalProps]?: 'id' | 'createdAt';
+  [OptionalProps]?: 'id' | 'createdAt' | 'rewardsFrom' | 'earnedCents';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = v7();
@@ -28,4 +28,12 @@ export class Referral {
 
   @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
+
+  /** The referred creator's first payment (the earliest seen): the referrer earns shares for 12 months from it. */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  rewardsFrom?: Date | null;
+
+  /** What the referrer earned from this referral so far, net of reversals (billing keeps it with its ledger). */
+  @Property({ type: 'integer', default: 0 })
+  earnedCents: number = 0;
 }
