@@ -60,9 +60,9 @@ export class CheckoutService {
    */
   async subscription(subscriber: User, creator: User, tier: Tier, interval: TierInterval, idempotencyKey?: string, bundleMonths: number | null = null): Promise<CheckoutResponse> {
     if (!this.stripe.configured) throw BillingErrors.notConfigured();
+    const { destination } = await this.payouts.routeFor(creator.id);
     // A bundle (docs/billing.md#bundles): its price at Stripe, checked as one of the creator's first (`422`).
     const bundle = bundleMonths == null ? null : await this.pricing.bundlePrice(creator, tier, bundleMonths);
-    const { destination } = await this.payouts.routeFor(creator.id);
     const price = bundle?.priceId ?? (await this.pricing.tierPrice(creator, tier, interval));
     // The tier is the price's (the webhook maps the price back to it), so what Stripe bills is what gives access.
     const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
