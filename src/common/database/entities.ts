@@ -16,6 +16,8 @@ import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
 import { MessageUnlock } from '@/modules/billing/entities/message-unlock.entity';
 import { Tip } from '@/modules/billing/entities/tip.entity';
 import { Tier } from '@/modules/billing/entities/tier.entity';
+import { Offer } from '@/modules/billing/entities/offer.entity';
+import { OfferRedemption } from '@/modules/billing/entities/offer-redemption.entity';
 import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
@@ -65,6 +67,8 @@ export const ENTITIES = [
   MessageUnlock,
   Tip,
   Tier,
+  Offer,
+  OfferRedemption,
   StripeEvent,
   EarningsEntry,
   EarningsMonth,

@@ -50,6 +50,11 @@ import { TiersService } from './tiers.service';
 import { TipsRepository } from './repositories/tips.repository';
 import { TipPaymentsService } from './tip-payments.service';
 import { TipsService } from './tips.service';
+import { Offer } from './entities/offer.entity';
+import { OfferRedemption } from './entities/offer-redemption.entity';
+import { OfferCheckoutService } from './offer-checkout.service';
+import { OffersController } from './offers.controller';
+import { OffersService } from './offers.service';
 
 /**
  * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
@@ -67,19 +72,21 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession, Offer, OfferRedemption]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
         ...ports,
       ],
-      controllers: config.runsApi ? [BillingController, TiersController, EarningsController, StripeWebhookController, PayoutsController] : [],
+      controllers: config.runsApi ? [BillingController, TiersController, OffersController, EarningsController, StripeWebhookController, PayoutsController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
         TiersService,
         { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
         CheckoutService,
+        OffersService,
+        OfferCheckoutService,
         OpenCheckouts,
         CheckoutSessions,
         DuplicatePaymentsService,

@@ -159,6 +159,7 @@ export class SubscriptionSyncService {
       tierId: await this.subscriptions.tierFor(em, pair.creatorId, { named: state.tierId, productId: state.productId }, sameSubscription ? (row?.tierId ?? null) : null),
       interval: state.interval,
       trialEnd: state.trialEnd,
+      offerCode: state.offerCode ?? null,
       // A tier paid for after a downgrade belongs to that Stripe subscription only.
       ...(sameSubscription ? {} : { paidTierId: null, paidTierUntil: null }),
       stripeStateAt: readAt,

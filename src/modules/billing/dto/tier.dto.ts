@@ -105,6 +105,12 @@ export class SubscribeDto {
   @IsOptional()
   @IsIn(TIER_INTERVALS)
   interval?: TierInterval;
+
+  @ApiPropertyOptional({ maxLength: 32, description: "One of the creator's offers (docs/billing.md#offers); `422` field `offer_code` when it cannot be used" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  offer_code?: string;
 }
 
 /** `PATCH /users/:username/subscription`: move the running subscription to another tier (or interval). */

@@ -24,6 +24,8 @@ export interface SubscriptionState {
   /** The price's billing interval (`month` unless Stripe says `year`). */
   interval: 'month' | 'year';
   trialEnd: Date | null;
+  /** The offer checkout applied (`metadata.offer_code`, docs/billing.md#offers). */
+  offerCode?: string | null;
 }
 
 /** `subscriptions.payout_destination` of a subscription without `transfer_data`: the platform collects its invoices. */
@@ -74,6 +76,7 @@ export function subscriptionState(subscription: Stripe.Subscription): Subscripti
     productId: idOf(item?.price?.product),
     interval: item?.price?.recurring?.interval === 'year' ? 'year' : 'month',
     trialEnd: fromUnix(subscription.trial_end),
+    offerCode: subscription.metadata?.offer_code || null,
   };
 }
 
