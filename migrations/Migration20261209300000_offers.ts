@@ -33,7 +33,7 @@ export class Migration20261209300000_offers extends Migration {
       constraint "offers_kind_check" check ("kind" in ('percent', 'fixed', 'free_trial')),
       constraint "offers_duration_check" check ("duration" in ('once', 'repeating', 'forever')),
       constraint "offers_audience_check" check ("audience" in ('new', 'returning', 'everyone')),
-      constraint "offers_redemptions_check" check ("max_redemptions" is null or "redemptions_count" <= "max_redemptions")
+      constraint "offers_redemptions_check" check (redemptions_count >= 0 and (max_redemptions is null or redemptions_count <= max_redemptions))
     );`);
     this.addSql('create index "offers_creator_id_created_at_index" on "offers" ("creator_id", "created_at");');
     this.addSql(`create table "offer_redemptions" (

@@ -1,4 +1,4 @@
-import { ArrayType, Entity, EntityRepositoryType, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { ArrayType, Check, Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { v7 } from 'uuid';
 import { OffersRepository } from '../repositories/offers.repository';
 
@@ -17,6 +17,7 @@ export type OfferAudience = (typeof OFFER_AUDIENCES)[number];
 @Entity({ tableName: 'offers', repository: () => OffersRepository })
 @Unique({ name: 'offers_creator_id_code_unique', properties: ['creatorId', 'code'] })
 @Index({ name: 'offers_creator_id_created_at_index', properties: ['creatorId', 'createdAt'] })
+@Check({ name: 'offers_redemptions_check', expression: 'redemptions_count >= 0 and (max_redemptions is null or redemptions_count <= max_redemptions)' })
 export class Offer {
   [EntityRepositoryType]?: OffersRepository;
   [OptionalProps]?: 'id' | 'currency' | 'redemptionsCount' | 'active' | 'createdAt';
@@ -30,7 +31,7 @@ export class Offer {
   @Property({ type: 'string', length: 32 })
   code: string;
 
-  @Property({ type: 'string', length: 10 })
+  @Enum({ items: [...OFFER_KINDS], columnType: 'varchar(10)' })
   kind: OfferKind;
 
   @Property({ type: 'integer', nullable: true })
@@ -45,7 +46,7 @@ export class Offer {
   @Property({ type: 'integer', nullable: true })
   trialDays?: number | null;
 
-  @Property({ type: 'string', length: 10 })
+  @Enum({ items: [...OFFER_DURATIONS], columnType: 'varchar(10)' })
   duration: OfferDuration;
 
   @Property({ type: 'integer', nullable: true })
@@ -55,7 +56,7 @@ export class Offer {
   @Property({ type: ArrayType, columnType: 'uuid[]', nullable: true })
   tierIds?: string[] | null;
 
-  @Property({ type: 'string', length: 10 })
+  @Enum({ items: [...OFFER_AUDIENCES], columnType: 'varchar(10)' })
   audience: OfferAudience;
 
   @Property({ type: 'integer', nullable: true })
