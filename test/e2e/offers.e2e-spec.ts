@@ -160,6 +160,17 @@ describe('Offers', () => {
       expect(await lookup(creator, forNew.code)).toMatchObject({ valid: true });
       expect(subscription.id).toBeTruthy();
     });
+
+    it('is rate limited per user (codes can be guessed): 429 with Retry-After past RATE_LIMIT_OFFER_LOOKUP', async () => {
+      const creator = await creatorAt(1000);
+      const guesser = await createSignedInUser(t);
+      for (let i = 0; i < 30; i++) await lookup(creator, `GUESS${i.toString().padStart(3, '0')}`, guesser);
+      const limited = await as(t, guesser).get(`/users/${creator.username}/offers/GUESS999`);
+      expectProblem(limited, 429, 'rate_limited');
+      expect(limited.headers['retry-after']).toBeDefined();
+      // Another user is counted apart.
+      await lookup(creator, 'GUESS999', await createSignedInUser(t));
+    });
   });
 
   describe('checkout', () => {
