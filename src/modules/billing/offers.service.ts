@@ -66,7 +66,7 @@ export class OffersService {
           tierIds: dto.tier_ids?.length ? [...new Set(dto.tier_ids)] : null,
           audience: dto.audience,
           maxRedemptions: dto.max_redemptions ?? null,
-          expiresAt: dto.expires_at ? new Date(dto.expires_at) : null,
+          expiresAt: dto.expires_at ?? null,
         });
       });
       return toOfferResponse(offer);
@@ -176,5 +176,5 @@ function checkShape(dto: CreateOfferDto): void {
   if (dto.duration === 'repeating' && dto.duration_months === undefined) throw OfferErrors.field('duration_months', 'Required for a repeating offer');
   if (dto.duration !== 'repeating' && dto.duration_months !== undefined) throw OfferErrors.field('duration_months', 'Only for a repeating offer');
   if (dto.kind === 'free_trial' && dto.duration !== 'once') throw OfferErrors.field('duration', 'A free trial is `once`');
-  if (dto.expires_at && new Date(dto.expires_at) <= new Date()) throw OfferErrors.field('expires_at', 'Must be in the future');
+  if (dto.expires_at && dto.expires_at <= new Date()) throw OfferErrors.field('expires_at', 'Must be in the future');
 }

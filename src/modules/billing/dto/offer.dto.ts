@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxDate, MaxLength, Min, MinLength } from 'class-validator';
+import { ToDateFromIso } from '@/common/http/iso-date-time';
 import { UsernameParam } from '@/modules/users/dto/username.param';
 import { Offer, OFFER_AUDIENCES, OFFER_DURATIONS, OFFER_KINDS, OfferAudience, OfferDuration, OfferKind } from '../entities/offer.entity';
 
@@ -70,8 +71,11 @@ export class CreateOfferDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'In the future' })
   @IsOptional()
-  @IsDateString({ strict: true })
-  expires_at?: string;
+  @ToDateFromIso()
+  @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
+  // PostgreSQL refuses what it cannot store (a 500 instead of a 400), as for referral codes.
+  @MaxDate(new Date('9999-12-31T23:59:59.999Z'), { message: 'expires_at must be before the year 10000' })
+  expires_at?: Date;
 }
 
 export class OfferCodeParam extends UsernameParam {
