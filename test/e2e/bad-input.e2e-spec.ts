@@ -66,6 +66,7 @@ const ENV = {
   RATE_LIMIT_PASSWORD_RESET: '1000000/1h',
   RATE_LIMIT_REPORT: '1000000/1h',
   RATE_LIMIT_MESSAGE: '1000000/1h',
+  RATE_LIMIT_OFFER_LOOKUP: '1000000/1h',
 };
 
 function deep(levels: number): unknown {

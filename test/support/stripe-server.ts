@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type Stripe from 'stripe';
 import { StripeBalance } from './stripe-balance';
 import { StripeConnectAccounts } from './stripe-connect';
 import { StripeLedgerObjects } from './stripe-ledger-objects';
@@ -103,6 +104,8 @@ export class StripeTestServer {
   readonly sessions = new Map<string, StripeObject>();
   readonly subscriptions = new Map<string, StripeObject>();
   readonly paymentIntents = new Map<string, StripeObject>();
+  /** Coupons (`POST /v1/coupons`), applied to a checkout by its `discounts: [{ coupon }]`. */
+  readonly coupons = new Map<string, Stripe.Coupon>();
   /** Invoices built by `invoice` (paid ones are listed by `GET /v1/invoice_payments`). */
   readonly invoices = new Map<string, StripeObject>();
   /** Stripe Connect: connected accounts and their onboarding links (test/support/stripe-connect.ts). */
@@ -164,10 +167,15 @@ export class StripeTestServer {
       payment_status: 'paid',
       customer_details: { ...fixture('checkout.session').customer_details, email: customer?.email ?? null },
     });
+    // A coupon counts a redemption when its checkout is paid.
+    const coupon = session.discounts?.[0]?.coupon ? this.coupons.get(session.discounts[0].coupon) : undefined;
+    if (coupon) coupon.times_redeemed++;
     if (session.mode === 'subscription') {
       const price = this.prices.get(params.line_items[0].price)!;
       const trialDays = Number(params.subscription_data?.trial_period_days ?? 0);
       const subscription = this.newSubscription(session.customer, price, params.subscription_data?.metadata ?? {}, { ...options, trialDays });
+      // The coupon stays on the subscription (Stripe lists its discounts), discounting the invoices its duration covers.
+      if (coupon) subscription.discounts = [`di_${coupon.id}_${subscription.id}`];
       Object.assign(session, { subscription: subscription.id, invoice: subscription.latest_invoice });
       // Connect (destination charges): the subscription keeps its fee percent and destination, and each invoice's
       // payment intent carries the fee Stripe takes for the platform.
@@ -178,7 +186,7 @@ export class StripeTestServer {
         transfer_data: destination ? { amount_percent: null, destination } : null,
       });
       const fee = applicationFee(price.unit_amount, subscription.application_fee_percent);
-      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: price.unit_amount, currency: price.currency }, {}, fee, destination).id);
+      this.invoicePayments.set(subscription.latest_invoice, this.newPaymentIntent({ ...session, amount_total: coupon ? session.amount_total : price.unit_amount, currency: price.currency }, {}, fee, destination).id);
       return { session: clone(session), subscription: clone(subscription) };
     }
     const fee = params.payment_intent_data?.application_fee_amount;
@@ -381,18 +389,20 @@ export class StripeTestServer {
     if (history) return history;
     const ledger = this.ledger.answer(method, path, body, { accounts: this.connect.ids(), balance: this.balance });
     if (ledger) return ledger;
-    const [, resource, id] = /^\/v1\/(customers|products|prices|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
+    const [, resource, id] = /^\/v1\/(customers|products|prices|coupons|checkout\/sessions|subscriptions|payment_intents|refunds|invoice_payments)(?:\/([^/]+))?$/.exec(path) ?? [];
     if (method === 'POST' && !id && resource === 'refunds') return this.createRefund(body);
     if (method === 'GET' && !id && resource === 'invoice_payments') return [200, this.listInvoicePayments(body)];
     if (method === 'POST' && !id) {
       if (resource === 'customers') return [200, this.createCustomer(body)];
       if (resource === 'products') return [200, this.createProduct(body)];
       if (resource === 'prices') return this.createPrice(body);
+      if (resource === 'coupons') return this.createCoupon(body);
       if (resource === 'checkout/sessions') return this.createSession(body);
     }
     const expiring = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path);
     if (method === 'POST' && expiring) return this.expireSession(expiring[1]);
     if (method === 'GET' && id && resource === 'checkout/sessions') return this.found(this.sessions, 'checkout.session', id);
+    if (method === 'GET' && id && resource === 'coupons') return this.found(this.coupons as Map<string, StripeObject>, 'coupon', id);
     if (method === 'GET' && id && resource === 'payment_intents') return this.found(this.paymentIntents, 'payment_intent', id);
     if (id && resource === 'subscriptions') {
       if (method === 'GET') return this.found(this.subscriptions, 'subscription', id);
@@ -478,6 +488,40 @@ export class StripeTestServer {
     return [200, clone(price)];
   }
 
+  /**
+   * `POST /v1/coupons`: `percent_off`, or `amount_off` with `currency`; `duration` (`once`, `repeating` with
+   * `duration_in_months`, `forever`), as the SDK's `CouponCreateParams` types them.
+   */
+  private createCoupon(body: StripeObject): Answer {
+    const percentOff = body.percent_off === undefined ? null : Number(body.percent_off);
+    const amountOff = body.amount_off === undefined ? null : Number(body.amount_off);
+    if ((percentOff === null) === (amountOff === null) || (amountOff !== null && !body.currency)) {
+      return stripeError(400, { type: 'invalid_request_error', message: 'You must pass either `percent_off` or `amount_off` with `currency`' });
+    }
+    if (!['once', 'repeating', 'forever'].includes(body.duration) || (body.duration === 'repeating') !== (body.duration_in_months !== undefined)) {
+      return stripeError(400, { type: 'invalid_request_error', message: 'Invalid duration (`duration_in_months` goes with `repeating` only)' });
+    }
+    const coupon: Stripe.Coupon = {
+      id: body.id ?? stripeId('co'),
+      object: 'coupon',
+      amount_off: amountOff,
+      created: nowSeconds(),
+      currency: body.currency ?? null,
+      duration: body.duration,
+      duration_in_months: body.duration_in_months === undefined ? null : Number(body.duration_in_months),
+      livemode: false,
+      max_redemptions: body.max_redemptions === undefined ? null : Number(body.max_redemptions),
+      metadata: body.metadata ?? {},
+      name: body.name ?? null,
+      percent_off: percentOff,
+      redeem_by: null,
+      times_redeemed: 0,
+      valid: true,
+    };
+    this.coupons.set(coupon.id, coupon);
+    return [200, clone(coupon)];
+  }
+
   private createSession(body: StripeObject): Answer {
     if (body.customer && !this.customers.has(body.customer)) return missing('customer', body.customer);
     const items: StripeObject[] = body.line_items ?? [];
@@ -486,6 +530,11 @@ export class StripeTestServer {
     const amountOf = (item: StripeObject) => (item.price ? this.prices.get(item.price)!.unit_amount : Number(item.price_data.unit_amount)) * Number(item.quantity ?? 1);
     const amount = items.reduce((sum, item) => sum + amountOf(item), 0);
     const currency = items[0]?.price ? this.prices.get(items[0].price)!.currency : items[0]?.price_data?.currency;
+    const discounts: StripeObject[] = body.discounts ?? [];
+    const unknownCoupon = discounts.find((d) => d.coupon && !this.coupons.has(d.coupon));
+    if (unknownCoupon) return missing('coupon', unknownCoupon.coupon);
+    const coupon = discounts[0]?.coupon ? this.coupons.get(discounts[0].coupon)! : null;
+    const discount = !coupon ? 0 : coupon.percent_off !== null ? Math.round((amount * coupon.percent_off) / 100) : Math.min(amount, coupon.amount_off ?? 0);
     const id = stripeId('cs_test');
     const now = nowSeconds();
     const session = {
@@ -499,7 +548,8 @@ export class StripeTestServer {
       cancel_url: body.cancel_url ?? null,
       url: `https://checkout.stripe.com/c/pay/${id}`,
       amount_subtotal: amount,
-      amount_total: amount,
+      amount_total: amount - discount,
+      discounts: coupon ? [{ coupon: coupon.id, promotion_code: null }] : [],
       currency,
       status: 'open',
       payment_status: 'unpaid',
@@ -512,7 +562,7 @@ export class StripeTestServer {
       currency_conversion: null,
       shipping_cost: null,
       shipping_address_collection: null,
-      total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+      total_details: { amount_discount: discount, amount_shipping: 0, amount_tax: 0 },
     };
     this.sessions.set(id, session);
     this.sessionParams.set(id, body);

@@ -1124,6 +1124,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["OffersController_list"];
+        put?: never;
+        post: operations["OffersController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/offers/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["OffersController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/offers/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["OffersController_lookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/earnings": {
         parameters: {
             query?: never;
@@ -2118,6 +2166,8 @@ export interface components {
              * @enum {number}
              */
             bundle_months?: 3 | 6 | 12;
+            /** @description One of the creator's offers (docs/billing.md#offers); `422` field `offer_code` when it cannot be used */
+            offer_code?: string;
         };
         CheckoutResponse: {
             /**
@@ -2166,7 +2216,7 @@ export interface components {
             interval: "month" | "year";
             /** @description A bundle's length in months (docs/billing.md#bundles); null for a monthly or yearly subscription */
             bundle_months: number | null;
-            /** @description Null until offers exist */
+            /** @description The offer the subscription was bought with (docs/billing.md#offers) */
             offer_code: string | null;
             /** Format: date-time */
             trial_end: string | null;
@@ -2247,6 +2297,89 @@ export interface components {
         BundleSetResponse: {
             /** @description By months */
             bundles: components["schemas"]["BundleResponse"][];
+        };
+        CreateOfferDto: {
+            /** @description Unique per creator (deleted offers keep theirs) */
+            code: string;
+            /** @enum {string} */
+            kind: "percent" | "fixed" | "free_trial";
+            /** @description Required for `percent` */
+            percent_off?: number;
+            /** @description Required for `fixed`, in the creator's currency; less than the cheapest applicable tier's monthly price */
+            amount_off_cents?: number;
+            /** @description Required for `free_trial` */
+            trial_days?: number;
+            /**
+             * @description How long a discount lasts (a free trial: `once`)
+             * @enum {string}
+             */
+            duration: "once" | "repeating" | "forever";
+            /** @description Required for `repeating`, refused otherwise */
+            duration_months?: number;
+            /** @description Default: every tier; each one of yours and not archived */
+            tier_ids?: string[];
+            /**
+             * @description `new`: never subscribed to you; `returning`: a subscription to you ended; `everyone`
+             * @enum {string}
+             */
+            audience: "new" | "returning" | "everyone";
+            max_redemptions?: number;
+            /**
+             * Format: date-time
+             * @description In the future
+             */
+            expires_at?: string;
+        };
+        OfferResponse: {
+            /** Format: uuid */
+            id: string;
+            code: string;
+            /** @enum {string} */
+            kind: "percent" | "fixed" | "free_trial";
+            percent_off: number | null;
+            amount_off_cents: number | null;
+            /** @example usd */
+            currency: string;
+            trial_days: number | null;
+            /** @enum {string} */
+            duration: "once" | "repeating" | "forever";
+            duration_months: number | null;
+            /** @description Null: every tier */
+            tier_ids: string[] | null;
+            /** @enum {string} */
+            audience: "new" | "returning" | "everyone";
+            max_redemptions: number | null;
+            /** @description Redemptions held: completed subscriptions and checkouts still open */
+            redemptions_count: number;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description Takes new redemptions now: not deleted, not expired, not exhausted */
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        OfferListResponse: {
+            /** @description Your offers not deleted, newest first (at most 100) */
+            data: components["schemas"]["OfferResponse"][];
+        };
+        OfferLookupResponse: {
+            code: string;
+            valid: boolean;
+            /**
+             * @description Why it is not valid; `not_found` leaves every other field null
+             * @enum {string}
+             */
+            reason?: "not_found" | "expired" | "exhausted" | "not_eligible";
+            /** @enum {string|null} */
+            kind: "percent" | "fixed" | "free_trial" | null;
+            percent_off: number | null;
+            amount_off_cents: number | null;
+            trial_days: number | null;
+            /** @enum {string|null} */
+            duration: "once" | "repeating" | "forever" | null;
+            duration_months: number | null;
+            /** @description Null: every tier */
+            tier_ids: string[] | null;
         };
         EarningsTotalsResponse: {
             /** @description What buyers paid, less what refunds and disputes took back (cents) */
@@ -9442,6 +9575,272 @@ export interface operations {
             };
             /** @description months not 3, 6 or 12, a discount outside 1-50, or two bundles of the same length (field `bundles`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    OffersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your offers not deleted, newest first, with their redemptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferListResponse"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    OffersController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOfferDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You already have an offer with this code (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field its kind or duration needs (or does not take), a tier not yours, `amount_off_cents` not below the cheapest tier, a past `expires_at`, or a 101st offer (field `code`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    OffersController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No new redemptions; subscriptions bought with it keep their discount */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such offer of yours (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    OffersController_lookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Always 200: `valid`, or the `reason` it is not (`not_eligible`: the signed-in viewer is outside its audience) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferLookupResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token was sent and is invalid, expired or revoked (`unauthorized`); without one the route answers anonymously */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many lookups (`RATE_LIMIT_OFFER_LOOKUP`) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

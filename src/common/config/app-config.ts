@@ -107,6 +107,8 @@ export class AppConfig {
     /** `POST /reports`, per user. */
     report: RateLimitRule;
     message: RateLimitRule;
+    /** `GET /users/:username/offers/:code`, per user or client address (codes can be guessed). */
+    offerLookup: RateLimitRule;
   };
 
   get runsApi(): boolean {

@@ -94,6 +94,7 @@ export class EnvSchema {
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_PASSWORD_RESET = '5/1h';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_REPORT = '20/1h';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_MESSAGE = '60/1m';
+  @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_OFFER_LOOKUP = '30/1m';
 
   @ValidateIf(isSet) @Matches(/^smtps?:\/\/.+/, { message: 'must be an smtp:// or smtps:// URL' }) SMTP_URL?: string;
   @IsString() @MinLength(3) MAIL_FROM = 'X18 <no-reply@localhost>';

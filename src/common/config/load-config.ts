@@ -200,6 +200,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       passwordResetIp: parseRateLimit(e.RATE_LIMIT_LOGIN_IP),
       report: parseRateLimit(e.RATE_LIMIT_REPORT),
       message: parseRateLimit(e.RATE_LIMIT_MESSAGE),
+      offerLookup: parseRateLimit(e.RATE_LIMIT_OFFER_LOOKUP),
     },
   });
   return config;

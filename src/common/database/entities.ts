@@ -19,6 +19,8 @@ import { Tip } from '@/modules/billing/entities/tip.entity';
 import { Tier } from '@/modules/billing/entities/tier.entity';
 import { CreatorBundle } from '@/modules/billing/entities/creator-bundle.entity';
 import { TierBundlePrice } from '@/modules/billing/entities/tier-bundle-price.entity';
+import { Offer } from '@/modules/billing/entities/offer.entity';
+import { OfferRedemption } from '@/modules/billing/entities/offer-redemption.entity';
 import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
 import { Subscription } from '@/modules/billing/entities/subscription.entity';
@@ -70,6 +72,8 @@ export const ENTITIES = [
   Tier,
   CreatorBundle,
   TierBundlePrice,
+  Offer,
+  OfferRedemption,
   StripeEvent,
   EarningsEntry,
   EarningsMonth,

@@ -60,6 +60,11 @@ import { TiersService } from './tiers.service';
 import { TipsRepository } from './repositories/tips.repository';
 import { TipPaymentsService } from './tip-payments.service';
 import { TipsService } from './tips.service';
+import { Offer } from './entities/offer.entity';
+import { OfferRedemption } from './entities/offer-redemption.entity';
+import { OfferCheckoutService } from './offer-checkout.service';
+import { OffersController } from './offers.controller';
+import { OffersService } from './offers.service';
 
 /**
  * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
@@ -77,14 +82,14 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, CreatorBundle, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession, ReferralShare]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, CreatorBundle, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession, ReferralShare, Offer, OfferRedemption]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
         ReferralsModule,
         ...ports,
       ],
-      controllers: config.runsApi ? [BillingController, TiersController, BundlesController, EarningsController, StripeWebhookController, PayoutsController] : [],
+      controllers: config.runsApi ? [BillingController, TiersController, BundlesController, OffersController, EarningsController, StripeWebhookController, PayoutsController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
@@ -92,6 +97,8 @@ export class BillingModule {
         BundlesService,
         { provide: CREATOR_PRICING, useExisting: CreatorPricingService },
         CheckoutService,
+        OffersService,
+        OfferCheckoutService,
         OpenCheckouts,
         CheckoutSessions,
         DuplicatePaymentsService,

@@ -27,6 +27,19 @@ export interface TipCheckout {
   message?: string | null;
 }
 
+/** An offer applied to a subscription's checkout (docs/billing.md#offers): its Stripe coupon, or its free trial. */
+export interface CheckoutDiscount {
+  offerCode: string;
+  coupon?: string;
+  trialDays?: number;
+}
+
+/** What a subscription's checkout may carry beyond its tier and interval: a bundle's length, an offer's discount. */
+export interface SubscriptionExtras {
+  bundleMonths?: number | null;
+  discount?: CheckoutDiscount;
+}
+
 /** A one-time payment as a checkout asks it. `pair`: what the open session is deduplicated on, after its prefix the buyer and route are added. */
 interface OneTimeItem {
   sellerId: string;
@@ -58,17 +71,20 @@ export class CheckoutService {
    * A subscription to `tier` at `interval` (docs/billing.md#tiers): the tier's current Stripe price for it, its
    * `trial_days` as Stripe's `trial_period_days`.
    */
-  async subscription(subscriber: User, creator: User, tier: Tier, interval: TierInterval, idempotencyKey?: string, bundleMonths: number | null = null): Promise<CheckoutResponse> {
+  async subscription(subscriber: User, creator: User, tier: Tier, interval: TierInterval, idempotencyKey?: string, extras: SubscriptionExtras = {}): Promise<CheckoutResponse> {
     if (!this.stripe.configured) throw BillingErrors.notConfigured();
+    const { bundleMonths = null, discount } = extras;
     const { destination } = await this.payouts.routeFor(creator.id);
     // A bundle (docs/billing.md#bundles): its price at Stripe, checked as one of the creator's first (`422`).
     const bundle = bundleMonths == null ? null : await this.pricing.bundlePrice(creator, tier, bundleMonths);
     const price = bundle?.priceId ?? (await this.pricing.tierPrice(creator, tier, interval));
     // The tier is the price's (the webhook maps the price back to it), so what Stripe bills is what gives access.
-    const metadata = { subscriber_id: subscriber.id, creator_id: creator.id };
+    const metadata = { subscriber_id: subscriber.id, creator_id: creator.id, ...(discount && { offer_code: discount.offerCode }) };
     // Each invoice of the subscription is paid to the creator's account, Stripe keeping the fee's percentage for us.
     const connect = destination ? { application_fee_percent: this.config.connect.feePercent, transfer_data: { destination } } : {};
-    const trial = tier.trialDays > 0 ? { trial_period_days: tier.trialDays } : {};
+    // A free-trial offer's days replace the tier's.
+    const trialDays = discount?.trialDays ?? tier.trialDays;
+    const trial = trialDays > 0 ? { trial_period_days: trialDays } : {};
     const asked: AskedCheckout = {
       mode: 'subscription',
       buyerId: subscriber.id,
@@ -77,10 +93,11 @@ export class CheckoutService {
       currency: creator.currency,
       destination: destination ?? null,
     };
-    const pair = `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}:${tier.id}:${interval}${bundle ? `:${bundleMonths}` : ''}`;
+    const pair = `subscription:${subscriber.id}:${creator.id}:${destination ?? 'platform'}:${tier.id}:${interval}${bundle ? `:${bundleMonths}` : ''}${discount ? `:offer:${discount.offerCode}` : ''}`;
     return this.session(subscriber, pair, asked, idempotencyKey, {
       mode: 'subscription',
       line_items: [{ price, quantity: 1 }],
+      ...(discount?.coupon && { discounts: [{ coupon: discount.coupon }] }),
       metadata,
       // Copied onto the subscription, so its own events say whose it is.
       subscription_data: { metadata, ...connect, ...trial },

@@ -160,6 +160,7 @@ export class SubscriptionSyncService {
       interval: state.interval,
       bundleMonths: state.bundleMonths,
       trialEnd: state.trialEnd,
+      offerCode: state.offerCode ?? null,
       // A tier paid for after a downgrade belongs to that Stripe subscription only.
       ...(sameSubscription ? {} : { paidTierId: null, paidTierUntil: null }),
       stripeStateAt: readAt,

@@ -5,9 +5,9 @@ import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
 import { BillingErrors } from './billing.errors';
 import { BLOCK_CHECK, BlockCheck } from './billing.ports';
-import { CheckoutService } from './checkout.service';
 import { CheckoutResponse, SubscriptionResponse, toSubscriptionResponse } from './dto/billing.dto';
 import { ChangeTierDto, SubscribeDto } from './dto/tier.dto';
+import { OfferCheckoutService } from './offer-checkout.service';
 import { Subscription } from './entities/subscription.entity';
 import { Tier } from './entities/tier.entity';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
@@ -21,7 +21,7 @@ export class SubscriptionsService {
     private readonly users: UsersService,
     @Inject(BLOCK_CHECK) private readonly blocks: BlockCheck,
     private readonly subscriptions: SubscriptionsRepository,
-    private readonly checkout: CheckoutService,
+    private readonly checkout: OfferCheckoutService,
     private readonly sync: SubscriptionSyncService,
     private readonly tiers: TiersRepository,
   ) {}
@@ -36,7 +36,7 @@ export class SubscriptionsService {
     if (await this.blocks.isBlockedEitherWay(actor.id, creator.id)) throw BillingErrors.blocked();
     const existing = await this.subscriptions.findPair(actor.id, creator.id);
     if (existing && RUNNING.has(existing.status)) throw BillingErrors.alreadySubscribed();
-    return this.checkout.subscription(await this.users.getActive(actor.id), creator, tier, interval, idempotencyKey, dto.bundle_months ?? null);
+    return this.checkout.subscription(await this.users.getActive(actor.id), creator, tier, interval, { offerCode: dto.offer_code, bundleMonths: dto.bundle_months ?? null }, idempotencyKey);
   }
 
   /**

@@ -27,7 +27,7 @@ export class SubscriptionResponse {
   tier: SubscriptionTierResponse | null;
   @ApiProperty({ enum: TIER_INTERVALS }) interval: string;
   @ApiProperty({ nullable: true, type: Number, description: 'A bundle\'s length in months (docs/billing.md#bundles); null for a monthly or yearly subscription' }) bundle_months: number | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Null until offers exist' }) offer_code: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The offer the subscription was bought with (docs/billing.md#offers)' }) offer_code: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) trial_end: string | null;
   @ApiProperty({ description: 'False until gifts exist' }) gift: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;
@@ -53,7 +53,7 @@ export function toSubscriptionResponse(s: Subscription, tierNames: ReadonlyMap<s
     tier: s.tierId ? { id: s.tierId, name: tierNames.get(s.tierId) ?? '' } : null,
     interval: s.interval,
     bundle_months: s.bundleMonths ?? null,
-    offer_code: null,
+    offer_code: s.offerCode ?? null,
     trial_end: s.trialEnd?.toISOString() ?? null,
     gift: false,
     created_at: s.createdAt.toISOString(),

@@ -114,6 +114,12 @@ export class SubscribeDto {
   @IsOptional()
   @IsIn(BUNDLE_MONTHS)
   bundle_months?: number;
+
+  @ApiPropertyOptional({ maxLength: 32, description: "One of the creator's offers (docs/billing.md#offers); `422` field `offer_code` when it cannot be used" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  offer_code?: string;
 }
 
 /** `PATCH /users/:username/subscription`: move the running subscription to another tier (or interval). */

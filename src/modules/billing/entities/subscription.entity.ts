@@ -69,6 +69,10 @@ export class Subscription {
   @Property({ type: 'smallint', nullable: true })
   bundleMonths?: number | null;
 
+  /** The offer code the subscription was bought with (its Stripe metadata `offer_code`, docs/billing.md#offers). */
+  @Property({ type: 'string', length: 32, nullable: true })
+  offerCode?: string | null;
+
   /**
    * After a downgrade (docs/billing.md#changing-tier): the higher tier the subscriber paid for in the current period,
    * which keeps its rank for access until `paidTierUntil` (the period end Stripe reported at the downgrade).

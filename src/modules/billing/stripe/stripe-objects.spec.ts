@@ -27,7 +27,9 @@ describe('stripe objects', () => {
       interval: 'month',
       bundleMonths: null,
       trialEnd: null,
+      offerCode: null,
     });
+    expect(subscriptionState(subscription({ metadata: { offer_code: 'WELCOME' } })).offerCode).toBe('WELCOME');
     const legacy = subscription({ items: { data: [{ price: item.price }] }, current_period_start: 1, current_period_end: 2 });
     expect(subscriptionState(legacy)).toMatchObject({ currentPeriodStart: new Date(1000), currentPeriodEnd: new Date(2000) });
   });

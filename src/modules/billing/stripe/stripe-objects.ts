@@ -26,6 +26,8 @@ export interface SubscriptionState {
   /** A bundle's length (docs/billing.md#bundles): the price's `metadata.bundle_months`, else its monthly `interval_count` above 1. */
   bundleMonths: number | null;
   trialEnd: Date | null;
+  /** The offer checkout applied (`metadata.offer_code`, docs/billing.md#offers). */
+  offerCode?: string | null;
 }
 
 /** `subscriptions.payout_destination` of a subscription without `transfer_data`: the platform collects its invoices. */
@@ -77,6 +79,7 @@ export function subscriptionState(subscription: Stripe.Subscription): Subscripti
     interval: item?.price?.recurring?.interval === 'year' ? 'year' : 'month',
     bundleMonths: bundleMonthsOf(item?.price),
     trialEnd: fromUnix(subscription.trial_end),
+    offerCode: subscription.metadata?.offer_code || null,
   };
 }
 
