@@ -20,6 +20,7 @@ import { Migration20261208110000_message_unlocks } from './Migration202612081100
 import { Migration20261209000000_tips } from './Migration20261209000000_tips';
 import { Migration20261209050000_mass_messages } from './Migration20261209050000_mass_messages';
 import { Migration20261209150000_tiers } from './Migration20261209150000_tiers';
+import { Migration20261209350000_gifts } from './Migration20261209350000_gifts';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -46,4 +47,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261209000000_tips', class: Migration20261209000000_tips },
   { name: 'Migration20261209050000_mass_messages', class: Migration20261209050000_mass_messages },
   { name: 'Migration20261209150000_tiers', class: Migration20261209150000_tiers },
+  { name: 'Migration20261209350000_gifts', class: Migration20261209350000_gifts },
 ];

@@ -105,6 +105,7 @@ export class AppConfig {
     /** `POST /reports`, per user. */
     report: RateLimitRule;
     message: RateLimitRule;
+    giftRedeem: RateLimitRule;
   };
 
   get runsApi(): boolean {

@@ -90,6 +90,7 @@ export class EnvSchema {
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_EMAIL = '5/1h';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_PASSWORD_RESET = '5/1h';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_REPORT = '20/1h';
+  @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_GIFT_REDEEM = '10/1h';
   @Matches(RATE_LIMIT_PATTERN) RATE_LIMIT_MESSAGE = '60/1m';
 
   @ValidateIf(isSet) @Matches(/^smtps?:\/\/.+/, { message: 'must be an smtp:// or smtps:// URL' }) SMTP_URL?: string;

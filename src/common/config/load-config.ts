@@ -199,6 +199,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       passwordResetIp: parseRateLimit(e.RATE_LIMIT_LOGIN_IP),
       report: parseRateLimit(e.RATE_LIMIT_REPORT),
       message: parseRateLimit(e.RATE_LIMIT_MESSAGE),
+      giftRedeem: parseRateLimit(e.RATE_LIMIT_GIFT_REDEEM),
     },
   });
   return config;

@@ -13,7 +13,8 @@ export type RateLimitName =
   | 'passwordReset'
   | 'passwordResetIp'
   | 'report'
-  | 'message';
+  | 'message'
+  | 'giftRedeem';
 
 export const RATE_LIMITS_KEY = 'x18:rate-limits';
 

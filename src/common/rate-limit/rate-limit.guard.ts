@@ -41,6 +41,7 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
     case 'email':
     case 'report':
     case 'message':
+    case 'giftRedeem':
       return req.user?.id ?? req.ip;
   }
 }

@@ -50,6 +50,12 @@ import { TiersService } from './tiers.service';
 import { TipsRepository } from './repositories/tips.repository';
 import { TipPaymentsService } from './tip-payments.service';
 import { TipsService } from './tips.service';
+import { MailModule } from '@/modules/mail/mail.module';
+import { Gift } from './entities/gift.entity';
+import { GiftPaymentsService } from './gift-payments.service';
+import { GiftsController } from './gifts.controller';
+import { GiftsService } from './gifts.service';
+import { GiftsRepository } from './repositories/gifts.repository';
 
 /**
  * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
@@ -67,13 +73,15 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, Gift, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
+        // Gifts' redeem mail (docs/billing.md#gifts).
+        MailModule,
         ...ports,
       ],
-      controllers: config.runsApi ? [BillingController, TiersController, EarningsController, StripeWebhookController, PayoutsController] : [],
+      controllers: config.runsApi ? [BillingController, TiersController, GiftsController, EarningsController, StripeWebhookController, PayoutsController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
@@ -93,6 +101,9 @@ export class BillingModule {
         TipsService,
         TipPaymentsService,
         TipsRepository,
+        GiftsService,
+        GiftPaymentsService,
+        GiftsRepository,
         StripeWebhookService,
         StripeEventApplier,
         BillingAccountDataService,

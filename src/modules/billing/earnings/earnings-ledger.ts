@@ -17,9 +17,9 @@ export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator
 
 /**
  * The kinds that are a buyer's payment to a creator, which refunds and disputes take back. One-time payments (`unlock`,
- * `message_unlock`, `tip`; gifts as they arrive) are recorded by `EarningsRecorder.checkoutPaymentPaid`.
+ * `message_unlock`, `tip`, `gift`) are recorded by `EarningsRecorder.checkoutPaymentPaid`.
  */
-export const PAYMENT_KINDS: readonly EarningsKind[] = ['subscription_payment', 'unlock', 'message_unlock', 'tip'];
+export const PAYMENT_KINDS: readonly EarningsKind[] = ['subscription_payment', 'unlock', 'message_unlock', 'tip', 'gift'];
 
 /** What the refunds of one charge recorded so far (positive amounts). */
 export interface RecordedRefunds {

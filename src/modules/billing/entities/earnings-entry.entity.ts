@@ -23,6 +23,7 @@ export const EARNINGS_KINDS = [
   'transfer_reversal',
   'message_unlock',
   'tip',
+  'gift',
 ] as const;
 export type EarningsKind = (typeof EARNINGS_KINDS)[number];
 
