@@ -15,6 +15,7 @@ import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity'
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
 import { MessageUnlock } from '@/modules/billing/entities/message-unlock.entity';
 import { Tip } from '@/modules/billing/entities/tip.entity';
+import { Gift } from '@/modules/billing/entities/gift.entity';
 import { Tier } from '@/modules/billing/entities/tier.entity';
 import { SubscriptionRevenue } from '@/modules/billing/entities/subscription-revenue.entity';
 import { StripeEvent } from '@/modules/billing/entities/stripe-event.entity';
@@ -64,6 +65,7 @@ export const ENTITIES = [
   PostUnlock,
   MessageUnlock,
   Tip,
+  Gift,
   Tier,
   StripeEvent,
   EarningsEntry,
