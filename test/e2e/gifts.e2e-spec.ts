@@ -90,6 +90,8 @@ describe('Gifts (Stripe)', () => {
     expect(days).toBeGreaterThanOrEqual(89);
     expect(days).toBeLessThanOrEqual(92);
     expect(await t.sql(`select from_user_id from notifications where user_id = ? and type = 'gift_received'`, [fan.id])).toEqual([{ from_user_id: gifter.id }]);
+    const listed = (await as(t, fan).get('/notifications').expect(200)).body.data as { type: string; from_user: { id: string } }[];
+    expect(listed.map((n) => [n.type, n.from_user.id])).toEqual([['gift_received', gifter.id]]);
     expect(
       await t.sql(`select kind, counterparty_id, gross_cents, fee_cents from earnings_entries where creator_id = ? and kind = 'gift'`, [creator.id]),
     ).toEqual([{ kind: 'gift', counterparty_id: gifter.id, gross_cents: 4500, fee_cents: 450 }]);
@@ -121,6 +123,22 @@ describe('Gifts (Stripe)', () => {
     // Refunding the running one too revokes the access at once.
     await applied(stripeEvent('charge.refunded', stripe.refund(first0.paymentIntentId)));
     expect(await locked(fan, basic.id)).toBe(true);
+  });
+
+  it('keeps a gift refunded, with no access and no notification, when the refund overtakes the checkout event', async () => {
+    const creator = await creatorAt(500);
+    const basic = (await as(t, creator).post('/posts', { content: 'subscribers', is_premium: true }).expect(201)).body;
+    const [gifter, fan] = [await createSignedInUser(t), await createSignedInUser(t)];
+    const started = await as(t, gifter).post(`/users/${creator.username}/gifts`, { months: 1, recipient_username: fan.username }).expect(201);
+    const { session, paymentIntent } = stripe.completeCheckout(started.body.checkout_session_id);
+    await applied(stripeEvent('charge.refunded', stripe.refund(paymentIntent!.id)));
+    await applied(stripeEvent('checkout.session.completed', session));
+    await drained(t);
+    expect(await t.sql('select status, starts_at from gifts where stripe_checkout_session_id = ?', [started.body.checkout_session_id])).toEqual([
+      { status: 'refunded', starts_at: null },
+    ]);
+    expect(await locked(fan, basic.id)).toBe(true);
+    expect(await t.sql(`select 1 from notifications where user_id = ? and type = 'gift_received'`, [fan.id])).toEqual([]);
   });
 
   it('ends access on its day: a grant that ended gives nothing, and the listing drops it', async () => {

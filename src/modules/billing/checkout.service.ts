@@ -125,11 +125,12 @@ export class CheckoutService {
   }
 
   /**
-   * A gift (docs/billing.md#gifts): `metadata.gift` (`1`) marks it, `creator_id` whom it pays, on the session and its
-   * payment intent; who receives what is the `gifts` row keyed by the session (GiftsService). The open session is per
+   * A gift (docs/billing.md#gifts): `metadata.gift` (`1`) marks it, `gift_id` names its `gifts` row (a refund that
+   * overtakes the completion finds it through the payment intent), `creator_id` whom it pays, on the session and its
+   * payment intent; who receives what is that row, keyed by the session (GiftsService). The open session is per
    * gift asked (`key`: a digest of tier, months, recipient and note), so a second tap answers the same session.
    */
-  gift(buyer: User, gift: { creatorId: string; creatorUsername: string; amountCents: number; currency: string; key: string }, idempotencyKey?: string): Promise<CheckoutResponse> {
+  gift(buyer: User, gift: { giftId: string; creatorId: string; creatorUsername: string; amountCents: number; currency: string; key: string }, idempotencyKey?: string): Promise<CheckoutResponse> {
     return this.oneTime(
       buyer,
       {
@@ -138,7 +139,7 @@ export class CheckoutService {
         currency: gift.currency,
         productName: `Gift: a subscription to @${gift.creatorUsername}`,
         pair: `gift:${gift.creatorId}:${gift.key}`,
-        metadata: { gift: '1', creator_id: gift.creatorId },
+        metadata: { gift: '1', gift_id: gift.giftId, creator_id: gift.creatorId },
         asked: { postId: null, messageId: null },
       },
       idempotencyKey,

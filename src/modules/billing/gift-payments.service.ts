@@ -65,6 +65,14 @@ export class GiftPaymentsService {
     await this.earnings.checkoutPaymentPaid(em, event, session, 'gift', creatorId, gifterId);
   }
 
+  /** A full refund that overtook the completion of a gift (`metadata.gift_id`); false when the intent is not a gift's. */
+  async recordRefundFirst(em: EntityManager, intent: Stripe.PaymentIntent): Promise<boolean> {
+    const giftId = intent.metadata?.gift_id;
+    if (intent.metadata?.gift !== '1' || !isUuid(giftId)) return false;
+    await this.gifts.recordRefundFirst(em, giftId, intent.id);
+    return true;
+  }
+
   markRefunded(em: EntityManager, paymentIntentId: string): Promise<boolean> {
     return this.gifts.markRefunded(em, paymentIntentId);
   }

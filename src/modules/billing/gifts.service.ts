@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { v7 } from 'uuid';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser } from '@/common/auth/auth-user';
@@ -58,8 +59,11 @@ export class GiftsService {
       .digest('hex')
       .slice(0, 32);
     const buyer = await this.users.getActive(actor.id);
-    const response = await this.checkout.gift(buyer, { creatorId: creator.id, creatorUsername: creator.username, amountCents, currency: creator.currency, key }, idempotencyKey);
+    // A reused open session keeps its first row (and the id its metadata names): this id is then not written.
+    const giftId = v7();
+    const response = await this.checkout.gift(buyer, { giftId, creatorId: creator.id, creatorUsername: creator.username, amountCents, currency: creator.currency, key }, idempotencyKey);
     await this.gifts.recordAsked(this.em.fork(), {
+      id: giftId,
       gifterId: actor.id,
       creatorId: creator.id,
       tierId: tier.id,

@@ -73,6 +73,7 @@ export class TipPaymentsService {
    * refunded, so the completion, when it comes, delivers nothing. False when the intent is not a tip's.
    */
   async recordRefundFirst(em: EntityManager, intent: Stripe.PaymentIntent, charge: Stripe.Charge): Promise<boolean> {
+    if (await this.gifts.recordRefundFirst(em, intent)) return true;
     const tip = tipOf(intent.metadata, intent.metadata?.user_id);
     if (!tip) return false;
     await this.tips.recordRefundFirst(em, {

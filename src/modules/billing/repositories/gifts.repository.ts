@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { v7 } from 'uuid';
 
 /** A gift as asked at checkout, before it is paid. */
 export interface AskedGift {
+  id: string;
   gifterId: string;
   creatorId: string;
   tierId: string;
@@ -44,7 +44,7 @@ export class GiftsRepository {
     await em.execute(
       `insert into gifts (id, gifter_id, creator_id, tier_id, recipient_id, recipient_email, months, message, amount_cents, currency, status, stripe_checkout_session_id, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, now()) on conflict (stripe_checkout_session_id) do nothing`,
-      [v7(), gift.gifterId, gift.creatorId, gift.tierId, gift.recipientId, gift.recipientEmail, gift.months, gift.message, gift.amountCents, gift.currency, gift.checkoutSessionId],
+      [gift.id, gift.gifterId, gift.creatorId, gift.tierId, gift.recipientId, gift.recipientEmail, gift.months, gift.message, gift.amountCents, gift.currency, gift.checkoutSessionId],
     );
   }
 
@@ -114,6 +114,17 @@ export class GiftsRepository {
       [paymentIntentId],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * A full refund that overtook its gift's completion (the payment intent's `metadata.gift_id`): the pending gift is
+   * recorded refunded, so the completion grants nothing.
+   */
+  async recordRefundFirst(em: EntityManager, giftId: string, paymentIntentId: string): Promise<void> {
+    await em.execute(
+      `update gifts set status = 'refunded', refunded_at = now(), stripe_payment_intent_id = ? where id = ? and status = 'pending'`,
+      [paymentIntentId, giftId],
+    );
   }
 
   async markDisputed(em: EntityManager, paymentIntentId: string): Promise<void> {
