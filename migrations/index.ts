@@ -24,6 +24,7 @@ import { Migration20261209200000_referral_rewards } from './Migration20261209200
 import { Migration20261209250000_mrr_monthly_equivalent } from './Migration20261209250000_mrr_monthly_equivalent';
 import { Migration20261209260000_bundles } from './Migration20261209260000_bundles';
 import { Migration20261209300000_offers } from './Migration20261209300000_offers';
+import { Migration20261209350000_gifts } from './Migration20261209350000_gifts';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -54,4 +55,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261209250000_mrr_monthly_equivalent', class: Migration20261209250000_mrr_monthly_equivalent },
   { name: 'Migration20261209260000_bundles', class: Migration20261209260000_bundles },
   { name: 'Migration20261209300000_offers', class: Migration20261209300000_offers },
+  { name: 'Migration20261209350000_gifts', class: Migration20261209350000_gifts },
 ];

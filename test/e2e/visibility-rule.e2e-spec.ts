@@ -22,12 +22,17 @@ type Standing =
   | 'lapsed'
   | 'blockedByAuthor'
   | 'blockingAuthor'
-  | 'suspendedAuthor';
+  | 'suspendedAuthor'
+  | 'tier1Gift'
+  | 'tier2Gift'
+  | 'giftEnded'
+  | 'giftRefunded';
 
 /**
  * Every author has two tiers (positions 1 and 2); `tier` names the post's `min_tier_id`. Subscriptions are at tier 1
  * (`tier2Subscriber`, and `lapsed`, at tier 2; `downgraded` from tier 2 to 1, paid at tier 2 until the period end, which
- * for `downgradedLongAgo` has passed).
+ * for `downgradedLongAgo` has passed). Gifts (docs/billing.md#gifts), without a subscription: a running gift of tier 1
+ * or 2, one of tier 2 that ended, one of tier 2 refunded.
  */
 const POSTS: Record<string, NewPost & { tier?: 1 | 2 }> = {
   public: { visibility: 'public' },
@@ -130,6 +135,24 @@ const CASES: [Standing, Kind, Who, Outcome][] = [
   ['suspendedAuthor', 'tier1', 'viewer', 'hidden'],
   ['stranger', 'tier2', 'author', 'open'],
   ['stranger', 'tier2Priced', 'author', 'open'],
+  // Gifts (docs/billing.md#gifts): a running paid gift is subscriber access at its tier, without renewal.
+  ['tier2Gift', 'followers', 'viewer', 'hidden'],
+  ['tier2Gift', 'subscribers', 'viewer', 'open'],
+  ['tier2Gift', 'premium', 'viewer', 'open'],
+  ['tier2Gift', 'priced', 'viewer', 'locked'],
+  ['tier2Gift', 'tier1', 'viewer', 'open'],
+  ['tier2Gift', 'tier2', 'viewer', 'open'],
+  ['tier2Gift', 'tier2Priced', 'viewer', 'open'],
+  ['tier2Gift', 'tier2Subscribers', 'viewer', 'open'],
+  ['tier1Gift', 'subscribers', 'viewer', 'open'],
+  ['tier1Gift', 'tier1', 'viewer', 'open'],
+  ['tier1Gift', 'tier2', 'viewer', 'locked'],
+  ['tier1Gift', 'tier2Subscribers', 'viewer', 'locked'],
+  ['giftEnded', 'subscribers', 'viewer', 'hidden'],
+  ['giftEnded', 'premium', 'viewer', 'locked'],
+  ['giftEnded', 'tier2', 'viewer', 'locked'],
+  ['giftRefunded', 'subscribers', 'viewer', 'hidden'],
+  ['giftRefunded', 'tier2', 'viewer', 'locked'],
 ];
 
 describe('The visibility rule, in memory and in SQL', () => {
@@ -152,6 +175,10 @@ describe('The visibility rule, in memory and in SQL', () => {
       'blockedByAuthor',
       'blockingAuthor',
       'suspendedAuthor',
+      'tier1Gift',
+      'tier2Gift',
+      'giftEnded',
+      'giftRefunded',
     ];
     for (const standing of standings) {
       const author = await createSignedInUser(t);
@@ -182,6 +209,15 @@ describe('The visibility rule, in memory and in SQL', () => {
       if (standing === 'blockedByAuthor') await as(t, author).post(`/users/${viewer.username}/block`).expect(200);
       if (standing === 'blockingAuthor') await as(t, viewer).post(`/users/${author.username}/block`).expect(200);
       if (standing === 'suspendedAuthor') await suspend(t, author);
+      if (standing === 'tier1Gift' || standing === 'tier2Gift' || standing === 'giftEnded' || standing === 'giftRefunded') {
+        const [status, starts, ends] =
+          standing === 'giftEnded' ? ['paid', "now() - interval '31 days'", "now() - interval '1 second'"] : [standing === 'giftRefunded' ? 'refunded' : 'paid', 'now()', "now() + interval '30 days'"];
+        await t.sql(
+          `insert into gifts (id, gifter_id, creator_id, tier_id, recipient_id, months, amount_cents, status, stripe_checkout_session_id, starts_at, ends_at)
+           values (uuid_generate_v7(), ?, ?, ?, ?, 1, 500, ?, ?, ${starts}, ${ends})`,
+          [author.id, author.id, standing === 'tier1Gift' ? tier1 : tier2, viewer.id, status, `cs_matrix_${standing}`],
+        );
+      }
     }
   });
 

@@ -1172,6 +1172,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{username}/gifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["GiftsController_give"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gifts/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["GiftsController_redeem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/earnings": {
         parameters: {
             query?: never;
@@ -2128,7 +2160,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked" | "tip";
+            type: "follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked" | "tip" | "gift_received";
             /** @description null for `report_resolved` (sent by the service) */
             from_user: components["schemas"]["UserSummaryResponse"] | null;
             post?: components["schemas"]["PostResponse"] | null;
@@ -2380,6 +2412,52 @@ export interface components {
             duration_months: number | null;
             /** @description Null: every tier */
             tier_ids: string[] | null;
+        };
+        GiftDto: {
+            /**
+             * @description Months of access the gift gives
+             * @enum {integer}
+             */
+            months: 1 | 3 | 6 | 12;
+            /**
+             * Format: uuid
+             * @description The creator's tier (default: their first tier)
+             */
+            tier_id?: string;
+            /** @description The account the gift is for (or `recipient_email`) */
+            recipient_username?: string;
+            /**
+             * Format: email
+             * @description An e-mail address the gift is for (or `recipient_username`): its account, else a mail with a redeem link
+             */
+            recipient_email?: string;
+            /** @description A note for the recipient (shown to an account's recipient with the gift) */
+            message?: string;
+        };
+        RedeemGiftDto: {
+            /** @description The token of the redeem link (`APP_URL/gifts/redeem?token=`) */
+            token: string;
+        };
+        GiftCreatorResponse: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+        };
+        GiftResponse: {
+            /** Format: uuid */
+            id: string;
+            creator: components["schemas"]["GiftCreatorResponse"];
+            tier: components["schemas"]["SubscriptionTierResponse"];
+            /** @enum {number} */
+            months: 1 | 3 | 6 | 12;
+            message: string | null;
+            /** Format: date-time */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @description Access ends at this instant; nothing renews
+             */
+            ends_at: string;
         };
         EarningsTotalsResponse: {
             /** @description What buyers paid, less what refunds and disputes took back (cents) */
@@ -8048,7 +8126,7 @@ export interface operations {
                 /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
                 /** @description Repeat for several: `types[]=like&types[]=reply` */
-                "types[]"?: ("follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked" | "tip")[];
+                "types[]"?: ("follow" | "like" | "reply" | "mention" | "repost" | "subscription" | "post_unlocked" | "subscribed_post" | "report_resolved" | "message_unlocked" | "tip" | "gift_received")[];
                 unread?: boolean;
             };
             header?: never;
@@ -8608,7 +8686,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Creators I subscribe or subscribed to, newest first */
+            /** @description Creators I subscribe or subscribed to, newest first; the first page starts with my running gifts (`gift: true`, `current_period_end` = the end of the grant) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9840,6 +9918,194 @@ export interface operations {
                 };
             };
             /** @description Too many lookups (`RATE_LIMIT_OFFER_LOOKUP`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency does not answer, or the server is shutting down (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    GiftsController_give: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers the same checkout session */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GiftDto"];
+            };
+        };
+        responses: {
+            /** @description Stripe Checkout (payment mode, `metadata.gift`) for `months` × the tier's monthly price; once paid the recipient has the tier's access for `months` (after their running gift of this creator), renewing nothing, with a `gift_received` notification, or a mail with a redeem link for an address without an account */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutResponse"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`): the body, the query or a path parameter; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A block stands between you (or the recipient) and this creator (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such creator, or suspended (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this `Idempotency-Key` is still in progress, or another conflict (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A gift to yourself or to the creator, not exactly one recipient, an unknown recipient username (field `recipient_username`), or an unknown or archived tier (field `tier_id`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payments are not configured (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    GiftsController_redeem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeemGiftDto"];
+            };
+        };
+        responses: {
+            /** @description The gift, now yours: its access starts now, or after your running gift of the same creator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GiftResponse"];
+                };
+            };
+            /** @description A used or unknown token (`invalid_token`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of an accepted content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts (`RATE_LIMIT_GIFT_REDEEM`) */
             429: {
                 headers: {
                     [name: string]: unknown;

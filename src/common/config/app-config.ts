@@ -109,6 +109,8 @@ export class AppConfig {
     message: RateLimitRule;
     /** `GET /users/:username/offers/:code`, per user or client address (codes can be guessed). */
     offerLookup: RateLimitRule;
+    /** `POST /gifts/redeem`, per user (tokens can be guessed). */
+    giftRedeem: RateLimitRule;
   };
 
   get runsApi(): boolean {

@@ -201,6 +201,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       report: parseRateLimit(e.RATE_LIMIT_REPORT),
       message: parseRateLimit(e.RATE_LIMIT_MESSAGE),
       offerLookup: parseRateLimit(e.RATE_LIMIT_OFFER_LOOKUP),
+      giftRedeem: parseRateLimit(e.RATE_LIMIT_GIFT_REDEEM),
     },
   });
   return config;

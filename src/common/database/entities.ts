@@ -16,6 +16,7 @@ import { PayoutAccount } from '@/modules/billing/entities/payout-account.entity'
 import { PostUnlock } from '@/modules/billing/entities/post-unlock.entity';
 import { MessageUnlock } from '@/modules/billing/entities/message-unlock.entity';
 import { Tip } from '@/modules/billing/entities/tip.entity';
+import { Gift } from '@/modules/billing/entities/gift.entity';
 import { Tier } from '@/modules/billing/entities/tier.entity';
 import { CreatorBundle } from '@/modules/billing/entities/creator-bundle.entity';
 import { TierBundlePrice } from '@/modules/billing/entities/tier-bundle-price.entity';
@@ -69,6 +70,7 @@ export const ENTITIES = [
   PostUnlock,
   MessageUnlock,
   Tip,
+  Gift,
   Tier,
   CreatorBundle,
   TierBundlePrice,

@@ -32,6 +32,8 @@ export interface DomainEvents {
     postId: string | null;
     conversationId: string | null;
   };
+  /** `gifterId`'s paid gift of `creatorId`'s tier reached the account `recipientId` (docs/billing.md#gifts): its `gift_received` notification. */
+  'gift.received': { giftId: string; gifterId: string; recipientId: string; creatorId: string };
   'media.uploaded': { mediaId: string; userId: string };
   /** A verified Stripe webhook event, stored in `stripe_events` in the same transaction. */
   'stripe.event_received': { stripeEventId: string };
@@ -99,6 +101,7 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   'post.unlocked': true,
   'message.unlocked': true,
   'tip.received': true,
+  'gift.received': true,
   'media.uploaded': true,
   'stripe.event_received': true,
   'mail.requested': true,

@@ -14,7 +14,8 @@ export type RateLimitName =
   | 'passwordResetIp'
   | 'report'
   | 'message'
-  | 'offerLookup';
+  | 'offerLookup'
+  | 'giftRedeem';
 
 export const RATE_LIMITS_KEY = 'x18:rate-limits';
 

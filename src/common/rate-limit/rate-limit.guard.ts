@@ -42,6 +42,7 @@ function trackerFor(name: RateLimitName, req: FastifyRequest & { user?: { id: st
     case 'report':
     case 'message':
     case 'offerLookup':
+    case 'giftRedeem':
       return req.user?.id ?? req.ip;
   }
 }

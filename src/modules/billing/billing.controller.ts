@@ -22,6 +22,7 @@ import { TipDto } from './dto/tip.dto';
 import { ChangeTierDto, SubscribeDto } from './dto/tier.dto';
 import { SubscriptionsService } from './subscriptions.service';
 import { TipsService } from './tips.service';
+import { GiftsService } from './gifts.service';
 import { UnlocksService } from './unlocks.service';
 
 const IDEMPOTENCY_HEADER = {
@@ -46,6 +47,7 @@ export class BillingController {
     private readonly subscriptions: SubscriptionsService,
     private readonly unlocks: UnlocksService,
     private readonly tips: TipsService,
+    private readonly gifts: GiftsService,
   ) {}
 
   @Post('users/:username/subscription')
@@ -84,9 +86,13 @@ export class BillingController {
   }
 
   @Get('me/subscriptions')
-  @ApiOkResponse({ type: SubscriptionPageResponse, description: 'Creators I subscribe or subscribed to, newest first' })
-  mine(@CurrentUser() actor: AuthUser, @Query() query: PageQuery) {
-    return this.subscriptions.list(actor, 'subscriber', query);
+  @ApiOkResponse({
+    type: SubscriptionPageResponse,
+    description: 'Creators I subscribe or subscribed to, newest first; the first page starts with my running gifts (`gift: true`, `current_period_end` = the end of the grant)',
+  })
+  async mine(@CurrentUser() actor: AuthUser, @Query() query: PageQuery) {
+    const page = await this.subscriptions.list(actor, 'subscriber', query);
+    return query.cursor ? page : { ...page, data: [...(await this.gifts.asSubscriptions(actor)), ...page.data] };
   }
 
   @Get('me/subscribers')

@@ -65,6 +65,12 @@ import { OfferRedemption } from './entities/offer-redemption.entity';
 import { OfferCheckoutService } from './offer-checkout.service';
 import { OffersController } from './offers.controller';
 import { OffersService } from './offers.service';
+import { MailModule } from '@/modules/mail/mail.module';
+import { Gift } from './entities/gift.entity';
+import { GiftPaymentsService } from './gift-payments.service';
+import { GiftsController } from './gifts.controller';
+import { GiftsService } from './gifts.service';
+import { GiftsRepository } from './repositories/gifts.repository';
 
 /**
  * Stripe: checkout, subscriptions, the webhook and the subscriber that applies its events (on the `billing` queue,
@@ -82,14 +88,16 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, CreatorBundle, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession, ReferralShare, Offer, OfferRedemption]),
+        MikroOrmModule.forFeature([Subscription, PostUnlock, MessageUnlock, Tip, Tier, CreatorBundle, Gift, StripeEvent, PayoutAccount, BillingProfile, CheckoutSession, ReferralShare, Offer, OfferRedemption]),
         EntitlementsModule,
         PayoutAccountsModule,
         UsersModule,
         ReferralsModule,
+        // Gifts' redeem mail (docs/billing.md#gifts).
+        MailModule,
         ...ports,
       ],
-      controllers: config.runsApi ? [BillingController, TiersController, BundlesController, OffersController, EarningsController, StripeWebhookController, PayoutsController] : [],
+      controllers: config.runsApi ? [BillingController, TiersController, BundlesController, OffersController, GiftsController, EarningsController, StripeWebhookController, PayoutsController] : [],
       providers: [
         StripeClient,
         CreatorPricingService,
@@ -112,6 +120,9 @@ export class BillingModule {
         TipsService,
         TipPaymentsService,
         TipsRepository,
+        GiftsService,
+        GiftPaymentsService,
+        GiftsRepository,
         StripeWebhookService,
         StripeEventApplier,
         BillingAccountDataService,

@@ -143,6 +143,28 @@ export class CheckoutService {
     );
   }
 
+  /**
+   * A gift (docs/billing.md#gifts): `metadata.gift` (`1`) marks it, `gift_id` names its `gifts` row (a refund that
+   * overtakes the completion finds it through the payment intent), `creator_id` whom it pays, on the session and its
+   * payment intent; who receives what is that row, keyed by the session (GiftsService). The open session is per
+   * gift asked (`key`: a digest of tier, months, recipient and note), so a second tap answers the same session.
+   */
+  gift(buyer: User, gift: { giftId: string; creatorId: string; creatorUsername: string; amountCents: number; currency: string; key: string }, idempotencyKey?: string): Promise<CheckoutResponse> {
+    return this.oneTime(
+      buyer,
+      {
+        sellerId: gift.creatorId,
+        amountCents: gift.amountCents,
+        currency: gift.currency,
+        productName: `Gift: a subscription to @${gift.creatorUsername}`,
+        pair: `gift:${gift.creatorId}:${gift.key}`,
+        metadata: { gift: '1', gift_id: gift.giftId, creator_id: gift.creatorId },
+        asked: { postId: null, messageId: null },
+      },
+      idempotencyKey,
+    );
+  }
+
   /** A purchase of an item (a post or a message): `metadata` names it (`post_id` or `message_id`) and the buyer. */
   private sale(kind: SaleKind, itemId: string, sellerId: string, priceCents: number, currency: string, productName: string, pairPrefix: string): OneTimeItem {
     return {

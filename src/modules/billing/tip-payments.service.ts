@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import { OutboxService } from '@/common/outbox/outbox.service';
 import { EarningsRecorder, StripeEventRef } from './earnings/earnings-recorder.service';
+import { GiftPaymentsService } from './gift-payments.service';
 import { TipsRepository } from './repositories/tips.repository';
 import { idOf } from './stripe/stripe-objects';
 import { TipFor, tipOf } from './tip-for';
@@ -17,6 +18,8 @@ const targetColumns = (target: TipFor) => ({
  * (docs/billing.md#lock-order): the `tips` row, then `tip.received` in the outbox (the creator's `tip` notification and
  * the tip message, each handled by its module), then the ledger last. Refunds and disputes change the row's status
  * through `UnlockPaymentsService`, as for the other one-time payments, and the ledger takes the money back.
+ * Gifts (docs/billing.md#gifts), the other payment that is not a purchase, are handed on to `GiftPaymentsService` from
+ * here (UnlockPaymentsService is at the constructor limit).
  */
 @Injectable()
 export class TipPaymentsService {
@@ -26,15 +29,17 @@ export class TipPaymentsService {
     private readonly tips: TipsRepository,
     private readonly outbox: OutboxService,
     private readonly earnings: EarningsRecorder,
+    private readonly gifts: GiftPaymentsService,
   ) {}
 
-  /** Whether this completed session is a tip's (`metadata.tip_for`). */
+  /** Whether this completed session is a tip's (`metadata.tip_for`) or a gift's (`metadata.gift`, handed on). */
   static isTip(session: Stripe.Checkout.Session): boolean {
-    return !!session.metadata?.tip_for;
+    return !!session.metadata?.tip_for || GiftPaymentsService.isGift(session);
   }
 
   /** A paid tip: recorded once per payment; `tip.received` only when this call recorded it. */
   async recordPaid(em: EntityManager, session: Stripe.Checkout.Session, event: StripeEventRef): Promise<void> {
+    if (GiftPaymentsService.isGift(session)) return this.gifts.recordPaid(em, session, event);
     if (session.payment_status === 'unpaid') return; // delayed methods: `checkout.session.async_payment_succeeded` follows
     const tip = tipOf(session.metadata, session.client_reference_id);
     if (!tip) {
@@ -68,6 +73,7 @@ export class TipPaymentsService {
    * refunded, so the completion, when it comes, delivers nothing. False when the intent is not a tip's.
    */
   async recordRefundFirst(em: EntityManager, intent: Stripe.PaymentIntent, charge: Stripe.Charge): Promise<boolean> {
+    if (await this.gifts.recordRefundFirst(em, intent)) return true;
     const tip = tipOf(intent.metadata, intent.metadata?.user_id);
     if (!tip) return false;
     await this.tips.recordRefundFirst(em, {
@@ -81,15 +87,18 @@ export class TipPaymentsService {
     return true;
   }
 
-  markRefunded(em: EntityManager, paymentIntentId: string): Promise<boolean> {
-    return this.tips.markRefunded(em, paymentIntentId);
+  /** A full refund of the tip (or gift) paid with this payment intent; false when none is known (yet). */
+  async markRefunded(em: EntityManager, paymentIntentId: string): Promise<boolean> {
+    return (await this.tips.markRefunded(em, paymentIntentId)) || (await this.gifts.markRefunded(em, paymentIntentId));
   }
 
-  markDisputed(em: EntityManager, paymentIntentId: string): Promise<void> {
-    return this.tips.markDisputed(em, paymentIntentId);
+  async markDisputed(em: EntityManager, paymentIntentId: string): Promise<void> {
+    await this.tips.markDisputed(em, paymentIntentId);
+    await this.gifts.markDisputed(em, paymentIntentId);
   }
 
-  settleDispute(em: EntityManager, paymentIntentId: string, outcome: 'paid' | 'refunded'): Promise<void> {
-    return this.tips.settleDispute(em, paymentIntentId, outcome);
+  async settleDispute(em: EntityManager, paymentIntentId: string, outcome: 'paid' | 'refunded'): Promise<void> {
+    await this.tips.settleDispute(em, paymentIntentId, outcome);
+    await this.gifts.settleDispute(em, paymentIntentId, outcome);
   }
 }

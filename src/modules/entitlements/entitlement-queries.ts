@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { SqlFragment, SqlOperand, sql } from '@/common/database/sql-fragment';
+import { SqlFragment, SqlOperand, sql, value } from '@/common/database/sql-fragment';
+import { giftGrantsAccess, giftReachesTierRow } from './gift-access';
 import { GRACE_STATUS, subscriptionGrantsAccess, subscriptionReachesTierRow } from './subscriber-access';
 
 /*
@@ -12,8 +13,10 @@ import { GRACE_STATUS, subscriptionGrantsAccess, subscriptionReachesTierRow } fr
 export function creatorsWithAccessSql(subscriberId: string, creatorIds: string[], graceDays: number): SqlFragment {
   const access = subscriptionGrantsAccess('s', graceDays);
   return {
-    sql: `select s.creator_id as id from subscriptions s where s.subscriber_id = ? and s.creator_id in (?) and ${access.sql}`,
-    params: [subscriberId, creatorIds, ...access.params],
+    // Or a running gift (gift-access.ts).
+    sql: `select s.creator_id as id from subscriptions s where s.subscriber_id = ? and s.creator_id in (?) and ${access.sql}
+          union select g.creator_id as id from gifts g where g.recipient_id = ? and g.creator_id in (?) and ${giftGrantsAccess('g').sql}`,
+    params: [subscriberId, creatorIds, ...access.params, subscriberId, creatorIds],
   };
 }
 
@@ -23,10 +26,12 @@ export function creatorsWithAccessSql(subscriberId: string, creatorIds: string[]
  */
 export function tiersReachedSql(subscriberId: string, tierIds: string[], graceDays: number): SqlFragment {
   const access = subscriptionGrantsAccess('s', graceDays);
+  // Or a running gift of that tier or a higher one (gift-access.ts).
+  const gift = giftReachesTierRow(value(subscriberId), 'mt');
   return {
-    sql: `select mt.id from tiers mt where mt.id in (?) and exists (select 1 from subscriptions s
-            where s.subscriber_id = ? and s.creator_id = mt.creator_id and ${access.sql} and ${subscriptionReachesTierRow('s', 'mt').sql})`,
-    params: [tierIds, subscriberId, ...access.params],
+    sql: `select mt.id from tiers mt where mt.id in (?) and (exists (select 1 from subscriptions s
+            where s.subscriber_id = ? and s.creator_id = mt.creator_id and ${access.sql} and ${subscriptionReachesTierRow('s', 'mt').sql}) or ${gift.sql})`,
+    params: [tierIds, subscriberId, ...access.params, ...gift.params],
   };
 }
 

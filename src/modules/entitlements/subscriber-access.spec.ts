@@ -38,16 +38,18 @@ describe(hasSubscriberAccess.name, () => {
   it('probes the (subscriber, creator) pair with bound values and the caller’s columns, in placeholder order', () => {
     const fragment = hasSubscriberAccess(value('viewer-id'), column('p.user_id'), 7);
     expect(fragment.sql).toBe(
-      "exists (select 1 from subscriptions sa where sa.subscriber_id = ? and sa.creator_id = p.user_id and (sa.status in ('active', 'trialing') or (sa.status = 'past_due' and sa.current_period_end + make_interval(days => ?) > now())))",
+      "(exists (select 1 from subscriptions sa where sa.subscriber_id = ? and sa.creator_id = p.user_id and (sa.status in ('active', 'trialing') or (sa.status = 'past_due' and sa.current_period_end + make_interval(days => ?) > now())))" +
+        " or exists (select 1 from gifts ga where ga.recipient_id = ? and ga.creator_id = p.user_id and (ga.status = 'paid' and ga.starts_at <= now() and ga.ends_at > now())))",
     );
-    expect(fragment.params).toEqual(['viewer-id', 7]);
+    // The gift disjunct (docs/billing.md#gifts) binds the subscriber again.
+    expect(fragment.params).toEqual(['viewer-id', 7, 'viewer-id']);
     expect(fragment.sql.split('?')).toHaveLength(fragment.params.length + 1);
   });
 
   it('takes the creator as a value and the subscriber as a column just as well (fan-out shape)', () => {
     const fragment = hasSubscriberAccess(column('r.id'), value('creator-id'), 3);
     expect(fragment.sql).toContain('sa.subscriber_id = r.id and sa.creator_id = ?');
-    expect(fragment.params).toEqual(['creator-id', 3]);
+    expect(fragment.params).toEqual(['creator-id', 3, 'creator-id']);
   });
 });
 
@@ -57,7 +59,9 @@ describe(hasTierAccess.name, () => {
     expect(fragment.sql).toContain('mt.id = p.min_tier_id and sa.subscriber_id = ? and sa.creator_id = mt.creator_id');
     expect(fragment.sql).toContain('st.position >= mt.position and (st.id = sa.tier_id or (st.id = sa.paid_tier_id and sa.paid_tier_until > now()))');
     expect(fragment.sql).toContain(subscriptionGrantsAccess('sa', 3).sql);
-    expect(fragment.params).toEqual(['viewer-id', 3]);
+    // Or a running gift of that tier or a higher one (docs/billing.md#gifts).
+    expect(fragment.sql).toContain('or exists (select 1 from tiers mg where mg.id = p.min_tier_id and exists (select 1 from gifts gt join tiers gtt');
+    expect(fragment.params).toEqual(['viewer-id', 3, 'viewer-id']);
     expect(fragment.sql.split('?')).toHaveLength(fragment.params.length + 1);
   });
 });

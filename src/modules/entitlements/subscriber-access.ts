@@ -1,5 +1,6 @@
 import { SqlFragment, SqlOperand, sql, text } from '@/common/database/sql-fragment';
 import type { SubscriptionStatus } from '@/modules/billing/entities/subscription.entity';
+import { giftReachesTierRow, hasGiftAccess } from './gift-access';
 
 /**
  * THE rule for "has access to a creator's subscriber content", in its two forms (TypeScript for one row, SQL for
@@ -43,7 +44,8 @@ export function subscriptionGrantsAccess(alias: string, graceDays: number): SqlF
  * in a posts query. Prefer `EntitlementsService.subscriberAccessSql`, which fills in the configured grace period.
  */
 export function hasSubscriberAccess(subscriber: SqlOperand, creator: SqlOperand, graceDays: number): SqlFragment {
-  return sql`exists (select 1 from subscriptions sa where sa.subscriber_id = ${subscriber} and sa.creator_id = ${creator} and ${subscriptionGrantsAccess('sa', graceDays)})`;
+  // Or a running gift to the creator (gift-access.ts).
+  return sql`(exists (select 1 from subscriptions sa where sa.subscriber_id = ${subscriber} and sa.creator_id = ${creator} and ${subscriptionGrantsAccess('sa', graceDays)}) or ${hasGiftAccess(subscriber, creator)})`;
 }
 
 /**
@@ -76,6 +78,8 @@ export function subscriptionReachesTierRow(alias: string, tierAlias: string): Sq
  * rank, one probe of the `(subscriber_id, creator_id)` index plus two primary-key reads of `tiers`.
  */
 export function hasTierAccess(subscriber: SqlOperand, minTier: SqlOperand, graceDays: number): SqlFragment {
-  return sql`exists (select 1 from tiers mt, subscriptions sa where mt.id = ${minTier} and sa.subscriber_id = ${subscriber} and sa.creator_id = mt.creator_id
-    and ${subscriptionGrantsAccess('sa', graceDays)} and ${reaches('sa', 'mt')})`;
+  // Or a running gift of that tier or a higher one (gift-access.ts).
+  return sql`(exists (select 1 from tiers mt, subscriptions sa where mt.id = ${minTier} and sa.subscriber_id = ${subscriber} and sa.creator_id = mt.creator_id
+    and ${subscriptionGrantsAccess('sa', graceDays)} and ${reaches('sa', 'mt')})
+    or exists (select 1 from tiers mg where mg.id = ${minTier} and ${giftReachesTierRow(subscriber, 'mg')}))`;
 }

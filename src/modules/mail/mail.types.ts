@@ -1,5 +1,5 @@
 /** Every mail the service sends; each has `<name>.txt` (first line `Subject: …`) and `<name>.html` under `templates/`. */
-export const MAIL_TEMPLATES = ['verify-email', 'email-change-notice', 'reset-password', 'export-ready'] as const;
+export const MAIL_TEMPLATES = ['verify-email', 'email-change-notice', 'reset-password', 'export-ready', 'gift-received'] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
 /**

@@ -15,7 +15,7 @@ const FAN_OUT_BATCH = 5000;
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
 /** Events that notify one recipient (or, for mentions, a few). */
-const NOTIFYING = ['user.followed', 'post.liked', 'post.replied', 'post.reposted', 'post.mentioned', 'subscription.activated', 'post.unlocked', 'message.unlocked', 'tip.received'] as const;
+const NOTIFYING = ['user.followed', 'post.liked', 'post.replied', 'post.reposted', 'post.mentioned', 'subscription.activated', 'post.unlocked', 'message.unlocked', 'tip.received', 'gift.received'] as const;
 type Notifying = (typeof NOTIFYING)[number];
 type FanOut = 'premium_post.published' | 'premium_post.fan_out_continued';
 
@@ -60,6 +60,10 @@ function candidatesOf(event: DomainEvent<Notifying>): NewNotification[] {
     case 'tip.received': {
       const { tipId, tipperId, creatorId, postId, amountCents, currency } = event.payload;
       return [{ userId: creatorId, fromUserId: tipperId, type: 'tip', postId, dedupeKey: `tip:${tipId}`, amountCents, currency }];
+    }
+    case 'gift.received': {
+      const { giftId, gifterId, recipientId } = event.payload;
+      return [{ userId: recipientId, fromUserId: gifterId, type: 'gift_received', postId: null, dedupeKey: `gift_received:${giftId}` }];
     }
   }
 }

@@ -46,6 +46,12 @@ export class UsersService {
     return profile;
   }
 
+  /** An active account by e-mail address (trimmed, lower-cased here as it is stored), or null (a gift's recipient). */
+  async findActiveByEmail(email: string): Promise<User | null> {
+    const user = await this.users.findByEmail(email.trim().toLowerCase());
+    return user && !user.suspendedAt ? user : null;
+  }
+
   async getActive(userId: string): Promise<User> {
     const user = await this.users.findOne({ id: userId, suspendedAt: null });
     if (!user) throw UsersErrors.notFound();

@@ -18,9 +18,9 @@ export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator
 
 /**
  * The kinds that are a buyer's payment to a creator, which refunds and disputes take back. One-time payments (`unlock`,
- * `message_unlock`, `tip`; gifts as they arrive) are recorded by `EarningsRecorder.checkoutPaymentPaid`.
+ * `message_unlock`, `tip`, `gift`) are recorded by `EarningsRecorder.checkoutPaymentPaid`.
  */
-export const PAYMENT_KINDS: readonly EarningsKind[] = ['subscription_payment', 'unlock', 'message_unlock', 'tip'];
+export const PAYMENT_KINDS: readonly EarningsKind[] = ['subscription_payment', 'unlock', 'message_unlock', 'tip', 'gift'];
 
 /**
  * The referrer's income (docs/billing.md#referral-rewards): gross, fee and net zero (not a buyer's payment), `amount_cents`

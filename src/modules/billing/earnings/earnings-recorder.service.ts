@@ -18,7 +18,7 @@ export interface StripeEventRef {
 }
 
 /** The one-time payments paid through a payment-mode Checkout session (later: gifts). */
-export type CheckoutPaymentKind = Extract<EarningsKind, 'unlock' | 'message_unlock' | 'tip'>;
+export type CheckoutPaymentKind = Extract<EarningsKind, 'unlock' | 'message_unlock' | 'tip' | 'gift'>;
 
 /** Stripe subscription statuses that never started (nothing was paid). */
 const NEVER_STARTED = new Set(['incomplete', 'incomplete_expired']);

@@ -27,6 +27,7 @@ export const EARNINGS_KINDS = [
   'tip',
   'referral_share',
   'referral_share_reversal',
+  'gift',
 ] as const;
 export type EarningsKind = (typeof EARNINGS_KINDS)[number];
 

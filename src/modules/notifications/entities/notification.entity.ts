@@ -16,6 +16,7 @@ export const NOTIFICATION_TYPES = [
   'report_resolved',
   'message_unlocked',
   'tip',
+  'gift_received',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
