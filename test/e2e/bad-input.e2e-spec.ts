@@ -67,6 +67,7 @@ const ENV = {
   RATE_LIMIT_REPORT: '1000000/1h',
   RATE_LIMIT_MESSAGE: '1000000/1h',
   RATE_LIMIT_OFFER_LOOKUP: '1000000/1h',
+  RATE_LIMIT_GIFT_REDEEM: '1000000/1h',
 };
 
 function deep(levels: number): unknown {

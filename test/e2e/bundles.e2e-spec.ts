@@ -54,8 +54,8 @@ describe('Bundles', () => {
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }
-    // Malformed bodies are the validation pipe's 400 `validation_failed`, as every DTO's.
-    expectProblem(await putBundles(creator, [{ months: 6, discount_percent: 20 }, { months: 6, discount_percent: 30 }]), 400, 'validation_failed');
+    // Two of one length: a body the document calls valid (it cannot say "distinct by months"), refused with 422.
+    expectProblem(await putBundles(creator, [{ months: 6, discount_percent: 20 }, { months: 6, discount_percent: 30 }]), 422, 'validation_failed');
     expect(
     (await t.http.put('/api/v1/me/bundles').set('Authorization', `Bearer ${creator.accessToken}`).send({ bundles: [{ months: 6, discount_percent: 20, extra: 1 }] })).status,
     ).toBe(400);

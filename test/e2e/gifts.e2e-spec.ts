@@ -64,7 +64,7 @@ describe('Gifts (Stripe)', () => {
     await t.http.put('/api/v1/me/bundles').set('Authorization', `Bearer ${creator.accessToken}`).send({ bundles: [{ months: 6, discount_percent: 15 }] }).expect(200);
     const [gifter, fan] = [await createSignedInUser(t), await createSignedInUser(t)];
     const amount = async (months: number) => {
-      const started = await as(t, gifter).post(`/users/${creator.username}/gifts`, { months, recipient_username: fan.username }).expect(201);
+      await as(t, gifter).post(`/users/${creator.username}/gifts`, { months, recipient_username: fan.username }).expect(201);
       return stripe.requestsTo('POST', '/v1/checkout/sessions').at(-1)!.body.line_items[0].price_data.unit_amount;
     };
     // 6 x 999 x 0.85 = 5094.9: the bundle's price, rounded half up once on the total, as a bundle subscription's.

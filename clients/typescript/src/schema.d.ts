@@ -2323,7 +2323,7 @@ export interface components {
             discount_percent: number;
         };
         PutBundlesDto: {
-            /** @description At most one bundle per length */
+            /** @description At most one bundle per length (two of one length: `422`) */
             bundles: components["schemas"]["BundleDto"][];
         };
         BundleSetResponse: {

@@ -1,3 +1,4 @@
+import { AppException } from '@/common/errors/app.exception';
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { BundleSetResponse, PutBundlesDto, toBundleResponse } from './dto/bundle.dto';
@@ -14,6 +15,9 @@ export class BundlesService {
   constructor(private readonly bundles: BundlesRepository) {}
 
   async replace(actor: AuthUser, dto: PutBundlesDto): Promise<BundleSetResponse> {
+    // Checked here, not by the validation pipe: the document cannot say "distinct by months", so a body it calls valid
+    // is refused as a request we understood (`422`), not as malformed.
+    if (new Set(dto.bundles.map((b) => b.months)).size < dto.bundles.length) throw AppException.unprocessable('bundles must have distinct months', 'bundles');
     await this.bundles.replace(
       actor.id,
       dto.bundles.map((b) => ({ months: b.months, discountPercent: b.discount_percent })),

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, Max, Min, ValidateNested } from 'class-validator';
 import { BUNDLE_MONTHS, CreatorBundle } from '../entities/creator-bundle.entity';
 import { BundleResponse } from './tier.dto';
 
@@ -10,7 +10,7 @@ export class BundleDto {
   @IsIn(BUNDLE_MONTHS)
   months: number;
 
-  @ApiProperty({ minimum: 1, maximum: 50, description: 'Percent off `months` × the monthly price' })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 50, description: 'Percent off `months` × the monthly price' })
   @IsInt()
   @Min(1)
   @Max(50)
@@ -19,10 +19,10 @@ export class BundleDto {
 
 /** `PUT /me/bundles`: the creator's whole set of bundles (replaces it; `[]` removes them). */
 export class PutBundlesDto {
-  @ApiProperty({ type: [BundleDto], maxItems: 3, description: 'At most one bundle per length' })
+  @ApiProperty({ type: [BundleDto], maxItems: 3, description: 'At most one bundle per length (two of one length: `422`)' })
   @IsArray()
   @ArrayMaxSize(3)
-  @ArrayUnique((b: BundleDto) => b?.months, { message: 'bundles must have distinct months' })
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => BundleDto)
   bundles: BundleDto[];
