@@ -13,12 +13,12 @@ import { BLOCK_CHECK, BlockCheck } from './billing.ports';
 import { CheckoutService } from './checkout.service';
 import { CheckoutResponse, SubscriptionResponse } from './dto/billing.dto';
 import { GiftDto, GiftResponse } from './dto/gift.dto';
-import { Tier } from './entities/tier.entity';
 import { CreatorBundle } from './entities/creator-bundle.entity';
 import { giftAmountCents } from './gift-price';
 import { hashGiftToken } from './gift-payments.service';
 import { GiftRow, GiftsRepository } from './repositories/gifts.repository';
 import { TiersRepository } from './repositories/tiers.repository';
+import { tierOnSale } from './tier-on-sale';
 
 export const GiftErrors = {
   self: () => AppException.unprocessable('You cannot give a gift to yourself', 'recipient_username'),
@@ -50,7 +50,7 @@ export class GiftsService {
     const email = recipient ? null : dto.recipient_email!.trim().toLowerCase();
     if (recipient?.id === actor.id) throw GiftErrors.self();
     if (recipient?.id === creator.id || creator.id === actor.id) throw GiftErrors.toCreator();
-    const tier = await this.tierToGive(creator, dto.tier_id);
+    const tier = await tierOnSale(this.tiers, creator, dto.tier_id);
     if (await this.blocks.isBlockedEitherWay(actor.id, creator.id)) throw BillingErrors.blocked();
     if (recipient && (await this.blocks.isBlockedEitherWay(recipient.id, creator.id))) throw BillingErrors.blocked();
     // The bundle of that length, when the creator sells one (docs/billing.md#bundles): the gift costs its price.
@@ -152,17 +152,4 @@ export class GiftsService {
     return this.users.findActiveByEmail(dto.recipient_email!);
   }
 
-  /** `tierId` when it is one of the creator's live tiers (`422` otherwise), else the first one (`422` when none). */
-  private async tierToGive(creator: User, tierId: string | undefined): Promise<Tier> {
-    if (creator.subscriptionPriceCents != null) await this.tiers.alignFirstTier(creator.id, creator.subscriptionPriceCents, creator.currency);
-    if (!tierId) {
-      const [first] = await this.tiers.listActive(creator.id);
-      if (!first) throw BillingErrors.noPrice();
-      return first;
-    }
-    const tier = await this.tiers.findOne({ id: tierId, creatorId: creator.id });
-    if (!tier) throw BillingErrors.unknownTier();
-    if (tier.archived) throw BillingErrors.tierArchived();
-    return tier;
-  }
 }

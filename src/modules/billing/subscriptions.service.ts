@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthUser } from '@/common/auth/auth-user';
 import { decodeCursor, Page, PageQuery, toPage } from '@/common/http/pagination';
-import { User } from '@/modules/users/entities/user.entity';
 import { UsersService } from '@/modules/users/users.service';
 import { BillingErrors } from './billing.errors';
 import { BLOCK_CHECK, BlockCheck } from './billing.ports';
@@ -9,9 +8,9 @@ import { CheckoutResponse, SubscriptionResponse, toSubscriptionResponse } from '
 import { ChangeTierDto, SubscribeDto } from './dto/tier.dto';
 import { OfferCheckoutService } from './offer-checkout.service';
 import { Subscription } from './entities/subscription.entity';
-import { Tier } from './entities/tier.entity';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { TiersRepository } from './repositories/tiers.repository';
+import { tierOnSale } from './tier-on-sale';
 import { RUNNING, SubscriptionSyncService } from './subscription-sync.service';
 
 /** Subscribing to a creator's tier, changing tier, cancelling, and the lists. Access itself is EntitlementsService's rule. */
@@ -29,7 +28,7 @@ export class SubscriptionsService {
   async subscribe(actor: AuthUser, username: string, dto: SubscribeDto = {}, idempotencyKey?: string): Promise<CheckoutResponse> {
     const creator = await this.users.getActiveByUsername(username);
     if (creator.id === actor.id) throw BillingErrors.selfSubscription();
-    const tier = await this.tierToSell(creator, dto.tier_id);
+    const tier = await tierOnSale(this.tiers, creator, dto.tier_id);
     const interval = dto.interval ?? 'month';
     if (interval === 'year' && dto.bundle_months != null) throw BillingErrors.bundleNotYearly();
     if (interval === 'year' && tier.yearlyPriceCents == null) throw BillingErrors.noYearlyPrice();
@@ -48,7 +47,7 @@ export class SubscriptionsService {
     const creator = await this.users.getActiveByUsername(username);
     const existing = await this.subscriptions.findPair(actor.id, creator.id);
     if (!existing?.stripeSubscriptionId || !RUNNING.has(existing.status)) throw BillingErrors.notSubscribed();
-    const tier = await this.tierToSell(creator, dto.tier_id);
+    const tier = await tierOnSale(this.tiers, creator, dto.tier_id);
     const interval = dto.interval ?? existing.interval;
     if (interval === 'year' && tier.yearlyPriceCents == null) throw BillingErrors.noYearlyPrice();
     if (existing.tierId === tier.id && existing.interval === interval) throw BillingErrors.sameTier();
@@ -81,20 +80,4 @@ export class SubscriptionsService {
     return toSubscriptionResponse(row, await this.tiers.namesOf(row.tierId ? [row.tierId] : []));
   }
 
-  /**
-   * The tier a new subscription (or a change) buys: `tierId` when it is one of the creator's (`422` otherwise, and for
-   * an archived one), else the creator's first non-archived tier (`422` when they have none: no subscriptions).
-   */
-  private async tierToSell(creator: User, tierId: string | undefined): Promise<Tier> {
-    if (creator.subscriptionPriceCents != null) await this.tiers.alignFirstTier(creator.id, creator.subscriptionPriceCents, creator.currency);
-    if (!tierId) {
-      const [first] = await this.tiers.listActive(creator.id);
-      if (!first) throw BillingErrors.noPrice();
-      return first;
-    }
-    const tier = await this.tiers.findOne({ id: tierId, creatorId: creator.id });
-    if (!tier) throw BillingErrors.unknownTier();
-    if (tier.archived) throw BillingErrors.tierArchived();
-    return tier;
-  }
 }
