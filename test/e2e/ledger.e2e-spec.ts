@@ -124,7 +124,7 @@ describe('The ledger records every money movement Stripe reports, once (docs/bil
     ]);
     expect((await t.sql<{ status: string }>('select status from post_unlocks where user_id = ? and post_id = ?', [buyer.id, post.id]))[0].status).toBe('refunded');
     const body = (await as(t, creator).get('/me/earnings').expect(200)).body;
-    expect(body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 600, referral_cents: 0 });
+    expect(body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 600, referral_cents: 0, tip_cents: 0, gift_cents: 0 });
   });
 
   it('records partial refunds of a subscription invoice, their fee parts adding up to the fee without drift', async () => {
@@ -278,7 +278,7 @@ describe('The ledger records every money movement Stripe reports, once (docs/bil
       ].sort(byId),
     );
     // Not earnings: the creator's sums are unchanged.
-    expect((await as(t, creator).get('/me/earnings').expect(200)).body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0 });
+    expect((await as(t, creator).get('/me/earnings').expect(200)).body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0 });
 
     // The creator disconnects the account: what Stripe moves for it later is still theirs.
     await applied(accountDeauthorized(account));

@@ -9,6 +9,10 @@ export class EarningsTotalsResponse {
     description: 'Referral income: my share of the platform fee on the payments of creators I referred, less what refunds and lost disputes reversed (cents; not in gross, fee or net)',
   })
   referral_cents: number;
+  @ApiProperty({ description: 'Tips: what buyers paid as tips, before the fee (cents; part of gross_cents; their refunds are in refunded_cents)' })
+  tip_cents: number;
+  @ApiProperty({ description: 'Gifts: what buyers paid for gifted subscriptions, before the fee (cents; part of gross_cents; their refunds are in refunded_cents)' })
+  gift_cents: number;
 }
 
 export class EarningsMonthResponse {
@@ -20,6 +24,8 @@ export class EarningsMonthResponse {
   @ApiProperty({ description: 'Subscriptions that ended (were cancelled at Stripe) this month' }) churned_subscribers: number;
   @ApiProperty({ description: 'Pay-per-view posts bought this month' }) unlocks: number;
   @ApiProperty({ description: 'Referral income this month (cents; see lifetime.referral_cents)' }) referral_cents: number;
+  @ApiProperty({ description: 'Tips paid this month (cents; see lifetime.tip_cents)' }) tip_cents: number;
+  @ApiProperty({ description: 'Gifts paid this month (cents; see lifetime.gift_cents)' }) gift_cents: number;
 }
 
 export class EarningsResponse {

@@ -8,10 +8,11 @@ import { EarningsKind } from '../entities/earnings-entry.entity';
  * earnings_months`, to repair it). The same sums as the per-entry upsert in `record`.
  */
 export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
-                                   referral_cents, unlocks, new_subscribers, churned_subscribers)
+                                   referral_cents, tip_cents, gift_cents, unlocks, new_subscribers, churned_subscribers)
   select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date,
          sum(gross_cents), sum(fee_cents), sum(net_cents), coalesce(-sum(gross_cents) filter (where kind = 'refund'), 0),
          coalesce(sum(amount_cents) filter (where kind in ('referral_share', 'referral_share_reversal')), 0),
+         coalesce(sum(gross_cents) filter (where kind = 'tip'), 0), coalesce(sum(gross_cents) filter (where kind = 'gift'), 0),
          count(*) filter (where kind = 'unlock'), count(*) filter (where kind = 'subscriber_started'),
          count(*) filter (where kind = 'subscriber_ended')
     from earnings_entries group by 1, 2, 3`;
@@ -91,6 +92,9 @@ export interface MonthTotals {
   netCents: number;
   refundedCents: number;
   referralCents: number;
+  /** The gross of the month's tips and gifts (their refunds are in refundedCents). */
+  tipCents: number;
+  giftCents: number;
   unlocks: number;
   newSubscribers: number;
   churnedSubscribers: number;
@@ -114,6 +118,8 @@ type MonthRow = {
   net_cents: string;
   refunded_cents: string;
   referral_cents: string;
+  tip_cents: string;
+  gift_cents: string;
   unlocks: number;
   new_subscribers: number;
   churned_subscribers: number;
@@ -138,10 +144,11 @@ export class EarningsLedger {
          returning creator_id, currency, occurred_at, kind, gross_cents, fee_cents, net_cents, amount_cents
        ), summed as (
          insert into earnings_months as m (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
-                                           referral_cents, unlocks, new_subscribers, churned_subscribers)
+                                           referral_cents, tip_cents, gift_cents, unlocks, new_subscribers, churned_subscribers)
          select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date, gross_cents, fee_cents, net_cents,
                 case when kind = 'refund' then -gross_cents else 0 end,
                 case when kind in ('referral_share', 'referral_share_reversal') then amount_cents else 0 end,
+                case when kind = 'tip' then gross_cents else 0 end, case when kind = 'gift' then gross_cents else 0 end,
                 (kind = 'unlock')::int, (kind = 'subscriber_started')::int, (kind = 'subscriber_ended')::int
            from entry
          on conflict (creator_id, currency, month) do update set
@@ -150,6 +157,8 @@ export class EarningsLedger {
            net_cents = m.net_cents + excluded.net_cents,
            refunded_cents = m.refunded_cents + excluded.refunded_cents,
            referral_cents = m.referral_cents + excluded.referral_cents,
+           tip_cents = m.tip_cents + excluded.tip_cents,
+           gift_cents = m.gift_cents + excluded.gift_cents,
            unlocks = m.unlocks + excluded.unlocks,
            new_subscribers = m.new_subscribers + excluded.new_subscribers,
            churned_subscribers = m.churned_subscribers + excluded.churned_subscribers
@@ -297,7 +306,7 @@ export class EarningsLedger {
   /** Every month of the creator's summary in `currency`, oldest first (one row per month with any entry). */
   async months(em: EntityManager, creatorId: string, currency: string): Promise<MonthTotals[]> {
     const rows = await em.execute<MonthRow[]>(
-      `select to_char(month, 'YYYY-MM') as month, gross_cents, fee_cents, net_cents, refunded_cents, referral_cents, unlocks, new_subscribers, churned_subscribers
+      `select to_char(month, 'YYYY-MM') as month, gross_cents, fee_cents, net_cents, refunded_cents, referral_cents, tip_cents, gift_cents, unlocks, new_subscribers, churned_subscribers
          from earnings_months where creator_id = ? and currency = ? order by month`,
       [creatorId, currency.toLowerCase()],
     );
@@ -308,6 +317,8 @@ export class EarningsLedger {
       netCents: Number(r.net_cents),
       refundedCents: Number(r.refunded_cents),
       referralCents: Number(r.referral_cents),
+      tipCents: Number(r.tip_cents),
+      giftCents: Number(r.gift_cents),
       unlocks: r.unlocks,
       newSubscribers: r.new_subscribers,
       churnedSubscribers: r.churned_subscribers,
