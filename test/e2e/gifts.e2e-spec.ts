@@ -114,7 +114,7 @@ describe('Gifts (Stripe)', () => {
     expect(earnings.lifetime).toMatchObject({ gross_cents: 4500, gift_cents: 4500, tip_cents: 0 });
     expect(earnings.months[11].gift_cents).toBe(4500);
     // The summary is still the ledger's sums: rebuilt from the entries, the months are the same (tip_cents, gift_cents included).
-    const summary = `select creator_id, currency, month::text, gross_cents, fee_cents, net_cents, refunded_cents, referral_cents, tip_cents, gift_cents, unlocks
+    const summary = `select creator_id, currency, month::text, gross_cents, fee_cents, net_cents, refunded_cents, referral_cents, tip_cents, gift_cents, discount_cents, unlocks
       from earnings_months order by 1, 2, 3`;
     const kept = await t.sql(summary);
     await t.sql('delete from earnings_months');

@@ -2474,6 +2474,8 @@ export interface components {
             tip_cents: number;
             /** @description Gifts: what buyers paid for gifted subscriptions, before the fee (cents; part of gross_cents; their refunds are in refunded_cents) */
             gift_cents: number;
+            /** @description Offers' discounts: what coupons took off paid subscription invoices, as Stripe reports it (total_discount_amounts; cents; not in gross_cents, which is what was paid) */
+            discount_cents: number;
         };
         EarningsMonthResponse: {
             /**
@@ -2496,6 +2498,8 @@ export interface components {
             tip_cents: number;
             /** @description Gifts paid this month (cents; see lifetime.gift_cents) */
             gift_cents: number;
+            /** @description Offers' discounts on this month's paid subscription invoices (cents; see lifetime.discount_cents) */
+            discount_cents: number;
         };
         EarningsResponse: {
             /**

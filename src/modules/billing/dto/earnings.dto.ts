@@ -13,6 +13,10 @@ export class EarningsTotalsResponse {
   tip_cents: number;
   @ApiProperty({ description: 'Gifts: what buyers paid for gifted subscriptions, before the fee (cents; part of gross_cents; their refunds are in refunded_cents)' })
   gift_cents: number;
+  @ApiProperty({
+    description: "Offers' discounts: what coupons took off paid subscription invoices, as Stripe reports it (total_discount_amounts; cents; not in gross_cents, which is what was paid)",
+  })
+  discount_cents: number;
 }
 
 export class EarningsMonthResponse {
@@ -26,6 +30,7 @@ export class EarningsMonthResponse {
   @ApiProperty({ description: 'Referral income this month (cents; see lifetime.referral_cents)' }) referral_cents: number;
   @ApiProperty({ description: 'Tips paid this month (cents; see lifetime.tip_cents)' }) tip_cents: number;
   @ApiProperty({ description: 'Gifts paid this month (cents; see lifetime.gift_cents)' }) gift_cents: number;
+  @ApiProperty({ description: "Offers' discounts on this month's paid subscription invoices (cents; see lifetime.discount_cents)" }) discount_cents: number;
 }
 
 export class EarningsResponse {

@@ -16,6 +16,7 @@ const zero = (month: string): MonthTotals => ({
   referralCents: 0,
   tipCents: 0,
   giftCents: 0,
+  discountCents: 0,
   unlocks: 0,
   newSubscribers: 0,
   churnedSubscribers: 0,
@@ -47,8 +48,9 @@ export class EarningsService {
         referral_cents: sum.referral_cents + m.referralCents,
         tip_cents: sum.tip_cents + m.tipCents,
         gift_cents: sum.gift_cents + m.giftCents,
+        discount_cents: sum.discount_cents + m.discountCents,
       }),
-      { gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0 },
+      { gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 },
     );
     const byMonth = new Map(months.map((m) => [m.month, m]));
     return {
@@ -73,5 +75,6 @@ function toMonthResponse(m: MonthTotals): EarningsMonthResponse {
     referral_cents: m.referralCents,
     tip_cents: m.tipCents,
     gift_cents: m.giftCents,
+    discount_cents: m.discountCents,
   };
 }
