@@ -25,6 +25,8 @@ import { Migration20261209250000_mrr_monthly_equivalent } from './Migration20261
 import { Migration20261209260000_bundles } from './Migration20261209260000_bundles';
 import { Migration20261209300000_offers } from './Migration20261209300000_offers';
 import { Migration20261209350000_gifts } from './Migration20261209350000_gifts';
+import { Migration20261209400000_earnings_tips_gifts } from './Migration20261209400000_earnings_tips_gifts';
+import { Migration20261209410000_earnings_discounts } from './Migration20261209410000_earnings_discounts';
 
 
 /** Every migration, in order, in MikroORM's `migrationsList` form (bundled, so no folder scanning at run time). */
@@ -56,4 +58,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261209260000_bundles', class: Migration20261209260000_bundles },
   { name: 'Migration20261209300000_offers', class: Migration20261209300000_offers },
   { name: 'Migration20261209350000_gifts', class: Migration20261209350000_gifts },
+  { name: 'Migration20261209400000_earnings_tips_gifts', class: Migration20261209400000_earnings_tips_gifts },
+  { name: 'Migration20261209410000_earnings_discounts', class: Migration20261209410000_earnings_discounts },
 ];

@@ -48,6 +48,19 @@ const DEMO_TIERS_SQL = `
   )
   update subscriptions s set tier_id = first.id from first where first.creator_id = s.creator_id`;
 
+/**
+ * Offers and bundles (docs/billing.md#offers, docs/billing.md#bundles): demo_creator (`$1`) has the offer `WELCOME20`
+ * (20 % off the first payment, for new subscribers, on every tier) and sells 3, 6 and 12 months at 10, 15 and 25 % off.
+ * No Stripe ids, as for tiers: the coupon and the bundle prices are created at the first checkout that needs them.
+ */
+const DEMO_OFFERS_SQL = `
+  with bundles as (
+    insert into creator_bundles (creator_id, months, discount_percent)
+    select $1::uuid, b.months, b.discount_percent from (values (3, 10), (6, 15), (12, 25)) as b(months, discount_percent)
+  )
+  insert into offers (id, creator_id, code, kind, percent_off, currency, duration, audience)
+  select uuid_generate_v7(), u.id, 'WELCOME20', 'percent', 20, u.currency, 'once', 'new' from users u where u.id = $1`;
+
 const USAGE = `Seeds demo data (deterministic, realistic, through the real schema; migrations are applied first).
 
   npm run seed:demo -- [options]
@@ -142,6 +155,7 @@ async function main(): Promise<void> {
     const payoutAccounts = payoutAccountRows(demo, users);
     await load('payout_accounts', 'payout_accounts', PAYOUT_ACCOUNT_COLUMNS, payoutAccounts, payoutAccounts.length);
     await step('tiers', () => client.query(DEMO_TIERS_SQL, [users.ids[CREATOR]]));
+    await step('offers and bundles', () => client.query(DEMO_OFFERS_SQL, [users.ids[CREATOR]]));
 
     const fixed = await step('counters', () => reconcileCounters(client));
     const rebuild = new Progress('indexes', saved.indexes.length + saved.constraints.length, 'indexes+constraints');

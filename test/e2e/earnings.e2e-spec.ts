@@ -11,13 +11,13 @@ interface Earnings {
   currency: string;
   active_subscribers: number;
   mrr_cents: number;
-  lifetime: { gross_cents: number; fee_cents: number; net_cents: number; refunded_cents: number; referral_cents: number };
+  lifetime: { gross_cents: number; fee_cents: number; net_cents: number; refunded_cents: number; referral_cents: number; tip_cents: number; gift_cents: number; discount_cents: number };
   months: { month: string; gross_cents: number; fee_cents: number; net_cents: number; new_subscribers: number; churned_subscribers: number; unlocks: number }[];
 }
 
 /** `2026-11` for a Unix time, UTC. */
 const monthOf = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 7);
-const emptyMonth = { gross_cents: 0, fee_cents: 0, net_cents: 0, new_subscribers: 0, churned_subscribers: 0, unlocks: 0, referral_cents: 0 };
+const emptyMonth = { gross_cents: 0, fee_cents: 0, net_cents: 0, new_subscribers: 0, churned_subscribers: 0, unlocks: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 };
 
 // Both modes record the same figures here: with Connect the fee is the application fee Stripe reports (checkout asks
 // for PLATFORM_FEE_PERCENT, 10 %), in platform-collects mode the ledger computes the same 10 % itself.
@@ -82,11 +82,11 @@ describe.each(['true', 'false'])('Creator earnings (GET /me/earnings, the ledger
       currency: 'usd',
       active_subscribers: 1,
       mrr_cents: 1000,
-      lifetime: { gross_cents: 2500, fee_cents: 325, net_cents: 2175, refunded_cents: 500, referral_cents: 0 },
+      lifetime: { gross_cents: 2500, fee_cents: 325, net_cents: 2175, refunded_cents: 500, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 },
       months: expect.any(Array),
     });
     expect(body.months).toHaveLength(12);
-    expect(thisMonth(body)).toEqual({ month: monthOf(nowSeconds()), gross_cents: 2500, fee_cents: 325, net_cents: 2175, new_subscribers: 2, churned_subscribers: 1, unlocks: 2, referral_cents: 0 });
+    expect(thisMonth(body)).toEqual({ month: monthOf(nowSeconds()), gross_cents: 2500, fee_cents: 325, net_cents: 2175, new_subscribers: 2, churned_subscribers: 1, unlocks: 2, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
     expect(body.months.slice(0, 11).every((m) => m.gross_cents === 0 && m.unlocks === 0)).toBe(true);
   });
 
@@ -141,7 +141,7 @@ describe.each(['true', 'false'])('Creator earnings (GET /me/earnings, the ledger
     expect(rows.filter((r) => r.kind === 'refund').reduce((s, r) => s + r.fee_cents, 0)).toBe(-60);
 
     const body = await earnings(creator);
-    expect(body.lifetime).toEqual({ gross_cents: 1600, fee_cents: 160, net_cents: 1440, refunded_cents: 600, referral_cents: 0 });
+    expect(body.lifetime).toEqual({ gross_cents: 1600, fee_cents: 160, net_cents: 1440, refunded_cents: 600, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
     expect(thisMonth(body)).toMatchObject({ gross_cents: 1600, new_subscribers: 1, churned_subscribers: 0, unlocks: 1 });
     // The summary is exactly the ledger's sums.
     const [check] = await t.sql<{ ledger: number; summary: number }>(
@@ -158,7 +158,7 @@ describe.each(['true', 'false'])('Creator earnings (GET /me/earnings, the ledger
     const nobody = await createSignedInUser(t);
 
     const zeros = await earnings(nobody);
-    expect(zeros).toMatchObject({ currency: 'usd', active_subscribers: 0, mrr_cents: 0, lifetime: { gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0 } });
+    expect(zeros).toMatchObject({ currency: 'usd', active_subscribers: 0, mrr_cents: 0, lifetime: { gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 } });
     const now = new Date();
     const expectedMonths = Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11 + i, 1)).toISOString().slice(0, 7));
     expect(zeros.months).toEqual(expectedMonths.map((month) => ({ month, ...emptyMonth })));
@@ -172,8 +172,8 @@ describe.each(['true', 'false'])('Creator earnings (GET /me/earnings, the ledger
     const body = await earnings(creator);
     expect(body.months.map((m) => m.month)).toEqual(expectedMonths);
     expect(body.months.map((m) => m.gross_cents)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 400, 0, 0, 400]);
-    expect(body.months[8]).toEqual({ month: monthOf(monthsAgo(3)), gross_cents: 400, fee_cents: 40, net_cents: 360, new_subscribers: 0, churned_subscribers: 0, unlocks: 0, referral_cents: 0 });
-    expect(body.lifetime).toEqual({ gross_cents: 1200, fee_cents: 120, net_cents: 1080, refunded_cents: 0, referral_cents: 0 });
+    expect(body.months[8]).toEqual({ month: monthOf(monthsAgo(3)), gross_cents: 400, fee_cents: 40, net_cents: 360, new_subscribers: 0, churned_subscribers: 0, unlocks: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
+    expect(body.lifetime).toEqual({ gross_cents: 1200, fee_cents: 120, net_cents: 1080, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
     expect(body).toMatchObject({ active_subscribers: 1, mrr_cents: 400 });
   });
 
@@ -233,6 +233,6 @@ describe.each(['true', 'false'])('Creator earnings (GET /me/earnings, the ledger
     expect(t.config.connect.feePercent).toBe(10);
     const creator = await creatorAt(995);
     await subscribed(await createSignedInUser(t), creator);
-    expect((await earnings(creator)).lifetime).toEqual({ gross_cents: 995, fee_cents: 100, net_cents: 895, refunded_cents: 0, referral_cents: 0 });
+    expect((await earnings(creator)).lifetime).toEqual({ gross_cents: 995, fee_cents: 100, net_cents: 895, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
   });
 });

@@ -1,3 +1,4 @@
+import { REBUILD_EARNINGS_MONTHS_SQL } from '@/modules/billing/earnings/earnings-ledger';
 import { expectProblem } from '../factories/http';
 import { as, suspend } from '../factories/posts';
 import { createSignedInUser, SignedInUser } from '../factories/users';
@@ -108,6 +109,17 @@ describe('Gifts (Stripe)', () => {
     expect(
       await t.sql(`select kind, counterparty_id, gross_cents, fee_cents from earnings_entries where creator_id = ? and kind = 'gift'`, [creator.id]),
     ).toEqual([{ kind: 'gift', counterparty_id: gifter.id, gross_cents: 4500, fee_cents: 450 }]);
+    // GET /me/earnings shows the gift in its month and in the lifetime sums (docs/billing.md#earnings).
+    const earnings = (await as(t, creator).get('/me/earnings').expect(200)).body as { lifetime: { gift_cents: number; tip_cents: number }; months: { gift_cents: number }[] };
+    expect(earnings.lifetime).toMatchObject({ gross_cents: 4500, gift_cents: 4500, tip_cents: 0 });
+    expect(earnings.months[11].gift_cents).toBe(4500);
+    // The summary is still the ledger's sums: rebuilt from the entries, the months are the same (tip_cents, gift_cents included).
+    const summary = `select creator_id, currency, month::text, gross_cents, fee_cents, net_cents, refunded_cents, referral_cents, tip_cents, gift_cents, discount_cents, unlocks
+      from earnings_months order by 1, 2, 3`;
+    const kept = await t.sql(summary);
+    await t.sql('delete from earnings_months');
+    await t.sql(REBUILD_EARNINGS_MONTHS_SQL);
+    expect(await t.sql(summary)).toEqual(kept);
 
     const subs = (await as(t, fan).get('/me/subscriptions').expect(200)).body.data as SubscriptionBody[];
     expect(subs).toEqual([expect.objectContaining({ gift: true, tier: { id: gold.id, name: 'Gold' }, creator: expect.objectContaining({ id: creator.id }) })]);

@@ -85,6 +85,20 @@ describe('The ledger records every money movement Stripe reports, once (docs/bil
     );
   });
 
+  it("books an offer's discount on a paid invoice (total_discount_amounts) in its month, not in gross", async () => {
+    const creator = await creatorAt(1000);
+    const fan = await createSignedInUser(t);
+    const { subscriptionId } = await subscribed(fan, creator);
+    const discounted = stripe.invoice(subscriptionId, true, { amount: 800, discount: 200 });
+    await deliverAll([stripeEvent('invoice.paid', discounted)]);
+    expect(await t.sql(`select gross_cents, amount_cents, discount_cents from earnings_entries where stripe_object_id = ?`, [discounted.id])).toEqual([
+      { gross_cents: 800, amount_cents: 800, discount_cents: 200 },
+    ]);
+    const body = (await as(t, creator).get('/me/earnings').expect(200)).body as { lifetime: Record<string, number>; months: Record<string, number>[] };
+    expect(body.lifetime).toMatchObject({ gross_cents: 1800, discount_cents: 200 });
+    expect(body.months[11]).toMatchObject({ gross_cents: 1800, discount_cents: 200 });
+  });
+
   it('records a one-time payment (an unlock) once, by its checkout session and charge', async () => {
     const creator = await creatorAt(100);
     const buyer = await createSignedInUser(t);
@@ -124,7 +138,7 @@ describe('The ledger records every money movement Stripe reports, once (docs/bil
     ]);
     expect((await t.sql<{ status: string }>('select status from post_unlocks where user_id = ? and post_id = ?', [buyer.id, post.id]))[0].status).toBe('refunded');
     const body = (await as(t, creator).get('/me/earnings').expect(200)).body;
-    expect(body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 600, referral_cents: 0 });
+    expect(body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 600, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
   });
 
   it('records partial refunds of a subscription invoice, their fee parts adding up to the fee without drift', async () => {
@@ -278,7 +292,7 @@ describe('The ledger records every money movement Stripe reports, once (docs/bil
       ].sort(byId),
     );
     // Not earnings: the creator's sums are unchanged.
-    expect((await as(t, creator).get('/me/earnings').expect(200)).body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0 });
+    expect((await as(t, creator).get('/me/earnings').expect(200)).body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
 
     // The creator disconnects the account: what Stripe moves for it later is still theirs.
     await applied(accountDeauthorized(account));

@@ -104,11 +104,11 @@ describe.each(['true', 'false'])('Referral rewards (docs/billing.md#referral-rew
 
     expect(await earnedFrom(referrer)).toEqual({ [creator.id]: 15 });
     const body = await earnings(referrer);
-    expect(body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 15 });
+    expect(body.lifetime).toEqual({ gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 15, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
     expect(body.months.at(-1)).toMatchObject({ gross_cents: 0, referral_cents: 15 });
     // The creator's own earnings are untouched by the share: the platform pays it out of its fee.
     const own = await earnings(creator);
-    expect(own.lifetime).toEqual({ gross_cents: 1500, fee_cents: 150, net_cents: 1350, refunded_cents: 0, referral_cents: 0 });
+    expect(own.lifetime).toEqual({ gross_cents: 1500, fee_cents: 150, net_cents: 1350, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 });
   });
 
   it('earns nothing on the payments of a creator nobody referred, nor on the referrer’s own', async () => {

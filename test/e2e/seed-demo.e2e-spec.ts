@@ -78,6 +78,13 @@ describe('scripts/seed-demo.ts', () => {
     // Tiers: demo_creator sells three, and every subscription is on its creator's first tier.
     expect(await one(`select count(*) as n from tiers t join users c on c.id = t.creator_id where c.username = 'demo_creator' and not t.archived`)).toBe(3);
     expect(await one(`select count(*) as n from subscriptions where tier_id is null`)).toBe(0);
+    // Offers and bundles: demo_creator has WELCOME20 (20 % off once, new subscribers) and 3/6/12-month bundles.
+    const offer = (await db.query(`select o.kind, o.percent_off, o.duration, o.audience, o.active, o.tier_ids, o.stripe_coupon_id from offers o
+      join users c on c.id = o.creator_id where c.username = 'demo_creator' and o.code = 'WELCOME20'`)).rows;
+    expect(offer).toEqual([{ kind: 'percent', percent_off: 20, duration: 'once', audience: 'new', active: true, tier_ids: null, stripe_coupon_id: null }]);
+    const bundles = (await db.query(`select b.months, b.discount_percent from creator_bundles b join users c on c.id = b.creator_id
+      where c.username = 'demo_creator' order by b.months`)).rows;
+    expect(bundles).toEqual([{ months: 3, discount_percent: 10 }, { months: 6, discount_percent: 15 }, { months: 12, discount_percent: 25 }]);
     // Every creator with a price can take payments, as CONNECT_REQUIRED=true requires; demo_creator among them.
     expect(await one(`select count(*) as n from users u where subscription_price_cents is not null
       and not exists (select 1 from payout_accounts a where a.user_id = u.id and a.charges_enabled and a.deauthorized_at is null)`)).toBe(0);

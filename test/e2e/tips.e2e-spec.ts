@@ -117,7 +117,7 @@ describe.each(['false', 'true'] as const)('Tips (Stripe), CONNECT_REQUIRED=%s', 
 
     expect(await ledger(creator)).toEqual([{ kind: 'tip', counterparty_id: fan.id, gross_cents: 500, fee_cents: 50, net_cents: 450 }]);
     const earnings = (await as(t, creator).get('/me/earnings').expect(200)).body as { lifetime: { gross_cents: number; net_cents: number } };
-    expect(earnings.lifetime).toMatchObject({ gross_cents: 500, net_cents: 450 });
+    expect(earnings.lifetime).toMatchObject({ gross_cents: 500, net_cents: 450, tip_cents: 500, gift_cents: 0 });
 
     // A full refund reverses it in the ledger and marks the tip refunded; the message stays (it was delivered).
     await applied(stripeEvent('charge.refunded', stripe.refund(paymentIntent!.id)));

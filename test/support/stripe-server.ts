@@ -230,12 +230,13 @@ export class StripeTestServer {
    * paid (the subscription's `latest_invoice`, paid by the checkout's payment intent); else a renewal, whose payment
    * intent is created when it is paid (with `applicationFee`, as Connect's `application_fee_percent` would set it).
    * `billingReason` and `amount`: another kind of invoice of the subscription (a proration of `subscription_update`,
-   * a `manual` one) for another amount than the price.
+   * a `manual` one) for another amount than the price. `discount`: what a coupon took off it (`amount` is then what
+   * was paid; `total_discount_amounts` says the discount, `subtotal` the amount before it).
    */
   invoice(
     subscriptionId: string,
     paid: boolean,
-    options: { first?: boolean; applicationFee?: number | null; at?: number; billingReason?: string; amount?: number } = {},
+    options: { first?: boolean; applicationFee?: number | null; at?: number; billingReason?: string; amount?: number; discount?: number } = {},
   ): StripeObject {
     const subscription = this.subscriptions.get(subscriptionId)!;
     const item = subscription.items.data[0];
@@ -275,8 +276,9 @@ export class StripeTestServer {
       amount_paid: paid ? amount : 0,
       amount_remaining: paid ? 0 : amount,
       amount_overpaid: 0,
-      subtotal: amount,
-      subtotal_excluding_tax: amount,
+      subtotal: amount + (options.discount ?? 0),
+      subtotal_excluding_tax: amount + (options.discount ?? 0),
+      total_discount_amounts: options.discount ? [{ amount: options.discount, discount: `di_${id}` }] : [],
       total: amount,
       total_excluding_tax: amount,
       attempted: true,

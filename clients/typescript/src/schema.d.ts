@@ -2470,6 +2470,12 @@ export interface components {
             refunded_cents: number;
             /** @description Referral income: my share of the platform fee on the payments of creators I referred, less what refunds and lost disputes reversed (cents; not in gross, fee or net) */
             referral_cents: number;
+            /** @description Tips: what buyers paid as tips, before the fee (cents; part of gross_cents; their refunds are in refunded_cents) */
+            tip_cents: number;
+            /** @description Gifts: what buyers paid for gifted subscriptions, before the fee (cents; part of gross_cents; their refunds are in refunded_cents) */
+            gift_cents: number;
+            /** @description Offers' discounts: what coupons took off paid subscription invoices, as Stripe reports it (total_discount_amounts; cents; not in gross_cents, which is what was paid) */
+            discount_cents: number;
         };
         EarningsMonthResponse: {
             /**
@@ -2488,6 +2494,12 @@ export interface components {
             unlocks: number;
             /** @description Referral income this month (cents; see lifetime.referral_cents) */
             referral_cents: number;
+            /** @description Tips paid this month (cents; see lifetime.tip_cents) */
+            tip_cents: number;
+            /** @description Gifts paid this month (cents; see lifetime.gift_cents) */
+            gift_cents: number;
+            /** @description Offers' discounts on this month's paid subscription invoices (cents; see lifetime.discount_cents) */
+            discount_cents: number;
         };
         EarningsResponse: {
             /**

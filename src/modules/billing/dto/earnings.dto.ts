@@ -9,6 +9,14 @@ export class EarningsTotalsResponse {
     description: 'Referral income: my share of the platform fee on the payments of creators I referred, less what refunds and lost disputes reversed (cents; not in gross, fee or net)',
   })
   referral_cents: number;
+  @ApiProperty({ description: 'Tips: what buyers paid as tips, before the fee (cents; part of gross_cents; their refunds are in refunded_cents)' })
+  tip_cents: number;
+  @ApiProperty({ description: 'Gifts: what buyers paid for gifted subscriptions, before the fee (cents; part of gross_cents; their refunds are in refunded_cents)' })
+  gift_cents: number;
+  @ApiProperty({
+    description: "Offers' discounts: what coupons took off paid subscription invoices, as Stripe reports it (total_discount_amounts; cents; not in gross_cents, which is what was paid)",
+  })
+  discount_cents: number;
 }
 
 export class EarningsMonthResponse {
@@ -20,6 +28,9 @@ export class EarningsMonthResponse {
   @ApiProperty({ description: 'Subscriptions that ended (were cancelled at Stripe) this month' }) churned_subscribers: number;
   @ApiProperty({ description: 'Pay-per-view posts bought this month' }) unlocks: number;
   @ApiProperty({ description: 'Referral income this month (cents; see lifetime.referral_cents)' }) referral_cents: number;
+  @ApiProperty({ description: 'Tips paid this month (cents; see lifetime.tip_cents)' }) tip_cents: number;
+  @ApiProperty({ description: 'Gifts paid this month (cents; see lifetime.gift_cents)' }) gift_cents: number;
+  @ApiProperty({ description: "Offers' discounts on this month's paid subscription invoices (cents; see lifetime.discount_cents)" }) discount_cents: number;
 }
 
 export class EarningsResponse {

@@ -8,11 +8,12 @@ import { EarningsKind } from '../entities/earnings-entry.entity';
  * earnings_months`, to repair it). The same sums as the per-entry upsert in `record`.
  */
 export const REBUILD_EARNINGS_MONTHS_SQL = `insert into earnings_months (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
-                                   referral_cents, unlocks, new_subscribers, churned_subscribers)
+                                   referral_cents, tip_cents, gift_cents, discount_cents, unlocks, new_subscribers, churned_subscribers)
   select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date,
          sum(gross_cents), sum(fee_cents), sum(net_cents), coalesce(-sum(gross_cents) filter (where kind = 'refund'), 0),
          coalesce(sum(amount_cents) filter (where kind in ('referral_share', 'referral_share_reversal')), 0),
-         count(*) filter (where kind = 'unlock'), count(*) filter (where kind = 'subscriber_started'),
+         coalesce(sum(gross_cents) filter (where kind = 'tip'), 0), coalesce(sum(gross_cents) filter (where kind = 'gift'), 0),
+         sum(discount_cents), count(*) filter (where kind = 'unlock'), count(*) filter (where kind = 'subscriber_started'),
          count(*) filter (where kind = 'subscriber_ended')
     from earnings_entries group by 1, 2, 3`;
 
@@ -47,6 +48,8 @@ export interface LedgerEntry {
   feeCents: number;
   /** What the Stripe object moved, signed (EarningsEntry.amountCents); defaults to `grossCents`. */
   amountCents?: number;
+  /** What discounts took off the payment (EarningsEntry.discountCents); defaults to 0. */
+  discountCents?: number;
   currency: string;
   counterpartyId: string | null;
   /** With `kind`, what makes the row unique: a repeat of it records nothing. */
@@ -91,6 +94,11 @@ export interface MonthTotals {
   netCents: number;
   refundedCents: number;
   referralCents: number;
+  /** The gross of the month's tips and gifts (their refunds are in refundedCents). */
+  tipCents: number;
+  giftCents: number;
+  /** What discounts took off the month's paid subscription invoices (not in grossCents). */
+  discountCents: number;
   unlocks: number;
   newSubscribers: number;
   churnedSubscribers: number;
@@ -114,6 +122,9 @@ type MonthRow = {
   net_cents: string;
   refunded_cents: string;
   referral_cents: string;
+  tip_cents: string;
+  gift_cents: string;
+  discount_cents: string;
   unlocks: number;
   new_subscribers: number;
   churned_subscribers: number;
@@ -130,18 +141,20 @@ export class EarningsLedger {
   async record(em: EntityManager, e: LedgerEntry): Promise<boolean> {
     const rows = await em.execute<{ inserted: number }[]>(
       `with entry as (
-         insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, amount_cents, currency, counterparty_id,
+         insert into earnings_entries (id, creator_id, kind, gross_cents, fee_cents, net_cents, amount_cents, discount_cents, currency, counterparty_id,
                                        stripe_object_id, stripe_event_id, stripe_invoice_id, stripe_charge_id,
                                        stripe_payment_intent_id, stripe_checkout_session_id, stripe_subscription_id, occurred_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (kind, stripe_object_id) do nothing
-         returning creator_id, currency, occurred_at, kind, gross_cents, fee_cents, net_cents, amount_cents
+         returning creator_id, currency, occurred_at, kind, gross_cents, fee_cents, net_cents, amount_cents, discount_cents
        ), summed as (
          insert into earnings_months as m (creator_id, currency, month, gross_cents, fee_cents, net_cents, refunded_cents,
-                                           referral_cents, unlocks, new_subscribers, churned_subscribers)
+                                           referral_cents, tip_cents, gift_cents, discount_cents, unlocks, new_subscribers, churned_subscribers)
          select creator_id, currency, date_trunc('month', occurred_at at time zone 'UTC')::date, gross_cents, fee_cents, net_cents,
                 case when kind = 'refund' then -gross_cents else 0 end,
                 case when kind in ('referral_share', 'referral_share_reversal') then amount_cents else 0 end,
+                case when kind = 'tip' then gross_cents else 0 end, case when kind = 'gift' then gross_cents else 0 end,
+                discount_cents,
                 (kind = 'unlock')::int, (kind = 'subscriber_started')::int, (kind = 'subscriber_ended')::int
            from entry
          on conflict (creator_id, currency, month) do update set
@@ -150,6 +163,9 @@ export class EarningsLedger {
            net_cents = m.net_cents + excluded.net_cents,
            refunded_cents = m.refunded_cents + excluded.refunded_cents,
            referral_cents = m.referral_cents + excluded.referral_cents,
+           tip_cents = m.tip_cents + excluded.tip_cents,
+           gift_cents = m.gift_cents + excluded.gift_cents,
+           discount_cents = m.discount_cents + excluded.discount_cents,
            unlocks = m.unlocks + excluded.unlocks,
            new_subscribers = m.new_subscribers + excluded.new_subscribers,
            churned_subscribers = m.churned_subscribers + excluded.churned_subscribers
@@ -164,6 +180,7 @@ export class EarningsLedger {
         e.feeCents,
         e.grossCents - e.feeCents,
         e.amountCents ?? e.grossCents,
+        e.discountCents ?? 0,
         e.currency.toLowerCase(),
         e.counterpartyId,
         e.stripeObjectId,
@@ -297,7 +314,7 @@ export class EarningsLedger {
   /** Every month of the creator's summary in `currency`, oldest first (one row per month with any entry). */
   async months(em: EntityManager, creatorId: string, currency: string): Promise<MonthTotals[]> {
     const rows = await em.execute<MonthRow[]>(
-      `select to_char(month, 'YYYY-MM') as month, gross_cents, fee_cents, net_cents, refunded_cents, referral_cents, unlocks, new_subscribers, churned_subscribers
+      `select to_char(month, 'YYYY-MM') as month, gross_cents, fee_cents, net_cents, refunded_cents, referral_cents, tip_cents, gift_cents, discount_cents, unlocks, new_subscribers, churned_subscribers
          from earnings_months where creator_id = ? and currency = ? order by month`,
       [creatorId, currency.toLowerCase()],
     );
@@ -308,6 +325,9 @@ export class EarningsLedger {
       netCents: Number(r.net_cents),
       refundedCents: Number(r.refunded_cents),
       referralCents: Number(r.referral_cents),
+      tipCents: Number(r.tip_cents),
+      giftCents: Number(r.gift_cents),
+      discountCents: Number(r.discount_cents),
       unlocks: r.unlocks,
       newSubscribers: r.new_subscribers,
       churnedSubscribers: r.churned_subscribers,

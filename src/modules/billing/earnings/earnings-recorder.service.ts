@@ -73,6 +73,7 @@ export class EarningsRecorder {
       creatorId: whose.creatorId,
       kind: 'subscription_payment',
       ...splitPayment(invoice.amount_paid, payment.applicationFeeCents, this.percent),
+      discountCents: (invoice.total_discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0),
       currency: invoice.currency,
       counterpartyId: whose.subscriberId,
       stripeObjectId: invoice.id,

@@ -14,6 +14,9 @@ const zero = (month: string): MonthTotals => ({
   netCents: 0,
   refundedCents: 0,
   referralCents: 0,
+  tipCents: 0,
+  giftCents: 0,
+  discountCents: 0,
   unlocks: 0,
   newSubscribers: 0,
   churnedSubscribers: 0,
@@ -43,8 +46,11 @@ export class EarningsService {
         net_cents: sum.net_cents + m.netCents,
         refunded_cents: sum.refunded_cents + m.refundedCents,
         referral_cents: sum.referral_cents + m.referralCents,
+        tip_cents: sum.tip_cents + m.tipCents,
+        gift_cents: sum.gift_cents + m.giftCents,
+        discount_cents: sum.discount_cents + m.discountCents,
       }),
-      { gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0 },
+      { gross_cents: 0, fee_cents: 0, net_cents: 0, refunded_cents: 0, referral_cents: 0, tip_cents: 0, gift_cents: 0, discount_cents: 0 },
     );
     const byMonth = new Map(months.map((m) => [m.month, m]));
     return {
@@ -67,5 +73,8 @@ function toMonthResponse(m: MonthTotals): EarningsMonthResponse {
     churned_subscribers: m.churnedSubscribers,
     unlocks: m.unlocks,
     referral_cents: m.referralCents,
+    tip_cents: m.tipCents,
+    gift_cents: m.giftCents,
+    discount_cents: m.discountCents,
   };
 }

@@ -80,6 +80,10 @@ export class EarningsEntry {
   @Property({ type: 'integer' })
   amountCents: number;
 
+  /** What discounts (an offer's coupon) took off a paid subscription invoice: its `total_discount_amounts`; else 0. */
+  @Property({ type: 'integer', default: 0 })
+  discountCents: number = 0;
+
   @Property({ type: 'string', length: 3 })
   currency: string;
 

@@ -35,6 +35,18 @@ export class EarningsMonth {
   @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
   referralCents: string;
 
+  /** The gross of the month's tips (`tip` entries; their refunds are in refundedCents). */
+  @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
+  tipCents: string;
+
+  /** The gross of the month's gifts (`gift` entries; their refunds are in refundedCents). */
+  @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
+  giftCents: string;
+
+  /** What discounts took off the month's paid subscription invoices (not in gross). */
+  @Property({ type: 'bigint', default: 0 }) // read through SQL only: int8 arrives as a string
+  discountCents: string;
+
   @Property({ type: 'integer', default: 0 })
   unlocks: number;
 
