@@ -2308,9 +2308,12 @@ export interface components {
         UpdateTierDto: {
             name?: string;
             description?: string | null;
+            /** @description Each at most 100 characters */
             benefits?: string[];
             monthly_price_cents?: number;
+            /** @description At most 12 × monthly_price_cents; null: no yearly price */
             yearly_price_cents?: number | null;
+            /** @description Days of free trial a new subscription starts with */
             trial_days?: number;
         };
         BundleDto: {

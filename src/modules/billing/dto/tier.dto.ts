@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { BUNDLE_MONTHS } from '../entities/creator-bundle.entity';
 import { Tier, TIER_INTERVALS, TierInterval } from '../entities/tier.entity';
@@ -48,52 +48,11 @@ export class CreateTierDto {
   trial_days?: number;
 }
 
-/** `PATCH /me/tiers/:id`: any field of a tier; a new price applies to new subscriptions only. */
-export class UpdateTierDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 60 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(60)
-  name?: string;
-
-  @ApiPropertyOptional({ maxLength: 500, nullable: true, type: String })
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string | null;
-
-  @ApiPropertyOptional({ type: [String], maxItems: 10 })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsString({ each: true })
-  @MaxLength(100, { each: true })
-  benefits?: string[];
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 100, maximum: 100000 })
-  @IsOptional()
-  @IsInt()
-  @Min(100)
-  @Max(100000)
-  monthly_price_cents?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 100, nullable: true })
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(100)
-  @Max(1200000)
-  yearly_price_cents?: number | null;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 30 })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(30)
-  trial_days?: number;
-}
+/**
+ * `PATCH /me/tiers/:id`: any field of a tier, with `CreateTierDto`'s rules (swagger's `PartialType` carries its
+ * validation and makes each field optional); a new price applies to new subscriptions only.
+ */
+export class UpdateTierDto extends PartialType(CreateTierDto) {}
 
 /** `POST /users/:username/subscription` (a body is optional: no body is the first tier, monthly). */
 export class SubscribeDto {
