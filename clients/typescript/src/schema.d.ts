@@ -2033,7 +2033,8 @@ export interface components {
             data: components["schemas"]["ConversationResponse"][];
             next_cursor: string | null;
         };
-        UnreadCountResponse: {
+        UnreadMessagesCountResponse: {
+            /** @description Unread messages in your active conversations */
             count: number;
         };
         MessagePageResponse: {
@@ -2173,6 +2174,9 @@ export interface components {
         NotificationPageResponse: {
             data: components["schemas"]["NotificationResponse"][];
             next_cursor: string | null;
+        };
+        UnreadCountResponse: {
+            count: number;
         };
         MarkReadDto: {
             ids?: string[];
@@ -7047,7 +7051,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnreadCountResponse"];
+                    "application/json": components["schemas"]["UnreadMessagesCountResponse"];
                 };
             };
             /** @description No valid access token (`unauthorized`) */

@@ -18,7 +18,7 @@ import {
   ReadConversationDto,
   SendMessageDto,
   StartConversationDto,
-  UnreadCountResponse,
+  UnreadMessagesCountResponse,
   WelcomeMessageResponse,
 } from './dto/messages.dto';
 import { MessagesService } from './messages.service';
@@ -54,7 +54,7 @@ export class ConversationsController {
   }
 
   @Get('unread_count')
-  @ApiOkResponse({ type: UnreadCountResponse })
+  @ApiOkResponse({ type: UnreadMessagesCountResponse })
   unreadCount(@CurrentUser() actor: AuthUser) {
     return this.conversations.unreadCount(actor);
   }

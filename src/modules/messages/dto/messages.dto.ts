@@ -102,7 +102,7 @@ export class ConversationPageResponse {
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
 
-export class UnreadCountResponse {
+export class UnreadMessagesCountResponse {
   @ApiProperty({ description: 'Unread messages in your active conversations' }) count: number;
 }
 
